@@ -1,0 +1,35 @@
+# Two commands matter: `make report` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: report test lab lint bench notebooks clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)  ## run every shipped scenario of every model and build outputs/index.html
+	$(BIN)/aibm run
+	@echo "Report index: $(CURDIR)/outputs/index.html"
+
+test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end, browser
+	$(BIN)/ruff check aibm_core tests benchmarks
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)  ## JupyterLab on the notebooks
+	$(BIN)/jupyter lab notebooks
+
+bench: $(STAMP)  ## print speed figures
+	$(BIN)/python benchmarks/bench.py
+
+notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
+	for nb in notebooks/*.ipynb; do \
+		$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
+	$(BIN)/python -c "import sys, nbformat; [nbformat.write((nb := nbformat.read(p, 4), nb.metadata.pop('widgets', None))[0], p) for p in sys.argv[1:]]" notebooks/*.ipynb
+
+clean:
+	rm -rf outputs/*/ outputs/index.html .pytest_cache .hypothesis

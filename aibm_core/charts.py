@@ -1,0 +1,159 @@
+"""Altair chart builders and the one function notebooks use to show a chart.
+
+:func:`show` emits a static SVG (rendered offline by vl-convert, shown by JupyterLab
+and compared by nbval) together with the Vega-Lite spec, which the HTML report turns
+into an interactive chart with tooltips using an inlined copy of Vega.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+from IPython.display import display
+
+from aibm_core.tree import MetricTree
+
+#: Mimetype that carries the Vega-Lite spec in notebook outputs.
+VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+
+KIND_COLOURS = {
+    "north_star": "#1f4e79",
+    "group": "#9e9e9e",
+    "input": "#2e86c1",
+    "leading": "#7d3c98",
+    "guardrail": "#d68910",
+}
+STATUS_COLOURS = {"ok": "#1e8449", "breach": "#c0392b", "none": "#ffffff"}
+
+
+def mimebundle(chart: alt.TopLevelMixin) -> dict[str, object]:
+    """SVG, Vega-Lite spec and a text fallback for one chart."""
+    spec = chart.to_dict()
+    title = spec.get("title", "")
+    title = title.get("text", "") if isinstance(title, dict) else title
+    return {
+        "image/svg+xml": vlc.vegalite_to_svg(json.dumps(spec)),
+        VEGALITE_MIME: spec,
+        "text/plain": f"<chart: {title}>" if title else "<chart>",
+    }
+
+
+def show(chart: alt.TopLevelMixin) -> None:
+    """Display a chart so that it renders offline in JupyterLab and in reports."""
+    display(mimebundle(chart), raw=True)
+
+
+def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
+    """The metric tree drawn left to right: nodes coloured by kind, ringed by status."""
+    nodes, edges = tree.layout()
+    depth = int(nodes["x"].max()) + 1
+    rows = int(nodes["y"].max()) + 1
+    x_scale = alt.Scale(domain=[-0.1, depth + 0.9])
+    y_scale = alt.Scale(domain=[-0.5, rows - 0.5], reverse=True)
+    base_x = alt.X("x:Q", scale=x_scale, axis=None)
+    base_y = alt.Y("y:Q", scale=y_scale, axis=None)
+    lines = alt.Chart(edges).mark_rule(color="#b0b0b0").encode(
+        x=base_x, y=base_y, x2="x2:Q", y2="y2:Q")
+    tooltip = [
+        alt.Tooltip("label:N", title="metric"),
+        alt.Tooltip("formatted:N", title="value"),
+        alt.Tooltip("kind:N"),
+        alt.Tooltip("status:N"),
+        alt.Tooltip("definition:N"),
+    ]
+    points = alt.Chart(nodes).mark_point(filled=True, size=140, strokeWidth=3).encode(
+        x=base_x,
+        y=base_y,
+        color=alt.Color("kind:N", scale=alt.Scale(domain=list(KIND_COLOURS),
+                                                  range=list(KIND_COLOURS.values())),
+                        legend=alt.Legend(title="node kind", orient="bottom")),
+        stroke=alt.Stroke("status:N", scale=alt.Scale(domain=list(STATUS_COLOURS),
+                                                      range=list(STATUS_COLOURS.values())),
+                          legend=alt.Legend(title="guardrail", orient="bottom")),
+        shape=alt.Shape("observed:N", scale=alt.Scale(domain=[False, True],
+                                                      range=["circle", "diamond"]),
+                        legend=alt.Legend(title="observed input", orient="bottom")),
+        tooltip=tooltip,
+    )
+    labels = alt.Chart(nodes).mark_text(align="left", dx=9, fontSize=11).encode(
+        x=base_x, y=base_y, text="text:N", tooltip=tooltip,
+        color=alt.condition("datum.status == 'breach'", alt.value("#c0392b"), alt.value("#222222")),
+    )
+    return (lines + points + labels).properties(
+        width=width, height=max(200, 19 * rows), title=tree.title)
+
+
+def projection_chart(
+    frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
+) -> alt.Chart:
+    """Monthly lines of several columns of a projection frame (index: month)."""
+    labels = labels or {}
+    long = (frame[list(columns)].rename(columns=labels).reset_index()
+            .melt(id_vars="month", var_name="series", value_name="value"))
+    return alt.Chart(long).mark_line(point=False).encode(
+        x=alt.X("month:Q", title="month"),
+        y=alt.Y("value:Q", title=unit),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
+    ).properties(width=680, height=260, title=title)
+
+
+def stacked_area_chart(
+    frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
+) -> alt.Chart:
+    """Monthly stacked areas, e.g. revenue split into cost and profit."""
+    labels = labels or {}
+    long = (frame[list(columns)].rename(columns=labels).reset_index()
+            .melt(id_vars="month", var_name="series", value_name="value"))
+    return alt.Chart(long).mark_area(opacity=0.85).encode(
+        x=alt.X("month:Q", title="month"),
+        y=alt.Y("value:Q", title=unit, stack=True),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
+    ).properties(width=680, height=260, title=title)
+
+
+def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:
+    """Sensitivity bars: ``frame`` has columns assumption, low, high, base."""
+    long = frame.melt(id_vars=["assumption", "base"], value_vars=["low", "high"],
+                      var_name="case", value_name="value")
+    order = (frame.assign(span=(frame["high"] - frame["low"]).abs())
+             .sort_values("span", ascending=False)["assumption"].tolist())
+    bars = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("assumption:N", sort=order, title=None),
+        x=alt.X("value:Q", title=metric_label),
+        x2=alt.X2("base:Q"),
+        color=alt.Color("case:N", scale=alt.Scale(domain=["low", "high"], range=["#c0392b", "#1e8449"]),
+                        title="assumption moved", legend=alt.Legend(orient="bottom")),
+        tooltip=["assumption:N", "case:N", alt.Tooltip("value:Q", format=".4~g")],
+    )
+    rule = alt.Chart(frame.head(1)).mark_rule(color="black").encode(x="base:Q")
+    return (bars + rule).properties(width=560, height=28 * len(frame) + 20, title=title)
+
+
+def slider_chart(
+    frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, title: str, start: float
+) -> alt.LayerChart:
+    """A metric against one assumption, with a slider that works in a static report.
+
+    The slider is a Vega-Lite parameter: moving it moves the marker and the read-out,
+    without Python, so the report stays interactive offline.
+    """
+    values = frame[x].to_numpy()
+    step = float(values[1] - values[0]) if len(values) > 1 else 1.0
+    pick = alt.param(name="pick", value=float(start), bind=alt.binding_range(
+        min=float(values.min()), max=float(values.max()), step=step, name=f"{x_title}: "))
+    base = alt.Chart(frame)
+    line = base.mark_line().encode(
+        x=alt.X(f"{x}:Q", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=[alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g")])
+    selected = base.transform_calculate(distance=f"abs(datum['{x}'] - pick)").transform_window(
+        rank="rank(distance)", sort=[alt.SortField("distance")]).transform_filter("datum.rank == 1")
+    marker = selected.mark_point(size=120, filled=True, color="#c0392b").encode(x=f"{x}:Q", y=f"{y}:Q")
+    readout = selected.mark_text(align="left", dx=8, dy=-10, fontWeight="bold").encode(
+        x=f"{x}:Q", y=f"{y}:Q", text=alt.Text(f"{y}:Q", format=".3~g"))
+    return (line + marker + readout).add_params(pick).properties(width=560, height=260, title=title)

@@ -1,0 +1,145 @@
+"""The ``aibm`` command: run the notebooks in batch, validate parameter files, list assumptions.
+
+Exit codes: 0 success, 1 some runs failed, 2 bad input (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aibm_core.config import OUTPUTS_DIR, PARAMETERS_DIR
+from aibm_core.params import ParameterError, Problem
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aibm`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ParameterError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aibm", description="AI business-model workbook.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="execute notebooks for scenarios and write reports")
+    run.add_argument("--scenario", action="append", default=[], metavar="NAME",
+                     help="scenario folder under the parameters directory (repeatable; default: all)")
+    run.add_argument("--model", action="append", default=[], metavar="NAME",
+                     help="business model (repeatable; default: all)")
+    run.add_argument("--output", type=Path, default=OUTPUTS_DIR, metavar="DIR",
+                     help="output folder (default: outputs/)")
+    run.add_argument("--parameters", type=Path, default=PARAMETERS_DIR, metavar="DIR",
+                     help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)")
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="parallel worker processes (default: one per core)")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.set_defaults(handler=_run)
+
+    check = sub.add_parser("validate", help="check parameter files (exit 2 on any problem)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files or folders (default: the parameters directory)")
+    check.set_defaults(handler=_validate)
+
+    table = sub.add_parser("assumptions", help="print a model's assumptions with units and sources")
+    table.add_argument("model")
+    table.set_defaults(handler=_assumptions)
+
+    models = sub.add_parser("models", help="list the business models")
+    models.set_defaults(handler=_models)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from aibm_core import runner
+    from aibm_core.report import write_index
+
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError([Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")])
+    jobs = runner.plan(args.parameters, args.output, args.scenario, args.model)
+    outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
+    failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
+    index = write_index(args.output, failures)
+    _summary(outcomes)
+    print(f"index: {index}")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _summary(outcomes: Sequence) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="aibm run")
+    for column in ("scenario", "model", "status", "seconds", "gross margin", "detail"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        margin = "" if o.gross_margin is None else f"{o.gross_margin:.1%}"
+        status = "[green]ok[/green]" if o.ok else "[red]FAILED[/red]"
+        detail = str(o.job.path(".html")) if o.ok else o.message
+        table.add_row(o.job.scenario, o.job.model, status, f"{o.seconds:.1f}", margin, detail)
+    Console(width=160).print(table)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from aibm_core.models import get_model, model_names
+    from aibm_core.params import read_yaml, validate
+
+    files: list[Path] = []
+    for path in args.paths or [PARAMETERS_DIR]:
+        if path.is_dir():
+            files.extend(sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml")))
+        else:
+            files.append(path)
+    problems: list[Problem] = []
+    for path in files:
+        if path.stem not in model_names():
+            problems.append(Problem(str(path), "", f"the file name must be a model name: "
+                                    f"{', '.join(model_names())}"))
+            continue
+        try:
+            validate(get_model(path.stem).params, read_yaml(path), source=str(path))
+        except ParameterError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ParameterError(problems)
+    print(f"{len(files)} parameter file(s) valid")
+    return EXIT_OK
+
+
+def _assumptions(args: argparse.Namespace) -> int:
+    from aibm_core.models import get_model
+
+    try:
+        spec = get_model(args.model)
+    except KeyError as error:
+        raise ParameterError([Problem("", "model", str(error.args[0]))]) from None
+    frame = spec.params.assumptions_table()
+    for name, row in frame.iterrows():
+        print(f"{name} = {row['value']!r} [{row['unit']}; {row['range']}]\n    {row['meaning']}. "
+              f"Source: {row['source']}")
+    return EXIT_OK
+
+
+def _models(_args: argparse.Namespace) -> int:
+    from aibm_core.models import registry
+
+    for spec in registry().values():
+        print(f"{spec.name:20} {spec.layer:15} {spec.title}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

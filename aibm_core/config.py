@@ -1,0 +1,17 @@
+"""Every path the workbook uses, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+PARAMETERS_DIR = ROOT / "parameters"
+OUTPUTS_DIR = ROOT / "outputs"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+#: Scenario folders shipped under ``parameters/``, in report order.
+SHIPPED_SCENARIOS = ("base", "bull", "bear", "seed")
+
+#: Average days in a month (365.25 / 12), for per-day figures.
+DAYS_PER_MONTH = 365.25 / 12

@@ -1,0 +1,95 @@
+"""What every business model provides, and the evaluation that ties it together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import pandas as pd
+
+from aibm_core.params import ModelParams
+from aibm_core.tree import MetricTree
+
+Layer = Literal["infrastructure", "platform", "application"]
+
+
+class Metric(NamedTuple):
+    """A labelled figure with its unit."""
+
+    label: str
+    value: float
+    unit: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A business model: its schema, its computation and how to read its result.
+
+    Attributes
+    ----------
+    name, title, layer
+        Identifier (also the notebook and parameter-file stem), display title and
+        layer of the seeds' revenue pyramid.
+    params
+        Pydantic schema of the assumptions (defaults = base scenario).
+    compute
+        Pure function: validated parameters -> result dataclass (arrays allowed).
+    tree
+        Result (scalar parameters) -> evaluated :class:`MetricTree`.
+    kpis
+        Result -> key figures by name.
+    projection
+        Result (scalar parameters) -> monthly frame indexed by month.
+    gross_margin
+        Result -> gross margin (fraction) reported for the model.
+    what_if
+        Assumptions offered as sliders in the what-if panel.
+    """
+
+    name: str
+    title: str
+    layer: Layer
+    params: type[ModelParams]
+    compute: Callable[[Any], Any]
+    tree: Callable[[Any], MetricTree]
+    kpis: Callable[[Any], dict[str, Metric]]
+    projection: Callable[[Any], pd.DataFrame]
+    gross_margin: Callable[[Any], float]
+    what_if: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One model evaluated on one parameter set (scalar parameters)."""
+
+    spec: ModelSpec
+    params: ModelParams
+    result: Any
+    tree: MetricTree
+    kpis: dict[str, Metric]
+
+    @property
+    def gross_margin(self) -> float:
+        """Gross margin (fraction)."""
+        return float(self.spec.gross_margin(self.result))
+
+    def projection(self) -> pd.DataFrame:
+        """Monthly projection frame."""
+        return self.spec.projection(self.result)
+
+    def kpi_frame(self) -> pd.DataFrame:
+        """Key figures as a table with formatted values."""
+        from aibm_core.tree import format_value
+
+        rows = [
+            {"metric": m.label, "value": m.value, "unit": m.unit, "shown": format_value(m.value, m.unit)}
+            for m in self.kpis.values()
+        ]
+        return pd.DataFrame(rows).set_index("metric")
+
+
+def evaluate(spec: ModelSpec, params: ModelParams) -> Evaluation:
+    """Compute a model and read its tree and KPIs."""
+    result = spec.compute(params)
+    return Evaluation(spec, params, result, spec.tree(result), spec.kpis(result))

@@ -1,0 +1,285 @@
+"""Parameter sets: typed, ranged, documented assumptions loaded from papermill YAML.
+
+A parameter file is plain papermill YAML (``papermill NB out.ipynb -f file.yaml``).
+A scenario file only lists what differs from the model's defaults; the defaults
+live in the model's pydantic schema, which is the single source of truth.
+
+Every assumption is declared with :func:`assumption`, which records its unit,
+valid range, one-line meaning and source. Validation problems are collected into a
+:class:`ParameterError` whose message has one line per problem, naming the file,
+the key, the offending value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+#: Settings the runner passes to every notebook; they are not assumptions.
+RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
+
+
+def assumption(
+    default: Any,
+    *,
+    unit: str,
+    meaning: str,
+    source: str,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+) -> Any:
+    """Declare one model assumption as a pydantic field.
+
+    Parameters
+    ----------
+    default
+        Base-scenario value.
+    unit
+        Unit of the value, e.g. ``"USD per 1M output tokens"`` or ``"fraction per month"``.
+    meaning
+        One line saying what the number is.
+    source
+        Seed file or dated public figure the default comes from.
+    ge, le, gt, lt
+        Bounds of the valid range (inclusive ``ge``/``le``, exclusive ``gt``/``lt``).
+    """
+    return Field(
+        default,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        description=meaning,
+        json_schema_extra={"unit": unit, "source": source},
+    )
+
+
+class ModelParams(BaseModel):
+    """Base class of every model's parameter schema.
+
+    Strict typing (a string is never a number), unknown keys forbidden. Use
+    :meth:`vary` to put numpy arrays into a validated set for sweeps and Monte Carlo.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def vary(self, **values: Any) -> ModelParams:
+        """Return a copy with some assumptions replaced, unvalidated (arrays allowed)."""
+        unknown = set(values) - set(type(self).model_fields)
+        if unknown:
+            raise KeyError(f"unknown assumption(s): {', '.join(sorted(unknown))}")
+        return self.model_copy(update=values)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Default value of every assumption, by name."""
+        return {name: field.default for name, field in cls.model_fields.items()}
+
+    @classmethod
+    def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
+        """One row per assumption: value, unit, valid range, meaning and source."""
+        rows = []
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            rows.append(
+                {
+                    "assumption": name,
+                    "value": getattr(params, name) if params is not None else field.default,
+                    "unit": extra.get("unit", ""),
+                    "range": allowed_range(cls, name),
+                    "meaning": field.description or "",
+                    "source": extra.get("source", ""),
+                }
+            )
+        return pd.DataFrame(rows).set_index("assumption")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a parameter set."""
+
+    source: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        key = f"key '{self.key}': " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class ParameterError(ValueError):
+    """Invalid parameters; the message has one line per problem."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def _render_traceback_(self) -> list[str]:
+        """Show IPython users the problems, not a traceback."""
+        return ["Invalid parameters:", *(f"  {p}" for p in self.problems)]
+
+
+def allowed_range(schema: type[BaseModel], name: str) -> str:
+    """Human-readable valid range or choice list of one field."""
+    field = schema.model_fields[name]
+    choices = getattr(field.annotation, "__args__", None)
+    if choices and all(isinstance(c, str) for c in choices):
+        return "one of " + ", ".join(repr(c) for c in choices)
+    low = high = None
+    low_sign, high_sign = ">=", "<="
+    for rule in field.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">")):
+            if getattr(rule, attr, None) is not None:
+                low, low_sign = getattr(rule, attr), sign
+        for attr, sign in (("le", "<="), ("lt", "<")):
+            if getattr(rule, attr, None) is not None:
+                high, high_sign = getattr(rule, attr), sign
+    kind = "an integer" if field.annotation is int else "a number"
+    if field.annotation is bool:
+        return "true or false"
+    if field.annotation is str:
+        return "text"
+    parts = [kind]
+    if low is not None:
+        parts.append(f"{low_sign} {low:g}")
+    if high is not None:
+        parts.append(f"{high_sign} {high:g}")
+    return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def clip_to_range(schema: type[BaseModel], name: str, value: float) -> float:
+    """Nearest value to ``value`` inside the valid range of one numeric field."""
+    for rule in schema.model_fields[name].metadata:
+        for attr in ("ge", "gt"):
+            if getattr(rule, attr, None) is not None:
+                value = max(value, float(getattr(rule, attr)))
+        for attr in ("le", "lt"):
+            if getattr(rule, attr, None) is not None:
+                bound = float(getattr(rule, attr))
+                value = min(value, bound if attr == "le" else math.nextafter(bound, -math.inf))
+    return value
+
+
+def _describe(schema: type[BaseModel], key: str) -> str:
+    field = schema.model_fields[key]
+    unit = (field.json_schema_extra or {}).get("unit", "")
+    allowed = allowed_range(schema, key)
+    return f"{allowed} ({unit})" if unit else allowed
+
+
+def _problems_from(
+    error: ValidationError, schema: type[BaseModel], source: str
+) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else ""
+        value = item.get("input")
+        if item["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, list(schema.model_fields), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(source, key, f"unknown parameter{hint}"))
+        elif key in schema.model_fields:
+            problems.append(
+                Problem(source, key, f"value {value!r} is not allowed; expected {_describe(schema, key)}")
+            )
+        else:  # a rule spanning several fields (model validator)
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(Problem(source, "", message))
+    return problems
+
+
+def _reject_non_finite(values: Mapping[str, Any], source: str) -> list[Problem]:
+    return [
+        Problem(source, key, f"value {value!r} is not a finite number")
+        for key, value in values.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+
+
+def validate(
+    schema: type[ModelParams], values: Mapping[str, Any], source: str = ""
+) -> ModelParams:
+    """Validate a mapping of assumption overrides against a model schema.
+
+    Parameters
+    ----------
+    schema
+        The model's parameter class.
+    values
+        Overrides of the defaults (a scenario file's content); run settings are ignored.
+    source
+        Where the values came from, for error messages (usually a file path).
+
+    Raises
+    ------
+    ParameterError
+        With one line per unknown key, wrong type, out-of-range value or broken rule.
+    """
+    overrides = {k: v for k, v in values.items() if k not in RUN_SETTINGS}
+    problems = _reject_non_finite(overrides, source)
+    if problems:
+        raise ParameterError(problems)
+    try:
+        return schema.model_validate(overrides)
+    except ValidationError as error:
+        raise ParameterError(_problems_from(error, schema, source)) from None
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a parameter file with the safe YAML loader (no object construction).
+
+    Raises
+    ------
+    ParameterError
+        If the file is missing, is not YAML, uses a ``!!python`` tag or is not a mapping.
+    """
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ParameterError([Problem(source, "", f"cannot read file ({error.strerror})")]) from None
+    try:
+        content = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        first_line = str(error).splitlines()[0]
+        raise ParameterError([Problem(source, "", f"not valid YAML: {first_line}")]) from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        found = type(content).__name__
+        raise ParameterError([Problem(source, "", f"expected a mapping of name: value, found {found}")])
+    return {str(key): value for key, value in content.items()}
+
+
+def notebook_parameters(schema: type[ModelParams], namespace: Mapping[str, Any]) -> ModelParams:
+    """Validate the assumptions defined in a notebook's namespace (its parameters cell)."""
+    values = {name: namespace[name] for name in schema.model_fields if name in namespace}
+    return validate(schema, values, source="notebook parameters")
+
+
+def defaults_yaml(schema: type[ModelParams], title: str) -> str:
+    """The base parameter file of a model: every default with its unit and meaning."""
+    lines = [f"# {title}: base scenario (every assumption at its default).",
+             "# Plain papermill YAML. Units and meanings follow each value; sources: `aibm assumptions`.",
+             ""]
+    for name, field in schema.model_fields.items():
+        unit = (field.json_schema_extra or {}).get("unit", "")
+        value = yaml.safe_dump(field.default, default_flow_style=True).strip().removesuffix("\n...")
+        lines.append(f"{name}: {value}  # {unit}: {field.description}")
+    return "\n".join(lines) + "\n"
+
+
+def load_file(schema: type[ModelParams], path: Path) -> ModelParams:
+    """Read and validate one parameter file (a scenario overlay or a full set)."""
+    return validate(schema, read_yaml(Path(path)), source=str(path))

@@ -1,0 +1,202 @@
+"""Batch execution of the notebooks with papermill, one worker process per run.
+
+Every parameter file is validated before any kernel starts. Each run writes its
+executed notebook, HTML report and results JSON under ``<output>/<scenario>/`` by
+way of temporary files, so a reader never sees half a file; a failed run keeps its
+partial notebook and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from aibm_core.config import NOTEBOOKS_DIR, SHIPPED_SCENARIOS
+from aibm_core.models import get_model, model_names
+from aibm_core.params import ParameterError, Problem, RUN_SETTINGS, read_yaml, validate
+
+KERNEL_NAME = "python3"
+KERNEL_START_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: a model under a scenario."""
+
+    scenario: str
+    model: str
+    parameters_file: Path
+    values: dict[str, Any]
+    output_dir: Path
+
+    @property
+    def folder(self) -> Path:
+        """Folder of this run's outputs."""
+        return self.output_dir / self.scenario
+
+    def path(self, suffix: str) -> Path:
+        """Final output path with the given suffix (``.ipynb``, ``.html``, ``.json``)."""
+        return self.folder / f"{self.model}{suffix}"
+
+
+@dataclass
+class Outcome:
+    """What happened to one job."""
+
+    job: Job
+    ok: bool
+    seconds: float
+    message: str = ""
+    gross_margin: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def available_scenarios(parameters_dir: Path) -> list[str]:
+    """Scenario folders holding at least one parameter file, shipped ones first."""
+    found = {p.parent.name for p in Path(parameters_dir).glob("*/*.yaml")}
+    shipped = [s for s in SHIPPED_SCENARIOS if s in found]
+    return shipped + sorted(found - set(shipped))
+
+
+def plan(
+    parameters_dir: Path,
+    output_dir: Path,
+    scenarios: Sequence[str] = (),
+    models: Sequence[str] = (),
+) -> list[Job]:
+    """Validate the requested parameter files and list the runs.
+
+    Raises
+    ------
+    ParameterError
+        For unknown scenarios or models, missing files and invalid parameters, all at once.
+    """
+    known_scenarios = available_scenarios(parameters_dir)
+    problems = [Problem("", "", f"unknown scenario {s!r}; available: {', '.join(known_scenarios)}")
+                for s in scenarios if s not in known_scenarios]
+    problems += [Problem("", "", f"unknown model {m!r}; available: {', '.join(model_names())}")
+                 for m in models if m not in model_names()]
+    if problems:
+        raise ParameterError(problems)
+    jobs = []
+    for scenario in scenarios or known_scenarios:
+        for model in models or model_names():
+            path = Path(parameters_dir) / scenario / f"{model}.yaml"
+            if not path.exists():
+                if scenarios and models:
+                    problems.append(Problem(str(path), "", "no such parameter file"))
+                continue
+            try:
+                values = read_yaml(path)
+                validate(get_model(model).params, values, source=str(path))
+            except ParameterError as error:
+                problems.extend(error.problems)
+                continue
+            jobs.append(Job(scenario, model, path, values, Path(output_dir)))
+    if problems:
+        raise ParameterError(problems)
+    return jobs
+
+
+def execute(job: Job) -> Outcome:
+    """Run one job: papermill, then HTML export; publish files only when complete."""
+    import papermill
+
+    from aibm_core.report import export_html
+
+    start = time.perf_counter()
+    job.folder.mkdir(parents=True, exist_ok=True)
+    partial_nb = job.folder / f".{job.model}.ipynb.partial"
+    partial_json = job.folder / f".{job.model}.json.partial"
+    settings = {"scenario": job.scenario, "results_path": str(partial_json)}
+    assert set(settings) == set(RUN_SETTINGS)
+    title = f"{get_model(job.model).title} — {job.scenario} scenario"
+    try:
+        _papermill_with_retry(papermill, NOTEBOOKS_DIR / f"{job.model}.ipynb", partial_nb,
+                              {**job.values, **settings})
+    except papermill.PapermillExecutionError as error:
+        first_line = (error.source or "").strip().splitlines()[:1]
+        where = f"cell {error.cell_index}" + (f" ({first_line[0][:60]})" if first_line else "")
+        _publish_failure(job, partial_nb, partial_json, title)
+        return Outcome(job, False, time.perf_counter() - start, f"{where}: {error.ename}: {error.evalue}")
+    except Exception as error:  # kernel could not start after retries, unreadable notebook...
+        _publish_failure(job, partial_nb, partial_json, title)
+        return Outcome(job, False, time.perf_counter() - start, f"{type(error).__name__}: {error}")
+    try:
+        export_html(partial_nb, job.path(".html"), title=title)
+        if not partial_json.exists():
+            raise RuntimeError("the notebook did not write its results file")
+        os.replace(partial_json, job.path(".json"))
+        os.replace(partial_nb, job.path(".ipynb"))
+    except Exception as error:
+        _publish_failure(job, partial_nb, partial_json, title, export=False)
+        return Outcome(job, False, time.perf_counter() - start, f"report: {type(error).__name__}: {error}")
+    margin = json.loads(job.path(".json").read_text())["gross_margin"]
+    return Outcome(job, True, time.perf_counter() - start, gross_margin=margin)
+
+
+def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters: dict[str, Any]) -> None:
+    """Execute a notebook, retrying only when the kernel fails to start (port races)."""
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            papermill.execute_notebook(
+                str(source), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True)
+            return
+        except papermill.PapermillExecutionError:
+            raise
+        except RuntimeError as error:
+            if "kernel" not in str(error).lower() or attempt == KERNEL_START_ATTEMPTS:
+                raise
+            time.sleep(0.5 * attempt)
+
+
+def _publish_failure(job: Job, partial_nb: Path, partial_json: Path, title: str, export: bool = True) -> None:
+    """Keep the partial notebook (and its HTML), drop results that would be stale."""
+    from aibm_core.report import export_html
+
+    partial_json.unlink(missing_ok=True)
+    job.path(".json").unlink(missing_ok=True)
+    job.path(".html").unlink(missing_ok=True)
+    if partial_nb.exists():
+        os.replace(partial_nb, job.path(".ipynb"))
+        if export:
+            try:
+                export_html(job.path(".ipynb"), job.path(".html"), title=f"{title} (FAILED)")
+            except Exception:  # the failure itself is already reported
+                pass
+
+
+def run(jobs: Sequence[Job], workers: int | None = None, progress: bool = True) -> list[Outcome]:
+    """Execute jobs in parallel worker processes; results in job order."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    outcomes: dict[int, Outcome] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(execute, job): i for i, job in enumerate(jobs)}
+        for i, outcome in _progress(as_completed(futures), futures, jobs, progress):
+            outcomes[i] = outcome
+    return [outcomes[i] for i in range(len(jobs))]
+
+
+def _progress(done: Iterable, futures: dict, jobs: Sequence[Job], show: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), disable=not show, transient=False) as bar:
+        task = bar.add_task("running notebooks", total=len(jobs))
+        for future in done:
+            i = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # a worker process died
+                outcome = Outcome(jobs[i], False, 0.0, f"worker crashed: {type(error).__name__}: {error}")
+            bar.advance(task)
+            yield i, outcome
+
