@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aibm_core.config import OUTPUTS_DIR, PARAMETERS_DIR
+from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.params import ParameterError, Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder (default: outputs/)")
     run.add_argument("--parameters", type=Path, default=PARAMETERS_DIR, metavar="DIR",
                      help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)")
+    run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
+                     help="folder holding <model>.ipynb (default: notebooks/)")
     run.add_argument("--workers", type=int, default=None, metavar="N",
                      help="parallel worker processes (default: one per core)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -69,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError([Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")])
-    jobs = runner.plan(args.parameters, args.output, args.scenario, args.model)
+    jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
     outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
     failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
     index = write_index(args.output, failures)

@@ -80,7 +80,7 @@ def lifetime_value(
     m = np.asarray(monthly_margin, dtype=float)
     c = np.asarray(churn, dtype=float)
     r = np.asarray(monthly_discount_rate, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(r + c > 0, m * (1.0 + r) / (r + c), np.inf * np.sign(m))
 
 
@@ -174,3 +174,36 @@ def level_payment(principal: ArrayLike, monthly_interest: ArrayLike, months: Arr
     n = np.asarray(months, dtype=float)
     safe_r = np.where(r != 0, r, 1.0)
     return np.where(r != 0, p * safe_r / (1.0 - (1.0 + safe_r) ** -n), p / n)
+
+
+def installed_base(initial: ArrayLike, additions: ArrayLike, monthly_loss: ArrayLike) -> np.ndarray:
+    """Stock at the end of each month with monthly additions and proportional losses.
+
+    ``S_t = S_{t-1} (1 - loss) + a_t`` with ``S_0 = initial``: subscriptions, installed
+    units or seats that lapse at a constant rate. The loop runs over months only and is
+    vectorised over draws (leading axes).
+
+    Parameters
+    ----------
+    initial
+        Stock before month 1 (count), one value per draw.
+    additions
+        Additions in each month (count per month), shape draws × months.
+    monthly_loss
+        Share of the stock lost each month (fraction per month), one value per draw.
+
+    Returns
+    -------
+    numpy.ndarray
+        Stock at the end of each month, shape draws × months.
+    """
+    add = np.asarray(additions, dtype=float)
+    keep = 1.0 - along_months(monthly_loss)
+    shape = np.broadcast_shapes(add.shape, keep.shape, along_months(initial).shape)
+    add, keep = np.broadcast_to(add, shape), np.broadcast_to(keep, shape)
+    stock = np.empty(shape)
+    level = np.broadcast_to(np.asarray(initial, dtype=float), shape[:-1])
+    for t in range(shape[-1]):
+        level = level * keep[..., t] + add[..., t]
+        stock[..., t] = level
+    return stock

@@ -24,6 +24,8 @@ from aibm_core.params import ParameterError, Problem, RUN_SETTINGS, read_yaml, v
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
+#: Longest a single cell may run (s): a hung kernel becomes a failed run, not a stuck batch.
+CELL_TIMEOUT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Job:
     parameters_file: Path
     values: dict[str, Any]
     output_dir: Path
+    notebooks_dir: Path = NOTEBOOKS_DIR
 
     @property
     def folder(self) -> Path:
@@ -70,6 +73,7 @@ def plan(
     output_dir: Path,
     scenarios: Sequence[str] = (),
     models: Sequence[str] = (),
+    notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> list[Job]:
     """Validate the requested parameter files and list the runs.
 
@@ -99,7 +103,7 @@ def plan(
             except ParameterError as error:
                 problems.extend(error.problems)
                 continue
-            jobs.append(Job(scenario, model, path, values, Path(output_dir)))
+            jobs.append(Job(scenario, model, path, values, Path(output_dir), Path(notebooks_dir)))
     if problems:
         raise ParameterError(problems)
     return jobs
@@ -113,13 +117,13 @@ def execute(job: Job) -> Outcome:
 
     start = time.perf_counter()
     job.folder.mkdir(parents=True, exist_ok=True)
-    partial_nb = job.folder / f".{job.model}.ipynb.partial"
-    partial_json = job.folder / f".{job.model}.json.partial"
+    partial_nb = job.folder / f".{job.model}.partial.ipynb"
+    partial_json = job.folder / f".{job.model}.partial.json"
     settings = {"scenario": job.scenario, "results_path": str(partial_json)}
     assert set(settings) == set(RUN_SETTINGS)
     title = f"{get_model(job.model).title} — {job.scenario} scenario"
     try:
-        _papermill_with_retry(papermill, NOTEBOOKS_DIR / f"{job.model}.ipynb", partial_nb,
+        _papermill_with_retry(papermill, job.notebooks_dir / f"{job.model}.ipynb", partial_nb,
                               {**job.values, **settings})
     except papermill.PapermillExecutionError as error:
         first_line = (error.source or "").strip().splitlines()[:1]
@@ -148,7 +152,8 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
         try:
             papermill.execute_notebook(
                 str(source), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
-                progress_bar=False, log_output=False, request_save_on_cell_execute=True)
+                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
+                execution_timeout=CELL_TIMEOUT_SECONDS)
             return
         except papermill.PapermillExecutionError:
             raise

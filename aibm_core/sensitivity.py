@@ -34,7 +34,8 @@ def tornado(
         value = float(getattr(params, name))
         low = clip_to_range(spec.params, name, value * (1 - swing))
         high = clip_to_range(spec.params, name, value * (1 + swing))
-        moved = np.asarray(metric(spec.compute(params.vary(**{name: np.array([low, high])}))))
+        result = spec.compute(params.vary(**{name: np.array([low, high])}))
+        moved = np.broadcast_to(metric(result), (2,))  # an unused assumption gives a scalar
         rows.append({"assumption": name, "low": float(moved[0]), "high": float(moved[1]), "base": base})
     return pd.DataFrame(rows)
 

@@ -6,8 +6,9 @@ These run in JupyterLab (a Python kernel is needed). Static reports use
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
-from IPython.display import display
 
 from aibm_core import charts
 from aibm_core.models.base import Evaluation, evaluate
@@ -26,7 +27,11 @@ def slider_range(params: ModelParams, name: str) -> tuple[float, float, float]:
 
 
 def what_if_panel(evaluation: Evaluation) -> widgets.VBox:
-    """Sliders for the model's main drivers; KPIs, tree and projection follow them."""
+    """Sliders for the model's main drivers; KPIs, tree and its chart follow them.
+
+    The results are HTML widgets whose value is replaced on every move (no output
+    capture), so the panel behaves the same under papermill as in JupyterLab.
+    """
     spec, params = evaluation.spec, evaluation.params
     sliders = {}
     for name in spec.what_if:
@@ -35,18 +40,16 @@ def what_if_panel(evaluation: Evaluation) -> widgets.VBox:
             value=float(getattr(params, name)), min=lo, max=hi, step=step, description=name,
             continuous_update=False, readout_format=".4g",
             style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
-    out = widgets.Output()
+    figures = widgets.HTML()
+    picture = widgets.HTML()
 
     def redraw(_change: object = None) -> None:
-        current = params.vary(**{n: s.value for n, s in sliders.items()})
-        ev = evaluate(spec, current)
-        out.clear_output(wait=True)
-        with out:
-            display(ev.kpi_frame()[["shown"]])
-            print(ev.tree.to_text())
-            charts.show(charts.tree_chart(ev.tree))
+        ev = evaluate(spec, params.vary(**{n: s.value for n, s in sliders.items()}))
+        figures.value = (ev.kpi_frame()[["shown"]].to_html()
+                         + f"<pre>{html.escape(ev.tree.to_text())}</pre>")
+        picture.value = charts.mimebundle(charts.tree_chart(ev.tree))["image/svg+xml"]
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([*sliders.values(), out])
+    return widgets.VBox([*sliders.values(), widgets.HBox([figures]), picture])

@@ -1,0 +1,131 @@
+"""Parameter files: validation messages, safe loading and one source of truth for defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import papermill
+import pytest
+
+from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR, SHIPPED_SCENARIOS
+from aibm_core.models import get_model, model_names
+from aibm_core.params import (
+    RUN_SETTINGS,
+    ParameterError,
+    defaults_yaml,
+    load_file,
+    read_yaml,
+    validate,
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "api_access.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ParameterError) as caught:
+        load_file(get_model("api_access").params, path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_misspelt_key_names_file_key_and_suggestion(tmp_path):
+    path = write(tmp_path, "price_per_m_output_tokns: 12\n")
+    (message,) = problems_of(path)
+    assert str(path) in message
+    assert "'price_per_m_output_tokns'" in message
+    assert "did you mean 'price_per_m_output_tokens'" in message
+
+
+def test_out_of_range_value_names_value_and_allowed_range(tmp_path):
+    path = write(tmp_path, "price_per_m_input_tokens: -1\n")
+    (message,) = problems_of(path)
+    assert "price_per_m_input_tokens" in message and "-1" in message
+    assert ">= 0" in message and "USD per 1M input tokens" in message
+
+
+def test_wrong_type_is_rejected_not_coerced(tmp_path):
+    (message,) = problems_of(write(tmp_path, "monthly_churn: '0.03'\n"))
+    assert "monthly_churn" in message and "'0.03'" in message and "a number" in message
+
+
+def test_choice_lists_the_allowed_values(tmp_path):
+    (message,) = problems_of(write(tmp_path, "cost_basis: magic\n"))
+    assert "one of 'gpu', 'direct'" in message
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    assert len(problems_of(write(tmp_path, "monthly_churn: 2\nbatch_share: -0.1\nfoo: 1\n"))) == 3
+
+
+def test_cross_field_rule(tmp_path):
+    (message,) = problems_of(write(tmp_path, "snapshot_month: 48\n"))
+    assert "snapshot_month (48) must not exceed horizon_months (36)" in message
+
+
+def test_non_finite_numbers_are_rejected(tmp_path):
+    (message,) = problems_of(write(tmp_path, "monthly_churn: .nan\n"))
+    assert "not a finite number" in message
+
+
+def test_python_tags_are_rejected_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+    path = write(tmp_path, f"x: !!python/object/apply:os.system ['touch {marker}']\n")
+    (message,) = problems_of(path)
+    assert "not valid YAML" in message
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("text, expected", [("- 1\n- 2\n", "expected a mapping"), ("a: [1\n", "not valid YAML")])
+def test_malformed_files(tmp_path, text, expected):
+    assert expected in problems_of(write(tmp_path, text))[0]
+
+
+def test_missing_file(tmp_path):
+    assert "cannot read file" in problems_of(tmp_path / "api_access.yaml")[0]
+
+
+def test_run_settings_are_not_assumptions():
+    params = validate(get_model("api_access").params, {"scenario": "x", "results_path": "y"})
+    assert params == get_model("api_access").params()
+
+
+def test_vary_accepts_arrays_but_rejects_unknown_names():
+    params = get_model("api_access").params()
+    assert params.vary(monthly_churn=[0.1, 0.2]).monthly_churn == [0.1, 0.2]
+    with pytest.raises(KeyError):
+        params.vary(monthly_chrun=0.1)
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_base_file_is_the_schema_defaults(model):
+    spec = get_model(model)
+    path = PARAMETERS_DIR / "base" / f"{model}.yaml"
+    assert read_yaml(path) == spec.params.defaults()
+    assert path.read_text() == defaults_yaml(spec.params, spec.title), "regenerate with defaults_yaml()"
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_notebook_parameters_cell_matches_schema(model):
+    spec = get_model(model)
+    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{model}.ipynb"))
+    expected = {**spec.params.defaults(), **RUN_SETTINGS}
+    assert set(declared) == set(expected)
+    for name, info in declared.items():
+        assert eval(info["default"]) == expected[name], name  # noqa: S307 - our own literal defaults
+        assert info["help"], f"{name} has no comment in the parameters cell"
+
+
+@pytest.mark.parametrize("scenario", SHIPPED_SCENARIOS)
+@pytest.mark.parametrize("model", model_names())
+def test_shipped_scenarios_are_valid(scenario, model):
+    load_file(get_model(model).params, PARAMETERS_DIR / scenario / f"{model}.yaml")
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_every_assumption_is_documented(model):
+    table = get_model(model).params.assumptions_table()
+    for column in ("unit", "meaning", "source", "range"):
+        assert (table[column].str.len() > 0).all(), f"{model}: empty {column}"

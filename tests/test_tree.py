@@ -1,0 +1,95 @@
+"""Metric trees: formulas, evaluation order, guardrail status and rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from aibm_core.tree import Formula, MetricTree, Node
+
+
+def small_tree(**overrides) -> MetricTree:
+    nodes = [
+        Node("revenue", "Revenue", "north_star", unit="USD",
+             formula=Formula("product", ("customers", "arpu"))),
+        Node("drivers", "Drivers", "group", "revenue"),
+        Node("customers", "Customers", "input", "drivers", "customers", value=overrides.get("customers", 10.0)),
+        Node("arpu", "ARPU", "input", "drivers", "USD", formula=Formula("difference", ("list", "discount"))),
+        Node("list", "List price", "input", "arpu", "USD", value=5.0),
+        Node("discount", "Discount", "input", "arpu", "USD", value=1.0),
+        Node("margin", "Margin", "guardrail", "drivers", "fraction",
+             formula=Formula("margin", ("list", "discount")), threshold=0.9, direction="min"),
+        Node("docs", "Docs views", "leading", "drivers", "views", value=3.0, observed=True),
+    ]
+    return MetricTree("Test", tuple(nodes)).evaluate()
+
+
+def test_formulas_are_computed_from_operands():
+    tree = small_tree()
+    assert tree.value("arpu") == 4.0
+    assert tree.value("revenue") == 40.0
+    assert tree.value("margin") == pytest.approx(0.8)
+
+
+def test_with_values_propagates_to_the_root():
+    assert small_tree().with_values(customers=20.0, discount=0.0).value("revenue") == 100.0
+
+
+def test_formula_nodes_cannot_be_overwritten():
+    with pytest.raises(ValueError, match="computed by a formula"):
+        small_tree().with_values(arpu=3.0)
+
+
+def test_guardrail_status_follows_direction():
+    tree = small_tree()
+    assert tree["margin"].status == "breach"
+    assert tree.with_values(discount=0.25)["margin"].status == "ok"
+    assert tree["customers"].status is None
+
+
+@pytest.mark.parametrize("op, values, expected", [
+    ("sum", [1, 2, 3], 6), ("product", [2, 3, 4], 24), ("ratio", [6, 3], 2),
+    ("difference", [6, 4], 2), ("margin", [10, 4], 0.6)])
+def test_formula_operations(op, values, expected):
+    formula = Formula(op, tuple(f"n{i}" for i in range(len(values))), scale=1.0)
+    assert formula.apply(values) == pytest.approx(expected)
+    assert Formula(op, formula.operands, scale=2.0).apply(values) == pytest.approx(2 * expected)
+
+
+@pytest.mark.parametrize("nodes, message", [
+    ((Node("a", "A", "north_star"), Node("a", "A", "input", "a")), "duplicate"),
+    ((Node("a", "A", "north_star"), Node("b", "B", "north_star")), "exactly one root"),
+    ((Node("a", "A", "north_star"), Node("b", "B", "input", "zzz")), "unknown parent"),
+    ((Node("a", "A", "north_star", formula=Formula("sum", ("zzz",))),), "unknown operand"),
+    ((Node("a", "A", "north_star", value=1.0, threshold=1.0),), "needs a direction"),
+])
+def test_malformed_trees_are_rejected(nodes, message):
+    with pytest.raises(ValueError, match=message):
+        MetricTree("bad", nodes)
+
+
+def test_formula_cycles_are_detected():
+    nodes = (Node("a", "A", "north_star", formula=Formula("sum", ("b",))),
+             Node("b", "B", "input", "a", formula=Formula("sum", ("a",))))
+    with pytest.raises(ValueError, match="cycle"):
+        MetricTree("cyclic", nodes).evaluate()
+
+
+def test_text_rendering_shows_structure_values_and_status():
+    text = small_tree().to_text()
+    assert text.splitlines()[1] == "└─ Revenue: $40.00"
+    assert "      ├─ ARPU: $4.00\n      │  ├─ List price: $5.00" in text
+    assert "[BREACH: limit >= 90.0%]" in text
+    assert "Docs views: 3.00 views  (observed)" in text
+
+
+def test_frame_and_layout():
+    tree = small_tree()
+    frame = tree.to_frame()
+    assert list(frame.index) == ["revenue", "drivers", "customers", "arpu", "list", "discount", "margin", "docs"]
+    assert "= List price − Discount" in frame.at["arpu", "definition"]
+    nodes, edges = tree.layout()
+    assert len(edges) == len(tree.nodes) - 1
+    leaves = nodes[nodes["id"].isin(["customers", "list", "discount", "margin", "docs"])]
+    assert sorted(leaves["y"]) == [0, 1, 2, 3, 4]
+    arpu = nodes.set_index("id").loc["arpu"]
+    assert arpu["y"] == 1.5 and arpu["x"] == 2
