@@ -56,8 +56,7 @@ def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
     y_scale = alt.Scale(domain=[-0.5, rows - 0.5], reverse=True)
     base_x = alt.X("x:Q", scale=x_scale, axis=None)
     base_y = alt.Y("y:Q", scale=y_scale, axis=None)
-    lines = alt.Chart(edges).mark_rule(color="#b0b0b0").encode(
-        x=base_x, y=base_y, x2="x2:Q", y2="y2:Q")
+    lines = alt.Chart(edges).mark_rule(color="#b0b0b0").encode(x=base_x, y=base_y, x2="x2:Q", y2="y2:Q")
     tooltip = [
         alt.Tooltip("label:N", title="metric"),
         alt.Tooltip("formatted:N", title="value"),
@@ -65,26 +64,42 @@ def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
         alt.Tooltip("status:N"),
         alt.Tooltip("definition:N"),
     ]
-    points = alt.Chart(nodes).mark_point(filled=True, size=140, strokeWidth=3).encode(
-        x=base_x,
-        y=base_y,
-        color=alt.Color("kind:N", scale=alt.Scale(domain=list(KIND_COLOURS),
-                                                  range=list(KIND_COLOURS.values())),
-                        legend=alt.Legend(title="node kind", orient="bottom")),
-        stroke=alt.Stroke("status:N", scale=alt.Scale(domain=list(STATUS_COLOURS),
-                                                      range=list(STATUS_COLOURS.values())),
-                          legend=alt.Legend(title="guardrail", orient="bottom")),
-        shape=alt.Shape("observed:N", scale=alt.Scale(domain=[False, True],
-                                                      range=["circle", "diamond"]),
-                        legend=alt.Legend(title="observed input", orient="bottom")),
-        tooltip=tooltip,
+    points = (
+        alt.Chart(nodes)
+        .mark_point(filled=True, size=140, strokeWidth=3)
+        .encode(
+            x=base_x,
+            y=base_y,
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
+                legend=alt.Legend(title="node kind", orient="bottom"),
+            ),
+            stroke=alt.Stroke(
+                "status:N",
+                scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+                legend=alt.Legend(title="guardrail", orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "observed:N",
+                scale=alt.Scale(domain=[False, True], range=["circle", "diamond"]),
+                legend=alt.Legend(title="observed input", orient="bottom"),
+            ),
+            tooltip=tooltip,
+        )
     )
-    labels = alt.Chart(nodes).mark_text(align="left", dx=9, fontSize=11).encode(
-        x=base_x, y=base_y, text="text:N", tooltip=tooltip,
-        color=alt.condition("datum.status == 'breach'", alt.value("#c0392b"), alt.value("#222222")),
+    labels = (
+        alt.Chart(nodes)
+        .mark_text(align="left", dx=9, fontSize=11)
+        .encode(
+            x=base_x,
+            y=base_y,
+            text="text:N",
+            tooltip=tooltip,
+            color=alt.condition("datum.status == 'breach'", alt.value("#c0392b"), alt.value("#222222")),
+        )
     )
-    return (lines + points + labels).properties(
-        width=width, height=max(200, 19 * rows), title=tree.title)
+    return (lines + points + labels).properties(width=width, height=max(200, 19 * rows), title=tree.title)
 
 
 def projection_chart(
@@ -92,14 +107,23 @@ def projection_chart(
 ) -> alt.Chart:
     """Monthly lines of several columns of a projection frame (index: month)."""
     labels = labels or {}
-    long = (frame[list(columns)].rename(columns=labels).reset_index()
-            .melt(id_vars="month", var_name="series", value_name="value"))
-    return alt.Chart(long).mark_line(point=False).encode(
-        x=alt.X("month:Q", title="month"),
-        y=alt.Y("value:Q", title=unit),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
-    ).properties(width=680, height=260, title=title)
+    long = (
+        frame[list(columns)]
+        .rename(columns=labels)
+        .reset_index()
+        .melt(id_vars="month", var_name="series", value_name="value")
+    )
+    return (
+        alt.Chart(long)
+        .mark_line(point=False)
+        .encode(
+            x=alt.X("month:Q", title="month"),
+            y=alt.Y("value:Q", title=unit),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
+        )
+        .properties(width=680, height=260, title=title)
+    )
 
 
 def stacked_area_chart(
@@ -107,29 +131,50 @@ def stacked_area_chart(
 ) -> alt.Chart:
     """Monthly stacked areas, e.g. revenue split into cost and profit."""
     labels = labels or {}
-    long = (frame[list(columns)].rename(columns=labels).reset_index()
-            .melt(id_vars="month", var_name="series", value_name="value"))
-    return alt.Chart(long).mark_area(opacity=0.85).encode(
-        x=alt.X("month:Q", title="month"),
-        y=alt.Y("value:Q", title=unit, stack=True),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
-    ).properties(width=680, height=260, title=title)
+    long = (
+        frame[list(columns)]
+        .rename(columns=labels)
+        .reset_index()
+        .melt(id_vars="month", var_name="series", value_name="value")
+    )
+    return (
+        alt.Chart(long)
+        .mark_area(opacity=0.85)
+        .encode(
+            x=alt.X("month:Q", title="month"),
+            y=alt.Y("value:Q", title=unit, stack=True),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
+        )
+        .properties(width=680, height=260, title=title)
+    )
 
 
 def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:
     """Sensitivity bars: ``frame`` has columns assumption, low, high, base."""
-    long = frame.melt(id_vars=["assumption", "base"], value_vars=["low", "high"],
-                      var_name="case", value_name="value")
-    order = (frame.assign(span=(frame["high"] - frame["low"]).abs())
-             .sort_values("span", ascending=False)["assumption"].tolist())
-    bars = alt.Chart(long).mark_bar().encode(
-        y=alt.Y("assumption:N", sort=order, title=None),
-        x=alt.X("value:Q", title=metric_label),
-        x2=alt.X2("base:Q"),
-        color=alt.Color("case:N", scale=alt.Scale(domain=["low", "high"], range=["#c0392b", "#1e8449"]),
-                        title="assumption moved", legend=alt.Legend(orient="bottom")),
-        tooltip=["assumption:N", "case:N", alt.Tooltip("value:Q", format=".4~g")],
+    long = frame.melt(
+        id_vars=["assumption", "base"], value_vars=["low", "high"], var_name="case", value_name="value"
+    )
+    order = (
+        frame.assign(span=(frame["high"] - frame["low"]).abs())
+        .sort_values("span", ascending=False)["assumption"]
+        .tolist()
+    )
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("assumption:N", sort=order, title=None),
+            x=alt.X("value:Q", title=metric_label),
+            x2=alt.X2("base:Q"),
+            color=alt.Color(
+                "case:N",
+                scale=alt.Scale(domain=["low", "high"], range=["#c0392b", "#1e8449"]),
+                title="assumption moved",
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["assumption:N", "case:N", alt.Tooltip("value:Q", format=".4~g")],
+        )
     )
     rule = alt.Chart(frame.head(1)).mark_rule(color="black").encode(x="base:Q")
     return (bars + rule).properties(width=560, height=28 * len(frame) + 20, title=title)
@@ -145,15 +190,26 @@ def slider_chart(
     """
     values = frame[x].to_numpy()
     step = float(values[1] - values[0]) if len(values) > 1 else 1.0
-    pick = alt.param(name="pick", value=float(start), bind=alt.binding_range(
-        min=float(values.min()), max=float(values.max()), step=step, name=f"{x_title}: "))
+    pick = alt.param(
+        name="pick",
+        value=float(start),
+        bind=alt.binding_range(
+            min=float(values.min()), max=float(values.max()), step=step, name=f"{x_title}: "
+        ),
+    )
     base = alt.Chart(frame)
     line = base.mark_line().encode(
-        x=alt.X(f"{x}:Q", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
-        tooltip=[alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g")])
-    selected = base.transform_calculate(distance=f"abs(datum['{x}'] - pick)").transform_window(
-        rank="rank(distance)", sort=[alt.SortField("distance")]).transform_filter("datum.rank == 1")
+        x=alt.X(f"{x}:Q", title=x_title),
+        y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=[alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+    )
+    selected = (
+        base.transform_calculate(distance=f"abs(datum['{x}'] - pick)")
+        .transform_window(rank="rank(distance)", sort=[alt.SortField("distance")])
+        .transform_filter("datum.rank == 1")
+    )
     marker = selected.mark_point(size=120, filled=True, color="#c0392b").encode(x=f"{x}:Q", y=f"{y}:Q")
     readout = selected.mark_text(align="left", dx=8, dy=-10, fontWeight="bold").encode(
-        x=f"{x}:Q", y=f"{y}:Q", text=alt.Text(f"{y}:Q", format=".3~g"))
+        x=f"{x}:Q", y=f"{y}:Q", text=alt.Text(f"{y}:Q", format=".3~g")
+    )
     return (line + marker + readout).add_params(pick).properties(width=560, height=260, title=title)

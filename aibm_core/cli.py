@@ -36,24 +36,55 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="execute notebooks for scenarios and write reports")
-    run.add_argument("--scenario", action="append", default=[], metavar="NAME",
-                     help="scenario folder under the parameters directory (repeatable; default: all)")
-    run.add_argument("--model", action="append", default=[], metavar="NAME",
-                     help="business model (repeatable; default: all)")
-    run.add_argument("--output", type=Path, default=OUTPUTS_DIR, metavar="DIR",
-                     help="output folder (default: outputs/)")
-    run.add_argument("--parameters", type=Path, default=PARAMETERS_DIR, metavar="DIR",
-                     help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)")
-    run.add_argument("--notebooks", type=Path, default=NOTEBOOKS_DIR, metavar="DIR",
-                     help="folder holding <model>.ipynb (default: notebooks/)")
-    run.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="parallel worker processes (default: one per core)")
+    run.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scenario folder under the parameters directory (repeatable; default: all)",
+    )
+    run.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="business model (repeatable; default: all)",
+    )
+    run.add_argument(
+        "--output", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: outputs/)"
+    )
+    run.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)",
+    )
+    run.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS_DIR,
+        metavar="DIR",
+        help="folder holding <model>.ipynb (default: notebooks/)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel worker processes (default: one per core)",
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("validate", help="check parameter files (exit 2 on any problem)")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="files or folders (default: the parameters directory)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: the parameters directory)",
+    )
     check.set_defaults(handler=_validate)
 
     table = sub.add_parser("assumptions", help="print a model's assumptions with units and sources")
@@ -70,7 +101,9 @@ def _run(args: argparse.Namespace) -> int:
     from aibm_core.report import write_index
 
     if args.workers is not None and args.workers < 1:
-        raise ParameterError([Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")])
+        raise ParameterError(
+            [Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")]
+        )
     jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
     outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
     failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
@@ -108,8 +141,9 @@ def _validate(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     for path in files:
         if path.stem not in model_names():
-            problems.append(Problem(str(path), "", f"the file name must be a model name: "
-                                    f"{', '.join(model_names())}"))
+            problems.append(
+                Problem(str(path), "", f"the file name must be a model name: {', '.join(model_names())}")
+            )
             continue
         try:
             validate(get_model(path.stem).params, read_yaml(path), source=str(path))
@@ -130,8 +164,10 @@ def _assumptions(args: argparse.Namespace) -> int:
         raise ParameterError([Problem("", "model", str(error.args[0]))]) from None
     frame = spec.params.assumptions_table()
     for name, row in frame.iterrows():
-        print(f"{name} = {row['value']!r} [{row['unit']}; {row['range']}]\n    {row['meaning']}. "
-              f"Source: {row['source']}")
+        print(
+            f"{name} = {row['value']!r} [{row['unit']}; {row['range']}]\n    {row['meaning']}. "
+            f"Source: {row['source']}"
+        )
     return EXIT_OK
 
 

@@ -178,9 +178,7 @@ def _describe(schema: type[BaseModel], key: str) -> str:
     return f"{allowed} ({unit})" if unit else allowed
 
 
-def _problems_from(
-    error: ValidationError, schema: type[BaseModel], source: str
-) -> list[Problem]:
+def _problems_from(error: ValidationError, schema: type[BaseModel], source: str) -> list[Problem]:
     problems = []
     for item in error.errors():
         key = str(item["loc"][0]) if item["loc"] else ""
@@ -207,9 +205,7 @@ def _reject_non_finite(values: Mapping[str, Any], source: str) -> list[Problem]:
     ]
 
 
-def validate(
-    schema: type[ModelParams], values: Mapping[str, Any], source: str = ""
-) -> ModelParams:
+def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str = "") -> ModelParams:
     """Validate a mapping of assumption overrides against a model schema.
 
     Parameters
@@ -270,9 +266,11 @@ def notebook_parameters(schema: type[ModelParams], namespace: Mapping[str, Any])
 
 def defaults_yaml(schema: type[ModelParams], title: str) -> str:
     """The base parameter file of a model: every default with its unit and meaning."""
-    lines = [f"# {title}: base scenario (every assumption at its default).",
-             "# Plain papermill YAML. Units and meanings follow each value; sources: `aibm assumptions`.",
-             ""]
+    lines = [
+        f"# {title}: base scenario (every assumption at its default).",
+        "# Plain papermill YAML. Units and meanings follow each value; sources: `aibm assumptions`.",
+        "",
+    ]
     for name, field in schema.model_fields.items():
         unit = (field.json_schema_extra or {}).get("unit", "")
         value = yaml.safe_dump(field.default, default_flow_style=True).strip().removesuffix("\n...")

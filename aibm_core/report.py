@@ -38,17 +38,34 @@ def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
         "scenario": scenario,
         "north_star": {"name": root.label, "value": _number(root.value), "unit": root.unit},
         "gross_margin": _number(evaluation.gross_margin),
-        "kpis": {key: {"label": m.label, "value": _number(m.value), "unit": m.unit}
-                 for key, m in evaluation.kpis.items()},
+        "kpis": {
+            key: {"label": m.label, "value": _number(m.value), "unit": m.unit}
+            for key, m in evaluation.kpis.items()
+        },
         "guardrails": [
-            {"name": n.id, "label": n.label, "value": _number(n.value), "threshold": n.threshold,
-             "direction": n.direction, "unit": n.unit, "ok": n.status == "ok"}
+            {
+                "name": n.id,
+                "label": n.label,
+                "value": _number(n.value),
+                "threshold": n.threshold,
+                "direction": n.direction,
+                "unit": n.unit,
+                "ok": n.status == "ok",
+            }
             for n in tree.guardrails()
         ],
         "tree": [
-            {"id": n.id, "label": n.label, "kind": n.kind, "parent": n.parent, "unit": n.unit,
-             "value": _number(n.value), "computed": n.formula is not None, "observed": n.observed,
-             "status": n.status}
+            {
+                "id": n.id,
+                "label": n.label,
+                "kind": n.kind,
+                "parent": n.parent,
+                "unit": n.unit,
+                "value": _number(n.value),
+                "computed": n.formula is not None,
+                "observed": n.observed,
+                "status": n.status,
+            }
             for n in tree.nodes
         ],
         "assumptions": evaluation.params.model_dump(),
@@ -87,20 +104,23 @@ def write_results(evaluation: Evaluation, scenario: str, path: str | Path) -> di
 class OfflineCharts(Preprocessor):
     """Turn chart outputs into inline Vega embeds and live widgets into a short note."""
 
-    def preprocess(self, nb, resources):  # noqa: D102 - nbconvert hook
+    def preprocess(self, nb, resources):
         self.count = 0
         return super().preprocess(nb, resources)
 
-    def preprocess_cell(self, cell, resources, index):  # noqa: D102 - nbconvert hook
+    def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if VEGALITE_MIME in data:
                 self.count += 1
                 output["data"] = {"text/html": _embed(f"chart-{index}-{self.count}", data)}
             elif WIDGET_MIME in data:
-                output["data"] = {"text/html": (
-                    '<p class="aibm-note">Live what-if panel: open the notebook in JupyterLab to move '
-                    "its sliders. The slider charts in this report work without a kernel.</p>")}
+                output["data"] = {
+                    "text/html": (
+                        '<p class="aibm-note">Live what-if panel: open the notebook in JupyterLab to move '
+                        "its sliders. The slider charts in this report work without a kernel.</p>"
+                    )
+                }
         return cell, resources
 
 
@@ -129,8 +149,12 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(
-        template_name="aibm_report", extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        template_name="aibm_report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     exporter.register_preprocessor(OfflineCharts(), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"vega_bundle": vega_bundle()})
     write_atomic(html_path, body)
@@ -160,7 +184,8 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
             f"<tr class='failed'><td>{html.escape(scenario)}</td><td>{html.escape(model)}</td>"
             f"<td colspan='4'>FAILED: {html.escape(reason)}</td>"
             f"<td><a href='{scenario}/{model}.ipynb'>notebook</a> · "
-            f"<a href='{scenario}/{model}.html'>report</a></td></tr>")
+            f"<a href='{scenario}/{model}.html'>report</a></td></tr>"
+        )
     page = _INDEX.format(rows="\n".join(rows) or "<tr><td colspan='7'>No results yet.</td></tr>")
     index = output_dir / "index.html"
     write_atomic(index, page)
@@ -172,7 +197,7 @@ def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
 
     star = data["north_star"]
     breaches = [g["label"] for g in data["guardrails"] if not g["ok"]]
-    status = ("all ok" if not breaches else "breach: " + ", ".join(breaches))
+    status = "all ok" if not breaches else "breach: " + ", ".join(breaches)
     margin = data.get("gross_margin")
     return (
         f"<tr><td>{html.escape(scenario)}</td><td>{html.escape(data.get('title', model))}</td>"
@@ -181,7 +206,8 @@ def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
         f"<td>{'' if margin is None else f'{margin:.1%}'}</td>"
         f"<td class='{'ok' if not breaches else 'breach'}'>{html.escape(status)}</td>"
         f"<td><a href='{scenario}/{model}.html'>report</a> · <a href='{scenario}/{model}.ipynb'>notebook</a>"
-        f" · <a href='{scenario}/{model}.json'>json</a></td></tr>")
+        f" · <a href='{scenario}/{model}.json'>json</a></td></tr>"
+    )
 
 
 _INDEX = """<!DOCTYPE html>

@@ -20,7 +20,7 @@ from typing import Any
 
 from aibm_core.config import NOTEBOOKS_DIR, SHIPPED_SCENARIOS
 from aibm_core.models import get_model, model_names
-from aibm_core.params import ParameterError, Problem, RUN_SETTINGS, read_yaml, validate
+from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_yaml, validate
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -83,10 +83,16 @@ def plan(
         For unknown scenarios or models, missing files and invalid parameters, all at once.
     """
     known_scenarios = available_scenarios(parameters_dir)
-    problems = [Problem("", "", f"unknown scenario {s!r}; available: {', '.join(known_scenarios)}")
-                for s in scenarios if s not in known_scenarios]
-    problems += [Problem("", "", f"unknown model {m!r}; available: {', '.join(model_names())}")
-                 for m in models if m not in model_names()]
+    problems = [
+        Problem("", "", f"unknown scenario {s!r}; available: {', '.join(known_scenarios)}")
+        for s in scenarios
+        if s not in known_scenarios
+    ]
+    problems += [
+        Problem("", "", f"unknown model {m!r}; available: {', '.join(model_names())}")
+        for m in models
+        if m not in model_names()
+    ]
     if problems:
         raise ParameterError(problems)
     jobs = []
@@ -123,8 +129,9 @@ def execute(job: Job) -> Outcome:
     assert set(settings) == set(RUN_SETTINGS)
     title = f"{get_model(job.model).title} — {job.scenario} scenario"
     try:
-        _papermill_with_retry(papermill, job.notebooks_dir / f"{job.model}.ipynb", partial_nb,
-                              {**job.values, **settings})
+        _papermill_with_retry(
+            papermill, job.notebooks_dir / f"{job.model}.ipynb", partial_nb, {**job.values, **settings}
+        )
     except papermill.PapermillExecutionError as error:
         first_line = (error.source or "").strip().splitlines()[:1]
         where = f"cell {error.cell_index}" + (f" ({first_line[0][:60]})" if first_line else "")
@@ -151,9 +158,15 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
             papermill.execute_notebook(
-                str(source), str(target), parameters=parameters, kernel_name=KERNEL_NAME,
-                progress_bar=False, log_output=False, request_save_on_cell_execute=True,
-                execution_timeout=CELL_TIMEOUT_SECONDS)
+                str(source),
+                str(target),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=True,
+                execution_timeout=CELL_TIMEOUT_SECONDS,
+            )
             return
         except papermill.PapermillExecutionError:
             raise
@@ -193,8 +206,14 @@ def run(jobs: Sequence[Job], workers: int | None = None, progress: bool = True) 
 def _progress(done: Iterable, futures: dict, jobs: Sequence[Job], show: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), disable=not show, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not show,
+        transient=False,
+    ) as bar:
         task = bar.add_task("running notebooks", total=len(jobs))
         for future in done:
             i = futures[future]
@@ -204,4 +223,3 @@ def _progress(done: Iterable, futures: dict, jobs: Sequence[Job], show: bool):
                 outcome = Outcome(jobs[i], False, 0.0, f"worker crashed: {type(error).__name__}: {error}")
             bar.advance(task)
             yield i, outcome
-

@@ -12,7 +12,10 @@ from aibm_core.params import ModelParams, clip_to_range
 
 
 def sweep(
-    spec: ModelSpec, params: ModelParams, name: str, values: Sequence[float],
+    spec: ModelSpec,
+    params: ModelParams,
+    name: str,
+    values: Sequence[float],
     metric: Callable[[object], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Evaluate a metric (default: gross margin) over values of one assumption at once."""
@@ -23,7 +26,10 @@ def sweep(
 
 
 def tornado(
-    spec: ModelSpec, params: ModelParams, names: Sequence[str], swing: float = 0.2,
+    spec: ModelSpec,
+    params: ModelParams,
+    names: Sequence[str],
+    swing: float = 0.2,
     metric: Callable[[object], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Metric with each assumption moved ``±swing`` (relative), clipped to its valid range."""
@@ -38,4 +44,3 @@ def tornado(
         moved = np.broadcast_to(metric(result), (2,))  # an unused assumption gives a scalar
         rows.append({"assumption": name, "low": float(moved[0]), "high": float(moved[1]), "base": base})
     return pd.DataFrame(rows)
-

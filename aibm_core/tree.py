@@ -46,15 +46,17 @@ class Formula:
             out = math.prod(values)
         else:
             a, b = values
-            out = {"ratio": lambda: a / b, "difference": lambda: a - b,
-                   "margin": lambda: (a - b) / a}[self.op]()
+            out = {"ratio": lambda: a / b, "difference": lambda: a - b, "margin": lambda: (a - b) / a}[
+                self.op
+            ]()
         return out * self.scale
 
     def describe(self, labels: Mapping[str, str]) -> str:
         """The formula in words, e.g. ``Paying customers × Tokens per customer``."""
         names = [labels[o] for o in self.operands]
-        text = (f"({names[0]} − {names[1]}) / {names[0]}" if self.op == "margin"
-                else _SYMBOL[self.op].join(names))
+        text = (
+            f"({names[0]} − {names[1]}) / {names[0]}" if self.op == "margin" else _SYMBOL[self.op].join(names)
+        )
         return text if self.scale == 1 else f"{text} × {self.scale:g}"
 
 
@@ -152,7 +154,7 @@ class MetricTree:
 
     def evaluate(self) -> MetricTree:
         """Return a copy where every formula node is computed from its operands."""
-        values = {n.id: n.value for n in self.nodes if n.formula is None}
+        values = {n.id: None if n.value is None else float(n.value) for n in self.nodes if n.formula is None}
         pending = {n.id: n.formula for n in self.nodes if n.formula is not None}
         while pending:
             ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
@@ -274,9 +276,14 @@ class MetricTree:
         ]
         edges = pd.DataFrame(
             [
-                {"x": frame.at[n.parent, "x"], "y": frame.at[n.parent, "y"],
-                 "x2": frame.at[n.id, "x"], "y2": frame.at[n.id, "y"]}
-                for n in self.nodes if n.parent is not None
+                {
+                    "x": frame.at[n.parent, "x"],
+                    "y": frame.at[n.parent, "y"],
+                    "x2": frame.at[n.id, "x"],
+                    "y2": frame.at[n.id, "y"],
+                }
+                for n in self.nodes
+                if n.parent is not None
             ]
         )
         return frame.reset_index(), edges

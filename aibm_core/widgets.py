@@ -37,16 +37,22 @@ def what_if_panel(evaluation: Evaluation) -> widgets.VBox:
     for name in spec.what_if:
         lo, hi, step = slider_range(params, name)
         sliders[name] = widgets.FloatSlider(
-            value=float(getattr(params, name)), min=lo, max=hi, step=step, description=name,
-            continuous_update=False, readout_format=".4g",
-            style={"description_width": "initial"}, layout=widgets.Layout(width="520px"))
+            value=float(getattr(params, name)),
+            min=lo,
+            max=hi,
+            step=step,
+            description=name,
+            continuous_update=False,
+            readout_format=".4g",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="520px"),
+        )
     figures = widgets.HTML()
     picture = widgets.HTML()
 
     def redraw(_change: object = None) -> None:
         ev = evaluate(spec, params.vary(**{n: s.value for n, s in sliders.items()}))
-        figures.value = (ev.kpi_frame()[["shown"]].to_html()
-                         + f"<pre>{html.escape(ev.tree.to_text())}</pre>")
+        figures.value = ev.kpi_frame()[["shown"]].to_html() + f"<pre>{html.escape(ev.tree.to_text())}</pre>"
         picture.value = charts.mimebundle(charts.tree_chart(ev.tree))["image/svg+xml"]
 
     for slider in sliders.values():

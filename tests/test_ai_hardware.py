@@ -25,12 +25,22 @@ from aibm_core.params import ParameterError, defaults_yaml, load_file, read_yaml
 BASE = AiHardwareParams()
 #: A plain business: one customer base that never changes, flat demand, no discounts or drift.
 PLAIN = dict(
-    units_per_month=1000.0, high_end_unit_share=1.0, annual_unit_demand_growth=0.0,
-    high_end_asp_usd=20000.0, high_end_unit_cost_usd=5000.0,
-    volume_discount_share=0.0, long_term_contract_share=0.0,
-    annual_asp_erosion=0.0, annual_cost_decline=0.0, generation_asp_uplift=0.0, generation_cost_uplift=0.0,
-    outgoing_writedown_rate=0.0, software_attach_rate=0.0, initial_software_subscriptions=0.0,
-    annual_retention=1.0, new_customers_per_month=0.0,
+    units_per_month=1000.0,
+    high_end_unit_share=1.0,
+    annual_unit_demand_growth=0.0,
+    high_end_asp_usd=20000.0,
+    high_end_unit_cost_usd=5000.0,
+    volume_discount_share=0.0,
+    long_term_contract_share=0.0,
+    annual_asp_erosion=0.0,
+    annual_cost_decline=0.0,
+    generation_asp_uplift=0.0,
+    generation_cost_uplift=0.0,
+    outgoing_writedown_rate=0.0,
+    software_attach_rate=0.0,
+    initial_software_subscriptions=0.0,
+    annual_retention=1.0,
+    new_customers_per_month=0.0,
 )
 
 
@@ -40,6 +50,7 @@ def plain(**changes: object) -> AiHardwareParams:
 
 
 # --- hand-computed values -------------------------------------------------------------------------
+
 
 def test_registered_as_infrastructure() -> None:
     assert get_model("ai_hardware") is SPEC
@@ -64,8 +75,16 @@ def test_revenue_is_units_times_asp_by_hand() -> None:
 
 
 def test_tier_mix_and_discounts_by_hand() -> None:
-    r = compute(plain(high_end_unit_share=0.5, mid_range_asp_usd=10000.0, volume_discount_share=0.5,
-                      volume_discount=0.1, long_term_contract_share=0.4, contract_discount=0.05))
+    r = compute(
+        plain(
+            high_end_unit_share=0.5,
+            mid_range_asp_usd=10000.0,
+            volume_discount_share=0.5,
+            volume_discount=0.1,
+            long_term_contract_share=0.4,
+            contract_discount=0.05,
+        )
+    )
     list_asp = 0.5 * 20000 + 0.5 * 10000
     net_asp = list_asp * (1 - 0.5 * 0.1) * (1 - 0.4 * 0.05)
     assert r.list_asp[0] == pytest.approx(list_asp)
@@ -87,8 +106,15 @@ def test_operating_margin_identity() -> None:
 def test_generation_handover_by_hand() -> None:
     # Generation 1 launches in month 1 at a quarter of its peak weight while generation 0 still sells
     # at full weight (shares 0.8 / 0.2); the same handover repeats in month 13 with generation 2.
-    r = compute(plain(generation_cadence_months=12.0, current_generation_age_months=0.0, ramp_months=4.0,
-                      decline_months=6.0, generation_asp_uplift=0.5))
+    r = compute(
+        plain(
+            generation_cadence_months=12.0,
+            current_generation_age_months=0.0,
+            ramp_months=4.0,
+            decline_months=6.0,
+            generation_asp_uplift=0.5,
+        )
+    )
     assert list(r.generations) == [0, 1, 2, 3, 4]  # generation 4 launches in month 37, for bookings
     shares = r.units_by_generation / r.units
     assert shares[:, 0] == pytest.approx([0.8, 0.2, 0.0, 0.0, 0.0])
@@ -112,7 +138,7 @@ def test_installed_base_recursion() -> None:
 
 
 def test_customer_lifetime_value_closed_form() -> None:
-    p = plain(annual_discount_rate=0.0, annual_retention=0.5 ** 12)  # 50% monthly churn
+    p = plain(annual_discount_rate=0.0, annual_retention=0.5**12)  # 50% monthly churn
     ue = unit_economics(compute(p))
     gp_per_customer = 1000 / p.initial_customers * (20000 - 5000)
     assert ue["gross_profit_per_customer"] == pytest.approx(gp_per_customer)
@@ -121,6 +147,7 @@ def test_customer_lifetime_value_closed_form() -> None:
 
 
 # --- identities -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("scenario", ["base", "bull", "bear", "seed"])
 def test_revenue_is_sum_over_generations(scenario: str) -> None:
@@ -158,11 +185,20 @@ def test_tree_formulas_match_model() -> None:
 def test_tree_structure_and_guardrails() -> None:
     t = tree(compute(BASE))
     groups = [n.label for n in t.children("hardware_revenue")]
-    assert {"Revenue drivers", "Product adoption", "Customer health", "Leading indicators",
-            "Guardrails"} <= set(groups)
+    assert {
+        "Revenue drivers",
+        "Product adoption",
+        "Customer health",
+        "Leading indicators",
+        "Guardrails",
+    } <= set(groups)
     guard = {n.id: n.direction for n in t.guardrails()}
-    assert guard == {"gross_margin": "min", "inventory_months": "max", "top_customer_share": "max",
-                     "asp_erosion": "max"}
+    assert guard == {
+        "gross_margin": "min",
+        "inventory_months": "max",
+        "top_customer_share": "max",
+        "asp_erosion": "max",
+    }
     assert all(n.status == "ok" for n in t.guardrails())
     assert t["partnerships"].observed and t["developer_growth"].observed
     assert all(n.value is not None for n in t.nodes if n.kind != "group")
@@ -187,6 +223,7 @@ def test_evaluation_through_registry() -> None:
 
 # --- parameter files ------------------------------------------------------------------------------
 
+
 def test_base_file_in_step_with_schema() -> None:
     text = (PARAMETERS_DIR / "base" / "ai_hardware.yaml").read_text(encoding="utf-8")
     assert text == defaults_yaml(SPEC.params, SPEC.title)
@@ -201,8 +238,10 @@ def test_overlays_only_change_defaults(scenario: str) -> None:
 
 
 def test_bull_beats_bear() -> None:
-    bull, bear = (evaluate(SPEC, load_file(SPEC.params, PARAMETERS_DIR / s / "ai_hardware.yaml"))
-                  for s in ("bull", "bear"))
+    bull, bear = (
+        evaluate(SPEC, load_file(SPEC.params, PARAMETERS_DIR / s / "ai_hardware.yaml"))
+        for s in ("bull", "bear")
+    )
     assert bull.kpis["operating_margin"].value > bear.kpis["operating_margin"].value
     assert bull.kpis["hardware_revenue"].value > bear.kpis["hardware_revenue"].value
 
@@ -243,21 +282,36 @@ def test_higher_retention_raises_ltv(low: float, step: float) -> None:
     retention=st.lists(st.floats(0.3, 1.0), min_size=3, max_size=3),
     lead=st.lists(st.floats(0.0, 12.0), min_size=3, max_size=3),
 )
-def test_arrays_match_scalar_calls(asp: list[float], cadence: list[float], decline: list[float],
-                                   retention: list[float], lead: list[float]) -> None:
-    columns = {"high_end_asp_usd": asp, "generation_cadence_months": cadence, "decline_months": decline,
-               "annual_retention": retention, "order_lead_months": lead, "current_generation_age_months":
-               [0.5 * c for c in cadence]}
+def test_arrays_match_scalar_calls(
+    asp: list[float], cadence: list[float], decline: list[float], retention: list[float], lead: list[float]
+) -> None:
+    columns = {
+        "high_end_asp_usd": asp,
+        "generation_cadence_months": cadence,
+        "decline_months": decline,
+        "annual_retention": retention,
+        "order_lead_months": lead,
+        "current_generation_age_months": [0.5 * c for c in cadence],
+    }
     together = compute(BASE.vary(**{k: np.array(v) for k, v in columns.items()}))
     for i in range(3):
         alone = compute(BASE.vary(**{k: v[i] for k, v in columns.items()}))
-        for name in ("hardware_revenue", "revenue", "cogs", "operating_profit", "bookings",
-                     "software_subscriptions", "top_customer_share", "inventory_writedowns"):
+        for name in (
+            "hardware_revenue",
+            "revenue",
+            "cogs",
+            "operating_profit",
+            "bookings",
+            "software_subscriptions",
+            "top_customer_share",
+            "inventory_writedowns",
+        ):
             assert np.allclose(getattr(together, name)[i], getattr(alone, name), rtol=1e-10), name
         assert unit_economics(together)["ltv"][i] == pytest.approx(unit_economics(alone)["ltv"])
 
 
 # --- bad input ------------------------------------------------------------------------------------
+
 
 def test_negative_asp_is_rejected_by_name() -> None:
     with pytest.raises(ParameterError, match="high_end_asp_usd") as error:

@@ -74,8 +74,10 @@ def test_revenue_is_the_sum_of_its_parts(p):
 @given(api_params(), st.floats(1.01, 3.0))
 @example(ApiAccessParams(), 1.5)
 def test_higher_price_means_higher_margin(p, factor):
-    higher = p.vary(price_per_m_input_tokens=p.price_per_m_input_tokens * factor,
-                    price_per_m_output_tokens=p.price_per_m_output_tokens * factor)
+    higher = p.vary(
+        price_per_m_input_tokens=p.price_per_m_input_tokens * factor,
+        price_per_m_output_tokens=p.price_per_m_output_tokens * factor,
+    )
     assert compute(higher).at("gross_margin") > compute(p).at("gross_margin")
 
 

@@ -22,7 +22,9 @@ def test_customers_closed_form_matches_the_recursion():
 
 
 def test_customers_without_churn_accumulate_linearly():
-    np.testing.assert_allclose(finance.customers_over_time(10.0, 5.0, 0.0, finance.month_index(3)), [15, 20, 25])
+    np.testing.assert_allclose(
+        finance.customers_over_time(10.0, 5.0, 0.0, finance.month_index(3)), [15, 20, 25]
+    )
 
 
 def test_lifetime_value_is_the_discounted_geometric_sum():

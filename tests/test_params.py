@@ -78,7 +78,9 @@ def test_python_tags_are_rejected_never_executed(tmp_path):
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("text, expected", [("- 1\n- 2\n", "expected a mapping"), ("a: [1\n", "not valid YAML")])
+@pytest.mark.parametrize(
+    "text, expected", [("- 1\n- 2\n", "expected a mapping"), ("a: [1\n", "not valid YAML")]
+)
 def test_malformed_files(tmp_path, text, expected):
     assert expected in problems_of(write(tmp_path, text))[0]
 
@@ -114,7 +116,7 @@ def test_notebook_parameters_cell_matches_schema(model):
     expected = {**spec.params.defaults(), **RUN_SETTINGS}
     assert set(declared) == set(expected)
     for name, info in declared.items():
-        assert eval(info["default"]) == expected[name], name  # noqa: S307 - our own literal defaults
+        assert eval(info["default"]) == expected[name], name
         assert info["help"], f"{name} has no comment in the parameters cell"
 
 

@@ -9,15 +9,26 @@ from aibm_core.tree import Formula, MetricTree, Node
 
 def small_tree(**overrides) -> MetricTree:
     nodes = [
-        Node("revenue", "Revenue", "north_star", unit="USD",
-             formula=Formula("product", ("customers", "arpu"))),
+        Node(
+            "revenue", "Revenue", "north_star", unit="USD", formula=Formula("product", ("customers", "arpu"))
+        ),
         Node("drivers", "Drivers", "group", "revenue"),
-        Node("customers", "Customers", "input", "drivers", "customers", value=overrides.get("customers", 10.0)),
+        Node(
+            "customers", "Customers", "input", "drivers", "customers", value=overrides.get("customers", 10.0)
+        ),
         Node("arpu", "ARPU", "input", "drivers", "USD", formula=Formula("difference", ("list", "discount"))),
         Node("list", "List price", "input", "arpu", "USD", value=5.0),
         Node("discount", "Discount", "input", "arpu", "USD", value=1.0),
-        Node("margin", "Margin", "guardrail", "drivers", "fraction",
-             formula=Formula("margin", ("list", "discount")), threshold=0.9, direction="min"),
+        Node(
+            "margin",
+            "Margin",
+            "guardrail",
+            "drivers",
+            "fraction",
+            formula=Formula("margin", ("list", "discount")),
+            threshold=0.9,
+            direction="min",
+        ),
         Node("docs", "Docs views", "leading", "drivers", "views", value=3.0, observed=True),
     ]
     return MetricTree("Test", tuple(nodes)).evaluate()
@@ -46,30 +57,42 @@ def test_guardrail_status_follows_direction():
     assert tree["customers"].status is None
 
 
-@pytest.mark.parametrize("op, values, expected", [
-    ("sum", [1, 2, 3], 6), ("product", [2, 3, 4], 24), ("ratio", [6, 3], 2),
-    ("difference", [6, 4], 2), ("margin", [10, 4], 0.6)])
+@pytest.mark.parametrize(
+    "op, values, expected",
+    [
+        ("sum", [1, 2, 3], 6),
+        ("product", [2, 3, 4], 24),
+        ("ratio", [6, 3], 2),
+        ("difference", [6, 4], 2),
+        ("margin", [10, 4], 0.6),
+    ],
+)
 def test_formula_operations(op, values, expected):
     formula = Formula(op, tuple(f"n{i}" for i in range(len(values))), scale=1.0)
     assert formula.apply(values) == pytest.approx(expected)
     assert Formula(op, formula.operands, scale=2.0).apply(values) == pytest.approx(2 * expected)
 
 
-@pytest.mark.parametrize("nodes, message", [
-    ((Node("a", "A", "north_star"), Node("a", "A", "input", "a")), "duplicate"),
-    ((Node("a", "A", "north_star"), Node("b", "B", "north_star")), "exactly one root"),
-    ((Node("a", "A", "north_star"), Node("b", "B", "input", "zzz")), "unknown parent"),
-    ((Node("a", "A", "north_star", formula=Formula("sum", ("zzz",))),), "unknown operand"),
-    ((Node("a", "A", "north_star", value=1.0, threshold=1.0),), "needs a direction"),
-])
+@pytest.mark.parametrize(
+    "nodes, message",
+    [
+        ((Node("a", "A", "north_star"), Node("a", "A", "input", "a")), "duplicate"),
+        ((Node("a", "A", "north_star"), Node("b", "B", "north_star")), "exactly one root"),
+        ((Node("a", "A", "north_star"), Node("b", "B", "input", "zzz")), "unknown parent"),
+        ((Node("a", "A", "north_star", formula=Formula("sum", ("zzz",))),), "unknown operand"),
+        ((Node("a", "A", "north_star", value=1.0, threshold=1.0),), "needs a direction"),
+    ],
+)
 def test_malformed_trees_are_rejected(nodes, message):
     with pytest.raises(ValueError, match=message):
         MetricTree("bad", nodes)
 
 
 def test_formula_cycles_are_detected():
-    nodes = (Node("a", "A", "north_star", formula=Formula("sum", ("b",))),
-             Node("b", "B", "input", "a", formula=Formula("sum", ("a",))))
+    nodes = (
+        Node("a", "A", "north_star", formula=Formula("sum", ("b",))),
+        Node("b", "B", "input", "a", formula=Formula("sum", ("a",))),
+    )
     with pytest.raises(ValueError, match="cycle"):
         MetricTree("cyclic", nodes).evaluate()
 
@@ -85,7 +108,16 @@ def test_text_rendering_shows_structure_values_and_status():
 def test_frame_and_layout():
     tree = small_tree()
     frame = tree.to_frame()
-    assert list(frame.index) == ["revenue", "drivers", "customers", "arpu", "list", "discount", "margin", "docs"]
+    assert list(frame.index) == [
+        "revenue",
+        "drivers",
+        "customers",
+        "arpu",
+        "list",
+        "discount",
+        "margin",
+        "docs",
+    ]
     assert "= List price − Discount" in frame.at["arpu", "definition"]
     nodes, edges = tree.layout()
     assert len(edges) == len(tree.nodes) - 1

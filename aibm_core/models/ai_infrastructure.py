@@ -67,7 +67,7 @@ class AiInfrastructureParams(ModelParams):
     capex_per_gpu_usd: float = assumption(
         35000.0, unit="USD per GPU", gt=0, le=1e6,
         meaning="Capex per GPU incl. its share of server, network, storage and building",
-        source="H100 HGX servers, 2024-25: about $30-40K per GPU all-in")
+        source=f"{SEED3}: capital-intensive; H100 HGX servers, 2024-25: about $30-40K per GPU all-in")
     useful_life_years: float = assumption(
         5.0, unit="years", ge=1, le=10,
         meaning="Depreciation life of a GPU before it is obsolete (straight line)",
@@ -128,7 +128,7 @@ class AiInfrastructureParams(ModelParams):
     annual_retention: float = assumption(
         0.96, unit="fraction per year", ge=0, le=1,
         meaning="Share of customers (and their GPU demand) still buying a year later",
-        source=f"{SEED2}: retention above 95% a year (switching cloud is painful)")
+        source=f"{SEED2}: retention above 95% a year (moving workloads between clouds is costly)")
     # --- compute-cost bridge
     tokens_per_second_per_gpu: float = assumption(
         1000.0, unit="tokens per second per GPU", gt=0, le=1e6,

@@ -31,185 +31,377 @@ class ApiAccessParams(ModelParams):
 
     # --- list prices and traffic mix
     price_per_m_input_tokens: float = assumption(
-        3.0, unit="USD per 1M input tokens", ge=0, le=1000,
+        3.0,
+        unit="USD per 1M input tokens",
+        ge=0,
+        le=1000,
         meaning="List price of input (prompt) tokens",
-        source="Anthropic Claude Sonnet list price, 2025: $3 per 1M input tokens")
+        source="Anthropic Claude Sonnet list price, 2025: $3 per 1M input tokens",
+    )
     price_per_m_output_tokens: float = assumption(
-        15.0, unit="USD per 1M output tokens", ge=0, le=1000,
+        15.0,
+        unit="USD per 1M output tokens",
+        ge=0,
+        le=1000,
         meaning="List price of output (completion) tokens",
-        source="Anthropic Claude Sonnet list price, 2025: $15 per 1M output tokens")
+        source="Anthropic Claude Sonnet list price, 2025: $15 per 1M output tokens",
+    )
     input_token_share: float = assumption(
-        0.75, unit="fraction", ge=0, le=1,
-        meaning="Share of all tokens that are input tokens", source=ANALYST)
+        0.75, unit="fraction", ge=0, le=1, meaning="Share of all tokens that are input tokens", source=ANALYST
+    )
     # --- discounts
     tier2_threshold_m_tokens: float = assumption(
-        2000.0, unit="M tokens per customer per month", gt=0, le=1e7,
+        2000.0,
+        unit="M tokens per customer per month",
+        gt=0,
+        le=1e7,
         meaning="Monthly volume above which the tier-2 volume discount applies",
-        source=f"{SEED0}: volume discounts (threshold: {ANALYST})")
+        source=f"{SEED0}: volume discounts (threshold: {ANALYST})",
+    )
     tier2_discount: float = assumption(
-        0.10, unit="fraction", ge=0, lt=1,
+        0.10,
+        unit="fraction",
+        ge=0,
+        lt=1,
         meaning="Discount on volume between the tier-2 and tier-3 thresholds",
-        source=f"{SEED0}: volume discounts ({ANALYST})")
+        source=f"{SEED0}: volume discounts ({ANALYST})",
+    )
     tier3_threshold_m_tokens: float = assumption(
-        20000.0, unit="M tokens per customer per month", gt=0, le=1e8,
+        20000.0,
+        unit="M tokens per customer per month",
+        gt=0,
+        le=1e8,
         meaning="Monthly volume above which the tier-3 volume discount applies",
-        source=f"{SEED0}: volume discounts ({ANALYST})")
+        source=f"{SEED0}: volume discounts ({ANALYST})",
+    )
     tier3_discount: float = assumption(
-        0.20, unit="fraction", ge=0, lt=1,
+        0.20,
+        unit="fraction",
+        ge=0,
+        lt=1,
         meaning="Discount on volume above the tier-3 threshold",
-        source=f"{SEED0}: volume discounts ({ANALYST})")
+        source=f"{SEED0}: volume discounts ({ANALYST})",
+    )
     enterprise_token_share: float = assumption(
-        0.40, unit="fraction", ge=0, le=1,
+        0.40,
+        unit="fraction",
+        ge=0,
+        le=1,
         meaning="Share of tokens sold under negotiated enterprise contracts",
-        source=f"{SEED0}: enterprise contracts ({ANALYST})")
+        source=f"{SEED0}: enterprise contracts ({ANALYST})",
+    )
     enterprise_discount: float = assumption(
-        0.25, unit="fraction", ge=0, lt=1,
+        0.25,
+        unit="fraction",
+        ge=0,
+        lt=1,
         meaning="Discount off list price in enterprise contracts (instead of volume tiers)",
-        source=ANALYST)
+        source=ANALYST,
+    )
     cache_hit_rate: float = assumption(
-        0.30, unit="fraction", ge=0, le=1,
-        meaning="Share of input tokens served from the prompt cache", source=ANALYST)
+        0.30,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of input tokens served from the prompt cache",
+        source=ANALYST,
+    )
     cached_input_price_factor: float = assumption(
-        0.10, unit="fraction", ge=0, le=1,
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
         meaning="Price of a cached input token relative to an uncached one",
-        source="Anthropic prompt-caching price, 2024-08: cache reads at 10% of input price")
+        source="Anthropic prompt-caching price, 2024-08: cache reads at 10% of input price",
+    )
     cached_input_cost_factor: float = assumption(
-        0.10, unit="fraction", ge=0, le=1,
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
         meaning="Cost to serve a cached input token relative to an uncached one",
-        source=ANALYST)
+        source=ANALYST,
+    )
     batch_share: float = assumption(
-        0.10, unit="fraction", ge=0, le=1,
-        meaning="Share of tokens sent through the asynchronous batch API", source=ANALYST)
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of tokens sent through the asynchronous batch API",
+        source=ANALYST,
+    )
     batch_discount: float = assumption(
-        0.50, unit="fraction", ge=0, lt=1,
+        0.50,
+        unit="fraction",
+        ge=0,
+        lt=1,
         meaning="Discount on batch-API tokens",
-        source="OpenAI Batch API, 2024-04: 50% off synchronous prices")
+        source="OpenAI Batch API, 2024-04: 50% off synchronous prices",
+    )
     annual_price_decline: float = assumption(
-        0.30, unit="fraction per year", ge=0, lt=1,
+        0.30,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
         meaning="Yearly fall of prices per token as models commoditise",
-        source=f"{SEED1}: race-to-bottom pricing risk ({ANALYST})")
+        source=f"{SEED1}: race-to-bottom pricing risk ({ANALYST})",
+    )
     # --- cost to serve
     cost_basis: Literal["gpu", "direct"] = assumption(
-        "gpu", unit="choice",
+        "gpu",
+        unit="choice",
         meaning="Derive cost per token from GPU economics ('gpu') or take it as given ('direct')",
-        source="-")
+        source="-",
+    )
     direct_cost_per_m_tokens: float = assumption(
-        1.50, unit="USD per 1M tokens", ge=0, le=1000,
+        1.50,
+        unit="USD per 1M tokens",
+        ge=0,
+        le=1000,
         meaning="Cost to serve 1M tokens when cost_basis is 'direct'",
-        source=f"{SEED0}: cost ~$0.03 per 1K tokens in the worked example")
+        source=f"{SEED0}: cost ~$0.03 per 1K tokens in the worked example",
+    )
     gpu_hour_cost_usd: float = assumption(
-        2.50, unit="USD per GPU-hour", gt=0, le=100,
+        2.50,
+        unit="USD per GPU-hour",
+        gt=0,
+        le=100,
         meaning="All-in cost of one H100-class GPU for an hour",
-        source="H100 cloud rental, 2025: about $2-3 per GPU-hour on GPU clouds")
+        source="H100 cloud rental, 2025: about $2-3 per GPU-hour on GPU clouds",
+    )
     input_tokens_per_second_per_gpu: float = assumption(
-        2500.0, unit="tokens per second per GPU", gt=0, le=1e6,
-        meaning="Prefill throughput of one fully busy GPU", source=ANALYST)
+        2500.0,
+        unit="tokens per second per GPU",
+        gt=0,
+        le=1e6,
+        meaning="Prefill throughput of one fully busy GPU",
+        source=ANALYST,
+    )
     output_tokens_per_second_per_gpu: float = assumption(
-        250.0, unit="tokens per second per GPU", gt=0, le=1e5,
-        meaning="Decode throughput of one fully busy GPU (batched)", source=ANALYST)
+        250.0,
+        unit="tokens per second per GPU",
+        gt=0,
+        le=1e5,
+        meaning="Decode throughput of one fully busy GPU (batched)",
+        source=ANALYST,
+    )
     gpu_utilisation: float = assumption(
-        0.60, unit="fraction", gt=0, le=1,
-        meaning="Busy share of the paid GPU hours of the serving fleet", source=ANALYST)
+        0.60,
+        unit="fraction",
+        gt=0,
+        le=1,
+        meaning="Busy share of the paid GPU hours of the serving fleet",
+        source=ANALYST,
+    )
     infra_overhead_share: float = assumption(
-        0.20, unit="fraction", ge=0, le=5,
+        0.20,
+        unit="fraction",
+        ge=0,
+        le=5,
         meaning="Networking, storage and serving infrastructure as a share of GPU cost",
-        source=f"{SEED0}: cost = compute + infrastructure ({ANALYST})")
+        source=f"{SEED0}: cost = compute + infrastructure ({ANALYST})",
+    )
     annual_cost_decline: float = assumption(
-        0.25, unit="fraction per year", ge=0, lt=1,
+        0.25,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
         meaning="Yearly fall of cost per token (hardware and model efficiency)",
-        source=f"{SEED0}: optimisation levers ({ANALYST})")
+        source=f"{SEED0}: optimisation levers ({ANALYST})",
+    )
     # --- customers
     initial_customers: float = assumption(
-        10000.0, unit="customers", ge=0, le=1e8,
-        meaning="Paying API customers at the start of the projection", source=ANALYST)
+        10000.0,
+        unit="customers",
+        ge=0,
+        le=1e8,
+        meaning="Paying API customers at the start of the projection",
+        source=ANALYST,
+    )
     developer_signups_per_month: float = assumption(
-        50000.0, unit="signups per month", ge=0, le=1e8,
-        meaning="New developer accounts each month", source=f"{SEED0}: leading indicators")
+        50000.0,
+        unit="signups per month",
+        ge=0,
+        le=1e8,
+        meaning="New developer accounts each month",
+        source=f"{SEED0}: leading indicators",
+    )
     signup_to_paid_conversion: float = assumption(
-        0.04, unit="fraction", ge=0, le=1,
-        meaning="Share of new signups that become paying customers", source=ANALYST)
+        0.04,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of new signups that become paying customers",
+        source=ANALYST,
+    )
     monthly_churn: float = assumption(
-        0.03, unit="fraction per month", ge=0, le=1,
+        0.03,
+        unit="fraction per month",
+        ge=0,
+        le=1,
         meaning="Share of paying customers lost each month (API key abandonment)",
-        source=f"{SEED0}: churn guardrail ({ANALYST})")
+        source=f"{SEED0}: churn guardrail ({ANALYST})",
+    )
     tokens_per_customer_m: float = assumption(
-        300.0, unit="M tokens per customer per month", gt=0, le=1e7,
-        meaning="Average monthly tokens of a paying customer in month 1", source=ANALYST)
+        300.0,
+        unit="M tokens per customer per month",
+        gt=0,
+        le=1e7,
+        meaning="Average monthly tokens of a paying customer in month 1",
+        source=ANALYST,
+    )
     usage_growth_monthly: float = assumption(
-        0.03, unit="fraction per month", ge=-0.5, le=1,
+        0.03,
+        unit="fraction per month",
+        ge=-0.5,
+        le=1,
         meaning="Monthly growth of tokens per customer (usage expansion)",
-        source=f"{SEED0}: API usage growth ({ANALYST})")
+        source=f"{SEED0}: API usage growth ({ANALYST})",
+    )
     customer_size_dispersion: float = assumption(
-        1.5, unit="log standard deviation", ge=0.05, le=4,
+        1.5,
+        unit="log standard deviation",
+        ge=0.05,
+        le=4,
         meaning="Spread of customer sizes (lognormal sigma); drives tiers and concentration",
-        source=ANALYST)
+        source=ANALYST,
+    )
     cac_usd: float = assumption(
-        5000.0, unit="USD per customer", ge=0, le=1e8,
-        meaning="Sales and marketing cost to win one paying customer", source=ANALYST)
+        5000.0,
+        unit="USD per customer",
+        ge=0,
+        le=1e8,
+        meaning="Sales and marketing cost to win one paying customer",
+        source=ANALYST,
+    )
     annual_discount_rate: float = assumption(
-        0.12, unit="fraction per year", ge=0, le=1,
-        meaning="Discount rate for customer lifetime value", source=ANALYST)
+        0.12,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Discount rate for customer lifetime value",
+        source=ANALYST,
+    )
     # --- training
     training_cost_usd: float = assumption(
-        100e6, unit="USD per model", ge=0, le=1e12,
+        100e6,
+        unit="USD per model",
+        ge=0,
+        le=1e12,
         meaning="Cost to train the model generation being sold",
-        source=f"{SEED1}: $100M+ per frontier model")
+        source=f"{SEED1}: $100M+ per frontier model",
+    )
     model_life_months: float = assumption(
-        24.0, unit="months", gt=0, le=120,
+        24.0,
+        unit="months",
+        gt=0,
+        le=120,
         meaning="Months a model generation is sold before replacement (amortisation life)",
-        source=ANALYST)
+        source=ANALYST,
+    )
     # --- horizon and observation
     horizon_months: int = assumption(
-        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-")
+        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+    )
     snapshot_month: int = assumption(
-        12, unit="month", ge=1, le=120,
-        meaning="Month the metric tree and unit economics describe", source="-")
+        12,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="Month the metric tree and unit economics describe",
+        source="-",
+    )
     tokens_per_request: float = assumption(
-        2000.0, unit="tokens per request", gt=0, le=1e7,
-        meaning="Average tokens (input + output) in one API request", source=ANALYST)
+        2000.0,
+        unit="tokens per request",
+        gt=0,
+        le=1e7,
+        meaning="Average tokens (input + output) in one API request",
+        source=ANALYST,
+    )
     error_rate: float = assumption(
-        0.004, unit="fraction", ge=0, le=1,
-        meaning="Observed share of API requests that fail", source=f"{SEED0}: customer health")
+        0.004,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Observed share of API requests that fail",
+        source=f"{SEED0}: customer health",
+    )
     docs_views_per_month: float = assumption(
-        400000.0, unit="views per month", ge=0, le=1e10,
-        meaning="Observed API documentation page views", source=f"{SEED0}: leading indicators")
+        400000.0,
+        unit="views per month",
+        ge=0,
+        le=1e10,
+        meaning="Observed API documentation page views",
+        source=f"{SEED0}: leading indicators",
+    )
     sdk_downloads_per_month: float = assumption(
-        150000.0, unit="downloads per month", ge=0, le=1e10,
-        meaning="Observed SDK package downloads", source=f"{SEED0}: leading indicators")
+        150000.0,
+        unit="downloads per month",
+        ge=0,
+        le=1e10,
+        meaning="Observed SDK package downloads",
+        source=f"{SEED0}: leading indicators",
+    )
     time_to_first_call_minutes: float = assumption(
-        15.0, unit="minutes", ge=0, le=1e5,
+        15.0,
+        unit="minutes",
+        ge=0,
+        le=1e5,
         meaning="Observed median time from signup to first API call",
-        source=f"{SEED0}: leading indicators")
+        source=f"{SEED0}: leading indicators",
+    )
     # --- guardrail limits
     max_monthly_churn: float = assumption(
-        0.05, unit="fraction per month", ge=0, le=1,
-        meaning="Guardrail: highest acceptable monthly churn", source=f"{SEED0}: guardrails")
+        0.05,
+        unit="fraction per month",
+        ge=0,
+        le=1,
+        meaning="Guardrail: highest acceptable monthly churn",
+        source=f"{SEED0}: guardrails",
+    )
     max_cost_per_request_usd: float = assumption(
-        0.01, unit="USD per request", ge=0, le=100,
+        0.01,
+        unit="USD per request",
+        ge=0,
+        le=100,
         meaning="Guardrail: highest acceptable cost to serve one request",
-        source=f"{SEED0}: guardrails ({ANALYST})")
+        source=f"{SEED0}: guardrails ({ANALYST})",
+    )
     max_top10_revenue_share: float = assumption(
-        0.35, unit="fraction", ge=0, le=1,
+        0.35,
+        unit="fraction",
+        ge=0,
+        le=1,
         meaning="Guardrail: highest acceptable revenue share of the 10 largest customers",
-        source=f"{SEED0}, {SEED1}: customer concentration risk")
+        source=f"{SEED0}, {SEED1}: customer concentration risk",
+    )
     max_error_rate: float = assumption(
-        0.01, unit="fraction", ge=0, le=1,
-        meaning="Guardrail: highest acceptable failed-request share", source=f"{SEED0}: guardrails")
+        0.01,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Guardrail: highest acceptable failed-request share",
+        source=f"{SEED0}: guardrails",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ApiAccessParams:
         if self.tier3_threshold_m_tokens <= self.tier2_threshold_m_tokens:
             raise ValueError(
                 f"tier3_threshold_m_tokens ({self.tier3_threshold_m_tokens:g}) must exceed "
-                f"tier2_threshold_m_tokens ({self.tier2_threshold_m_tokens:g})")
+                f"tier2_threshold_m_tokens ({self.tier2_threshold_m_tokens:g})"
+            )
         if self.tier3_discount < self.tier2_discount:
             raise ValueError(
                 f"tier3_discount ({self.tier3_discount:g}) must be at least "
-                f"tier2_discount ({self.tier2_discount:g})")
+                f"tier2_discount ({self.tier2_discount:g})"
+            )
         if self.snapshot_month > self.horizon_months:
             raise ValueError(
                 f"snapshot_month ({self.snapshot_month}) must not exceed "
-                f"horizon_months ({self.horizon_months})")
+                f"horizon_months ({self.horizon_months})"
+            )
         return self
 
 
@@ -282,11 +474,14 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     after_batch = after_cache - batch_discount
 
     tokens_per_customer = m(a["tokens_per_customer_m"]) * finance.growth_factor(
-        a["usage_growth_monthly"], months)
+        a["usage_growth_monthly"], months
+    )
     volume_discount = finance.graduated_discount_share(
-        tokens_per_customer, m(a["customer_size_dispersion"]),
+        tokens_per_customer,
+        m(a["customer_size_dispersion"]),
         (m(a["tier2_threshold_m_tokens"]), m(a["tier3_threshold_m_tokens"])),
-        (m(a["tier2_discount"]), m(a["tier3_discount"])))
+        (m(a["tier2_discount"]), m(a["tier3_discount"])),
+    )
     enterprise = m(a["enterprise_token_share"])
     enterprise_price = m(after_batch * (1 - a["enterprise_discount"])) * price_level
     self_serve_price = m(after_batch) * (1 - volume_discount) * price_level
@@ -297,8 +492,7 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     cost = m(share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level
 
     new_customers = a["developer_signups_per_month"] * a["signup_to_paid_conversion"]
-    customers = finance.customers_over_time(
-        a["initial_customers"], new_customers, a["monthly_churn"], months)
+    customers = finance.customers_over_time(a["initial_customers"], new_customers, a["monthly_churn"], months)
     tokens = customers * tokens_per_customer
     revenue_enterprise = tokens * enterprise * enterprise_price
     revenue_self_serve = tokens * (1 - enterprise) * self_serve_price
@@ -325,15 +519,18 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
         "top10_revenue_share": finance.top_share(customers, 10, m(a["customer_size_dispersion"])),
     }
     shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()))
-    return ApiAccessResult(params=p, months=months,
-                           **{k: np.broadcast_to(v, shape) for k, v in series.items()})
+    return ApiAccessResult(
+        params=p, months=months, **{k: np.broadcast_to(v, shape) for k, v in series.items()}
+    )
 
 
 def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
     """Per-customer economics in the snapshot month."""
     p = r.params
     gp_per_customer = r.at("tokens_per_customer_m") * (r.at("net_price_per_m") - r.at("cost_per_m"))
-    ltv = finance.lifetime_value(gp_per_customer, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate))
+    ltv = finance.lifetime_value(
+        gp_per_customer, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate)
+    )
     return {
         "revenue_per_customer": r.at("tokens_per_customer_m") * r.at("net_price_per_m"),
         "gross_profit_per_customer": gp_per_customer,
@@ -351,22 +548,26 @@ def kpis(r: ApiAccessResult) -> dict[str, Metric]:
     return {
         "mrr": Metric("API revenue (MRR)", r.at("revenue"), "USD per month"),
         "arr": Metric("API revenue run-rate (ARR)", 12 * r.at("revenue"), "USD per year"),
-        "tokens_per_day": Metric("Tokens processed per day", r.at("tokens_m") * 1e6 / DAYS_PER_MONTH,
-                                 "tokens per day"),
+        "tokens_per_day": Metric(
+            "Tokens processed per day", r.at("tokens_m") * 1e6 / DAYS_PER_MONTH, "tokens per day"
+        ),
         "paying_customers": Metric("Paying customers", r.at("customers"), "customers"),
         "revenue_per_m_tokens": Metric("Revenue per 1M tokens (net)", net, "USD per 1M tokens"),
         "cost_per_m_tokens": Metric("Cost to serve per 1M tokens", cost, "USD per 1M tokens"),
         "revenue_per_k_tokens": Metric("Revenue per 1K tokens (net)", net / 1000, "USD per 1K tokens"),
         "cost_per_k_tokens": Metric("Cost to serve per 1K tokens", cost / 1000, "USD per 1K tokens"),
         "gross_margin": Metric("Gross margin", 1 - cost / net, "fraction"),
-        "contribution_per_customer": Metric("Gross profit per customer", ue["gross_profit_per_customer"],
-                                            "USD per customer per month"),
+        "contribution_per_customer": Metric(
+            "Gross profit per customer", ue["gross_profit_per_customer"], "USD per customer per month"
+        ),
         "cac_payback_months": Metric("CAC payback (on gross profit)", ue["cac_payback_months"], "months"),
         "ltv": Metric("Customer lifetime value", ue["ltv"], "USD per customer"),
         "ltv_to_cac": Metric("LTV / CAC", ue["ltv_to_cac"], "ratio"),
         "margin_after_training": Metric(
             "Margin after training amortisation",
-            (r.at("gross_profit") - r.at("training_amortisation")) / r.at("revenue"), "fraction"),
+            (r.at("gross_profit") - r.at("training_amortisation")) / r.at("revenue"),
+            "fraction",
+        ),
     }
 
 
@@ -387,7 +588,9 @@ def projection(r: ApiAccessResult) -> pd.DataFrame:
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )
-    frame["contribution"] = frame["gross_profit"] - frame["training_amortisation"] - frame["acquisition_spend"]
+    frame["contribution"] = (
+        frame["gross_profit"] - frame["training_amortisation"] - frame["acquisition_spend"]
+    )
     frame["arr"] = 12 * frame["revenue"]
     return frame
 
@@ -398,74 +601,248 @@ def tree(r: ApiAccessResult) -> MetricTree:
     s = p.snapshot_month
     usd_m = "USD per 1M tokens"
     nodes = [
-        Node("mrr", "API revenue (MRR)", "north_star", unit="USD per month",
-             definition=f"Net API revenue in month {s}",
-             formula=Formula("product", ("paying_customers", "tokens_per_customer", "net_price_per_m"))),
+        Node(
+            "mrr",
+            "API revenue (MRR)",
+            "north_star",
+            unit="USD per month",
+            definition=f"Net API revenue in month {s}",
+            formula=Formula("product", ("paying_customers", "tokens_per_customer", "net_price_per_m")),
+        ),
         Node("revenue_drivers", "Revenue drivers", "group", "mrr"),
-        Node("paying_customers", "Paying customers", "input", "revenue_drivers", "customers",
-             f"Customers at the end of month {s}: starting base less churn plus new customers",
-             value=r.at("customers")),
-        Node("new_customers", "New API customers", "input", "paying_customers", "customers per month",
-             formula=Formula("product", ("developer_signups", "signup_conversion"))),
-        Node("signup_conversion", "Signup → paid conversion", "input", "paying_customers", "fraction",
-             value=p.signup_to_paid_conversion),
-        Node("tokens_per_customer", "Tokens per customer (usage growth)", "input", "revenue_drivers",
-             "M tokens per month", f"Average monthly tokens per customer in month {s}",
-             value=r.at("tokens_per_customer_m")),
-        Node("net_price_per_m", "Net revenue per 1M tokens", "input", "revenue_drivers", usd_m,
-             "Blended price actually received", formula=Formula("difference", ("list_price_per_m", "discounts_per_m"))),
-        Node("list_price_per_m", "List price per 1M tokens (input/output mix)", "input", "net_price_per_m",
-             usd_m, value=r.at("list_price_per_m")),
-        Node("discounts_per_m", "Discounts per 1M tokens", "input", "net_price_per_m", usd_m,
-             formula=Formula("sum", ("cache_discount", "batch_discount", "contract_discount"))),
-        Node("cache_discount", "Prompt-cache discount", "input", "discounts_per_m", usd_m,
-             value=r.at("cache_discount_per_m")),
-        Node("batch_discount", "Batch-API discount", "input", "discounts_per_m", usd_m,
-             value=r.at("batch_discount_per_m")),
-        Node("contract_discount", "Volume tiers and enterprise contracts", "input", "discounts_per_m",
-             usd_m, value=r.at("contract_discount_per_m")),
+        Node(
+            "paying_customers",
+            "Paying customers",
+            "input",
+            "revenue_drivers",
+            "customers",
+            f"Customers at the end of month {s}: starting base less churn plus new customers",
+            value=r.at("customers"),
+        ),
+        Node(
+            "new_customers",
+            "New API customers",
+            "input",
+            "paying_customers",
+            "customers per month",
+            formula=Formula("product", ("developer_signups", "signup_conversion")),
+        ),
+        Node(
+            "signup_conversion",
+            "Signup → paid conversion",
+            "input",
+            "paying_customers",
+            "fraction",
+            value=p.signup_to_paid_conversion,
+        ),
+        Node(
+            "tokens_per_customer",
+            "Tokens per customer (usage growth)",
+            "input",
+            "revenue_drivers",
+            "M tokens per month",
+            f"Average monthly tokens per customer in month {s}",
+            value=r.at("tokens_per_customer_m"),
+        ),
+        Node(
+            "net_price_per_m",
+            "Net revenue per 1M tokens",
+            "input",
+            "revenue_drivers",
+            usd_m,
+            "Blended price actually received",
+            formula=Formula("difference", ("list_price_per_m", "discounts_per_m")),
+        ),
+        Node(
+            "list_price_per_m",
+            "List price per 1M tokens (input/output mix)",
+            "input",
+            "net_price_per_m",
+            usd_m,
+            value=r.at("list_price_per_m"),
+        ),
+        Node(
+            "discounts_per_m",
+            "Discounts per 1M tokens",
+            "input",
+            "net_price_per_m",
+            usd_m,
+            formula=Formula("sum", ("cache_discount", "batch_discount", "contract_discount")),
+        ),
+        Node(
+            "cache_discount",
+            "Prompt-cache discount",
+            "input",
+            "discounts_per_m",
+            usd_m,
+            value=r.at("cache_discount_per_m"),
+        ),
+        Node(
+            "batch_discount",
+            "Batch-API discount",
+            "input",
+            "discounts_per_m",
+            usd_m,
+            value=r.at("batch_discount_per_m"),
+        ),
+        Node(
+            "contract_discount",
+            "Volume tiers and enterprise contracts",
+            "input",
+            "discounts_per_m",
+            usd_m,
+            value=r.at("contract_discount_per_m"),
+        ),
         Node("unit_economics", "Unit economics", "group", "mrr"),
-        Node("cost_per_m", "Cost to serve per 1M tokens", "input", "unit_economics", usd_m,
-             "GPU inference plus serving infrastructure, after prompt caching", value=r.at("cost_per_m")),
-        Node("gross_margin", "Gross margin", "input", "unit_economics", "fraction",
-             formula=Formula("margin", ("net_price_per_m", "cost_per_m"))),
-        Node("gp_per_customer", "Gross profit per customer", "input", "unit_economics",
-             "USD per customer per month",
-             formula=Formula("product", ("tokens_per_customer", "gross_profit_per_m"))),
-        Node("gross_profit_per_m", "Gross profit per 1M tokens", "input", "gp_per_customer", usd_m,
-             formula=Formula("difference", ("net_price_per_m", "cost_per_m"))),
-        Node("cac", "Customer acquisition cost", "input", "unit_economics", "USD per customer",
-             value=p.cac_usd),
-        Node("cac_payback", "CAC payback (on gross profit)", "input", "unit_economics", "months",
-             formula=Formula("ratio", ("cac", "gp_per_customer"))),
+        Node(
+            "cost_per_m",
+            "Cost to serve per 1M tokens",
+            "input",
+            "unit_economics",
+            usd_m,
+            "GPU inference plus serving infrastructure, after prompt caching",
+            value=r.at("cost_per_m"),
+        ),
+        Node(
+            "gross_margin",
+            "Gross margin",
+            "input",
+            "unit_economics",
+            "fraction",
+            formula=Formula("margin", ("net_price_per_m", "cost_per_m")),
+        ),
+        Node(
+            "gp_per_customer",
+            "Gross profit per customer",
+            "input",
+            "unit_economics",
+            "USD per customer per month",
+            formula=Formula("product", ("tokens_per_customer", "gross_profit_per_m")),
+        ),
+        Node(
+            "gross_profit_per_m",
+            "Gross profit per 1M tokens",
+            "input",
+            "gp_per_customer",
+            usd_m,
+            formula=Formula("difference", ("net_price_per_m", "cost_per_m")),
+        ),
+        Node(
+            "cac", "Customer acquisition cost", "input", "unit_economics", "USD per customer", value=p.cac_usd
+        ),
+        Node(
+            "cac_payback",
+            "CAC payback (on gross profit)",
+            "input",
+            "unit_economics",
+            "months",
+            formula=Formula("ratio", ("cac", "gp_per_customer")),
+        ),
         Node("adoption", "Product adoption", "group", "mrr"),
-        Node("tokens_per_day", "Tokens processed per day", "input", "adoption", "tokens per day",
-             formula=Formula("product", ("paying_customers", "tokens_per_customer"), 1e6 / DAYS_PER_MONTH)),
-        Node("requests_per_customer_day", "API calls per customer per day", "input", "adoption",
-             "requests per day", "API usage frequency",
-             formula=Formula("ratio", ("tokens_per_customer", "tokens_per_request"), 1e6 / DAYS_PER_MONTH)),
-        Node("tokens_per_request", "Tokens per request", "input", "adoption", "tokens",
-             value=p.tokens_per_request),
+        Node(
+            "tokens_per_day",
+            "Tokens processed per day",
+            "input",
+            "adoption",
+            "tokens per day",
+            formula=Formula("product", ("paying_customers", "tokens_per_customer"), 1e6 / DAYS_PER_MONTH),
+        ),
+        Node(
+            "requests_per_customer_day",
+            "API calls per customer per day",
+            "input",
+            "adoption",
+            "requests per day",
+            "API usage frequency",
+            formula=Formula("ratio", ("tokens_per_customer", "tokens_per_request"), 1e6 / DAYS_PER_MONTH),
+        ),
+        Node(
+            "tokens_per_request",
+            "Tokens per request",
+            "input",
+            "adoption",
+            "tokens",
+            value=p.tokens_per_request,
+        ),
         Node("leading", "Leading indicators", "group", "mrr"),
-        Node("developer_signups", "Developer signups", "leading", "leading", "signups per month",
-             value=p.developer_signups_per_month),
-        Node("docs_views", "API documentation views", "leading", "leading", "views per month",
-             value=p.docs_views_per_month, observed=True),
-        Node("sdk_downloads", "SDK downloads", "leading", "leading", "downloads per month",
-             value=p.sdk_downloads_per_month, observed=True),
-        Node("time_to_first_call", "Time to first API call", "leading", "leading", "minutes",
-             value=p.time_to_first_call_minutes, observed=True),
+        Node(
+            "developer_signups",
+            "Developer signups",
+            "leading",
+            "leading",
+            "signups per month",
+            value=p.developer_signups_per_month,
+        ),
+        Node(
+            "docs_views",
+            "API documentation views",
+            "leading",
+            "leading",
+            "views per month",
+            value=p.docs_views_per_month,
+            observed=True,
+        ),
+        Node(
+            "sdk_downloads",
+            "SDK downloads",
+            "leading",
+            "leading",
+            "downloads per month",
+            value=p.sdk_downloads_per_month,
+            observed=True,
+        ),
+        Node(
+            "time_to_first_call",
+            "Time to first API call",
+            "leading",
+            "leading",
+            "minutes",
+            value=p.time_to_first_call_minutes,
+            observed=True,
+        ),
         Node("guardrails", "Guardrails", "group", "mrr"),
-        Node("churn", "Churn (API key abandonment)", "guardrail", "guardrails", "fraction per month",
-             value=p.monthly_churn, threshold=p.max_monthly_churn, direction="max"),
-        Node("cost_per_request", "API cost per request", "guardrail", "guardrails", "USD per request",
-             formula=Formula("product", ("cost_per_m", "tokens_per_request"), 1e-6),
-             threshold=p.max_cost_per_request_usd, direction="max"),
-        Node("top10_share", "Customer concentration (top-10 revenue share)", "guardrail", "guardrails",
-             "fraction", "Revenue share of the ten largest customers (lognormal customer sizes)",
-             value=r.at("top10_revenue_share"), threshold=p.max_top10_revenue_share, direction="max"),
-        Node("error_rate", "Error rate (API reliability)", "guardrail", "guardrails", "fraction",
-             value=p.error_rate, observed=True, threshold=p.max_error_rate, direction="max"),
+        Node(
+            "churn",
+            "Churn (API key abandonment)",
+            "guardrail",
+            "guardrails",
+            "fraction per month",
+            value=p.monthly_churn,
+            threshold=p.max_monthly_churn,
+            direction="max",
+        ),
+        Node(
+            "cost_per_request",
+            "API cost per request",
+            "guardrail",
+            "guardrails",
+            "USD per request",
+            formula=Formula("product", ("cost_per_m", "tokens_per_request"), 1e-6),
+            threshold=p.max_cost_per_request_usd,
+            direction="max",
+        ),
+        Node(
+            "top10_share",
+            "Customer concentration (top-10 revenue share)",
+            "guardrail",
+            "guardrails",
+            "fraction",
+            "Revenue share of the ten largest customers (lognormal customer sizes)",
+            value=r.at("top10_revenue_share"),
+            threshold=p.max_top10_revenue_share,
+            direction="max",
+        ),
+        Node(
+            "error_rate",
+            "Error rate (API reliability)",
+            "guardrail",
+            "guardrails",
+            "fraction",
+            value=p.error_rate,
+            observed=True,
+            threshold=p.max_error_rate,
+            direction="max",
+        ),
     ]
     return MetricTree("API access model metrics", tuple(nodes)).evaluate()
 
@@ -485,6 +862,11 @@ SPEC = ModelSpec(
     kpis=kpis,
     projection=projection,
     gross_margin=gross_margin,
-    what_if=("price_per_m_output_tokens", "gpu_utilisation", "monthly_churn",
-             "enterprise_discount", "annual_price_decline"),
+    what_if=(
+        "price_per_m_output_tokens",
+        "gpu_utilisation",
+        "monthly_churn",
+        "enterprise_discount",
+        "annual_price_decline",
+    ),
 )

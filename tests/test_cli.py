@@ -1,0 +1,148 @@
+"""The `aibm` command end to end: real notebook runs, validation exit codes, a failing run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+
+AIBM = [sys.executable, "-m", "aibm_core.cli"]
+
+
+def aibm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*AIBM, *args], capture_output=True, text=True, cwd=cwd, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory) -> Path:
+    """`aibm run --scenario seed --model api_access` into a fresh folder."""
+    out = tmp_path_factory.mktemp("outputs")
+    done = aibm("run", "--scenario", "seed", "--model", "api_access", "--output", str(out), "--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_seed_run_writes_notebook_report_and_results(seed_run):
+    folder = seed_run / "seed"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "api_access.html",
+        "api_access.ipynb",
+        "api_access.json",
+    ]
+    results = json.loads((folder / "api_access.json").read_text())
+    assert results["gross_margin"] == 0.5
+    assert (
+        results["model"] == "api_access" and results["scenario"] == "seed" and results["layer"] == "platform"
+    )
+    assert (
+        results["north_star"]["name"] == "API revenue (MRR)"
+        and results["north_star"]["unit"] == "USD per month"
+    )
+    assert {g["name"] for g in results["guardrails"]} == {
+        "churn",
+        "cost_per_request",
+        "top10_share",
+        "error_rate",
+    }
+    assert all(set(g) >= {"name", "value", "threshold", "direction", "ok"} for g in results["guardrails"])
+    assert results["kpis"]["gross_margin"]["value"] == 0.5
+    assert any(node["computed"] for node in results["tree"])
+    index = (seed_run / "index.html").read_text()
+    assert "seed/api_access.html" in index and "50.0%" in index
+
+
+@pytest.mark.slow
+def test_report_loads_nothing_from_the_internet(seed_run):
+    page = (seed_run / "seed" / "api_access.html").read_text()
+    assert "<script src=" not in page.replace(" ", "").replace("<scriptsrc=", "<script src=")
+    for marker in ("require.js", "mathjax", "unpkg.com", "cdn.jsdelivr", "cdnjs"):
+        assert marker not in page.lower(), marker
+    assert page.count("vegaEmbed('#chart-") == 6
+    assert "print(" not in page, "code cells must be hidden"
+
+
+def test_validate_accepts_the_shipped_parameters():
+    done = aibm("validate")
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+
+
+def test_validate_reports_a_misspelt_key_in_one_line(tmp_path):
+    bad = tmp_path / "api_access.yaml"
+    bad.write_text("price_per_m_output_tokns: 12\nprice_per_m_input_tokens: -3\n")
+    done = aibm("validate", str(bad))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in done.stderr
+    assert all(str(bad) in line for line in lines)
+    assert any("'price_per_m_output_tokns'" in line and "did you mean" in line for line in lines)
+    assert any("'price_per_m_input_tokens'" in line and "-3" in line for line in lines)
+
+
+def test_validate_rejects_files_not_named_after_a_model(tmp_path):
+    odd = tmp_path / "pricing.yaml"
+    odd.write_text("a: 1\n")
+    done = aibm("validate", str(odd))
+    assert done.returncode == 2 and "must be a model name" in done.stderr
+
+
+def test_run_with_bad_parameters_starts_no_kernel(tmp_path):
+    params = tmp_path / "parameters"
+    (params / "broken").mkdir(parents=True)
+    (params / "broken" / "api_access.yaml").write_text("monthly_churn: 3\n")
+    out = tmp_path / "out"
+    done = aibm("run", "--parameters", str(params), "--output", str(out), "--no-progress")
+    assert done.returncode == 2
+    assert "monthly_churn" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_run_rejects_unknown_scenario_and_model(tmp_path):
+    done = aibm("run", "--scenario", "nope", "--model", "nada", "--output", str(tmp_path), "--no-progress")
+    assert done.returncode == 2
+    assert "unknown scenario 'nope'" in done.stderr and "unknown model 'nada'" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_failing_run_keeps_its_notebook_and_spares_the_others(tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.read(NOTEBOOKS_DIR / "api_access.ipynb", as_version=4)
+    position = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+    failing = nbformat.v4.new_code_cell(
+        'if scenario == "broken":\n    raise RuntimeError("deliberate failure")'
+    )
+    failing["id"] = "deliberate-failure"
+    nb.cells.insert(position, failing)
+    nbformat.write(nb, notebooks / "api_access.ipynb")
+    params = tmp_path / "parameters"
+    for scenario in ("seed", "broken"):
+        (params / scenario).mkdir(parents=True)
+        shutil.copy(PARAMETERS_DIR / "seed" / "api_access.yaml", params / scenario / "api_access.yaml")
+    out = tmp_path / "out"
+    done = aibm(
+        "run",
+        "--parameters",
+        str(params),
+        "--notebooks",
+        str(notebooks),
+        "--output",
+        str(out),
+        "--no-progress",
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "RuntimeError: deliberate failure" in done.stdout
+    assert 'cell 3 (if scenario == "broken":)' in done.stdout  # cell 2 is the injected parameters
+    assert (out / "seed" / "api_access.json").exists()
+    assert (out / "broken" / "api_access.ipynb").exists()
+    assert not (out / "broken" / "api_access.json").exists()
+    assert not list(out.rglob("*.partial.*"))
+    assert "FAILED" in (out / "index.html").read_text()
