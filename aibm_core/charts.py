@@ -8,6 +8,7 @@ into an interactive chart with tooltips using an inlined copy of Vega.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import altair as alt
@@ -36,10 +37,16 @@ def mimebundle(chart: alt.TopLevelMixin) -> dict[str, object]:
     title = spec.get("title", "")
     title = title.get("text", "") if isinstance(title, dict) else title
     return {
-        "image/svg+xml": vlc.vegalite_to_svg(json.dumps(spec)),
+        "image/svg+xml": compact_svg(vlc.vegalite_to_svg(json.dumps(spec))),
         VEGALITE_MIME: spec,
         "text/plain": f"<chart: {title}>" if title else "<chart>",
     }
+
+
+def compact_svg(svg: str) -> str:
+    """Drop per-mark aria labels and round coordinates to 0.01 px (smaller stored notebooks)."""
+    svg = re.sub(r' aria-label="[^"]*"', "", svg)
+    return re.sub(r"(\d+\.\d{2})\d+", r"\1", svg)
 
 
 def show(chart: alt.TopLevelMixin) -> None:

@@ -293,7 +293,7 @@ def format_value(value: float | None, unit: str) -> str:
     """Format a value for display according to its unit."""
     if value is None:
         return ""
-    if unit in ("fraction", "fraction per month", "fraction per year") or unit.startswith("share"):
+    if unit.startswith(("fraction", "share")):
         return f"{value:.1%}"
     if unit.startswith("USD"):
         return _money(value) + unit[3:]

@@ -142,9 +142,17 @@ def test_tree_root_equals_revenue_and_nodes_match_kpis(base):
     t = tree(base)
     k = kpis(base)
     assert t.root.value == pytest.approx(base.at("revenue"))
-    for node in ("cost_per_hour", "gross_margin", "ebitda_margin",
-                 "break_even_utilisation", "revenue_per_sold_hour", "revenue_per_installed_hour",
-                 "implied_price_per_m_tokens", "fleet_cost_per_m_tokens", "ebitda_per_gpu_month"):
+    for node in (
+        "cost_per_hour",
+        "gross_margin",
+        "ebitda_margin",
+        "break_even_utilisation",
+        "revenue_per_sold_hour",
+        "revenue_per_installed_hour",
+        "implied_price_per_m_tokens",
+        "fleet_cost_per_m_tokens",
+        "ebitda_per_gpu_month",
+    ):
         assert t.value(node) == pytest.approx(k[node].value), node
     assert t.value("capex_payback") == pytest.approx(k["capex_payback_months"].value)
     assert t.value("fleet_power") == pytest.approx(k["fleet_power_mw"].value)
@@ -168,8 +176,9 @@ unit_interval = st.floats(0.05, 1.0)
 @given(u1=unit_interval, u2=unit_interval, price=st.floats(0.5, 10.0), capex=st.floats(5e3, 1e5))
 def test_higher_utilisation_never_lowers_margin(u1, u2, price, capex):
     low, high = sorted((u1, u2))
-    p = AiInfrastructureParams().vary(utilisation=np.array([low, high]), reserved_price_per_gpu_hour=price,
-                                      capex_per_gpu_usd=capex)
+    p = AiInfrastructureParams().vary(
+        utilisation=np.array([low, high]), reserved_price_per_gpu_hour=price, capex_per_gpu_usd=capex
+    )
     r = compute(p)
     for name in ("gross_margin", "ebitda_margin", "margin_after_financing"):
         values = r.at(name)
@@ -180,8 +189,9 @@ def test_higher_utilisation_never_lowers_margin(u1, u2, price, capex):
 @given(life1=st.floats(1.0, 10.0), life2=st.floats(1.0, 10.0), rate=st.floats(0.0, 0.5))
 def test_longer_useful_life_never_raises_cost_per_hour(life1, life2, rate):
     short, long = sorted((life1, life2))
-    r = compute(AiInfrastructureParams().vary(useful_life_years=np.array([short, long]),
-                                              annual_financing_rate=rate))
+    r = compute(
+        AiInfrastructureParams().vary(useful_life_years=np.array([short, long]), annual_financing_rate=rate)
+    )
     cost = r.at("cost_per_hour")
     assert cost[1] <= cost[0] * (1 + 1e-12)
 
@@ -194,18 +204,27 @@ def test_longer_useful_life_never_raises_cost_per_hour(life1, life2, rate):
     decline=st.floats(0.0, 0.9),
 )
 def test_array_input_equals_scalar_calls(utilisation, capex, growth, decline):
-    base = AiInfrastructureParams().vary(capex_per_gpu_usd=capex, quarterly_capacity_growth=growth,
-                                         annual_price_decline=decline)
+    base = AiInfrastructureParams().vary(
+        capex_per_gpu_usd=capex, quarterly_capacity_growth=growth, annual_price_decline=decline
+    )
     vector = compute(base.vary(utilisation=np.array(utilisation)))
     vector_kpis = kpis(vector)
     for i, u in enumerate(utilisation):
         scalar = compute(base.vary(utilisation=u))
-        for name in ("revenue", "cost_stack_total", "gross_margin", "capex_payback_months",
-                     "fleet_cost_per_m_tokens", "contracted_backlog", "gpus_to_place"):
+        for name in (
+            "revenue",
+            "cost_stack_total",
+            "gross_margin",
+            "capex_payback_months",
+            "fleet_cost_per_m_tokens",
+            "contracted_backlog",
+            "gpus_to_place",
+        ):
             np.testing.assert_allclose(getattr(vector, name)[i], getattr(scalar, name), err_msg=name)
         for name, metric in kpis(scalar).items():
-            np.testing.assert_allclose(np.broadcast_to(vector_kpis[name].value, len(utilisation))[i],
-                                       metric.value, err_msg=name)
+            np.testing.assert_allclose(
+                np.broadcast_to(vector_kpis[name].value, len(utilisation))[i], metric.value, err_msg=name
+            )
 
 
 # --- scenarios
