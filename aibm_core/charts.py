@@ -54,18 +54,33 @@ def show(chart: alt.TopLevelMixin) -> None:
     display(mimebundle(chart), raw=True)
 
 
-def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
-    """The metric tree drawn left to right: nodes coloured by kind, ringed by status."""
+def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
+    """The metric tree drawn left to right: nodes coloured by kind, ringed by status.
+
+    Each depth gets a column as wide as its longest label, so labels never overlap
+    the next column.
+    """
     nodes, edges = tree.layout()
-    depth = int(nodes["x"].max()) + 1
+    nodes["text"] = [
+        [label, value] if value else [label]
+        for label, value in zip(nodes["label"], nodes["formatted"], strict=True)
+    ]
+    nodes["chars"] = nodes["text"].apply(lambda lines: max(len(line) for line in lines))
+    widths = nodes.groupby("x")["chars"].max() * char_px + 40.0
+    offsets = widths.cumsum().shift(fill_value=0.0)
+    nodes["px"] = nodes["x"].map(offsets)
+    label_end = dict(
+        zip(zip(nodes["x"], nodes["y"]), nodes["px"] + nodes["chars"] * char_px + 12, strict=True)
+    )
+    edges["px"] = [label_end[(x0, y0)] for x0, y0 in zip(edges["x"], edges["y"], strict=True)]
+    edges["px2"] = edges["x2"].map(offsets) - 6
+    total = float(offsets.iloc[-1] + widths.iloc[-1])
     rows = int(nodes["y"].max()) + 1
-    x_scale = alt.Scale(domain=[-0.1, depth + 0.9])
-    y_scale = alt.Scale(domain=[-0.5, rows - 0.5], reverse=True)
-    base_x = alt.X("x:Q", scale=x_scale, axis=None)
-    base_y = alt.Y("y:Q", scale=y_scale, axis=None)
-    lines = alt.Chart(edges).mark_rule(color="#b0b0b0").encode(x=base_x, y=base_y, x2="x2:Q", y2="y2:Q")
+    x = alt.X("px:Q", scale=alt.Scale(domain=[-8, total]), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[-0.5, rows - 0.5], reverse=True), axis=None)
+    lines = alt.Chart(edges).mark_rule(color="#b0b0b0").encode(x=x, y=y, x2="px2:Q", y2="y2:Q")
     tooltip = [
-        alt.Tooltip("label:N", title="metric"),
+        alt.Tooltip("label:N", title="metric"),  # text is a list of lines; tooltips use the parts
         alt.Tooltip("formatted:N", title="value"),
         alt.Tooltip("kind:N"),
         alt.Tooltip("status:N"),
@@ -75,8 +90,8 @@ def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
         alt.Chart(nodes)
         .mark_point(filled=True, size=140, strokeWidth=3)
         .encode(
-            x=base_x,
-            y=base_y,
+            x=x,
+            y=y,
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
@@ -97,16 +112,18 @@ def tree_chart(tree: MetricTree, width: int = 760) -> alt.LayerChart:
     )
     labels = (
         alt.Chart(nodes)
-        .mark_text(align="left", dx=9, fontSize=11)
+        .mark_text(align="left", dx=9, fontSize=11, lineHeight=13, baseline="middle")
         .encode(
-            x=base_x,
-            y=base_y,
+            x=x,
+            y=y,
             text="text:N",
             tooltip=tooltip,
             color=alt.condition("datum.status == 'breach'", alt.value("#c0392b"), alt.value("#222222")),
         )
     )
-    return (lines + points + labels).properties(width=width, height=max(200, 19 * rows), title=tree.title)
+    return (lines + points + labels).properties(
+        width=round(total), height=max(200, 30 * rows), title=tree.title
+    )
 
 
 def projection_chart(

@@ -131,7 +131,7 @@ def _embed(element_id: str, data: dict[str, Any]) -> str:
         f'<div class="aibm-chart" id="{element_id}">{fallback}</div>'
         f'<script type="application/json" id="{element_id}-spec">{spec}</script>'
         f"<script>vegaEmbed('#{element_id}', JSON.parse(document.getElementById("
-        f"'{element_id}-spec').textContent), {{actions: false}});</script>"
+        f"'{element_id}-spec').textContent), {{actions: false, renderer: 'svg'}});</script>"
     )
 
 

@@ -52,7 +52,7 @@ def what_if_panel(evaluation: Evaluation) -> widgets.VBox:
 
     def redraw(_change: object = None) -> None:
         ev = evaluate(spec, params.vary(**{n: s.value for n, s in sliders.items()}))
-        figures.value = ev.kpi_frame()[["shown"]].to_html() + f"<pre>{html.escape(ev.tree.to_text())}</pre>"
+        figures.value = ev.kpi_frame()[["value"]].to_html() + f"<pre>{html.escape(ev.tree.to_text())}</pre>"
         picture.value = charts.mimebundle(charts.tree_chart(ev.tree))["image/svg+xml"]
 
     for slider in sliders.values():

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
-
-AIBM = [sys.executable, "-m", "aibm_core.cli"]
-
-
-def aibm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*AIBM, *args], capture_output=True, text=True, cwd=cwd, timeout=900)
-
-
-@pytest.fixture(scope="session")
-def seed_run(tmp_path_factory) -> Path:
-    """`aibm run --scenario seed --model api_access` into a fresh folder."""
-    out = tmp_path_factory.mktemp("outputs")
-    done = aibm("run", "--scenario", "seed", "--model", "api_access", "--output", str(out), "--no-progress")
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out
+from tests.conftest import aibm
 
 
 @pytest.mark.slow

@@ -79,11 +79,11 @@ class Evaluation:
         return self.spec.projection(self.result)
 
     def kpi_frame(self) -> pd.DataFrame:
-        """Key figures as a table with formatted values."""
+        """Key figures: formatted ``value`` for reading, raw ``number`` and ``unit`` for use."""
         from aibm_core.tree import format_value
 
         rows = [
-            {"metric": m.label, "value": m.value, "unit": m.unit, "shown": format_value(m.value, m.unit)}
+            {"metric": m.label, "value": format_value(m.value, m.unit), "number": m.value, "unit": m.unit}
             for m in self.kpis.values()
         ]
         return pd.DataFrame(rows).set_index("metric")

@@ -1,0 +1,86 @@
+"""A report opened in headless Chromium with the network blocked: every chart renders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.blocked = []  # every request that tried to leave the machine
+        page.errors = []
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if route.request.url.startswith("file:")
+                else (page.blocked.append(route.request.url), route.abort())
+            ),
+        )
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        yield page
+        browser.close()
+
+
+def test_report_renders_every_chart_offline(page, seed_run, tmp_path):
+    report = seed_run / "seed" / "api_access.html"
+    page.goto(report.as_uri())
+    page.wait_for_function("document.querySelectorAll('.aibm-chart.vega-embed').length === 6", timeout=30_000)
+    for chart in page.query_selector_all(".aibm-chart"):
+        box = chart.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100
+        assert chart.query_selector("canvas, svg")
+    assert page.blocked == [] and page.errors == []
+    assert "API revenue (MRR)" in page.inner_text("body")
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+
+
+def test_report_slider_moves_without_a_kernel(page, seed_run):
+    page.goto((seed_run / "seed" / "api_access.html").as_uri())
+    page.wait_for_function("document.querySelectorAll('.aibm-chart.vega-embed').length === 6", timeout=30_000)
+    slider = page.query_selector("input[type=range][name=pick]")
+    chart = slider.evaluate_handle("el => el.closest('.aibm-chart')").as_element()
+
+    def readout() -> str:
+        mark = chart.query_selector("g.mark-text.role-mark text")
+        return mark.text_content() if mark else ""
+
+    before = readout()
+    slider.evaluate("el => { el.value = 0.8; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_timeout(500)
+    after = readout()
+    assert before and after and before != after, (before, after)
+    assert page.errors == []
+
+
+def test_index_links_to_the_report(page, seed_run):
+    page.goto((seed_run / "index.html").as_uri())
+    link = page.query_selector("a[href='seed/api_access.html']")
+    assert link is not None
+    assert "50.0%" in page.inner_text("table")
+    assert page.blocked == []
