@@ -70,7 +70,9 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
     offsets = widths.cumsum().shift(fill_value=0.0)
     nodes["px"] = nodes["x"].map(offsets)
     label_end = dict(
-        zip(zip(nodes["x"], nodes["y"]), nodes["px"] + nodes["chars"] * char_px + 12, strict=True)
+        zip(
+            zip(nodes["x"], nodes["y"], strict=True), nodes["px"] + nodes["chars"] * char_px + 12, strict=True
+        )
     )
     edges["px"] = [label_end[(x0, y0)] for x0, y0 in zip(edges["x"], edges["y"], strict=True)]
     edges["px2"] = edges["x2"].map(offsets) - 6
