@@ -132,43 +132,29 @@ def projection_chart(
     frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
 ) -> alt.Chart:
     """Monthly lines of several columns of a projection frame (index: month)."""
-    labels = labels or {}
-    long = (
-        frame[list(columns)]
-        .rename(columns=labels)
-        .reset_index()
-        .melt(id_vars="month", var_name="series", value_name="value")
-    )
-    return (
-        alt.Chart(long)
-        .mark_line(point=False)
-        .encode(
-            x=alt.X("month:Q", title="month"),
-            y=alt.Y("value:Q", title=unit),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
-        )
-        .properties(width=680, height=260, title=title)
-    )
+    return _monthly_chart(frame, columns, title, unit, labels, alt.Chart.mark_line, stack=False)
 
 
 def stacked_area_chart(
     frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
 ) -> alt.Chart:
     """Monthly stacked areas, e.g. revenue split into cost and profit."""
-    labels = labels or {}
+    return _monthly_chart(frame, columns, title, unit, labels, alt.Chart.mark_area, stack=True)
+
+
+def _monthly_chart(frame, columns, title, unit, labels, mark, stack: bool) -> alt.Chart:
     long = (
         frame[list(columns)]
-        .rename(columns=labels)
+        .rename(columns=labels or {})
         .reset_index()
         .melt(id_vars="month", var_name="series", value_name="value")
     )
+    chart = alt.Chart(long)
     return (
-        alt.Chart(long)
-        .mark_area(opacity=0.85)
+        mark(chart, **({"opacity": 0.85} if stack else {}))
         .encode(
             x=alt.X("month:Q", title="month"),
-            y=alt.Y("value:Q", title=unit, stack=True),
+            y=alt.Y("value:Q", title=unit, **({"stack": True} if stack else {})),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
             tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
         )
