@@ -1,0 +1,65 @@
+"""AI hardware: a chip vendor selling accelerators (Nvidia GPUs, Graphcore IPUs, Cerebras engines).
+
+Sources: seed 000 §3 (AI hardware metrics framework; H100 example: ~$30K ASP, ~$8–10K
+manufacturing cost, ~65–70% gross margin) and seed 003 (chip sales sit at the
+capital-intensive base of the revenue pyramid).
+
+Mechanics: customers (with annual retention) buy units; product generations launch every
+``generation_cadence_months``, ramp, peak and fade once their successor arrives, and each
+generation's price and cost drift from launch. Software subscriptions ride on the units.
+"""
+
+from __future__ import annotations
+
+from aibm_core.models.ai_hardware.metric_tree import tree
+from aibm_core.models.ai_hardware.model import (
+    AiHardwareResult,
+    compute,
+    generation_label,
+    generation_numbers,
+    gross_margin,
+    kpis,
+    lifecycle_weight,
+    monthly_churn,
+    projection,
+    revenue_by_generation,
+    unit_economics,
+)
+from aibm_core.models.ai_hardware.params import AiHardwareParams
+from aibm_core.models.base import ModelSpec
+
+__all__ = [
+    "SPEC",
+    "AiHardwareParams",
+    "AiHardwareResult",
+    "compute",
+    "generation_label",
+    "generation_numbers",
+    "gross_margin",
+    "kpis",
+    "lifecycle_weight",
+    "monthly_churn",
+    "projection",
+    "revenue_by_generation",
+    "tree",
+    "unit_economics",
+]
+
+SPEC = ModelSpec(
+    name="ai_hardware",
+    title="AI hardware (accelerator chip vendor)",
+    layer="infrastructure",
+    params=AiHardwareParams,
+    compute=compute,
+    tree=tree,
+    kpis=kpis,
+    projection=projection,
+    gross_margin=gross_margin,
+    what_if=(
+        "high_end_asp_usd",
+        "high_end_unit_cost_usd",
+        "annual_asp_erosion",
+        "units_per_month",
+        "annual_retention",
+    ),
+)

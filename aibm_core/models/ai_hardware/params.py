@@ -1,0 +1,443 @@
+"""Assumptions of the AI hardware model: units, ranges, meanings and sources."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from aibm_core.params import ModelParams, assumption
+
+SEED0 = "seed 000 §3 (AI hardware)"
+
+
+SEED3 = "seed 003 (revenue pyramid: infrastructure layer)"
+
+
+ANALYST = "analyst assumption (base case)"
+
+
+NVDA_FY25 = "Nvidia 10-K, fiscal 2025 (year to 2025-01-26)"
+
+
+class AiHardwareParams(ModelParams):
+    """Assumptions of the AI-hardware model (defaults: base scenario)."""
+
+    # --- volume and product mix
+    units_per_month: float = assumption(
+        300000.0,
+        unit="units per month",
+        gt=0,
+        le=1e9,
+        meaning="Accelerators shipped per month at the start, before customer churn and additions",
+        source=f"{ANALYST}: ~3.6M data-centre GPUs a year, the order of public estimates for Nvidia, 2023-24",
+    )
+    high_end_unit_share: float = assumption(
+        0.75,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of units that are high-end (training-class) rather than mid-range parts",
+        source=f"{SEED0}: product mix high-end vs mid-range ({ANALYST})",
+    )
+    annual_unit_demand_growth: float = assumption(
+        0.15,
+        unit="fraction per year",
+        ge=-0.9,
+        le=5,
+        meaning="Yearly growth of units bought per customer (AI training demand, data-centre buildouts)",
+        source=f"{SEED0}: volume drivers ({ANALYST})",
+    )
+    # --- prices and costs of the current generation in month 1
+    high_end_asp_usd: float = assumption(
+        30000.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e7,
+        meaning="List average selling price of a high-end unit of the current generation in month 1",
+        source=f"{SEED0}: H100 ~$30K ASP",
+    )
+    mid_range_asp_usd: float = assumption(
+        9000.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e7,
+        meaning="List average selling price of a mid-range (inference / PCIe-class) unit in month 1",
+        source=ANALYST,
+    )
+    high_end_unit_cost_usd: float = assumption(
+        7000.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e7,
+        meaning="Manufacturing cost of a high-end unit (die, HBM, packaging, board, test) in month 1",
+        source=f"{ANALYST}: below the seed's $8-10K so that gross margin is near Nvidia's ~75% ({NVDA_FY25})",
+    )
+    mid_range_unit_cost_usd: float = assumption(
+        2500.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e7,
+        meaning="Manufacturing cost of a mid-range unit in month 1",
+        source=ANALYST,
+    )
+    # --- enterprise contracts
+    volume_discount_share: float = assumption(
+        0.50,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of units sold to large buyers that get the volume discount",
+        source=f"{SEED0}: enterprise contracts, volume discounts ({ANALYST})",
+    )
+    volume_discount: float = assumption(
+        0.10,
+        unit="fraction",
+        ge=0,
+        lt=1,
+        meaning="Discount off list ASP for volume buyers",
+        source=f"{SEED0}: volume discounts ({ANALYST})",
+    )
+    long_term_contract_share: float = assumption(
+        0.40,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of units sold under multi-year supply agreements",
+        source=f"{SEED0}: enterprise contracts, long-term ({ANALYST})",
+    )
+    contract_discount: float = assumption(
+        0.05,
+        unit="fraction",
+        ge=0,
+        lt=1,
+        meaning="Extra discount granted in exchange for a long-term commitment",
+        source=ANALYST,
+    )
+    # --- product generations
+    generation_cadence_months: float = assumption(
+        24.0,
+        unit="months",
+        ge=3,
+        le=120,
+        meaning="Months between launches of successive product generations",
+        source="Nvidia data-centre architectures: A100 (2020), H100 (2022), B200 (2024)",
+    )
+    current_generation_age_months: float = assumption(
+        12.0,
+        unit="months",
+        ge=0,
+        le=120,
+        meaning="Age of the newest generation on sale at the start of month 1",
+        source=ANALYST,
+    )
+    ramp_months: float = assumption(
+        6.0,
+        unit="months",
+        ge=1,
+        le=60,
+        meaning="Months a new generation takes to reach its peak share of shipments",
+        source=ANALYST,
+    )
+    decline_months: float = assumption(
+        12.0,
+        unit="months",
+        gt=0,
+        le=120,
+        meaning="Months an outgoing generation keeps selling after its successor launches",
+        source=ANALYST,
+    )
+    generation_asp_uplift: float = assumption(
+        0.25,
+        unit="fraction",
+        ge=-0.5,
+        le=5,
+        meaning="Launch ASP of a generation above the previous generation's launch ASP",
+        source="Nvidia CEO on CNBC, 2024-03: Blackwell at $30-40K against ~$25-30K for H100",
+    )
+    generation_cost_uplift: float = assumption(
+        0.35,
+        unit="fraction",
+        ge=-0.5,
+        le=5,
+        meaning="Launch manufacturing cost of a generation above the previous generation's",
+        source=f"{ANALYST}: advanced packaging and more HBM per unit",
+    )
+    annual_asp_erosion: float = assumption(
+        0.10,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
+        meaning="Yearly fall of a generation's ASP after launch (competition from AMD and custom chips)",
+        source=f"{SEED0}: competitive-pressure guardrail ({ANALYST})",
+    )
+    annual_cost_decline: float = assumption(
+        0.10,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
+        meaning="Yearly fall of a generation's manufacturing cost (yield and scale learning)",
+        source=f"{SEED0}: manufacturing scale lever ({ANALYST})",
+    )
+    # --- inventory
+    inventory_months_of_supply: float = assumption(
+        3.7,
+        unit="months",
+        ge=0,
+        le=24,
+        meaning="Inventory held, in months of manufacturing cost of shipments",
+        source=f"{NVDA_FY25}: inventory $10.1B against cost of revenue $32.6B a year",
+    )
+    outgoing_writedown_rate: float = assumption(
+        0.05,
+        unit="fraction per month",
+        ge=0,
+        le=1,
+        meaning="Share of an outgoing generation's inventory written down each month it is fading",
+        source=f"{SEED0}: inventory guardrail ({ANALYST})",
+    )
+    # --- software ecosystem
+    software_usd_per_unit_year: float = assumption(
+        4500.0,
+        unit="USD per unit per year",
+        ge=0,
+        le=1e6,
+        meaning="Price of the enterprise software subscription attached to one unit",
+        source="NVIDIA AI Enterprise list price, 2023: $4,500 per GPU per year",
+    )
+    software_attach_rate: float = assumption(
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of shipped units that carry a paid software subscription",
+        source=f"{SEED0}: software ecosystem adoption ({ANALYST})",
+    )
+    initial_software_subscriptions: float = assumption(
+        330000.0,
+        unit="subscriptions",
+        ge=0,
+        le=1e9,
+        meaning="Paid software subscriptions active at the start",
+        source="Nvidia Q3 FY2025 call, 2024-11: software and support annualising at ~$1.5B (/ $4,500)",
+    )
+    software_subscription_life_years: float = assumption(
+        3.0,
+        unit="years",
+        gt=0,
+        le=20,
+        meaning="Average life of a software subscription before it lapses",
+        source=ANALYST,
+    )
+    software_cost_share: float = assumption(
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Cost of delivering and supporting software, as a share of software revenue",
+        source=ANALYST,
+    )
+    # --- customers
+    initial_customers: float = assumption(
+        5000.0,
+        unit="customers",
+        gt=0,
+        le=1e8,
+        meaning="Direct customers (cloud, enterprise, research, OEM) at the start",
+        source=ANALYST,
+    )
+    new_customers_per_month: float = assumption(
+        100.0,
+        unit="customers per month",
+        ge=0,
+        le=1e7,
+        meaning="New enterprise customers won each month",
+        source=f"{SEED0}: revenue drivers ({ANALYST})",
+    )
+    annual_retention: float = assumption(
+        0.90,
+        unit="fraction per year",
+        gt=0,
+        le=1,
+        meaning="Share of customers still buying a year later (renewals and upgrades)",
+        source=f"{SEED0}: contract renewals / upgrades ({ANALYST})",
+    )
+    sales_cost_per_customer_usd: float = assumption(
+        1.0e6,
+        unit="USD per customer",
+        ge=0,
+        le=1e10,
+        meaning="Sales and field-engineering cost to win one enterprise customer",
+        source=ANALYST,
+    )
+    top_customers: int = assumption(
+        3,
+        unit="customers",
+        ge=1,
+        le=100,
+        meaning="Number of largest customers counted in the concentration guardrail",
+        source=f"{NVDA_FY25}: three direct customers at 12%, 11% and 11% of revenue",
+    )
+    customer_size_dispersion: float = assumption(
+        2.8,
+        unit="log standard deviation",
+        ge=0.05,
+        le=5,
+        meaning="Spread of customer sizes (lognormal sigma); sets the top customers' share",
+        source=f"{ANALYST}: calibrated to a top-3 share near 34% ({NVDA_FY25})",
+    )
+    annual_discount_rate: float = assumption(
+        0.10,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Discount rate for customer and subscription lifetime value",
+        source=ANALYST,
+    )
+    order_lead_months: float = assumption(
+        6.0,
+        unit="months",
+        ge=0,
+        le=36,
+        meaning="Months between an order (booking) and the shipment",
+        source=ANALYST,
+    )
+    # --- operating costs
+    rnd_usd_per_year: float = assumption(
+        12.9e9,
+        unit="USD per year",
+        ge=0,
+        le=1e12,
+        meaning="Research and development spend (next-generation chips, software stack)",
+        source=f"{NVDA_FY25}: R&D $12.9B",
+    )
+    other_opex_usd_per_year: float = assumption(
+        2.3e9,
+        unit="USD per year",
+        ge=0,
+        le=1e12,
+        meaning="General and administrative costs other than winning customers",
+        source=f"{NVDA_FY25}: SG&A $3.5B, less the customer-acquisition part",
+    )
+    # --- horizon and observation
+    horizon_months: int = assumption(
+        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+    )
+    snapshot_month: int = assumption(
+        12,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="Month the metric tree and unit economics describe",
+        source="-",
+    )
+    market_share: float = assumption(
+        0.85,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Observed share of AI-accelerator units (vs AMD and custom chips)",
+        source="analyst estimates for Nvidia, 2024: ~80-90% of data-centre AI accelerators",
+    )
+    cloud_revenue_share: float = assumption(
+        0.50,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Observed share of revenue from cloud providers (rest: enterprise and research)",
+        source=f"{NVDA_FY25}: large cloud providers about half of data-centre revenue",
+    )
+    developers_m: float = assumption(
+        5.0,
+        unit="M developers",
+        ge=0,
+        le=1e3,
+        meaning="Observed developers using the vendor's software stack (CUDA and frameworks)",
+        source="Nvidia, 2024: more than 5 million CUDA developers",
+    )
+    developer_growth: float = assumption(
+        0.25,
+        unit="fraction per year",
+        ge=-1,
+        le=10,
+        meaning="Observed yearly growth of the developer ecosystem",
+        source="Nvidia, 2023-24: about 4M to 5M developers",
+    )
+    partnership_announcements: float = assumption(
+        10.0,
+        unit="announcements per quarter",
+        ge=0,
+        le=1e4,
+        meaning="Observed partnership announcements (clouds, OEMs, model labs)",
+        source=f"{SEED0}: leading indicators ({ANALYST})",
+    )
+    annual_failure_rate: float = assumption(
+        0.05,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Observed share of installed units failing in a year",
+        source=ANALYST,
+    )
+    support_tickets_per_1k_units: float = assumption(
+        20.0,
+        unit="tickets per 1K units per month",
+        ge=0,
+        le=1e6,
+        meaning="Observed support ticket volume",
+        source=f"{SEED0}: customer health ({ANALYST})",
+    )
+    customer_satisfaction: float = assumption(
+        0.85,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Observed share of surveyed customers satisfied or very satisfied",
+        source=ANALYST,
+    )
+    # --- guardrail limits
+    min_gross_margin: float = assumption(
+        0.65,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Guardrail: lowest acceptable gross margin",
+        source=f"{SEED0}: gross margin ~65-70%",
+    )
+    max_inventory_months: float = assumption(
+        4.5,
+        unit="months",
+        ge=0,
+        le=24,
+        meaning="Guardrail: highest acceptable inventory, in months of supply",
+        source=ANALYST,
+    )
+    max_top_customer_share: float = assumption(
+        0.40,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Guardrail: highest acceptable revenue share of the top customers",
+        source=f"{SEED0}: customer concentration risk ({ANALYST})",
+    )
+    max_asp_erosion: float = assumption(
+        0.15,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Guardrail: highest acceptable yearly ASP erosion from competition",
+        source=ANALYST,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AiHardwareParams:
+        if self.snapshot_month > self.horizon_months:
+            raise ValueError(
+                f"snapshot_month ({self.snapshot_month}) must not exceed "
+                f"horizon_months ({self.horizon_months})"
+            )
+        if self.current_generation_age_months >= self.generation_cadence_months:
+            raise ValueError(
+                f"current_generation_age_months ({self.current_generation_age_months:g}) must be below "
+                f"generation_cadence_months ({self.generation_cadence_months:g}): a newer generation "
+                "would already be on sale"
+            )
+        return self

@@ -1,0 +1,244 @@
+"""Assumptions of the AI infrastructure / GPU cloud model: units, ranges, meanings and sources."""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from aibm_core.config import DAYS_PER_MONTH
+from aibm_core.params import ModelParams, assumption
+
+SEED2 = "seed 002 (AI infrastructure)"
+
+
+SEED3 = "seed 003 (revenue pyramid: compute leasing)"
+
+
+ANALYST = "analyst assumption (base case)"
+
+
+#: Hours in an average month (24 × 365.25 / 12 = 730.5).
+HOURS_PER_MONTH = 24.0 * DAYS_PER_MONTH
+
+
+#: Hours in an average year (8,766).
+HOURS_PER_YEAR = 12.0 * HOURS_PER_MONTH
+
+
+MIX_TOLERANCE = 1e-6
+
+
+USD_H = "USD per GPU-hour"
+
+
+class AiInfrastructureParams(ModelParams):
+    """Assumptions of the GPU-cloud model (defaults: base scenario)."""
+
+    # --- fleet and capital
+    initial_gpus: float = assumption(
+        20000.0, unit="GPUs", gt=0, le=1e8, meaning="GPUs installed and rentable in month 1", source=ANALYST
+    )
+    quarterly_capacity_growth: float = assumption(
+        0.10,
+        unit="fraction per quarter",
+        ge=-0.5,
+        le=2,
+        meaning="Growth of the installed fleet each quarter (compounded monthly)",
+        source=f"{SEED2}: capacity growth quarter over quarter ({ANALYST})",
+    )
+    capex_per_gpu_usd: float = assumption(
+        35000.0,
+        unit="USD per GPU",
+        gt=0,
+        le=1e6,
+        meaning="Capex per GPU incl. its share of server, network, storage and building",
+        source=f"{SEED3}: capital-intensive; H100 HGX servers, 2024-25: about $30-40K per GPU all-in",
+    )
+    useful_life_years: float = assumption(
+        5.0,
+        unit="years",
+        ge=1,
+        le=10,
+        meaning="Depreciation life of a GPU before it is obsolete (straight line)",
+        source=f"{SEED2}: obsolescence risk; GPU clouds and hyperscalers depreciate over 5-6 years (2024)",
+    )
+    annual_financing_rate: float = assumption(
+        0.10,
+        unit="fraction per year",
+        ge=0,
+        le=0.5,
+        meaning="Interest rate on the debt funding the capex (level-payment loan over the useful life)",
+        source="analyst assumption; GPU-backed loans of specialist clouds, 2024: roughly 9-14% per year",
+    )
+    # --- power and data centre
+    power_kw_per_gpu: float = assumption(
+        1.2,
+        unit="kW per GPU",
+        gt=0,
+        le=10,
+        meaning="IT power drawn per GPU incl. its share of CPU, memory and network",
+        source="NVIDIA H100 SXM, 2023: 0.7 kW per GPU; DGX H100 about 10.2 kW per 8 GPUs",
+    )
+    pue: float = assumption(
+        1.3,
+        unit="ratio",
+        ge=1,
+        le=3,
+        meaning="Power usage effectiveness: facility power / IT power (cooling overhead)",
+        source=f"{SEED2}: power and cooling; modern data centres, 2024: PUE about 1.2-1.4",
+    )
+    electricity_usd_per_kwh: float = assumption(
+        0.08,
+        unit="USD per kWh",
+        ge=0,
+        le=1,
+        meaning="Price of electricity delivered to the site",
+        source="US EIA, 2024: average industrial electricity price about $0.08 per kWh",
+    )
+    dc_opex_per_gpu_month_usd: float = assumption(
+        200.0,
+        unit="USD per GPU per month",
+        ge=0,
+        le=1e5,
+        meaning="Other data-centre opex per GPU: space, network, staff, maintenance, insurance",
+        source=ANALYST,
+    )
+    # --- demand and prices
+    utilisation: float = assumption(
+        0.75,
+        unit="fraction",
+        gt=0,
+        le=1,
+        meaning="Sold share of installed GPU-hours",
+        source=f"{SEED2}: GPU utilisation ({ANALYST})",
+    )
+    on_demand_price_per_gpu_hour: float = assumption(
+        2.99,
+        unit=USD_H,
+        ge=0,
+        le=100,
+        meaning="List price of an on-demand H100-class GPU-hour",
+        source="H100 on-demand at GPU clouds, 2025: about $2-3.5 per GPU-hour (e.g. Lambda $2.99)",
+    )
+    reserved_price_per_gpu_hour: float = assumption(
+        2.20,
+        unit=USD_H,
+        ge=0,
+        le=100,
+        meaning="Price of a GPU-hour under a reserved / multi-year contract",
+        source=f"{SEED2}: long-term contracts; 2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour",
+    )
+    spot_price_per_gpu_hour: float = assumption(
+        1.60, unit=USD_H, ge=0, le=100, meaning="Price of an interruptible (spot) GPU-hour", source=ANALYST
+    )
+    on_demand_share: float = assumption(
+        0.25, unit="fraction", ge=0, le=1, meaning="Share of sold GPU-hours billed on demand", source=ANALYST
+    )
+    reserved_share: float = assumption(
+        0.65,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of sold GPU-hours billed under reserved contracts",
+        source=f"{SEED2}: long-term contracts give revenue visibility ({ANALYST})",
+    )
+    spot_share: float = assumption(
+        0.10,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of sold GPU-hours billed at spot prices",
+        source=ANALYST,
+    )
+    annual_price_decline: float = assumption(
+        0.10,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
+        meaning="Yearly fall of GPU-hour prices as newer GPU generations arrive",
+        source=f"{SEED2}: GPU generations change rapidly ({ANALYST})",
+    )
+    contract_term_months: float = assumption(
+        24.0,
+        unit="months",
+        ge=0,
+        le=120,
+        meaning="Average length of a reserved contract (drives the contracted backlog)",
+        source=ANALYST,
+    )
+    annual_retention: float = assumption(
+        0.96,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Share of customers (and their GPU demand) still buying a year later",
+        source=f"{SEED2}: retention above 95% a year (moving workloads between clouds is costly)",
+    )
+    # --- compute-cost bridge
+    tokens_per_second_per_gpu: float = assumption(
+        1000.0,
+        unit="tokens per second per GPU",
+        gt=0,
+        le=1e6,
+        meaning="Throughput of one busy GPU serving an open ~70B model (batched, blended in/out)",
+        source=ANALYST,
+    )
+    # --- horizon and observation
+    horizon_months: int = assumption(
+        60, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+    )
+    snapshot_month: int = assumption(
+        12,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="Month the metric tree and unit economics describe",
+        source="-",
+    )
+    secured_power_mw: float = assumption(
+        60.0,
+        unit="MW",
+        ge=0,
+        le=1e5,
+        meaning="Observed facility power contracted and available to the fleet",
+        source=f"{SEED2}: power and cooling constraints limit expansion ({ANALYST})",
+    )
+    pipeline_gpus: float = assumption(
+        8000.0,
+        unit="GPUs",
+        ge=0,
+        le=1e8,
+        meaning="Observed GPUs requested by prospects in the sales pipeline",
+        source=ANALYST,
+    )
+    # --- guardrail limits
+    min_utilisation: float = assumption(
+        0.80,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Guardrail: lowest acceptable utilisation",
+        source=f"{SEED2}: >80% target for profitability",
+    )
+    min_annual_retention: float = assumption(
+        0.95,
+        unit="fraction per year",
+        ge=0,
+        le=1,
+        meaning="Guardrail: lowest acceptable annual customer retention",
+        source=f"{SEED2}: >95% annual",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AiInfrastructureParams:
+        total = self.on_demand_share + self.reserved_share + self.spot_share
+        if abs(total - 1.0) > MIX_TOLERANCE:
+            raise ValueError(
+                "contract mix must sum to 1: on_demand_share + reserved_share + spot_share = "
+                f"{self.on_demand_share:g} + {self.reserved_share:g} + {self.spot_share:g} = {total:g}"
+            )
+        if self.snapshot_month > self.horizon_months:
+            raise ValueError(
+                f"snapshot_month ({self.snapshot_month}) must not exceed "
+                f"horizon_months ({self.horizon_months})"
+            )
+        return self

@@ -1,0 +1,53 @@
+"""API access / model-as-a-service: selling tokens of a foundation model.
+
+Sources: seed 000 §1 (API access metrics framework and the $0.03 cost / $0.06 price
+per 1K tokens example) and seed 001 (tokens per day, $2–15 per 1M tokens,
+$100M+ training cost, commoditisation of prices).
+"""
+
+from __future__ import annotations
+
+from aibm_core.models.api_access.metric_tree import tree
+from aibm_core.models.api_access.model import (
+    ApiAccessResult,
+    compute,
+    gross_margin,
+    kpis,
+    projection,
+    serving_cost_per_m,
+    unit_economics,
+)
+from aibm_core.models.api_access.params import ApiAccessParams
+from aibm_core.models.base import ModelSpec
+
+__all__ = [
+    "SPEC",
+    "ApiAccessParams",
+    "ApiAccessResult",
+    "compute",
+    "gross_margin",
+    "kpis",
+    "projection",
+    "serving_cost_per_m",
+    "tree",
+    "unit_economics",
+]
+
+SPEC = ModelSpec(
+    name="api_access",
+    title="API access / model-as-a-service",
+    layer="platform",
+    params=ApiAccessParams,
+    compute=compute,
+    tree=tree,
+    kpis=kpis,
+    projection=projection,
+    gross_margin=gross_margin,
+    what_if=(
+        "price_per_m_output_tokens",
+        "gpu_utilisation",
+        "monthly_churn",
+        "enterprise_discount",
+        "annual_price_decline",
+    ),
+)
