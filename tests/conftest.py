@@ -36,8 +36,8 @@ def aibm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def seed_run(tmp_path_factory) -> Path:
-    """`aibm run --scenario seed --model api_access` into a fresh folder."""
+    """`aibm run --scenario seed` (every model) into a fresh folder."""
     out = tmp_path_factory.mktemp("outputs")
-    done = aibm("run", "--scenario", "seed", "--model", "api_access", "--output", str(out), "--no-progress")
+    done = aibm("run", "--scenario", "seed", "--output", str(out), "--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr
     return out

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from aibm_core.models import get_model, model_names
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
@@ -51,17 +53,22 @@ def page():
         browser.close()
 
 
-def test_report_renders_every_chart_offline(page, seed_run, tmp_path):
-    report = seed_run / "seed" / "api_access.html"
+@pytest.mark.parametrize("model", model_names())
+def test_report_renders_every_chart_offline(page, seed_run, tmp_path, model):
+    report = seed_run / "seed" / f"{model}.html"
+    charts = report.read_text().count("vegaEmbed('#chart-")
+    assert charts >= 4
     page.goto(report.as_uri())
-    page.wait_for_function("document.querySelectorAll('.aibm-chart.vega-embed').length === 6", timeout=30_000)
+    page.wait_for_function(
+        f"document.querySelectorAll('.aibm-chart.vega-embed').length === {charts}", timeout=30_000
+    )
     for chart in page.query_selector_all(".aibm-chart"):
         box = chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
         assert chart.query_selector("canvas, svg")
     assert page.blocked == [] and page.errors == []
-    assert "API revenue (MRR)" in page.inner_text("body")
-    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    assert get_model(model).title in page.inner_text("body")
+    page.screenshot(path=str(tmp_path / f"{model}.png"), full_page=True)
 
 
 def test_report_slider_moves_without_a_kernel(page, seed_run):
@@ -86,5 +93,6 @@ def test_index_links_to_the_report(page, seed_run):
     page.goto((seed_run / "index.html").as_uri())
     link = page.query_selector("a[href='seed/api_access.html']")
     assert link is not None
-    assert "50.0%" in page.inner_text("table")
+    table = page.inner_text("table")
+    assert "50.0%" in table and "70.0%" in table
     assert page.blocked == []

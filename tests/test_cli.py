@@ -9,17 +9,15 @@ import nbformat
 import pytest
 
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.models import model_names
 from tests.conftest import aibm
 
 
 @pytest.mark.slow
 def test_seed_run_writes_notebook_report_and_results(seed_run):
     folder = seed_run / "seed"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "api_access.html",
-        "api_access.ipynb",
-        "api_access.json",
-    ]
+    expected = sorted(f"{m}.{ext}" for m in model_names() for ext in ("html", "ipynb", "json"))
+    assert sorted(p.name for p in folder.iterdir()) == expected
     results = json.loads((folder / "api_access.json").read_text())
     assert results["gross_margin"] == 0.5
     assert (
