@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 #: Settings the runner passes to every notebook; they are not assumptions.
 RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
@@ -102,6 +102,31 @@ class ModelParams(BaseModel):
                 }
             )
         return pd.DataFrame(rows).set_index("assumption")
+
+
+class ProjectionParams(ModelParams):
+    """Base of the models projected month by month: the horizon and the month they report."""
+
+    horizon_months: int = assumption(
+        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+    )
+    snapshot_month: int = assumption(
+        12,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="Month the metric tree and unit economics describe",
+        source="-",
+    )
+
+    @model_validator(mode="after")
+    def _snapshot_within_horizon(self) -> ProjectionParams:
+        if self.snapshot_month > self.horizon_months:
+            raise ValueError(
+                f"snapshot_month ({self.snapshot_month}) must not exceed "
+                f"horizon_months ({self.horizon_months})"
+            )
+        return self
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.params import ModelParams, assumption
+from aibm_core.params import ProjectionParams, assumption
 
 SEED0 = "seed 000 §3 (AI hardware)"
 
@@ -18,7 +18,7 @@ ANALYST = "analyst assumption (base case)"
 NVDA_FY25 = "Nvidia 10-K, fiscal 2025 (year to 2025-01-26)"
 
 
-class AiHardwareParams(ModelParams):
+class AiHardwareParams(ProjectionParams):
     """Assumptions of the AI-hardware model (defaults: base scenario)."""
 
     # --- volume and product mix
@@ -317,18 +317,7 @@ class AiHardwareParams(ModelParams):
         meaning="General and administrative costs other than winning customers",
         source=f"{NVDA_FY25}: SG&A $3.5B, less the customer-acquisition part",
     )
-    # --- horizon and observation
-    horizon_months: int = assumption(
-        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
-    )
-    snapshot_month: int = assumption(
-        12,
-        unit="month",
-        ge=1,
-        le=120,
-        meaning="Month the metric tree and unit economics describe",
-        source="-",
-    )
+    # --- observation
     market_share: float = assumption(
         0.85,
         unit="fraction",
@@ -429,11 +418,6 @@ class AiHardwareParams(ModelParams):
 
     @model_validator(mode="after")
     def _consistent(self) -> AiHardwareParams:
-        if self.snapshot_month > self.horizon_months:
-            raise ValueError(
-                f"snapshot_month ({self.snapshot_month}) must not exceed "
-                f"horizon_months ({self.horizon_months})"
-            )
         if self.current_generation_age_months >= self.generation_cadence_months:
             raise ValueError(
                 f"current_generation_age_months ({self.current_generation_age_months:g}) must be below "

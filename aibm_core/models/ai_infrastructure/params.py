@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from aibm_core.config import DAYS_PER_MONTH
-from aibm_core.params import ModelParams, assumption
+from aibm_core.params import ProjectionParams, assumption
 
 SEED2 = "seed 002 (AI infrastructure)"
 
@@ -30,7 +30,7 @@ MIX_TOLERANCE = 1e-6
 USD_H = "USD per GPU-hour"
 
 
-class AiInfrastructureParams(ModelParams):
+class AiInfrastructureParams(ProjectionParams):
     """Assumptions of the GPU-cloud model (defaults: base scenario)."""
 
     # --- fleet and capital
@@ -182,17 +182,9 @@ class AiInfrastructureParams(ModelParams):
         meaning="Throughput of one busy GPU serving an open ~70B model (batched, blended in/out)",
         source=ANALYST,
     )
-    # --- horizon and observation
-    horizon_months: int = assumption(
+    # --- horizon (the snapshot month comes from ProjectionParams)
+    horizon_months: int = assumption(  # five years: the useful life of a GPU
         60, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
-    )
-    snapshot_month: int = assumption(
-        12,
-        unit="month",
-        ge=1,
-        le=120,
-        meaning="Month the metric tree and unit economics describe",
-        source="-",
     )
     secured_power_mw: float = assumption(
         60.0,
@@ -235,10 +227,5 @@ class AiInfrastructureParams(ModelParams):
             raise ValueError(
                 "contract mix must sum to 1: on_demand_share + reserved_share + spot_share = "
                 f"{self.on_demand_share:g} + {self.reserved_share:g} + {self.spot_share:g} = {total:g}"
-            )
-        if self.snapshot_month > self.horizon_months:
-            raise ValueError(
-                f"snapshot_month ({self.snapshot_month}) must not exceed "
-                f"horizon_months ({self.horizon_months})"
             )
         return self

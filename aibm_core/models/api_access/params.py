@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from aibm_core.params import ModelParams, assumption
+from aibm_core.params import ProjectionParams, assumption
 
 SEED0 = "seed 000 §1 (API access)"
 
@@ -17,7 +17,7 @@ SEED1 = "seed 001 (model-as-a-service)"
 ANALYST = "analyst assumption (base case)"
 
 
-class ApiAccessParams(ModelParams):
+class ApiAccessParams(ProjectionParams):
     """Assumptions of the API-access model (defaults: base scenario)."""
 
     # --- list prices and traffic mix
@@ -290,18 +290,7 @@ class ApiAccessParams(ModelParams):
         meaning="Months a model generation is sold before replacement (amortisation life)",
         source=ANALYST,
     )
-    # --- horizon and observation
-    horizon_months: int = assumption(
-        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
-    )
-    snapshot_month: int = assumption(
-        12,
-        unit="month",
-        ge=1,
-        le=120,
-        meaning="Month the metric tree and unit economics describe",
-        source="-",
-    )
+    # --- observation
     tokens_per_request: float = assumption(
         2000.0,
         unit="tokens per request",
@@ -387,10 +376,5 @@ class ApiAccessParams(ModelParams):
             raise ValueError(
                 f"tier3_discount ({self.tier3_discount:g}) must be at least "
                 f"tier2_discount ({self.tier2_discount:g})"
-            )
-        if self.snapshot_month > self.horizon_months:
-            raise ValueError(
-                f"snapshot_month ({self.snapshot_month}) must not exceed "
-                f"horizon_months ({self.horizon_months})"
             )
         return self
