@@ -14,12 +14,12 @@ from aibm_core.models.ai_hardware import (
     SPEC,
     AiHardwareParams,
     compute,
-    gross_margin,
     lifecycle_weight,
     projection,
     tree,
     unit_economics,
 )
+from aibm_core.models.base import snapshot_gross_margin as gross_margin
 from aibm_core.params import ParameterError, defaults_yaml, load_file, read_yaml, validate
 
 BASE = AiHardwareParams()

@@ -6,12 +6,33 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from aibm_core.params import ModelParams
 from aibm_core.tree import MetricTree
 
 Layer = Literal["infrastructure", "platform", "application"]
+
+
+@dataclass(frozen=True)
+class MonthlyResult:
+    """Base of model results: monthly series (shape draws × months) read at the snapshot month.
+
+    Subclasses are frozen dataclasses with a ``params`` field (a
+    :class:`~aibm_core.params.ProjectionParams`) and a ``gross_margin`` series.
+    """
+
+    def at(self, name: str) -> np.ndarray | float:
+        """Value of a monthly series in the snapshot month (a float for scalar parameters)."""
+        series = np.asarray(getattr(self, name))
+        value = series[..., int(self.params.snapshot_month) - 1]
+        return float(value) if np.ndim(value) == 0 else value
+
+
+def snapshot_gross_margin(result: MonthlyResult) -> np.ndarray | float:
+    """Gross margin in the snapshot month (fraction): every model's reported margin."""
+    return result.at("gross_margin")
 
 
 class Metric(NamedTuple):
@@ -41,10 +62,11 @@ class ModelSpec:
         Result -> key figures by name.
     projection
         Result (scalar parameters) -> monthly frame indexed by month.
-    gross_margin
-        Result -> gross margin (fraction) reported for the model.
     what_if
         Assumptions offered as sliders in the what-if panel.
+    gross_margin
+        Result -> gross margin (fraction) reported for the model; by default the
+        ``gross_margin`` series at the snapshot month.
     """
 
     name: str
@@ -55,8 +77,8 @@ class ModelSpec:
     tree: Callable[[Any], MetricTree]
     kpis: Callable[[Any], dict[str, Metric]]
     projection: Callable[[Any], pd.DataFrame]
-    gross_margin: Callable[[Any], float]
     what_if: tuple[str, ...]
+    gross_margin: Callable[[Any], Any] = snapshot_gross_margin
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from aibm_core.models.ai_hardware.model import (
     compute,
     generation_label,
     generation_numbers,
-    gross_margin,
     kpis,
     lifecycle_weight,
     monthly_churn,
@@ -35,7 +34,6 @@ __all__ = [
     "compute",
     "generation_label",
     "generation_numbers",
-    "gross_margin",
     "kpis",
     "lifecycle_weight",
     "monthly_churn",
@@ -54,7 +52,6 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
-    gross_margin=gross_margin,
     what_if=(
         "high_end_asp_usd",
         "high_end_unit_cost_usd",

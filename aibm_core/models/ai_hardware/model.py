@@ -10,11 +10,11 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.ai_hardware.params import AiHardwareParams
-from aibm_core.models.base import Metric
+from aibm_core.models.base import Metric, MonthlyResult
 
 
 @dataclass(frozen=True)
-class AiHardwareResult:
+class AiHardwareResult(MonthlyResult):
     """Monthly arrays (shape: draws × months; by generation: draws × generations × months).
 
     Money is USD per month, prices and costs USD per unit, units are units per month.
@@ -50,12 +50,6 @@ class AiHardwareResult:
     operating_profit: np.ndarray
     bookings: np.ndarray
     top_customer_share: np.ndarray
-
-    def at(self, name: str) -> np.ndarray | float:
-        """Value of a monthly series in the snapshot month."""
-        series = np.asarray(getattr(self, name))
-        value = series[..., int(self.params.snapshot_month) - 1]
-        return float(value) if np.ndim(value) == 0 else value
 
     @property
     def gross_margin(self) -> np.ndarray:
@@ -352,8 +346,3 @@ def projection(r: AiHardwareResult) -> pd.DataFrame:
         index=pd.Index(r.months.astype(int), name="month"),
     )
     return frame.join(revenue_by_generation(r))
-
-
-def gross_margin(r: AiHardwareResult) -> float:
-    """Gross margin in the snapshot month: (revenue − cost of revenue) / revenue (fraction)."""
-    return r.at("gross_margin")

@@ -35,7 +35,6 @@ from aibm_core.models.ai_infrastructure.model import (
     compute,
     cost_stack_per_hour,
     fleet,
-    gross_margin,
     kpis,
     power_runway_months,
     projection,
@@ -55,7 +54,6 @@ __all__ = [
     "compute",
     "cost_stack_per_hour",
     "fleet",
-    "gross_margin",
     "kpis",
     "power_runway_months",
     "projection",
@@ -71,7 +69,6 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
-    gross_margin=gross_margin,
     what_if=(
         "utilisation",
         "reserved_price_per_gpu_hour",

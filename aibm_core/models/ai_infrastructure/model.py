@@ -10,11 +10,11 @@ import pandas as pd
 from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, USD_H, AiInfrastructureParams
-from aibm_core.models.base import Metric
+from aibm_core.models.base import Metric, MonthlyResult
 
 
 @dataclass(frozen=True)
-class AiInfrastructureResult:
+class AiInfrastructureResult(MonthlyResult):
     """Monthly arrays (shape: draws × months).
 
     Prices and costs ending in ``_per_hour`` are USD per GPU-hour (sold hours for
@@ -49,12 +49,6 @@ class AiInfrastructureResult:
     gpus_to_place: np.ndarray
     implied_price_per_m_tokens: np.ndarray
     fleet_cost_per_m_tokens: np.ndarray
-
-    def at(self, name: str) -> np.ndarray | float:
-        """Value of a monthly series in the snapshot month."""
-        series = np.asarray(getattr(self, name))
-        value = series[..., int(self.params.snapshot_month) - 1]
-        return float(value) if np.ndim(value) == 0 else value
 
     @property
     def revenue_per_installed_hour(self) -> np.ndarray:
@@ -321,8 +315,3 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )
-
-
-def gross_margin(r: AiInfrastructureResult) -> float:
-    """Gross margin in the snapshot month (fraction, after depreciation, before financing)."""
-    return r.at("gross_margin")

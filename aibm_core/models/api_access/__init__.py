@@ -11,7 +11,6 @@ from aibm_core.models.api_access.metric_tree import tree
 from aibm_core.models.api_access.model import (
     ApiAccessResult,
     compute,
-    gross_margin,
     kpis,
     projection,
     serving_cost_per_m,
@@ -25,7 +24,6 @@ __all__ = [
     "ApiAccessParams",
     "ApiAccessResult",
     "compute",
-    "gross_margin",
     "kpis",
     "projection",
     "serving_cost_per_m",
@@ -42,7 +40,6 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
-    gross_margin=gross_margin,
     what_if=(
         "price_per_m_output_tokens",
         "gpu_utilisation",

@@ -11,11 +11,11 @@ from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.params import ApiAccessParams
-from aibm_core.models.base import Metric
+from aibm_core.models.base import Metric, MonthlyResult
 
 
 @dataclass(frozen=True)
-class ApiAccessResult:
+class ApiAccessResult(MonthlyResult):
     """Monthly arrays (shape: draws × months) and per-1M-token economics.
 
     Prices and costs are USD per 1M tokens; tokens are in millions per month;
@@ -42,12 +42,6 @@ class ApiAccessResult:
     training_amortisation: np.ndarray
     acquisition_spend: np.ndarray
     top10_revenue_share: np.ndarray
-
-    def at(self, name: str) -> np.ndarray | float:
-        """Value of a monthly series in the snapshot month."""
-        series = np.asarray(getattr(self, name))
-        value = series[..., int(self.params.snapshot_month) - 1]
-        return float(value) if np.ndim(value) == 0 else value
 
     @property
     def gross_margin(self) -> np.ndarray:
@@ -202,8 +196,3 @@ def projection(r: ApiAccessResult) -> pd.DataFrame:
     )
     frame["arr"] = 12 * frame["revenue"]
     return frame
-
-
-def gross_margin(r: ApiAccessResult) -> float:
-    """Gross margin in the snapshot month (fraction)."""
-    return r.at("gross_margin")
