@@ -300,6 +300,11 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{_compact(value)} {unit}".strip()
 
 
+def format_number(value: float) -> str:
+    """A number in compact form: 1.23K, 4.56M, 7.89B, 1.00T (unit-free)."""
+    return _compact(value)
+
+
 def _compact(value: float) -> str:
     size = abs(value)
     for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):

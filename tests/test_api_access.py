@@ -104,3 +104,10 @@ def test_arrays_evaluate_like_scalars():
 def test_deterministic():
     a, b = compute(ApiAccessParams()), compute(ApiAccessParams())
     assert np.array_equal(a.revenue, b.revenue)
+
+
+def test_projection_summary_picks_months_and_formats(api_base):
+    table = api_base.projection_summary()
+    assert list(table.columns) == ["month 1", "month 12", "month 24", "month 36"]
+    assert table.at["gross_margin", "month 12"] == f"{api_base.gross_margin:.1%}"
+    assert table.at["revenue", "month 12"] == "37.20M"

@@ -100,6 +100,25 @@ class Evaluation:
         """Monthly projection frame."""
         return self.spec.projection(self.result)
 
+    def projection_summary(self, months: tuple[int, ...] = (1, 12, 24)) -> pd.DataFrame:
+        """Selected months of the projection (and the last), one row per series, compactly formatted.
+
+        Series whose name mentions a margin or share are shown as percentages.
+        """
+        from aibm_core.tree import format_number
+
+        frame = self.projection()
+        picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
+        table = frame.loc[picked].T
+        table.columns = [f"month {m}" for m in picked]
+        percent = table.index.str.contains("margin|share")
+        return table.apply(
+            lambda column: [
+                f"{v:.1%}" if is_percent else format_number(v)
+                for v, is_percent in zip(column, percent, strict=True)
+            ]
+        )
+
     def kpi_frame(self) -> pd.DataFrame:
         """Key figures: formatted ``value`` for reading, raw ``number`` and ``unit`` for use."""
         from aibm_core.tree import format_value
