@@ -173,7 +173,7 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
     output_dir = Path(output_dir)
     failed = {(s, m): reason for s, m, reason in failures}
     rows = []
-    for path in sorted(output_dir.glob("*/*.json")):
+    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
         scenario, model = path.parent.name, path.stem
         if (scenario, model) in failed:
             continue
@@ -190,6 +190,21 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
+
+
+def _report_order(path: Path) -> tuple[int, str, int, str]:
+    """Shipped scenarios first (base, bull, bear, seed), then models in pyramid order."""
+    from aibm_core.config import SHIPPED_SCENARIOS
+    from aibm_core.models import model_names
+
+    scenario, model = path.parent.name, path.stem
+    scenarios, models = list(SHIPPED_SCENARIOS), model_names()
+    return (
+        scenarios.index(scenario) if scenario in scenarios else len(scenarios),
+        scenario,
+        models.index(model) if model in models else len(models),
+        model,
+    )
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
