@@ -13,5 +13,12 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 #: Scenario folders shipped under ``parameters/``, in report order.
 SHIPPED_SCENARIOS = ("base", "bull", "bear", "seed")
 
+
+def scenario_order(name: str) -> tuple[int, str]:
+    """Sort key: shipped scenarios in their order, then any others alphabetically."""
+    shipped = SHIPPED_SCENARIOS.index(name) if name in SHIPPED_SCENARIOS else len(SHIPPED_SCENARIOS)
+    return shipped, name
+
+
 #: Average days in a month (365.25 / 12), for per-day figures.
 DAYS_PER_MONTH = 365.25 / 12

@@ -21,7 +21,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from aibm_core.charts import VEGALITE_MIME
-from aibm_core.config import TEMPLATES_DIR
+from aibm_core.config import TEMPLATES_DIR, scenario_order
 from aibm_core.models.base import Evaluation
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -192,19 +192,13 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
     return index
 
 
-def _report_order(path: Path) -> tuple[int, str, int, str]:
+def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
     """Shipped scenarios first (base, bull, bear, seed), then models in pyramid order."""
-    from aibm_core.config import SHIPPED_SCENARIOS
     from aibm_core.models import model_names
 
-    scenario, model = path.parent.name, path.stem
-    scenarios, models = list(SHIPPED_SCENARIOS), model_names()
-    return (
-        scenarios.index(scenario) if scenario in scenarios else len(scenarios),
-        scenario,
-        models.index(model) if model in models else len(models),
-        model,
-    )
+    models = model_names()
+    model = path.stem
+    return scenario_order(path.parent.name), models.index(model) if model in models else len(models), model
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:

@@ -18,7 +18,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from aibm_core.config import NOTEBOOKS_DIR, SHIPPED_SCENARIOS
+import zmq
+
+from aibm_core.config import NOTEBOOKS_DIR, scenario_order
 from aibm_core.models import get_model, model_names
 from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_yaml, validate
 
@@ -63,9 +65,7 @@ class Outcome:
 
 def available_scenarios(parameters_dir: Path) -> list[str]:
     """Scenario folders holding at least one parameter file, shipped ones first."""
-    found = {p.parent.name for p in Path(parameters_dir).glob("*/*.yaml")}
-    shipped = [s for s in SHIPPED_SCENARIOS if s in found]
-    return shipped + sorted(found - set(shipped))
+    return sorted({p.parent.name for p in Path(parameters_dir).glob("*/*.yaml")}, key=scenario_order)
 
 
 def plan(
@@ -170,8 +170,13 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
             return
         except papermill.PapermillExecutionError:
             raise
-        except RuntimeError as error:
-            if "kernel" not in str(error).lower() or attempt == KERNEL_START_ATTEMPTS:
+        except (RuntimeError, TimeoutError, zmq.ZMQError) as error:
+            # "Kernel died before replying", "Address already in use" (papermill#511), start timeouts
+            message = str(error).lower()
+            if (
+                not ("kernel" in message or "address already in use" in message)
+                or attempt == KERNEL_START_ATTEMPTS
+            ):
                 raise
             time.sleep(0.5 * attempt)
 
