@@ -17,7 +17,7 @@ report: $(STAMP)  ## run every shipped scenario of every model and build outputs
 	@echo "Report index: $(CURDIR)/outputs/index.html"
 
 test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end, browser
-	$(BIN)/ruff check aibm_core tests benchmarks
+	$(BIN)/ruff check aibm_core tests benchmarks notebooks
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
