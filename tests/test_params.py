@@ -131,3 +131,14 @@ def test_every_assumption_is_documented(model):
     table = get_model(model).params.assumptions_table()
     for column in ("unit", "meaning", "source", "range"):
         assert (table[column].str.len() > 0).all(), f"{model}: empty {column}"
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_every_assumption_can_be_set_with_papermill_p(model):
+    """`papermill -p NAME VALUE` parses VALUE with its own rules; every default must survive that."""
+    from papermill.cli import _resolve_type
+
+    schema = get_model(model).params
+    for name, default in schema.defaults().items():
+        parsed = _resolve_type(str(default))
+        assert getattr(validate(schema, {name: parsed}), name) == default, name
