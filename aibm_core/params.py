@@ -23,6 +23,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+#: Source label of figures that are the workbook's own base-case judgement.
+ANALYST = "analyst assumption (base case)"
+
 #: Settings the runner passes to every notebook; they are not assumptions.
 RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
 
@@ -104,12 +107,17 @@ class ModelParams(BaseModel):
         return pd.DataFrame(rows).set_index("assumption")
 
 
+def horizon_assumption(default: int) -> Any:
+    """The projection length (months), declared once; models may pick their own default."""
+    return assumption(
+        default, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+    )
+
+
 class ProjectionParams(ModelParams):
     """Base of the models projected month by month: the horizon and the month they report."""
 
-    horizon_months: int = assumption(
-        36, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
-    )
+    horizon_months: int = horizon_assumption(36)
     snapshot_month: int = assumption(
         12,
         unit="month",

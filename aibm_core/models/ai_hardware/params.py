@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.params import ProjectionParams, assumption
+from aibm_core.params import ANALYST, ProjectionParams, assumption
 
 SEED0 = "seed 000 §3 (AI hardware)"
-
-
 SEED3 = "seed 003 (revenue pyramid: infrastructure layer)"
-
-
-ANALYST = "analyst assumption (base case)"
-
-
 NVDA_FY25 = "Nvidia 10-K, fiscal 2025 (year to 2025-01-26)"
 
 

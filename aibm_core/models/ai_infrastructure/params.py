@@ -5,28 +5,15 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from aibm_core.config import DAYS_PER_MONTH
-from aibm_core.params import ProjectionParams, assumption
+from aibm_core.params import ANALYST, ProjectionParams, assumption, horizon_assumption
 
 SEED2 = "seed 002 (AI infrastructure)"
-
-
 SEED3 = "seed 003 (revenue pyramid: compute leasing)"
-
-
-ANALYST = "analyst assumption (base case)"
-
-
 #: Hours in an average month (24 × 365.25 / 12 = 730.5).
 HOURS_PER_MONTH = 24.0 * DAYS_PER_MONTH
-
-
 #: Hours in an average year (8,766).
 HOURS_PER_YEAR = 12.0 * HOURS_PER_MONTH
-
-
 MIX_TOLERANCE = 1e-6
-
-
 USD_H = "USD per GPU-hour"
 
 
@@ -183,9 +170,7 @@ class AiInfrastructureParams(ProjectionParams):
         source=ANALYST,
     )
     # --- horizon (the snapshot month comes from ProjectionParams)
-    horizon_months: int = assumption(  # five years: the useful life of a GPU
-        60, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
-    )
+    horizon_months: int = horizon_assumption(60)  # five years: the useful life of a GPU
     secured_power_mw: float = assumption(
         60.0,
         unit="MW",

@@ -6,15 +6,10 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from aibm_core.params import ProjectionParams, assumption
+from aibm_core.params import ANALYST, ProjectionParams, assumption
 
 SEED0 = "seed 000 §1 (API access)"
-
-
 SEED1 = "seed 001 (model-as-a-service)"
-
-
-ANALYST = "analyst assumption (base case)"
 
 
 class ApiAccessParams(ProjectionParams):
