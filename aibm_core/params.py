@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pandas as pd
 import yaml
@@ -25,6 +25,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 #: Source label of figures that are the workbook's own base-case judgement.
 ANALYST = "analyst assumption (base case)"
+
+#: What an assumption is, for sampling and reporting:
+#: ``driver`` (uncertain; may be an array of draws, later a range), ``setting`` (structural:
+#: horizon, snapshot month, choices), ``observed`` (a measured figure) or ``limit`` (a
+#: guardrail threshold).
+Role = Literal["driver", "setting", "observed", "limit"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 #: Settings the runner passes to every notebook; they are not assumptions.
 RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
@@ -40,6 +47,7 @@ def assumption(
     le: float | None = None,
     gt: float | None = None,
     lt: float | None = None,
+    role: Role = "driver",
 ) -> Any:
     """Declare one model assumption as a pydantic field.
 
@@ -55,7 +63,11 @@ def assumption(
         Seed file or dated public figure the default comes from.
     ge, le, gt, lt
         Bounds of the valid range (inclusive ``ge``/``le``, exclusive ``gt``/``lt``).
+    role
+        ``driver`` (default), ``setting``, ``observed`` or ``limit``; see :data:`Role`.
     """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     return Field(
         default,
         ge=ge,
@@ -63,7 +75,7 @@ def assumption(
         gt=gt,
         lt=lt,
         description=meaning,
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra={"unit": unit, "source": source, "role": role},
     )
 
 
@@ -89,6 +101,16 @@ class ModelParams(BaseModel):
         return {name: field.default for name, field in cls.model_fields.items()}
 
     @classmethod
+    def role_of(cls, name: str) -> Role:
+        """The role of one assumption (``driver``, ``setting``, ``observed`` or ``limit``)."""
+        return (cls.model_fields[name].json_schema_extra or {}).get("role", "driver")
+
+    @classmethod
+    def names_with_role(cls, role: Role) -> list[str]:
+        """Assumptions with the given role, in declaration order."""
+        return [name for name in cls.model_fields if cls.role_of(name) == role]
+
+    @classmethod
     def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
         """One row per assumption: value, unit, valid range, meaning and source."""
         rows = []
@@ -98,6 +120,7 @@ class ModelParams(BaseModel):
                 {
                     "assumption": name,
                     "value": getattr(params, name) if params is not None else field.default,
+                    "role": cls.role_of(name),
                     "unit": extra.get("unit", ""),
                     "range": allowed_range(cls, name),
                     "meaning": field.description or "",
@@ -110,7 +133,13 @@ class ModelParams(BaseModel):
 def horizon_assumption(default: int) -> Any:
     """The projection length (months), declared once; models may pick their own default."""
     return assumption(
-        default, unit="months", ge=12, le=120, meaning="Length of the monthly projection", source="-"
+        default,
+        unit="months",
+        ge=12,
+        le=120,
+        meaning="Length of the monthly projection",
+        source="-",
+        role="setting",
     )
 
 
@@ -125,6 +154,7 @@ class ProjectionParams(ModelParams):
         le=120,
         meaning="Month the metric tree and unit economics describe",
         source="-",
+        role="setting",
     )
 
     @model_validator(mode="after")

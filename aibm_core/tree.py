@@ -10,20 +10,23 @@ figures supplied as inputs, flagged ``observed=True``).
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 Kind = Literal["north_star", "group", "input", "leading", "guardrail"]
 Direction = Literal["max", "min"]
-Op = Literal["sum", "product", "ratio", "difference", "margin"]
+Op = Literal["sum", "product", "ratio", "difference", "margin", "payback"]
 
 KINDS: tuple[Kind, ...] = ("north_star", "group", "input", "leading", "guardrail")
-_SYMBOL = {"sum": " + ", "product": " × ", "ratio": " / ", "difference": " − "}
+_SYMBOL = {"sum": " + ", "product": " × ", "ratio": " / ", "difference": " − ", "payback": " / "}
+
+#: Percentiles reported for array-valued (Monte Carlo) nodes.
+PERCENTILES = (10, 50, 90)
 
 
 @dataclass(frozen=True)
@@ -31,25 +34,33 @@ class Formula:
     """How a node is computed from its operands.
 
     ``sum``/``product`` combine all operands; ``ratio`` is a / b, ``difference`` a − b
-    and ``margin`` (a − b) / a. The result is multiplied by ``scale``.
+    and ``margin`` (a − b) / a. ``payback`` is a / b when b > 0 and infinite otherwise:
+    an upfront cost ``a`` that a monthly profit ``b <= 0`` never earns back. The result is
+    multiplied by ``scale``. Operands may be numpy arrays (one value per draw).
     """
 
     op: Op
     operands: tuple[str, ...]
     scale: float = 1.0
 
-    def apply(self, values: list[float]) -> float:
-        """Evaluate the formula on operand values (in operand order)."""
+    def apply(self, values: list[Any]) -> Any:
+        """Evaluate the formula on operand values (in operand order); arrays broadcast."""
         if self.op == "sum":
-            out = sum(values)
+            out = functools.reduce(np.add, values)
         elif self.op == "product":
-            out = math.prod(values)
+            out = functools.reduce(np.multiply, values)
         else:
-            a, b = values
-            out = {"ratio": lambda: a / b, "difference": lambda: a - b, "margin": lambda: (a - b) / a}[
-                self.op
-            ]()
-        return out * self.scale
+            a, b = (np.asarray(v, dtype=float) for v in values)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if self.op == "ratio":
+                    out = a / b
+                elif self.op == "difference":
+                    out = a - b
+                elif self.op == "margin":
+                    out = (a - b) / a
+                else:  # payback
+                    out = np.where(b > 0, a / np.where(b > 0, b, 1.0), np.inf)
+        return _plain(np.asarray(out, dtype=float) * self.scale)
 
     def describe(self, labels: Mapping[str, str]) -> str:
         """The formula in words, e.g. ``Paying customers × Tokens per customer``."""
@@ -57,7 +68,15 @@ class Formula:
         text = (
             f"({names[0]} − {names[1]}) / {names[0]}" if self.op == "margin" else _SYMBOL[self.op].join(names)
         )
+        if self.op == "payback":
+            text += f" (never when {names[1]} <= 0)"
         return text if self.scale == 1 else f"{text} × {self.scale:g}"
+
+
+def _plain(value: Any) -> Any:
+    """A 0-d array as a Python float; arrays of draws unchanged."""
+    array = np.asarray(value, dtype=float)
+    return float(array) if array.ndim == 0 else array
 
 
 @dataclass(frozen=True)
@@ -76,7 +95,8 @@ class Node:
     definition
         What the metric means; shown in tooltips.
     value
-        Computed or supplied value (``None`` for groups).
+        Computed or supplied value in the snapshot month (``None`` for groups): a float, or
+        an array with one value per draw.
     formula
         How the value is computed from other nodes, if it is.
     observed
@@ -84,6 +104,10 @@ class Node:
     threshold, direction
         For guardrails and targets: the value must stay ``<= threshold`` (``max``) or
         ``>= threshold`` (``min``).
+    series
+        For guardrails that move over time: the value in every month of the horizon (last
+        axis: months 1..T; leading axes: draws). A guardrail is judged over the whole
+        horizon; without a series its value is taken to hold in every month.
     """
 
     id: str
@@ -97,14 +121,59 @@ class Node:
     observed: bool = False
     threshold: float | None = None
     direction: Direction | None = None
+    series: Any = field(default=None, compare=False)
+
+    def _months(self) -> np.ndarray:
+        """Monthly values (draws × months); the snapshot value as one month when no series."""
+        values = self.value if self.series is None else self.series
+        array = np.asarray(values, dtype=float)
+        return array[..., None] if self.series is None else array
+
+    def _breaching(self) -> np.ndarray:
+        """Boolean per month (draws × months): True where the limit is broken."""
+        months = self._months()
+        if self.direction == "max":
+            return ~(months <= self.threshold)
+        return ~(months >= self.threshold)
+
+    @property
+    def worst(self) -> Any:
+        """Worst value over the horizon (highest for ``max`` limits, lowest for ``min``)."""
+        if self.threshold is None or self.value is None:
+            return None
+        months = self._months()
+        return _plain(months.max(axis=-1) if self.direction == "max" else months.min(axis=-1))
+
+    @property
+    def first_breach_month(self) -> int | None:
+        """First month (1-based) in which the limit is broken; ``None`` if never (scalar trees).
+
+        A guardrail without a monthly series breaks from month 1 when it breaks at all.
+        """
+        if self.threshold is None or self.value is None:
+            return None
+        breaching = self._breaching()
+        if breaching.ndim > 1:
+            raise ValueError(f"{self.id!r} holds draws; use breach_probability")
+        return int(np.argmax(breaching)) + 1 if breaching.any() else None
+
+    @property
+    def breach_probability(self) -> float | None:
+        """Share of draws in which the limit is broken in at least one month."""
+        if self.threshold is None or self.value is None:
+            return None
+        return float(np.mean(self._breaching().any(axis=-1)))
 
     @property
     def status(self) -> str | None:
-        """``ok`` or ``breach`` for nodes with a threshold, else ``None``."""
-        if self.threshold is None or self.value is None:
+        """``ok`` or ``breach`` (in any month of the horizon) for nodes with a threshold.
+
+        ``None`` for nodes without a threshold and for array-valued (Monte Carlo) trees,
+        which report :attr:`breach_probability` instead.
+        """
+        if self.threshold is None or self.value is None or np.ndim(self.value) > 0:
             return None
-        ok = self.value <= self.threshold if self.direction == "max" else self.value >= self.threshold
-        return "ok" if ok else "breach"
+        return "breach" if self._breaching().any() else "ok"
 
 
 @dataclass(frozen=True)
@@ -148,13 +217,19 @@ class MetricTree:
         """Direct children of a node, in declaration order."""
         return [n for n in self.nodes if n.parent == node_id]
 
-    def value(self, node_id: str) -> float:
-        """Value of one node (after :meth:`evaluate`)."""
+    def value(self, node_id: str) -> Any:
+        """Value of one node (after :meth:`evaluate`): a float, or an array of draws."""
         return self._index[node_id].value
+
+    @property
+    def draws(self) -> int | None:
+        """Number of draws when node values are arrays (Monte Carlo), else ``None``."""
+        sizes = {np.size(n.value) for n in self.nodes if n.value is not None and np.ndim(n.value) > 0}
+        return max(sizes) if sizes else None
 
     def evaluate(self) -> MetricTree:
         """Return a copy where every formula node is computed from its operands."""
-        values = {n.id: None if n.value is None else float(n.value) for n in self.nodes if n.formula is None}
+        values = {n.id: None if n.value is None else _plain(n.value) for n in self.nodes if n.formula is None}
         pending = {n.id: n.formula for n in self.nodes if n.formula is not None}
         while pending:
             ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
@@ -162,8 +237,28 @@ class MetricTree:
                 raise ValueError(f"formula cycle among {sorted(pending)}")
             for node_id in ready:
                 formula = pending.pop(node_id)
-                values[node_id] = float(formula.apply([values[o] for o in formula.operands]))
+                values[node_id] = formula.apply([values[o] for o in formula.operands])
         return replace(self, nodes=tuple(replace(n, value=values[n.id]) for n in self.nodes))
+
+    def summary(self, percentiles: tuple[float, ...] = PERCENTILES) -> pd.DataFrame:
+        """Per node: mean and percentiles over the draws; per guardrail: probability of breach.
+
+        Works for scalar trees too (every percentile equals the value, probabilities are 0 or 1).
+        Infinite values (a payback that never happens) count in the percentiles as infinite.
+        """
+        rows = []
+        for n in self._depth_first():
+            row: dict[str, Any] = {"id": n.id, "label": n.label, "unit": n.unit}
+            if n.value is not None:
+                values = np.atleast_1d(np.asarray(n.value, dtype=float))
+                with np.errstate(invalid="ignore"):
+                    row["mean"] = float(np.mean(values))
+                    for q in percentiles:
+                        row[f"p{q:g}"] = float(np.percentile(values, q))
+            if n.threshold is not None and n.value is not None:
+                row["breach_probability"] = n.breach_probability
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("id")
 
     def with_values(self, **values: float) -> MetricTree:
         """Replace leaf values (never formula nodes) and re-evaluate."""
@@ -219,6 +314,8 @@ class MetricTree:
                 "threshold": n.threshold,
                 "direction": n.direction,
                 "status": n.status,
+                "worst": n.worst,
+                "first_breach_month": n.first_breach_month,
                 "definition": self.definition_of(n),
             }
             for n in self._depth_first()
@@ -236,7 +333,11 @@ class MetricTree:
                 text += f": {format_value(node.value, node.unit)}"
             if node.status:
                 sign = "<=" if node.direction == "max" else ">="
-                text += f"  [{node.status.upper()}: limit {sign} {format_value(node.threshold, node.unit)}]"
+                limit = f"limit {sign} {format_value(node.threshold, node.unit)}"
+                if node.status == "breach":
+                    worst = format_value(node.worst, node.unit)
+                    limit += f"; first breached in month {node.first_breach_month}, worst {worst}"
+                text += f"  [{node.status.upper()}: {limit}]"
             if node.observed:
                 text += "  (observed)"
             lines.append(prefix + branch + text)
@@ -293,6 +394,8 @@ def format_value(value: float | None, unit: str) -> str:
     """Format a value for display according to its unit."""
     if value is None:
         return ""
+    if not np.isfinite(value):
+        return _non_finite(value, unit)
     if unit.startswith(("fraction", "share")):
         return f"{value:.1%}"
     if unit.startswith("USD"):
@@ -300,9 +403,18 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{_compact(value)} {unit}".strip()
 
 
+def _non_finite(value: float, unit: str) -> str:
+    """``never`` for a duration that never ends, ``unbounded`` for other infinities."""
+    if np.isnan(value):
+        return "n/a"
+    if value > 0 and unit.startswith("months"):
+        return "never"
+    return "unbounded" if value > 0 else "-unbounded"
+
+
 def format_number(value: float) -> str:
     """A number in compact form: 1.23K, 4.56M, 7.89B, 1.00T (unit-free)."""
-    return _compact(value)
+    return _compact(value) if np.isfinite(value) else _non_finite(value, "")
 
 
 def _compact(value: float) -> str:

@@ -30,6 +30,105 @@ class MonthlyResult:
         return float(value) if np.ndim(value) == 0 else value
 
 
+#: The monthly series every model reports, with the same keys and units in every model:
+#: key -> (label, unit). The pyramid comparison and the index read only these.
+STATEMENT_SERIES: dict[str, tuple[str, str]] = {
+    "revenue": ("Revenue", "USD per month"),
+    "cost_of_revenue": ("Cost of revenue", "USD per month"),
+    "gross_profit": ("Gross profit", "USD per month"),
+    "operating_expenses": ("Operating expenses", "USD per month"),
+    "operating_profit": ("Operating profit", "USD per month"),
+    "capex": ("Capital expenditure", "USD per month"),
+    "volume": ("Volume driver", "see volume_unit"),
+    "north_star": ("North-star metric", "see north_star_unit"),
+}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The common monthly result of every model (arrays: draws × months).
+
+    Conventions shared by all models, so that layers compare like for like:
+
+    - ``revenue``: net revenue recognised in the month (after discounts).
+    - ``cost_of_revenue``: costs that scale with what is delivered (compute, power,
+      manufacturing, hosting, depreciation of the delivering assets where the model treats
+      it as a cost of revenue).
+    - ``operating_expenses``: everything else below gross profit (R&D, sales and marketing,
+      G&A, amortisation of training); ``operating_profit`` is therefore EBIT.
+    - ``capex``: cash spent in the month on long-lived assets (GPUs, data centres,
+      capitalised model training); a cash flow, not the depreciation of it.
+    - ``volume``: the model's volume driver (customers, units or GPUs), a stock or flow as
+      ``volume_unit`` says.
+    - ``north_star``: the model's north-star metric by month, in ``north_star_unit``.
+
+    Gross and operating profit are derived, so the identities
+    ``gross = revenue - cost_of_revenue`` and ``operating = gross - operating_expenses``
+    hold by construction.
+    """
+
+    revenue: np.ndarray
+    cost_of_revenue: np.ndarray
+    operating_expenses: np.ndarray
+    capex: np.ndarray
+    volume: np.ndarray
+    volume_label: str
+    volume_unit: str
+    north_star: np.ndarray
+    north_star_label: str
+    north_star_unit: str
+    snapshot_month: int
+
+    @property
+    def gross_profit(self) -> np.ndarray:
+        """Revenue less cost of revenue (USD per month)."""
+        return np.asarray(self.revenue) - np.asarray(self.cost_of_revenue)
+
+    @property
+    def operating_profit(self) -> np.ndarray:
+        """Gross profit less operating expenses, i.e. EBIT (USD per month)."""
+        return self.gross_profit - np.asarray(self.operating_expenses)
+
+    def series(self, key: str) -> np.ndarray:
+        """One of :data:`STATEMENT_SERIES` by key (draws × months)."""
+        if key not in STATEMENT_SERIES:
+            raise KeyError(f"unknown series {key!r}; known: {', '.join(STATEMENT_SERIES)}")
+        return np.asarray(getattr(self, key), dtype=float)
+
+    def ratios(self) -> dict[str, np.ndarray]:
+        """Gross margin, operating margin and capital intensity (capex / revenue) by month.
+
+        A month without revenue has no margin (NaN), not an infinite one.
+        """
+        revenue = self.series("revenue")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            safe = np.where(revenue != 0, revenue, np.nan)
+            return {
+                "gross_margin": self.gross_profit / safe,
+                "operating_margin": self.operating_profit / safe,
+                "capital_intensity": self.series("capex") / safe,
+            }
+
+    def horizon_ratios(self) -> dict[str, np.ndarray | float]:
+        """The same ratios over the whole horizon: sums of the flows, then the ratio."""
+        revenue = self.series("revenue").sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            safe = np.where(revenue != 0, revenue, np.nan)
+            out = {
+                "gross_margin": self.gross_profit.sum(axis=-1) / safe,
+                "operating_margin": self.operating_profit.sum(axis=-1) / safe,
+                "capital_intensity": self.series("capex").sum(axis=-1) / safe,
+            }
+        return {k: float(v) if np.ndim(v) == 0 else v for k, v in out.items()}
+
+    def snapshot(self) -> dict[str, np.ndarray | float]:
+        """Every series and ratio in the snapshot month (floats for scalar parameters)."""
+        i = int(self.snapshot_month) - 1
+        values = {key: self.series(key)[..., i] for key in STATEMENT_SERIES}
+        values.update({key: ratio[..., i] for key, ratio in self.ratios().items()})
+        return {k: float(v) if np.ndim(v) == 0 else v for k, v in values.items()}
+
+
 def snapshot_gross_margin(result: MonthlyResult) -> np.ndarray | float:
     """Gross margin in the snapshot month (fraction): every model's reported margin."""
     return result.at("gross_margin")
@@ -64,6 +163,8 @@ class ModelSpec:
         Result (scalar parameters) -> monthly frame indexed by month.
     what_if
         Assumptions offered as sliders in the what-if panel.
+    statement
+        Result -> :class:`Statement`, the common monthly series every model reports.
     gross_margin
         Result -> gross margin (fraction) reported for the model; by default the
         ``gross_margin`` series at the snapshot month.
@@ -78,6 +179,7 @@ class ModelSpec:
     kpis: Callable[[Any], dict[str, Metric]]
     projection: Callable[[Any], pd.DataFrame]
     what_if: tuple[str, ...]
+    statement: Callable[[Any], Statement] = None  # type: ignore[assignment]  # TODO required
     gross_margin: Callable[[Any], Any] = snapshot_gross_margin
 
 
@@ -95,6 +197,11 @@ class Evaluation:
     def gross_margin(self) -> float:
         """Gross margin (fraction)."""
         return float(self.spec.gross_margin(self.result))
+
+    @property
+    def statement(self) -> Statement:
+        """The common monthly series (revenue, costs, profit, capex, volume, north star)."""
+        return self.spec.statement(self.result)
 
     def projection(self) -> pd.DataFrame:
         """Monthly projection frame."""
