@@ -19,6 +19,9 @@ report: $(STAMP)  ## run every shipped scenario of every model and build outputs
 test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end, browser
 	$(BIN)/ruff check aibm_core tests benchmarks notebooks
 	$(BIN)/python -m pytest
+	@# The stored notebook outputs must not depend on the CPU: check them again with numpy
+	@# restricted to its baseline kernels (the SIMD paths above it switched off).
+	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" $(BIN)/python -m pytest notebooks -q
 
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks

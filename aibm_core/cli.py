@@ -1,4 +1,4 @@
-"""The ``aibm`` command: run the notebooks in batch, validate parameter files, list assumptions.
+"""The ``aibm`` command: run the notebooks in batch, compute results, validate parameter files.
 
 Exit codes: 0 success, 1 some runs failed, 2 bad input (never a traceback).
 """
@@ -77,6 +77,21 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.set_defaults(handler=_run)
 
+    results = sub.add_parser(
+        "results", help="compute one model's results JSON without a notebook (stdout or a file)"
+    )
+    results.add_argument("--model", required=True, metavar="NAME", help="business model")
+    results.add_argument("--scenario", default="base", metavar="NAME", help="scenario (default: base)")
+    results.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)",
+    )
+    results.add_argument("--output", type=Path, metavar="FILE", help="write the JSON here instead of stdout")
+    results.set_defaults(handler=_results)
+
     check = sub.add_parser("validate", help="check parameter files (exit 2 on any problem)")
     check.add_argument(
         "paths",
@@ -128,6 +143,23 @@ def _summary(outcomes: Sequence) -> None:
     Console(width=160).print(table)
 
 
+def _results(args: argparse.Namespace) -> int:
+    from aibm_core.models import model_names
+    from aibm_core.results import model_results, to_json, write_results
+
+    if args.model not in model_names():
+        raise ParameterError(
+            [Problem("", "--model", f"unknown model {args.model!r}; available: {', '.join(model_names())}")]
+        )
+    payload = model_results(args.model, args.scenario, args.parameters)
+    if args.output is None:
+        sys.stdout.write(to_json(payload))
+    else:
+        write_results(payload, args.output)
+        print(f"results: {args.output}")
+    return EXIT_OK
+
+
 def _validate(args: argparse.Namespace) -> int:
     from aibm_core.models import get_model, model_names
     from aibm_core.params import read_yaml, validate
@@ -165,7 +197,8 @@ def _assumptions(args: argparse.Namespace) -> int:
     frame = spec.params.assumptions_table()
     for name, row in frame.iterrows():
         print(
-            f"{name} = {row['value']!r} [{row['unit']}; {row['range']}]\n    {row['meaning']}. "
+            f"{name} = {row['value']!r} [{row['unit']}; {row['range']}; {row['role']}]\n"
+            f"    {row['meaning']}. "
             f"Source: {row['source']}"
         )
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""Results JSON, self-contained HTML reports and the index page.
+"""Self-contained HTML reports and the index page.
 
 Reports are exported with nbconvert through the ``aibm_report`` template: code is
 hidden, nothing is fetched from the internet (Vega is inlined once per page) and
@@ -22,61 +22,8 @@ from nbconvert.preprocessors import Preprocessor
 
 from aibm_core.charts import VEGALITE_MIME
 from aibm_core.config import TEMPLATES_DIR, scenario_order
-from aibm_core.models.base import Evaluation
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
-    """Machine-readable results of one run, for the pyramid comparison and the index."""
-    spec, tree = evaluation.spec, evaluation.tree
-    root = tree.root
-    return {
-        "model": spec.name,
-        "title": spec.title,
-        "layer": spec.layer,
-        "scenario": scenario,
-        "north_star": {"name": root.label, "value": _number(root.value), "unit": root.unit},
-        "gross_margin": _number(evaluation.gross_margin),
-        "kpis": {
-            key: {"label": m.label, "value": _number(m.value), "unit": m.unit}
-            for key, m in evaluation.kpis.items()
-        },
-        "guardrails": [
-            {
-                "name": n.id,
-                "label": n.label,
-                "value": _number(n.value),
-                "threshold": n.threshold,
-                "direction": n.direction,
-                "unit": n.unit,
-                "ok": n.status == "ok",
-            }
-            for n in tree.guardrails()
-        ],
-        "tree": [
-            {
-                "id": n.id,
-                "label": n.label,
-                "kind": n.kind,
-                "parent": n.parent,
-                "unit": n.unit,
-                "value": _number(n.value),
-                "computed": n.formula is not None,
-                "observed": n.observed,
-                "status": n.status,
-            }
-            for n in tree.nodes
-        ],
-        "assumptions": evaluation.params.model_dump(),
-    }
-
-
-def _number(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if number == number and abs(number) != float("inf") else None
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -92,13 +39,6 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def write_results(evaluation: Evaluation, scenario: str, path: str | Path) -> dict[str, Any]:
-    """Write the results JSON of one run (atomically) and return the payload."""
-    payload = results_payload(evaluation, scenario)
-    write_atomic(Path(path), json.dumps(payload, indent=2) + "\n")
-    return payload
 
 
 class OfflineCharts(Preprocessor):
@@ -135,6 +75,19 @@ def _embed(element_id: str, data: dict[str, Any]) -> str:
     )
 
 
+def _reproducible(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Drop what differs between two runs of the same inputs, so reports are byte-identical.
+
+    Papermill gives its injected-parameters cell a random id, and the saved widget state
+    has random model ids; the report shows no live widgets, so that state is not needed.
+    """
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    return nb
+
+
 @cache
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one inline script (no network needed)."""
@@ -145,7 +98,7 @@ def vega_bundle() -> str:
 
 def export_html(notebook_path: Path, html_path: Path, title: str | None = None) -> None:
     """Export an executed notebook to a self-contained HTML report (code hidden)."""
-    nb = nbformat.read(notebook_path, as_version=4)
+    nb = _reproducible(nbformat.read(notebook_path, as_version=4))
     if title:
         nb.metadata["title"] = title
     exporter = HTMLExporter(
@@ -182,11 +135,11 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
     for (scenario, model), reason in sorted(failed.items()):
         rows.append(
             f"<tr class='failed'><td>{html.escape(scenario)}</td><td>{html.escape(model)}</td>"
-            f"<td colspan='4'>FAILED: {html.escape(reason)}</td>"
+            f"<td colspan='6'>FAILED: {html.escape(reason)}</td>"
             f"<td><a href='{scenario}/{model}.ipynb'>notebook</a> · "
             f"<a href='{scenario}/{model}.html'>report</a></td></tr>"
         )
-    page = _INDEX.format(rows="\n".join(rows) or "<tr><td colspan='7'>No results yet.</td></tr>")
+    page = _INDEX.format(rows="\n".join(rows) or "<tr><td colspan='9'>No results yet.</td></tr>")
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
@@ -202,17 +155,27 @@ def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
+    from aibm_core.results import from_json_number
     from aibm_core.tree import format_value
 
     star = data["north_star"]
-    breaches = [g["label"] for g in data["guardrails"] if not g["ok"]]
+    breaches = [
+        f"{g['label']} (from month {g['first_breach_month']})" if g.get("first_breach_month") else g["label"]
+        for g in data["guardrails"]
+        if not g["ok"]
+    ]
     status = "all ok" if not breaches else "breach: " + ", ".join(breaches)
-    margin = data.get("gross_margin")
+    snapshot = data.get("snapshot", {})
+    ratios = (data.get("gross_margin"), snapshot.get("operating_margin"), snapshot.get("capital_intensity"))
+    ratio_cells = "".join(
+        f"<td>{html.escape(format_value(from_json_number(v), 'fraction'))}</td>" for v in ratios
+    )
+    star_value = format_value(from_json_number(star["value"]), star["unit"])
     return (
         f"<tr><td>{html.escape(scenario)}</td><td>{html.escape(data.get('title', model))}</td>"
         f"<td>{html.escape(data['layer'])}</td>"
-        f"<td>{html.escape(star['name'])}: {html.escape(format_value(star['value'], star['unit']))}</td>"
-        f"<td>{'' if margin is None else f'{margin:.1%}'}</td>"
+        f"<td>{html.escape(star['name'])}: {html.escape(star_value)}</td>"
+        f"{ratio_cells}"
         f"<td class='{'ok' if not breaches else 'breach'}'>{html.escape(status)}</td>"
         f"<td><a href='{scenario}/{model}.html'>report</a> · <a href='{scenario}/{model}.ipynb'>notebook</a>"
         f" · <a href='{scenario}/{model}.json'>json</a></td></tr>"
@@ -230,11 +193,14 @@ th {{ background: #f4f6f8; }}
 </style></head>
 <body>
 <h1>AI business-model workbook</h1>
-<p>One row per scenario and business model. Gross margin and guardrails are those of each model's
-snapshot month; open a report for the metric tree, unit economics, projections and sensitivities.</p>
+<p>One row per scenario and business model. Margins and capital intensity (capex / revenue) are
+those of each model's snapshot month; guardrails are judged over the whole horizon, with the first
+month of any breach. Open a report for the metric tree, unit economics, projections and
+sensitivities.</p>
 <table>
 <thead><tr><th>scenario</th><th>model</th><th>layer</th><th>north-star metric</th>
-<th>gross margin</th><th>guardrails</th><th>files</th></tr></thead>
+<th>gross margin</th><th>operating margin</th><th>capital intensity</th><th>guardrails</th>
+<th>files</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>

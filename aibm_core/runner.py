@@ -23,6 +23,7 @@ import zmq
 from aibm_core.config import NOTEBOOKS_DIR, scenario_order
 from aibm_core.models import get_model, model_names
 from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_yaml, validate
+from aibm_core.results import from_json_number
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -149,7 +150,7 @@ def execute(job: Job) -> Outcome:
     except Exception as error:
         _publish_failure(job, partial_nb, partial_json, title, export=False)
         return Outcome(job, False, time.perf_counter() - start, f"report: {type(error).__name__}: {error}")
-    margin = json.loads(job.path(".json").read_text())["gross_margin"]
+    margin = from_json_number(json.loads(job.path(".json").read_text())["gross_margin"])
     return Outcome(job, True, time.perf_counter() - start, gross_margin=margin)
 
 

@@ -127,3 +127,23 @@ def test_a_failing_run_keeps_its_notebook_and_spares_the_others(tmp_path):
     assert not (out / "broken" / "api_access.json").exists()
     assert not list(out.rglob("*.partial.*"))
     assert "FAILED" in (out / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_the_same_inputs_give_byte_identical_outputs(tmp_path):
+    """Results JSON, HTML report and index do not change from one run to the next."""
+    for folder in ("first", "second"):
+        done = aibm(
+            "run",
+            "--scenario",
+            "base",
+            "--model",
+            "api_access",
+            "--output",
+            str(tmp_path / folder),
+            "--no-progress",
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    for name in ("base/api_access.json", "base/api_access.html", "index.html"):
+        first, second = (tmp_path / folder / name for folder in ("first", "second"))
+        assert first.read_bytes() == second.read_bytes(), name

@@ -1,0 +1,188 @@
+"""Machine-readable results of a model run: one versioned schema for every model.
+
+The results of a model are a library call (:func:`model_results`), so the pyramid
+comparison, tests and sweeps need no notebook or kernel; a notebook's results cell and
+``aibm results`` call the same functions. The payload is described by the JSON Schema
+``schemas/results.schema.json`` beside this module (:func:`validate_results`).
+
+Numbers that are not finite have no JSON form: an infinite value (a payback that never
+happens, an unbounded lifetime value) is written as the string ``"inf"`` (or ``"-inf"``)
+and an undefined one (a margin on zero revenue) as ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aibm_core.config import PARAMETERS_DIR
+from aibm_core.models import Evaluation, evaluate, get_model
+from aibm_core.models.base import STATEMENT_SERIES
+from aibm_core.params import ParameterError, Problem, load_file
+
+#: Version of the results payload; bump the major part when a key changes meaning or goes.
+SCHEMA_VERSION = "1.0.0"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "results.schema.json"
+
+#: Flows that add up over the horizon (stocks such as customers or GPUs do not).
+FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
+
+
+def number(value: Any) -> float | str | None:
+    """A float for JSON: ``"inf"``/``"-inf"`` for infinities, ``None`` for NaN or missing."""
+    if value is None:
+        return None
+    x = float(value)
+    if math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def from_json_number(value: float | str | None) -> float | None:
+    """Inverse of :func:`number`: a float (``inf`` included) or ``None``."""
+    return None if value is None else float(value)
+
+
+def evaluate_scenario(
+    model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR
+) -> Evaluation:
+    """Evaluate one model on one scenario's parameter file (no kernel, no notebook).
+
+    Raises
+    ------
+    ParameterError
+        If the scenario has no file for the model or the file is invalid.
+    """
+    spec = get_model(model)
+    path = Path(parameters_dir) / scenario / f"{model}.yaml"
+    if not path.exists():
+        raise ParameterError([Problem(str(path), "", f"no parameter file for model {model!r}")])
+    return evaluate(spec, load_file(spec.params, path))
+
+
+def model_results(
+    model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR
+) -> dict[str, Any]:
+    """The results payload of one model under one scenario (see :func:`results_payload`)."""
+    return results_payload(evaluate_scenario(model, scenario, parameters_dir), scenario)
+
+
+def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
+    """Results of one evaluation in the common schema (version :data:`SCHEMA_VERSION`).
+
+    Every model reports the same statement series, the same snapshot and horizon ratios and
+    guardrails judged over the whole horizon; its own KPIs and tree come beside them.
+    """
+    spec, tree, params = evaluation.spec, evaluation.tree, evaluation.params
+    statement = evaluation.statement
+    root = tree.root
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model": spec.name,
+        "title": spec.title,
+        "layer": spec.layer,
+        "scenario": scenario,
+        "horizon_months": int(params.horizon_months),
+        "snapshot_month": int(params.snapshot_month),
+        "north_star": {"name": root.label, "value": number(root.value), "unit": root.unit},
+        "gross_margin": number(evaluation.gross_margin),
+        "snapshot": {key: number(value) for key, value in statement.snapshot().items()},
+        "horizon": _horizon(statement),
+        "series": _series(statement),
+        "kpis": {
+            key: {"label": m.label, "value": number(m.value), "unit": m.unit}
+            for key, m in evaluation.kpis.items()
+        },
+        "guardrails": [
+            {
+                "name": n.id,
+                "label": n.label,
+                "unit": n.unit,
+                "threshold": number(n.threshold),
+                "direction": n.direction,
+                "value": number(n.value),
+                "worst": number(n.worst),
+                "first_breach_month": n.first_breach_month,
+                "ok": n.status == "ok",
+            }
+            for n in tree.guardrails()
+        ],
+        "tree": [
+            {
+                "id": n.id,
+                "label": n.label,
+                "kind": n.kind,
+                "parent": n.parent,
+                "unit": n.unit,
+                "value": number(n.value),
+                "computed": n.formula is not None,
+                "observed": n.observed,
+                "status": n.status,
+            }
+            for n in tree.nodes
+        ],
+        "assumptions": _assumptions(params),
+    }
+
+
+def _assumptions(params) -> dict[str, dict[str, Any]]:
+    schema = type(params)
+    out = {}
+    for name, field in schema.model_fields.items():
+        value = getattr(params, name)
+        out[name] = {
+            "value": value if isinstance(value, str | bool) else number(value),
+            "unit": (field.json_schema_extra or {}).get("unit", ""),
+            "role": schema.role_of(name),
+        }
+    return out
+
+
+def _horizon(statement) -> dict[str, float | str | None]:
+    totals = {key: number(np.sum(statement.series(key))) for key in FLOWS}
+    totals.update({key: number(v) for key, v in statement.horizon_ratios().items()})
+    return totals
+
+
+def _series(statement) -> dict[str, Any]:
+    months = statement.series("revenue").shape[-1]
+    out: dict[str, Any] = {"months": list(range(1, months + 1))}
+    for key, (label, unit) in STATEMENT_SERIES.items():
+        if key == "volume":
+            label, unit = statement.volume_label, statement.volume_unit
+        elif key == "north_star":
+            label, unit = statement.north_star_label, statement.north_star_unit
+        out[key] = {"label": label, "unit": unit, "values": [number(v) for v in statement.series(key)]}
+    return out
+
+
+def write_results(payload: dict[str, Any], path: str | Path) -> None:
+    """Write a results payload as JSON, atomically (readers see the old or the whole new file)."""
+    from aibm_core.report import write_atomic
+
+    write_atomic(Path(path), to_json(payload))
+
+
+def to_json(payload: dict[str, Any]) -> str:
+    """The payload as indented JSON text (strict JSON: no NaN or Infinity literals)."""
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the results payload."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def validate_results(payload: dict[str, Any]) -> None:
+    """Check a payload against the JSON Schema; ``jsonschema.ValidationError`` if it does not fit."""
+    import jsonschema
+
+    jsonschema.validate(payload, schema())
