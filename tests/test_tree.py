@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from aibm_core.tree import Formula, MetricTree, Node
+from aibm_core.tree import Formula, MetricTree, Node, format_value
 
 
 def small_tree(**overrides) -> MetricTree:
@@ -125,3 +126,72 @@ def test_frame_and_layout():
     assert sorted(leaves["y"]) == [0, 1, 2, 3, 4]
     arpu = nodes.set_index("id").loc["arpu"]
     assert arpu["y"] == 1.5 and arpu["x"] == 2
+
+
+def payback_tree(profit, series=None) -> MetricTree:
+    nodes = (
+        Node("root", "Profit", "north_star", unit="USD per month", value=profit),
+        Node("cost", "Upfront cost", "input", "root", "USD", value=1200.0),
+        Node(
+            "payback",
+            "Payback",
+            "guardrail",
+            "root",
+            "months",
+            formula=Formula("payback", ("cost", "root")),
+            threshold=24.0,
+            direction="max",
+        ),
+        Node(
+            "share",
+            "Top share",
+            "guardrail",
+            "root",
+            "fraction",
+            value=0.2 if series is None else series[..., 0],
+            series=series,
+            threshold=0.3,
+            direction="max",
+        ),
+    )
+    return MetricTree("payback", nodes).evaluate()
+
+
+@pytest.mark.parametrize("profit", [0.0, -50.0])
+def test_a_payback_that_never_happens_is_never_and_a_breach(profit):
+    node = payback_tree(profit)["payback"]
+    assert node.value == float("inf") and node.status == "breach"
+    assert "Payback: never  [BREACH" in payback_tree(profit).to_text()
+
+
+def test_payback_on_positive_profit_is_cost_over_profit():
+    node = payback_tree(100.0)["payback"]
+    assert node.value == 12.0 and node.status == "ok"
+
+
+def test_guardrail_is_judged_over_the_whole_horizon():
+    share = payback_tree(100.0, series=np.array([0.2, 0.25, 0.31, 0.4, 0.29]))["share"]
+    assert share.value == 0.2  # the snapshot (month 1 here) is fine...
+    assert share.status == "breach"  # ...but months 3 and 4 are not
+    assert share.first_breach_month == 3 and share.worst == 0.4
+
+
+def test_tree_of_draws_gives_percentiles_and_breach_probability():
+    profit = np.array([100.0, 50.0, -10.0, 200.0])
+    series = np.array([[0.1, 0.2], [0.1, 0.35], [0.5, 0.1], [0.1, 0.1]])
+    tree = payback_tree(profit, series=series)
+    np.testing.assert_array_equal(tree.value("payback"), [12.0, 24.0, np.inf, 6.0])
+    assert tree.draws == 4
+    assert tree["payback"].status is None  # a distribution has no single status
+    assert tree["payback"].breach_probability == 0.25  # only the draw that never pays back
+    assert tree["share"].breach_probability == 0.5  # draws 2 (month 2) and 3 (month 1)
+    summary = tree.summary()
+    assert summary.loc["root", "mean"] == 85.0
+    assert summary.loc["payback", "p50"] == 18.0  # median of 6, 12, 24, inf
+
+
+def test_non_finite_values_are_formatted_in_words():
+    assert format_value(float("inf"), "months") == "never"
+    assert format_value(float("inf"), "USD per customer") == "unbounded"
+    assert format_value(float("-inf"), "ratio") == "-unbounded"
+    assert format_value(float("nan"), "fraction") == "n/a"
