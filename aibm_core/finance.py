@@ -75,13 +75,15 @@ def lifetime_value(
 
     ``m × Σ_{t>=0} ((1 - c) / (1 + r))^t = m (1 + r) / (r + c)``: the first month's
     margin is earned in full, each later month survives with ``1 - c`` and is
-    discounted at ``r``.
+    discounted at ``r``. With neither churn nor discounting the value is unbounded
+    (``±inf`` by the sign of the margin), and a zero margin is worth 0.
     """
     m = np.asarray(monthly_margin, dtype=float)
     c = np.asarray(churn, dtype=float)
     r = np.asarray(monthly_discount_rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(r + c > 0, m * (1.0 + r) / (r + c), np.inf * np.sign(m))
+        value = np.where(r + c > 0, m * (1.0 + r) / (r + c), np.inf * np.sign(m))
+    return np.where(m == 0, 0.0, value)
 
 
 def payback_months(upfront_cost: ArrayLike, monthly_margin: ArrayLike) -> FloatArray:

@@ -130,11 +130,16 @@ class Node:
         return array[..., None] if self.series is None else array
 
     def _breaching(self) -> np.ndarray:
-        """Boolean per month (draws × months): True where the limit is broken."""
+        """Boolean per month (draws × months): True where the limit is broken.
+
+        The threshold may differ by draw (one value per draw, e.g. a useful life).
+        """
         months = self._months()
+        limit = np.asarray(self.threshold, dtype=float)
+        limit = limit[..., None] if limit.ndim > 0 else limit
         if self.direction == "max":
-            return ~(months <= self.threshold)
-        return ~(months >= self.threshold)
+            return ~(months <= limit)
+        return ~(months >= limit)
 
     @property
     def worst(self) -> Any:
@@ -254,7 +259,7 @@ class MetricTree:
                 with np.errstate(invalid="ignore"):
                     row["mean"] = float(np.mean(values))
                     for q in percentiles:
-                        row[f"p{q:g}"] = float(np.percentile(values, q))
+                        row[f"p{q:g}"] = percentile(values, q)
             if n.threshold is not None and n.value is not None:
                 row["breach_probability"] = n.breach_probability
             rows.append(row)
@@ -388,6 +393,23 @@ class MetricTree:
             ]
         )
         return frame.reset_index(), edges
+
+
+def percentile(values: np.ndarray, q: float) -> float:
+    """Linearly interpolated percentile that keeps infinite draws infinite (``inf`` = never).
+
+    ``np.percentile`` gives NaN when it interpolates next to an infinite value; here a step
+    towards ``+inf`` (or from ``-inf``) is infinite and equal neighbours are exact.
+    """
+    ordered = np.sort(np.asarray(values, dtype=float).ravel())
+    position = q / 100.0 * (ordered.size - 1)
+    low, high = ordered[int(np.floor(position))], ordered[int(np.ceil(position))]
+    step = position - np.floor(position)
+    if low == high or step == 0:
+        return float(low)
+    if np.isposinf(high) or np.isneginf(low):
+        return float(high if np.isposinf(high) else low)
+    return float(low + (high - low) * step)
 
 
 def format_value(value: float | None, unit: str) -> str:

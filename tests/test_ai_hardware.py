@@ -14,13 +14,16 @@ from aibm_core.models.ai_hardware import (
     SPEC,
     AiHardwareParams,
     compute,
+    kpis,
     lifecycle_weight,
     projection,
+    statement,
     tree,
     unit_economics,
 )
 from aibm_core.models.base import snapshot_gross_margin as gross_margin
 from aibm_core.params import ParameterError, defaults_yaml, load_file, read_yaml, validate
+from aibm_core.tree import format_value
 
 BASE = AiHardwareParams()
 #: A plain business: one customer base that never changes, flat demand, no discounts or drift.
@@ -47,6 +50,11 @@ PLAIN = dict(
 def plain(**changes: object) -> AiHardwareParams:
     """The plain business with some assumptions changed (validated)."""
     return validate(AiHardwareParams, {**PLAIN, **changes}, "test")
+
+
+def scenario(name: str) -> AiHardwareParams:
+    """A shipped scenario's parameters."""
+    return load_file(SPEC.params, PARAMETERS_DIR / name / "ai_hardware.yaml")
 
 
 # --- hand-computed values -------------------------------------------------------------------------
@@ -178,8 +186,9 @@ def test_tree_formulas_match_model() -> None:
     assert t.value("operating_margin") == pytest.approx(r.at("operating_margin"))
     assert t.value("rnd_per_unit") == pytest.approx(unit_economics(r)["rnd_per_unit"])
     assert t.value("cost_per_unit") == pytest.approx(unit_economics(r)["full_cost_per_unit"])
-    assert t.value("inventory_months") == pytest.approx(BASE.inventory_months_of_supply)
-    assert t.value("cac_payback") == pytest.approx(unit_economics(r)["sales_cost_to_ltv"])
+    assert t.value("inventory_months") == pytest.approx(r.at("inventory_units") / r.at("units"))
+    assert t.value("cac_payback") == pytest.approx(unit_economics(r)["cac_payback_months"])
+    assert t.value("sales_cost_to_ltv") == pytest.approx(unit_economics(r)["sales_cost_to_ltv"])
 
 
 def test_tree_structure_and_guardrails() -> None:
@@ -305,6 +314,8 @@ def test_arrays_match_scalar_calls(
             "software_subscriptions",
             "top_customer_share",
             "inventory_writedowns",
+            "inventory_units",
+            "inventory",
         ):
             assert np.allclose(getattr(together, name)[i], getattr(alone, name), rtol=1e-10), name
         assert unit_economics(together)["ltv"][i] == pytest.approx(unit_economics(alone)["ltv"])
@@ -327,3 +338,174 @@ def test_generation_rules_are_checked() -> None:
         validate(SPEC.params, {"horizon_months": 24, "snapshot_month": 30})
     with pytest.raises(ParameterError, match="unknown parameter"):
         validate(SPEC.params, {"asp": 1.0})
+
+
+# --- inventory as a stock (audit defect 2) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["base", "bull", "bear", "seed"])
+def test_inventory_stock_flow_conserves_units(name: str) -> None:
+    r = compute(scenario(name))
+    opening = np.concatenate(([r.opening_inventory_units], r.inventory_units[:-1]))
+    closing = opening + r.production - r.units - r.writedown_units
+    assert np.allclose(closing, r.inventory_units, rtol=1e-12)
+    assert np.all(r.inventory_units >= -1e-6) and np.all(r.production >= 0)
+
+
+def test_demand_shortfall_builds_stock_by_hand() -> None:
+    # Flat demand of 1,000 units a month, 3 months of cover, production committed 2 months ahead;
+    # from month 5 customers take 20% less. Months 5-6 were committed blind at 1,000 units, so the
+    # stock builds by 200 a month; in month 7 the vendor makes nothing (it wants 800 + 3 x 800 and
+    # holds 3,400), in month 8 it makes 600 to land on the 2,400-unit target.
+    r = compute(
+        plain(
+            target_inventory_months=3.0, order_lead_months=2.0, demand_shortfall=0.2, demand_shortfall_month=5
+        )
+    )
+    assert r.units[:8] == pytest.approx([1000.0] * 4 + [800.0] * 4)
+    assert r.opening_inventory_units == pytest.approx(3000.0)
+    assert r.production[:8] == pytest.approx([1000.0] * 6 + [0.0, 600.0])
+    assert r.inventory_units[:8] == pytest.approx([3000.0] * 4 + [3200.0, 3400.0, 2600.0, 2400.0])
+    assert r.inventory_months[:8] == pytest.approx([3.0] * 4 + [4.0, 4.25, 3.25, 3.0])
+    assert r.inventory[4] == pytest.approx(3200.0 * 5000.0)  # USD at manufacturing cost
+
+
+def test_a_shortfall_seen_in_time_builds_no_stock() -> None:
+    r = compute(
+        plain(
+            target_inventory_months=3.0, order_lead_months=0.0, demand_shortfall=0.2, demand_shortfall_month=5
+        )
+    )
+    assert r.inventory_months[:8] == pytest.approx([3.0] * 8)
+
+
+def test_demand_drop_raises_months_of_supply_and_breaches() -> None:
+    calm = compute(BASE)
+    shock = compute(BASE.vary(demand_shortfall=0.2))  # from month 13, production committed 6 months ahead
+    assert shock.inventory_months[12] > calm.inventory_months[12] + 0.5
+    assert shock.inventory_months.max() > calm.inventory_months.max()
+    assert np.allclose(shock.inventory_months[:12], calm.inventory_months[:12])
+    guard = tree(shock)["inventory_months"]
+    assert guard.status == "breach" and guard.first_breach_month == 13
+    assert tree(calm)["inventory_months"].status == "ok"
+
+
+# --- guardrails over the horizon ------------------------------------------------------------------
+
+
+def test_bear_gross_margin_breach_is_seen_after_the_snapshot() -> None:
+    r = compute(scenario("bear"))
+    t = tree(r)
+    guard = t["gross_margin"]
+    assert guard.value == pytest.approx(r.at("gross_margin")) and guard.value >= 0.65  # month 12 reads fine
+    assert guard.status == "breach"
+    assert guard.first_breach_month == int(np.argmax(r.gross_margin < 0.65)) + 1 == 13
+    assert guard.worst == pytest.approx(r.gross_margin.min())
+    assert t["inventory_months"].first_breach_month == 13
+    assert "first breached in month 13" in t.to_text()
+
+
+def test_moving_guardrails_carry_their_monthly_series() -> None:
+    r = compute(BASE)
+    t = tree(r)
+    assert np.array_equal(t["gross_margin"].series, r.gross_margin)
+    assert np.array_equal(t["inventory_months"].series, r.inventory_months)
+    assert np.array_equal(t["top_customer_share"].series, r.top_customer_share)
+
+
+# --- labels that say what the numbers are (audit defect 8) ----------------------------------------
+
+
+def test_cac_payback_is_months_of_gross_profit() -> None:
+    r = compute(plain())
+    # 1,000 units a month over 5,000 customers at $15,000 gross profit each: $3,000 per customer a month.
+    t, k = tree(r), kpis(r)
+    assert t.value("customer_gross_profit") == pytest.approx(3000.0)
+    assert t["cac_payback"].unit == "months"
+    assert t.value("cac_payback") == pytest.approx(1e6 / 3000.0)
+    assert k["cac_payback_months"].value == pytest.approx(1e6 / 3000.0)
+    assert k["sales_cost_to_ltv"].unit == "ratio" and "payback (" not in k["sales_cost_to_ltv"].label.lower()
+
+
+def test_rnd_per_unit_is_this_months_rnd_over_this_months_units() -> None:
+    r = compute(plain(rnd_usd_per_year=12e6))
+    k = kpis(r)
+    assert k["rnd_per_unit"].value == pytest.approx(1e6 / 1000.0)
+    assert "amortised" not in k["rnd_per_unit"].label and "this month" in tree(r)["rnd_per_unit"].label
+
+
+def test_software_value_is_its_own_node_not_monthly_gross_profit() -> None:
+    # One subscription per unit at $1,200 a year ($100 a month), no cost, one-year life, no discounting:
+    # its present value is 100 x 12 = $1,200 per unit, shown on its own.
+    p = plain(
+        software_attach_rate=1.0,
+        software_usd_per_unit_year=1200.0,
+        software_cost_share=0.0,
+        software_subscription_life_years=1.0,
+        annual_discount_rate=0.0,
+    )
+    r = compute(p)
+    ue = unit_economics(r)
+    assert ue["software_value_per_unit"] == pytest.approx(1200.0)
+    assert tree(r)["software_value_per_unit"].unit == "USD per unit"
+    monthly = r.hardware_revenue - r.manufacturing_cogs + r.software_revenue - r.software_cogs
+    assert ue["gross_profit_per_customer"] * r.at("customers") == pytest.approx(monthly[11])
+
+
+# --- degenerate inputs (audit defect 11) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key", ["high_end_asp_usd", "mid_range_asp_usd", "high_end_unit_cost_usd", "mid_range_unit_cost_usd"]
+)
+def test_zero_prices_and_costs_are_refused(key: str) -> None:
+    with pytest.raises(ParameterError, match=key) as error:
+        validate(SPEC.params, {key: 0.0}, "scenario.yaml")
+    assert len(error.value.problems) == 1 and "\n" not in str(error.value)
+
+
+def test_loss_making_units_never_pay_back() -> None:
+    r = compute(plain(high_end_asp_usd=1000.0))  # sells below its $5,000 cost
+    t, k = tree(r), kpis(r)
+    assert t.value("cac_payback") == np.inf and format_value(t.value("cac_payback"), "months") == "never"
+    assert k["cac_payback_months"].value == np.inf
+    assert k["sales_cost_to_ltv"].value == np.inf
+    assert format_value(k["sales_cost_to_ltv"].value, "ratio") == "unbounded"
+
+
+def test_customers_who_never_leave_have_unbounded_value() -> None:
+    r = compute(plain(annual_discount_rate=0.0))  # retention 1, no discounting
+    k = kpis(r)
+    assert k["ltv"].value == np.inf and format_value(k["ltv"].value, "USD per customer") == "unbounded"
+    assert k["sales_cost_to_ltv"].value == 0.0
+    assert all(not np.isnan(m.value) for m in k.values())
+    zero = unit_economics(compute(plain(annual_discount_rate=0.0, high_end_asp_usd=5000.0)))
+    assert zero["ltv"] == 0.0 and zero["cac_payback_months"] == np.inf  # no profit: no value, no NaN
+
+
+# --- contracts: roles and the common statement ----------------------------------------------------
+
+
+def test_roles() -> None:
+    schema = SPEC.params
+    assert schema.names_with_role("limit") == [
+        "min_gross_margin",
+        "max_inventory_months",
+        "max_top_customer_share",
+        "max_asp_erosion",
+    ]
+    assert {"top_customers", "demand_shortfall_month"} <= set(schema.names_with_role("setting"))
+    assert {"market_share", "developers_m", "customer_satisfaction"} <= set(
+        schema.names_with_role("observed")
+    )
+
+
+@pytest.mark.parametrize("name", ["base", "bear", "seed"])
+def test_statement_matches_the_model(name: str) -> None:
+    r = compute(scenario(name))
+    st_ = statement(r)
+    assert np.allclose(st_.ratios()["gross_margin"], r.gross_margin)
+    assert np.allclose(st_.operating_profit, r.operating_profit)
+    assert np.allclose(st_.capex, 0.02 * r.revenue)  # fabless: ~2% of revenue
+    assert st_.snapshot()["north_star"] == pytest.approx(tree(r).root.value)
+    assert st_.volume_unit == "units per month" and np.array_equal(st_.volume, r.units)

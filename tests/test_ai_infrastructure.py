@@ -289,3 +289,200 @@ def test_negative_price_names_the_key():
 def test_snapshot_beyond_horizon_is_rejected():
     with pytest.raises(ParameterError, match="snapshot_month"):
         validate(AiInfrastructureParams, {"snapshot_month": 100, "horizon_months": 60})
+
+
+# --- defect 1: a payback that never happens is "never" and breaches, not a negative number
+
+
+def test_payback_with_negative_cash_is_never_and_breaches():
+    bear_at_60 = scenario("bear").model_copy(update={"snapshot_month": 60})
+    r = compute(bear_at_60)
+    assert r.at("ebitda_per_gpu_month") < 0  # the old ratio showed -1,222 months here
+    t = tree(r)
+    assert t.value("flat_payback") == np.inf
+    assert t["flat_payback"].formula.op == "payback"
+    assert t.value("capex_payback") == np.inf
+    assert t["capex_payback"].status == "breach"
+    assert kpis(r)["capex_payback_months"].value == np.inf
+    assert "Capex payback: never" in t.to_text()
+
+
+# --- defect 3: capex payback and NPV on the projected path of prices and utilisation
+
+
+def _hand_cash_path(p: AiInfrastructureParams, start: int, months: int) -> np.ndarray:
+    """Cash contribution per GPU in months start..start+months-1 (full book), by hand."""
+    t = np.arange(start, start + months)
+    blend = 0.25 * p.on_demand_price_per_gpu_hour + 0.65 * p.reserved_price_per_gpu_hour
+    blend += 0.10 * p.spot_price_per_gpu_hour
+    price = blend * (1 - p.annual_price_decline) ** ((t - 1) / 12)
+    cash_cost = p.power_kw_per_gpu * p.pue * p.electricity_usd_per_kwh + p.dc_opex_per_gpu_month_usd / 730.5
+    return (price * p.utilisation - cash_cost) * 730.5
+
+
+def test_capex_payback_follows_the_falling_price_path():
+    p = AiInfrastructureParams()
+    r = compute(p)
+    cash = _hand_cash_path(p, 12, 60)
+    np.testing.assert_allclose(cash[:49], r.ebitda_per_gpu_month[11:60])  # inside the horizon
+    cumulative = np.cumsum(cash)
+    payback = r.at("capex_payback_months")
+    k = int(np.ceil(payback))  # the month in which the capex is recovered
+    assert cumulative[k - 1] >= 35000.0 > cumulative[k - 2]
+    assert payback == pytest.approx(k - 1 + (35000.0 - cumulative[k - 2]) / cash[k - 1])
+    assert payback == pytest.approx(55.16, abs=0.01)  # was 40.16 with month-12 cash held flat
+    assert tree(r).value("flat_payback") == pytest.approx(35000.0 / cash[0])
+
+
+def test_npv_per_gpu_equals_numpy_financial_at_the_financing_rate():
+    p = AiInfrastructureParams()
+    r = compute(p)
+    monthly = 1.1 ** (1 / 12) - 1
+    expected = npf.npv(monthly, [-35000.0, *_hand_cash_path(p, 12, 60)])
+    assert r.at("npv_per_gpu") == pytest.approx(expected, rel=1e-12)
+    assert expected < 0  # base: a GPU bought in month 12 does not earn its financing cost
+    assert kpis(r)["npv_per_gpu"].value == tree(r).value("npv_per_gpu") == r.at("npv_per_gpu")
+
+
+def test_payback_without_decline_equals_flat_payback_and_partial_last_month_counts():
+    r = compute(validate(AiInfrastructureParams, SMALL))
+    flat = 43830.0 / ((1.80 - 0.65) * 730.5)  # 52.17 months < 60
+    np.testing.assert_allclose(r.capex_payback_months, flat)
+    short = compute(validate(AiInfrastructureParams, {**SMALL, "useful_life_years": 52.1 / 12}))
+    assert short.at("capex_payback_months") == np.inf  # 52.1 months of life < 52.17 months needed
+    longer = compute(validate(AiInfrastructureParams, {**SMALL, "useful_life_years": 52.2 / 12}))
+    assert longer.at("capex_payback_months") == pytest.approx(flat)
+
+
+def test_payback_guardrail_is_judged_by_month_of_installation():
+    r = compute(AiInfrastructureParams())
+    node = tree(r)["capex_payback"]
+    never = np.isinf(r.capex_payback_months)
+    assert node.status == "breach"
+    assert node.first_breach_month == int(np.argmax(never)) + 1 == 17
+    assert np.all(np.diff(r.capex_payback_months[~never]) > 0)  # later GPUs earn on lower prices
+
+
+# --- defect 7: retention below what sales can replace leaves GPUs idle
+
+
+def test_seed_scenario_stays_exactly_on_its_targets():
+    r = compute(scenario("seed"))
+    assert np.all(r.utilisation == 0.80)
+    base = compute(AiInfrastructureParams(utilisation=0.80, annual_retention=0.95))
+    np.testing.assert_array_equal(r.revenue, base.revenue)
+
+
+def test_unreplaced_churn_lowers_utilisation_by_hand():
+    flat = {**SMALL, "annual_retention": 0.81, "annual_resale_capacity": 0.0}
+    r = compute(validate(AiInfrastructureParams, flat))
+    # no growth, no re-sales: the book keeps 0.81 a year, so month 13 sells 0.81 of the target
+    assert r.utilisation[12] == pytest.approx(0.8 * 0.81)
+    assert r.at("revenue") == pytest.approx(100 * 730.5 * 0.8 * 0.81 ** (11 / 12) * 2.25)
+    # re-selling 10% of the book a year offsets part of the monthly churn
+    resold = compute(validate(AiInfrastructureParams, {**flat, "annual_resale_capacity": 0.10}))
+    keep = 1 - ((1 - 0.81 ** (1 / 12)) - (1 - 0.9 ** (1 / 12)))
+    assert resold.utilisation[12] == pytest.approx(0.8 * keep**12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(r1=st.floats(0.5, 1.0), r2=st.floats(0.5, 1.0), growth=st.floats(-0.5, 2.0))
+def test_lower_retention_never_raises_revenue_or_utilisation(r1, r2, growth):
+    low, high = sorted((r1, r2))
+    r = compute(
+        AiInfrastructureParams().vary(
+            annual_retention=np.array([low, high]), quarterly_capacity_growth=growth
+        )
+    )
+    assert np.all(r.utilisation[0] <= r.utilisation[1] + 1e-15)
+    assert np.all(r.revenue[0] <= r.revenue[1] * (1 + 1e-12))
+
+
+def test_bear_retention_costs_revenue():
+    bear = scenario("bear")
+    kept = compute(bear.model_copy(update={"annual_retention": 0.95}))
+    r = compute(bear)
+    assert r.at("utilisation") < kept.at("utilisation") == 0.60
+    assert r.at("revenue") < kept.at("revenue")
+
+
+# --- defect 11: degenerate inputs are refused, extreme valid inputs give defined results
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("utilisation", 1e-300),
+        ("reserved_price_per_gpu_hour", 0.0),
+        ("spot_price_per_gpu_hour", 0.0),
+        ("tokens_per_second_per_gpu", 1e-300),
+        ("initial_gpus", 1e-300),
+        ("annual_retention", 0.0),
+        ("annual_price_decline", 0.999),
+        ("capex_per_gpu_usd", 1e-300),
+    ],
+)
+def test_degenerate_inputs_are_refused_with_one_line(key, value):
+    with pytest.raises(ParameterError) as info:
+        validate(AiInfrastructureParams, {key: value}, "bad.yaml")
+    message = str(info.value)
+    assert len(message.splitlines()) == 1 and f"key '{key}'" in message
+
+
+def test_lowest_allowed_inputs_give_defined_results():
+    worst = {
+        "utilisation": 0.05,
+        "on_demand_price_per_gpu_hour": 0.1,
+        "reserved_price_per_gpu_hour": 0.1,
+        "spot_price_per_gpu_hour": 0.1,
+        "annual_retention": 0.5,
+        "annual_resale_capacity": 0.0,
+        "annual_price_decline": 0.9,
+        "quarterly_capacity_growth": -0.5,
+    }
+    r = compute(validate(AiInfrastructureParams, worst))
+    values = [m.value for m in kpis(r).values()]
+    assert not np.any(np.isnan(values))
+    assert np.all(np.isfinite(r.gross_margin)) and np.all(r.revenue > 0)
+    t = tree(r)
+    assert t.value("capex_payback") == np.inf and t["capex_payback"].status == "breach"
+    assert t.value("break_even_utilisation") > 1  # cannot break even at any utilisation
+    assert "never" in t.to_text()
+
+
+# --- contracts: statement, guardrail series, gross-margin floor
+
+
+def test_statement_matches_model_margins_and_capex():
+    r = compute(AiInfrastructureParams())
+    s = SPEC.statement(r)
+    np.testing.assert_allclose(s.gross_profit / s.revenue, r.gross_margin)
+    np.testing.assert_allclose(s.operating_profit, s.gross_profit)  # no SG&A; financing below EBIT
+    np.testing.assert_allclose(s.capex[1:], r.added_gpus[1:] * 35000.0)  # base: no GPU wears out in 60 months
+    assert s.snapshot()["north_star"] == pytest.approx(tree(r).root.value)
+
+
+def test_worn_out_gpus_are_replaced_after_their_life():
+    r = compute(scenario("bear"))  # life 4 years: the month-1 fleet is replaced in month 49
+    assert np.all(r.replacement_capex[:48] == 0)
+    assert r.replacement_capex[48] == pytest.approx(20000 * 35000.0)
+    assert r.replacement_capex[49] == pytest.approx(r.added_gpus[1] * 35000.0)
+    np.testing.assert_allclose(r.capex, r.expansion_capex + r.replacement_capex)
+
+
+def test_gross_margin_floor_is_judged_every_month():
+    r = compute(AiInfrastructureParams())
+    node = tree(r)["gross_margin"]
+    assert node.kind == "guardrail" and node.direction == "min" and node.threshold == 0.0
+    assert node.value == pytest.approx(r.at("gross_margin"))
+    assert node.status == "breach"  # prices fall 10% a year while the cost of an hour stays put
+    assert node.first_breach_month == int(np.argmax(r.gross_margin < 0)) + 1 == 45
+    assert node.worst == pytest.approx(r.gross_margin.min())
+    assert tree(compute(scenario("bull")))["gross_margin"].status == "ok"
+
+
+def test_roles():
+    schema = AiInfrastructureParams
+    assert schema.names_with_role("limit") == ["min_utilisation", "min_annual_retention", "min_gross_margin"]
+    assert schema.names_with_role("observed") == ["secured_power_mw", "pipeline_gpus"]
+    assert schema.names_with_role("setting") == ["horizon_months", "snapshot_month"]

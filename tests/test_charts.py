@@ -6,14 +6,15 @@ import nbformat
 import pandas as pd
 
 from aibm_core import charts
-from aibm_core.report import WIDGET_MIME, OfflineCharts, results_payload
+from aibm_core.report import WIDGET_MIME, OfflineCharts
+from aibm_core.results import results_payload
 
 
 def test_tree_chart_draws_every_node_with_its_value(api_base):
     bundle = charts.mimebundle(charts.tree_chart(api_base.tree))
     svg = bundle["image/svg+xml"]
     assert svg.startswith("<svg") and svg.count("<text") >= len(api_base.tree.nodes)
-    assert "API revenue (MRR)" in svg and "$37.20M per month" in svg
+    assert "API revenue (MRR)" in svg and "$37.76M per month" in svg
     nodes = next(
         v for k, v in bundle[charts.VEGALITE_MIME]["datasets"].items() if len(v) == len(api_base.tree.nodes)
     )
@@ -73,3 +74,21 @@ def test_results_payload_has_the_documented_fields(api_seed):
         "value": api_seed.tree.root.value,
         "unit": "USD per month",
     }
+
+
+def test_chart_data_do_not_depend_on_the_last_bits_of_a_float():
+    """Two CPUs that disagree in the last bit store the same spec; a 0.1% change still shows."""
+    frame = pd.DataFrame({"month": [1, 2], "revenue": [11434812.031633724, 2.5]}).set_index("month")
+
+    def spec(value: float) -> dict:
+        changed = frame.copy()
+        changed.iloc[0, 0] = value
+        return charts.mimebundle(charts.projection_chart(changed, ["revenue"], "t", "USD"))[
+            charts.VEGALITE_MIME
+        ]
+
+    reference = spec(11434812.031633724)
+    assert spec(11434812.031633725) == reference
+    assert spec(11434812.031633724 * 1.001) != reference
+    ((name, rows),) = reference["datasets"].items()
+    assert reference["data"] == {"name": name} and rows[0]["value"] == 11434800.0

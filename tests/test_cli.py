@@ -29,11 +29,16 @@ def test_seed_run_writes_notebook_report_and_results(seed_run):
     )
     assert {g["name"] for g in results["guardrails"]} == {
         "churn",
+        "cac_payback",
         "cost_per_request",
         "top10_share",
         "error_rate",
+        "gross_margin_floor",
     }
-    assert all(set(g) >= {"name", "value", "threshold", "direction", "ok"} for g in results["guardrails"])
+    assert all(
+        set(g) >= {"name", "value", "worst", "first_breach_month", "threshold", "direction", "ok"}
+        for g in results["guardrails"]
+    )
     assert results["kpis"]["gross_margin"]["value"] == 0.5
     assert any(node["computed"] for node in results["tree"])
     index = (seed_run / "index.html").read_text()

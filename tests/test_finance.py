@@ -88,3 +88,9 @@ def test_bridge_falls_with_utilisation(gpu_hour, tps, u1, u2):
 def test_higher_churn_never_raises_lifetime_value(margin, c1, c2, rate):
     low, high = sorted((c1, c2))
     assert finance.lifetime_value(margin, high, rate) <= finance.lifetime_value(margin, low, rate) + 1e-9
+
+
+def test_lifetime_value_of_a_zero_margin_is_zero_even_without_churn_or_discounting():
+    assert finance.lifetime_value(0.0, 0.0, 0.0) == 0.0
+    assert finance.lifetime_value(10.0, 0.0, 0.0) == np.inf
+    assert finance.lifetime_value(-10.0, 0.0, 0.0) == -np.inf

@@ -179,7 +179,7 @@ class ModelSpec:
     kpis: Callable[[Any], dict[str, Metric]]
     projection: Callable[[Any], pd.DataFrame]
     what_if: tuple[str, ...]
-    statement: Callable[[Any], Statement] = None  # type: ignore[assignment]  # TODO required
+    statement: Callable[[Any], Statement]
     gross_margin: Callable[[Any], Any] = snapshot_gross_margin
 
 

@@ -7,6 +7,9 @@ capital-intensive base of the revenue pyramid).
 Mechanics: customers (with annual retention) buy units; product generations launch every
 ``generation_cadence_months``, ramp, peak and fade once their successor arrives, and each
 generation's price and cost drift from launch. Software subscriptions ride on the units.
+Finished units are a stock: production, committed ``order_lead_months`` ahead to a planned
+demand, comes in; shipments and write-downs go out, so an unforeseen demand shortfall builds
+inventory (months of supply) until production has been cut.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from aibm_core.models.ai_hardware.model import (
     monthly_churn,
     projection,
     revenue_by_generation,
+    statement,
     unit_economics,
 )
 from aibm_core.models.ai_hardware.params import AiHardwareParams
@@ -39,6 +43,7 @@ __all__ = [
     "monthly_churn",
     "projection",
     "revenue_by_generation",
+    "statement",
     "tree",
     "unit_economics",
 ]
@@ -52,6 +57,7 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
+    statement=statement,
     what_if=(
         "high_end_asp_usd",
         "high_end_unit_cost_usd",

@@ -119,7 +119,7 @@ def _driver_nodes(r: AiHardwareResult) -> list[Node]:
 
 def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
     """Customer health, unit economics and margins."""
-    p, usd_m = r.params, "USD per month"
+    p, usd_m, ue = r.params, "USD per month", unit_economics(r)
     return [
         Node("health", "Customer health", "group", "hardware_revenue"),
         Node(
@@ -128,15 +128,17 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
             "input",
             "health",
             "USD per customer",
-            value=float(unit_economics(r)["ltv"]),
+            "Monthly gross profit per customer, discounted over the customer's expected life",
+            value=ue["ltv"],
         ),
         Node(
             "cac_payback",
-            "CAC payback (sales cost / LTV)",
+            "CAC payback",
             "input",
             "health",
-            "ratio",
-            formula=Formula("ratio", ("sales_cost", "ltv")),
+            "months",
+            "Months of a customer's gross profit needed to recover the cost of winning it",
+            formula=Formula("payback", ("sales_cost", "customer_gross_profit")),
         ),
         Node(
             "sales_cost",
@@ -145,6 +147,23 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
             "cac_payback",
             "USD per customer",
             value=p.sales_cost_per_customer_usd,
+        ),
+        Node(
+            "customer_gross_profit",
+            "Gross profit per customer",
+            "input",
+            "cac_payback",
+            "USD per customer per month",
+            "Hardware gross profit of the customer's units plus software gross profit, this month",
+            value=ue["gross_profit_per_customer"],
+        ),
+        Node(
+            "sales_cost_to_ltv",
+            "Sales cost / LTV (the seed's 'CAC payback')",
+            "input",
+            "health",
+            "ratio",
+            formula=Formula("ratio", ("sales_cost", "ltv")),
         ),
         Node(
             "support_tickets",
@@ -176,7 +195,7 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
         Node("economics", "Unit economics", "group", "hardware_revenue"),
         Node(
             "cost_per_unit",
-            "Cost per unit",
+            "Cost per unit (manufacturing + R&D per unit shipped)",
             "input",
             "economics",
             "USD per unit",
@@ -192,10 +211,11 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
         ),
         Node(
             "rnd_per_unit",
-            "R&D per unit",
+            "R&D per unit shipped this month",
             "input",
             "cost_per_unit",
             "USD per unit",
+            "The month's R&D spread over the month's units (not a generation's R&D over its life)",
             formula=Formula("ratio", ("rnd", "units_shipped")),
         ),
         Node(
@@ -208,6 +228,15 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
         ),
         Node(
             "software_revenue", "Software revenue", "input", "revenue", usd_m, value=r.at("software_revenue")
+        ),
+        Node(
+            "software_value_per_unit",
+            "Software subscriptions per unit shipped (PV)",
+            "input",
+            "economics",
+            "USD per unit",
+            "Present value of the software gross profit one shipped unit brings (attach rate × lifetime)",
+            value=ue["software_value_per_unit"],
         ),
         Node(
             "cogs",
@@ -263,7 +292,7 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
             "leading",
             "leading",
             "USD per month",
-            f"Orders for shipment in {p.order_lead_months:g} months",
+            "Orders booked this month for shipment one order lead time (order_lead_months) later",
             value=r.at("bookings"),
         ),
         Node("rnd", "R&D investment", "leading", "leading", "USD per month", value=r.at("rnd")),
@@ -295,6 +324,7 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
             formula=Formula("margin", ("revenue", "cogs")),
             threshold=p.min_gross_margin,
             direction="min",
+            series=r.gross_margin,
         ),
         Node(
             "inventory_months",
@@ -302,9 +332,11 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
             "guardrail",
             "guardrails",
             "months",
-            value=r.at("inventory") / r.at("manufacturing_cogs"),
+            "Units in stock at month end / units shipped in the month",
+            value=r.at("inventory_months"),
             threshold=p.max_inventory_months,
             direction="max",
+            series=r.inventory_months,
         ),
         Node(
             "top_customer_share",
@@ -315,6 +347,7 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
             value=r.at("top_customer_share"),
             threshold=p.max_top_customer_share,
             direction="max",
+            series=r.top_customer_share,
         ),
         Node(
             "asp_erosion",
@@ -330,7 +363,11 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
 
 
 def tree(r: AiHardwareResult) -> MetricTree:
-    """The AI-hardware metric tree (seed 000 §3) for the snapshot month."""
+    """The AI-hardware metric tree (seed 000 §3) for the snapshot month.
+
+    Guardrails that move over time carry their monthly series, so they are judged over the
+    whole horizon (first breach month, worst value), not at the snapshot month alone.
+    """
     root = Node(
         "hardware_revenue",
         "Hardware revenue",

@@ -1,4 +1,4 @@
-"""Computation of the AI hardware model: vectorised projection, unit economics and KPIs."""
+"""Computation of the AI hardware model: vectorised projection, inventory, unit economics and KPIs."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.ai_hardware.params import AiHardwareParams
-from aibm_core.models.base import Metric, MonthlyResult
+from aibm_core.models.base import Metric, MonthlyResult, Statement
 
 
 @dataclass(frozen=True)
 class AiHardwareResult(MonthlyResult):
     """Monthly arrays (shape: draws × months; by generation: draws × generations × months).
 
-    Money is USD per month, prices and costs USD per unit, units are units per month.
+    Money is USD per month, prices and costs USD per unit, units are units per month;
+    ``inventory_units`` and ``inventory`` are month-end stocks (units, USD at cost) and
+    ``opening_inventory_units`` is the stock before month 1 (one value per draw).
     Generation 1 is the newest generation on sale in month 1; 2, 3, … follow it and 0, −1, …
     are older ones still fading out.
     """
@@ -40,6 +42,10 @@ class AiHardwareResult(MonthlyResult):
     revenue: np.ndarray
     manufacturing_cogs: np.ndarray
     software_cogs: np.ndarray
+    production: np.ndarray
+    writedown_units: np.ndarray
+    opening_inventory_units: np.ndarray
+    inventory_units: np.ndarray
     inventory: np.ndarray
     inventory_writedowns: np.ndarray
     cogs: np.ndarray
@@ -48,6 +54,7 @@ class AiHardwareResult(MonthlyResult):
     sales_spend: np.ndarray
     other_opex: np.ndarray
     operating_profit: np.ndarray
+    capex: np.ndarray
     bookings: np.ndarray
     top_customer_share: np.ndarray
 
@@ -61,6 +68,15 @@ class AiHardwareResult(MonthlyResult):
         """Operating margin by month: operating profit / revenue (fraction)."""
         return self.operating_profit / self.revenue
 
+    @property
+    def inventory_months(self) -> np.ndarray:
+        """Months of supply by month: units in stock at month end / units shipped in the month.
+
+        Counted in units, so a launch build of a dearer generation does not read as excess;
+        it rises when shipments fall short of the production the vendor committed to (months).
+        """
+        return self.inventory_units / self.units
+
 
 class _Shipments(NamedTuple):
     """Shipments, prices and costs at some months (internal to :func:`compute`)."""
@@ -72,8 +88,16 @@ class _Shipments(NamedTuple):
     manufacturing_cost_per_unit: np.ndarray
     price_factor: np.ndarray
     revenue_by_generation: np.ndarray
-    cogs_by_generation: np.ndarray
+    unit_cost_by_generation: np.ndarray
     outgoing: np.ndarray
+
+
+class _Stock(NamedTuple):
+    """Inventory flows by generation (units; draws × generations × months)."""
+
+    production: np.ndarray
+    writedowns: np.ndarray
+    closing: np.ndarray
 
 
 def _per_generation(value: np.ndarray) -> np.ndarray:
@@ -115,7 +139,10 @@ def lifecycle_weight(
 
 
 def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Shipments:
-    """Customers, units, prices and costs by generation at months ``t`` (t may be fractional)."""
+    """Planned customers, units, prices and costs by generation at months ``t`` (t may be fractional).
+
+    Planned: before any demand shortfall (see :func:`_demand_factor`).
+    """
     m, g = finance.along_months, _per_generation
     t = np.asarray(t, dtype=float)
     customers = finance.customers_over_time(
@@ -151,26 +178,125 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
         manufacturing_cost_per_unit=m(tier_cost) * (share * cost_level).sum(axis=-2),
         price_factor=price_factor,
         revenue_by_generation=units_by_gen * g(tier_asp * price_factor) * asp_level,
-        cogs_by_generation=units_by_gen * g(tier_cost) * cost_level,
+        unit_cost_by_generation=g(tier_cost) * cost_level,
         outgoing=age >= cadence,
     )
 
 
+def _demand_factor(
+    a: dict[str, np.ndarray], shipped: np.ndarray, known: np.ndarray, start: int
+) -> np.ndarray:
+    """Demand as a share of plan for shipments in month ``shipped`` as seen in month ``known``.
+
+    ``1 − demand_shortfall`` for shipments from month ``start`` on, once the shortfall is
+    known (``known >= start``); 1 otherwise. Shape: draws × months.
+    """
+    hit = (np.asarray(shipped) >= start) & (np.asarray(known) >= start)
+    return 1.0 - finance.along_months(a["demand_shortfall"]) * hit
+
+
+def _scaled(s: _Shipments, factor: np.ndarray) -> _Shipments:
+    """Shipments with every volume (and so revenue) multiplied by ``factor`` (draws × months)."""
+    by_generation = factor[..., None, :]
+    return s._replace(
+        units=s.units * factor,
+        units_by_generation=s.units_by_generation * by_generation,
+        revenue_by_generation=s.revenue_by_generation * by_generation,
+    )
+
+
+def _cover_reach(cover_months: np.ndarray) -> int:
+    """Months of demand beyond a month end that any draw's cover needs (at least 1; sets shapes)."""
+    return max(int(np.ceil(np.max(cover_months))), 1)
+
+
+def _forward_cover(demand: np.ndarray, cover_months: np.ndarray, horizon: int) -> np.ndarray:
+    """Units needed at the end of months 0 .. ``horizon`` to ship the next ``cover_months`` months.
+
+    ``Σ_j clip(k − (j − 1), 0, 1) × demand[t + j]``: whole months in full, the fraction of the
+    last one pro rata. ``demand`` (draws × generations × months 1 .. horizon + reach) is the
+    demand the vendor expects; ``cover_months`` (``k``) is one value per draw.
+    """
+    k = _per_generation(cover_months)
+    reach = demand.shape[-1] - horizon
+    cover = np.zeros((*np.broadcast_shapes(demand.shape[:-1], k.shape[:-1]), horizon + 1))
+    for j in range(1, reach + 1):
+        cover = cover + np.clip(k - (j - 1), 0.0, 1.0) * demand[..., j - 1 : j + horizon]
+    return cover
+
+
+def _order_up_to(
+    opening: np.ndarray,
+    shipped: np.ndarray,
+    cover: np.ndarray,
+    loss: np.ndarray,
+    committed: np.ndarray | None = None,
+) -> _Stock:
+    """Stock of finished units under an order-up-to rule (units; draws × generations × months).
+
+    Each month the vendor writes off ``loss`` × its opening stock, ships ``shipped`` and
+    produces enough to end the month holding ``cover`` units, never a negative amount, except
+    where ``committed`` holds a number (not NaN): production fixed earlier, made regardless.
+    So ``opening + production − shipped − written down = closing`` in every month. Shipments
+    must not exceed what the stock and production can serve (true when actual demand is at or
+    below the plan that fixed committed production).
+    """
+    level = np.asarray(opening, dtype=float)
+    shape = np.broadcast_shapes(shipped.shape, cover.shape, loss.shape, (*level.shape, 1))
+    out = _Stock(np.empty(shape), np.empty(shape), np.empty(shape))
+    for t in range(shape[-1]):
+        written = loss[..., t] * level
+        made = np.maximum(shipped[..., t] + written + cover[..., t] - level, 0.0)
+        if committed is not None:
+            made = np.where(np.isnan(committed[..., t]), made, committed[..., t])
+        level = level + made - shipped[..., t] - written
+        out.production[..., t], out.writedowns[..., t], out.closing[..., t] = made, written, level
+    return out
+
+
+def _inventory(
+    a: dict[str, np.ndarray], now: _Shipments, gens: np.ndarray, horizon: int, start: int
+) -> tuple[_Stock, np.ndarray]:
+    """Inventory flows by generation, and the opening stock (units; draws × generations).
+
+    The vendor plans to end every month holding ``target_inventory_months`` of the shipments it
+    expects next. Production for a month is committed ``order_lead_months`` ahead, so while a
+    shortfall is not yet known at commitment (``t − lead < demand_shortfall_month``) it makes
+    what the plan said and the unsold units pile up; afterwards it produces to the actual
+    demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
+    generations lose ``outgoing_writedown_rate`` of their stock each month.
+    """
+    k = a["target_inventory_months"]
+    span = finance.month_index(horizon + _cover_reach(k))
+    plan = _shipments(a, span, gens).units_by_generation
+    actual = plan * _demand_factor(a, span, span, start)[..., None, :]
+    plan_cover, actual_cover = (_forward_cover(d, k, horizon) for d in (plan, actual))
+    loss = _per_generation(a["outgoing_writedown_rate"]) * now.outgoing
+    opening = plan_cover[..., 0]
+    planned = _order_up_to(opening, plan[..., :horizon], plan_cover[..., 1:], loss)
+    months = finance.month_index(horizon)
+    blind = months - finance.along_months(a["order_lead_months"]) < start
+    committed = np.where(blind[..., None, :], planned.production, np.nan)
+    return _order_up_to(opening, now.units_by_generation, actual_cover[..., 1:], loss, committed), opening
+
+
 def compute(p: AiHardwareParams) -> AiHardwareResult:
-    """Project the hardware business month by month; any numeric assumption may be an array."""
+    """Project the hardware business month by month; any driver may be an array of draws."""
     a = {name: np.asarray(getattr(p, name), dtype=float) for name in type(p).model_fields}
     draws = np.broadcast_shapes(*(value.shape for value in a.values()))
     a = {name: np.broadcast_to(value, draws) for name, value in a.items()}  # every output: draws × months
-    m = finance.along_months
-    months = finance.month_index(p.horizon_months)
+    m, horizon, start = finance.along_months, p.horizon_months, p.demand_shortfall_month
+    months = finance.month_index(horizon)
+    lead = m(a["order_lead_months"])
     gens = generation_numbers(
         a["generation_cadence_months"],
         a["current_generation_age_months"],
         a["decline_months"],
-        p.horizon_months + float(np.max(a["order_lead_months"])),
+        horizon + float(np.max(a["order_lead_months"])) + _cover_reach(a["target_inventory_months"]),
     )
-    now = _shipments(a, months, gens)
-    ahead = _shipments(a, months + m(a["order_lead_months"]), gens)
+    now = _scaled(_shipments(a, months, gens), _demand_factor(a, months, months, start))
+    ahead = _scaled(_shipments(a, months + lead, gens), _demand_factor(a, months + lead, months, start))
+    stock, opening = _inventory(a, now, gens, horizon, start)
 
     list_asp = now.list_asp
     volume_discount = list_asp * m(a["volume_discount_share"] * a["volume_discount"])
@@ -179,8 +305,7 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     net_asp = list_asp * m(now.price_factor)
     hardware_revenue = now.units * net_asp
     manufacturing_cogs = now.units * now.manufacturing_cost_per_unit
-    inventory_by_gen = _per_generation(a["inventory_months_of_supply"]) * now.cogs_by_generation
-    writedowns = m(a["outgoing_writedown_rate"]) * (inventory_by_gen * now.outgoing).sum(axis=-2)
+    writedowns = (stock.writedowns * now.unit_cost_by_generation).sum(axis=-2)
 
     subscriptions = finance.installed_base(
         a["initial_software_subscriptions"],
@@ -215,7 +340,11 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         revenue=revenue,
         manufacturing_cogs=manufacturing_cogs,
         software_cogs=software_cogs,
-        inventory=inventory_by_gen.sum(axis=-2),
+        production=stock.production.sum(axis=-2),
+        writedown_units=stock.writedowns.sum(axis=-2),
+        opening_inventory_units=opening.sum(axis=-1),
+        inventory_units=stock.closing.sum(axis=-2),
+        inventory=(stock.closing * now.unit_cost_by_generation).sum(axis=-2),
         inventory_writedowns=writedowns,
         cogs=cogs,
         gross_profit=revenue - cogs,
@@ -223,6 +352,7 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         sales_spend=sales,
         other_opex=other,
         operating_profit=revenue - cogs - rnd - sales - other,
+        capex=revenue * m(a["capex_share_of_revenue"]),
         bookings=ahead.units * ahead.list_asp * m(ahead.price_factor),
         top_customer_share=finance.top_share(
             now.customers, m(a["top_customers"]), m(a["customer_size_dispersion"])
@@ -233,31 +363,40 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
 def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     """Per-unit and per-customer economics in the snapshot month.
 
-    Customer lifetime value is the discounted gross profit of a customer's monthly purchases
-    (net ASP − manufacturing cost per unit, plus the lifetime value of the software
-    subscriptions the units carry) while the customer is retained.
+    Gross profit per customer is a monthly figure (USD per customer per month): the hardware
+    gross profit of the customer's units plus the month's software gross profit per customer.
+    Customer lifetime value discounts it over the customer's expected life. The present value
+    of the software subscriptions one shipped unit carries is reported separately
+    (``software_value_per_unit``, USD per unit). R&D per unit is the month's R&D over the
+    month's units (not an amortisation of a generation's R&D over its lifetime units).
     """
     p = r.params
     rate = finance.monthly_rate(p.annual_discount_rate)
     units, customers = r.at("units"), r.at("customers")
-    software_margin = p.software_usd_per_unit_year / 12.0 * (1.0 - p.software_cost_share)
-    software_ltv_per_unit = p.software_attach_rate * finance.lifetime_value(
-        software_margin, 1.0 / (12.0 * p.software_subscription_life_years), rate
+    software_margin = (
+        np.asarray(p.software_usd_per_unit_year) / 12.0 * (1.0 - np.asarray(p.software_cost_share))
     )
+    lapse = 1.0 / (12.0 * np.asarray(p.software_subscription_life_years))
     hardware_gp_per_unit = r.at("net_asp") - r.at("manufacturing_cost_per_unit")
-    gp_per_customer = units / customers * (hardware_gp_per_unit + software_ltv_per_unit)
+    software_gp_per_customer = (r.at("software_revenue") - r.at("software_cogs")) / customers
+    gp_per_customer = units / customers * hardware_gp_per_unit + software_gp_per_customer
     ltv = finance.lifetime_value(gp_per_customer, monthly_churn(p.annual_retention), rate)
+    sales_cost = np.asarray(p.sales_cost_per_customer_usd, dtype=float)
     rnd_per_unit = r.at("rnd") / units
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sales_cost_to_ltv = np.where(ltv > 0, sales_cost / np.where(ltv > 0, ltv, 1.0), np.inf)
     return {
         "hardware_gross_profit_per_unit": hardware_gp_per_unit,
         "hardware_gross_margin": hardware_gp_per_unit / r.at("net_asp"),
         "rnd_per_unit": rnd_per_unit,
         "full_cost_per_unit": r.at("manufacturing_cost_per_unit") + rnd_per_unit,
         "units_per_customer": units / customers,
+        "software_value_per_unit": p.software_attach_rate
+        * finance.lifetime_value(software_margin, lapse, rate),
         "gross_profit_per_customer": gp_per_customer,
         "ltv": ltv,
-        "sales_cost_to_ltv": np.asarray(p.sales_cost_per_customer_usd) / ltv,
-        "cac_payback_months": finance.payback_months(p.sales_cost_per_customer_usd, gp_per_customer),
+        "sales_cost_to_ltv": sales_cost_to_ltv,
+        "cac_payback_months": finance.payback_months(sales_cost, gp_per_customer),
     }
 
 
@@ -279,9 +418,11 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         "manufacturing_cost_per_unit": Metric(
             "Manufacturing cost per unit", r.at("manufacturing_cost_per_unit"), per_unit
         ),
-        "rnd_per_unit": Metric("R&D amortised per unit", ue["rnd_per_unit"], per_unit),
+        "rnd_per_unit": Metric(
+            "R&D per unit shipped (the month's R&D / units)", ue["rnd_per_unit"], per_unit
+        ),
         "full_cost_per_unit": Metric(
-            "Cost per unit (manufacturing + R&D)", ue["full_cost_per_unit"], per_unit
+            "Cost per unit (manufacturing + R&D per unit shipped)", ue["full_cost_per_unit"], per_unit
         ),
         "hardware_gross_margin": Metric(
             "Hardware gross margin (ASP − manufacturing cost)", ue["hardware_gross_margin"], "fraction"
@@ -289,18 +430,51 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         "gross_margin": Metric("Gross margin", r.at("gross_margin"), "fraction"),
         "operating_margin": Metric("Operating margin (after R&D)", r.at("operating_margin"), "fraction"),
         "software_share": Metric("Software share of revenue", r.at("software_revenue") / revenue, "fraction"),
-        "customers": Metric("Customers", r.at("customers"), "customers"),
-        "ltv": Metric("Customer lifetime value", ue["ltv"], "USD per customer"),
-        "sales_cost_to_ltv": Metric("CAC payback (sales cost / LTV)", ue["sales_cost_to_ltv"], "ratio"),
-        "cac_payback_months": Metric("CAC payback (on gross profit)", ue["cac_payback_months"], "months"),
-        "book_to_bill": Metric("Book-to-bill", r.at("bookings") / hardware, "ratio"),
-        "inventory_months": Metric(
-            "Inventory (months of supply)", r.at("inventory") / r.at("manufacturing_cogs"), "months"
+        "software_value_per_unit": Metric(
+            "Software subscriptions per unit shipped (present value)", ue["software_value_per_unit"], per_unit
         ),
+        "customers": Metric("Customers", r.at("customers"), "customers"),
+        "gross_profit_per_customer": Metric(
+            "Gross profit per customer", ue["gross_profit_per_customer"], "USD per customer per month"
+        ),
+        "ltv": Metric("Customer lifetime value", ue["ltv"], "USD per customer"),
+        "sales_cost_to_ltv": Metric(
+            "Sales cost / customer lifetime value (the seed's 'CAC payback')",
+            ue["sales_cost_to_ltv"],
+            "ratio",
+        ),
+        "cac_payback_months": Metric(
+            "CAC payback (sales cost / monthly gross profit per customer)", ue["cac_payback_months"], "months"
+        ),
+        "book_to_bill": Metric("Book-to-bill", r.at("bookings") / hardware, "ratio"),
+        "inventory_months": Metric("Inventory (months of supply)", r.at("inventory_months"), "months"),
         "top_customer_share": Metric(
             f"Top-{r.params.top_customers} customers' revenue share", r.at("top_customer_share"), "fraction"
         ),
     }
+
+
+def statement(r: AiHardwareResult) -> Statement:
+    """The common monthly statement (USD per month; volume: units shipped per month).
+
+    Cost of revenue is manufacturing cost of the units shipped, software delivery cost and
+    inventory write-downs, so statement gross margin equals :attr:`AiHardwareResult.gross_margin`;
+    operating expenses are R&D, sales and other opex; capex is ``capex_share_of_revenue`` of
+    revenue (a fabless vendor's equipment and buildings).
+    """
+    return Statement(
+        revenue=r.revenue,
+        cost_of_revenue=r.cogs,
+        operating_expenses=r.rnd + r.sales_spend + r.other_opex,
+        capex=r.capex,
+        volume=r.units,
+        volume_label="Units shipped",
+        volume_unit="units per month",
+        north_star=r.hardware_revenue,
+        north_star_label="Hardware revenue",
+        north_star_unit="USD per month",
+        snapshot_month=int(r.params.snapshot_month),
+    )
 
 
 def generation_label(generation: int) -> str:
@@ -339,7 +513,11 @@ def projection(r: AiHardwareResult) -> pd.DataFrame:
             "other_opex": r.other_opex,
             "operating_profit": r.operating_profit,
             "operating_margin": r.operating_margin,
+            "capex": r.capex,
+            "production_units": r.production,
+            "inventory_units": r.inventory_units,
             "inventory": r.inventory,
+            "inventory_months": r.inventory_months,
             "inventory_writedowns": r.inventory_writedowns,
             "bookings": r.bookings,
         },

@@ -43,7 +43,7 @@ class AiHardwareParams(ProjectionParams):
     high_end_asp_usd: float = assumption(
         30000.0,
         unit="USD per unit",
-        ge=0,
+        ge=100,
         le=1e7,
         meaning="List average selling price of a high-end unit of the current generation in month 1",
         source=f"{SEED0}: H100 ~$30K ASP",
@@ -51,7 +51,7 @@ class AiHardwareParams(ProjectionParams):
     mid_range_asp_usd: float = assumption(
         9000.0,
         unit="USD per unit",
-        ge=0,
+        ge=100,
         le=1e7,
         meaning="List average selling price of a mid-range (inference / PCIe-class) unit in month 1",
         source=ANALYST,
@@ -59,7 +59,7 @@ class AiHardwareParams(ProjectionParams):
     high_end_unit_cost_usd: float = assumption(
         7000.0,
         unit="USD per unit",
-        ge=0,
+        ge=10,
         le=1e7,
         meaning="Manufacturing cost of a high-end unit (die, HBM, packaging, board, test) in month 1",
         source=f"{ANALYST}: below the seed's $8-10K so that gross margin is near Nvidia's ~75% ({NVDA_FY25})",
@@ -67,7 +67,7 @@ class AiHardwareParams(ProjectionParams):
     mid_range_unit_cost_usd: float = assumption(
         2500.0,
         unit="USD per unit",
-        ge=0,
+        ge=10,
         le=1e7,
         meaning="Manufacturing cost of a mid-range unit in month 1",
         source=ANALYST,
@@ -171,20 +171,37 @@ class AiHardwareParams(ProjectionParams):
         source=f"{SEED0}: manufacturing scale lever ({ANALYST})",
     )
     # --- inventory
-    inventory_months_of_supply: float = assumption(
+    target_inventory_months: float = assumption(
         3.7,
         unit="months",
         ge=0,
         le=24,
-        meaning="Inventory held, in months of manufacturing cost of shipments",
-        source=f"{NVDA_FY25}: inventory $10.1B against cost of revenue $32.6B a year",
+        meaning="Stock planned at each month end, in months of the shipments the vendor expects next",
+        source=f"{NVDA_FY25}: inventory $10.1B against cost of revenue $32.6B a year (3.7 months)",
+    )
+    demand_shortfall: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=0,
+        lt=1,
+        meaning="Share of planned unit demand cancelled or pushed out from demand_shortfall_month on",
+        source=f"{ANALYST}: demand arrives as planned (bear: Nvidia's 2022 miss, see the bear file)",
+    )
+    demand_shortfall_month: int = assumption(
+        13,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="First month of the demand shortfall, unforeseen until then",
+        source=f"{ANALYST}: the first month of the second year",
+        role="setting",
     )
     outgoing_writedown_rate: float = assumption(
         0.05,
         unit="fraction per month",
         ge=0,
         le=1,
-        meaning="Share of an outgoing generation's inventory written down each month it is fading",
+        meaning="Share of an outgoing generation's stock written down monthly once its successor is out",
         source=f"{SEED0}: inventory guardrail ({ANALYST})",
     )
     # --- software ecosystem
@@ -267,6 +284,7 @@ class AiHardwareParams(ProjectionParams):
         ge=1,
         le=100,
         meaning="Number of largest customers counted in the concentration guardrail",
+        role="setting",
         source=f"{NVDA_FY25}: three direct customers at 12%, 11% and 11% of revenue",
     )
     customer_size_dispersion: float = assumption(
@@ -310,6 +328,17 @@ class AiHardwareParams(ProjectionParams):
         meaning="General and administrative costs other than winning customers",
         source=f"{NVDA_FY25}: SG&A $3.5B, less the customer-acquisition part",
     )
+    capex_share_of_revenue: float = assumption(
+        0.02,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Capital spending (equipment, buildings, intangibles) as a share of revenue; fabless",
+        source=(
+            "Nvidia 10-K: capex $1.07B on revenue $60.9B in fiscal 2024 (1.8%), "
+            "$3.24B on $130.5B in fiscal 2025 (2.5%)"
+        ),
+    )
     # --- observation
     market_share: float = assumption(
         0.85,
@@ -318,6 +347,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Observed share of AI-accelerator units (vs AMD and custom chips)",
         source="analyst estimates for Nvidia, 2024: ~80-90% of data-centre AI accelerators",
+        role="observed",
     )
     cloud_revenue_share: float = assumption(
         0.50,
@@ -326,6 +356,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Observed share of revenue from cloud providers (rest: enterprise and research)",
         source=f"{NVDA_FY25}: large cloud providers about half of data-centre revenue",
+        role="observed",
     )
     developers_m: float = assumption(
         5.0,
@@ -334,6 +365,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e3,
         meaning="Observed developers using the vendor's software stack (CUDA and frameworks)",
         source="Nvidia, 2024: more than 5 million CUDA developers",
+        role="observed",
     )
     developer_growth: float = assumption(
         0.25,
@@ -342,6 +374,7 @@ class AiHardwareParams(ProjectionParams):
         le=10,
         meaning="Observed yearly growth of the developer ecosystem",
         source="Nvidia, 2023-24: about 4M to 5M developers",
+        role="observed",
     )
     partnership_announcements: float = assumption(
         10.0,
@@ -350,6 +383,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e4,
         meaning="Observed partnership announcements (clouds, OEMs, model labs)",
         source=f"{SEED0}: leading indicators ({ANALYST})",
+        role="observed",
     )
     annual_failure_rate: float = assumption(
         0.05,
@@ -358,6 +392,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Observed share of installed units failing in a year",
         source=ANALYST,
+        role="observed",
     )
     support_tickets_per_1k_units: float = assumption(
         20.0,
@@ -366,6 +401,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e6,
         meaning="Observed support ticket volume",
         source=f"{SEED0}: customer health ({ANALYST})",
+        role="observed",
     )
     customer_satisfaction: float = assumption(
         0.85,
@@ -374,6 +410,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Observed share of surveyed customers satisfied or very satisfied",
         source=ANALYST,
+        role="observed",
     )
     # --- guardrail limits
     min_gross_margin: float = assumption(
@@ -383,6 +420,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Guardrail: lowest acceptable gross margin",
         source=f"{SEED0}: gross margin ~65-70%",
+        role="limit",
     )
     max_inventory_months: float = assumption(
         4.5,
@@ -391,6 +429,7 @@ class AiHardwareParams(ProjectionParams):
         le=24,
         meaning="Guardrail: highest acceptable inventory, in months of supply",
         source=ANALYST,
+        role="limit",
     )
     max_top_customer_share: float = assumption(
         0.40,
@@ -399,6 +438,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Guardrail: highest acceptable revenue share of the top customers",
         source=f"{SEED0}: customer concentration risk ({ANALYST})",
+        role="limit",
     )
     max_asp_erosion: float = assumption(
         0.15,
@@ -407,6 +447,7 @@ class AiHardwareParams(ProjectionParams):
         le=1,
         meaning="Guardrail: highest acceptable yearly ASP erosion from competition",
         source=ANALYST,
+        role="limit",
     )
 
     @model_validator(mode="after")

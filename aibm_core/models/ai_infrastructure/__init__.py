@@ -20,24 +20,37 @@ does not depend on utilisation; revenue per installed GPU-hour is the blended pr
 of a sold hour times utilisation. Break-even utilisation is therefore the
 cost-before-financing per hour divided by the blended price.
 
+Demand: the contracted book starts at the target ``utilisation`` and new capacity
+arrives sold at that target; customers leave at ``1 - annual_retention`` a year and the
+sales team re-sells up to ``annual_resale_capacity`` of the book a year. Churn beyond that
+leaves GPUs idle, so realised utilisation (and revenue) falls when retention drops below
+the level the sales team can replace (seed 002: 95% a year).
+
 Obsolescence is read conservatively: the prices of every installed GPU fall together
-at ``annual_price_decline`` while capex per GPU stays fixed, and GPUs that wear out
-are assumed replaced, so every installed GPU carries a depreciation charge (the
-projection's capex column is expansion capex only).
+at ``annual_price_decline`` while capex per GPU stays fixed. Every GPU (the month-1 fleet
+taken as new) is replaced at the end of its useful life, so every installed GPU carries
+a depreciation charge and capex is expansion plus replacement. The capex payback and NPV
+of a GPU follow its cash contribution on the projected price and utilisation path over
+its useful life (beyond the horizon on the same rates), not the snapshot month held flat.
 """
 
 from __future__ import annotations
 
 from aibm_core.models.ai_infrastructure.metric_tree import tree
 from aibm_core.models.ai_infrastructure.model import (
+    MAX_LIFE_MONTHS,
     AiInfrastructureResult,
     blended_price,
     compute,
+    contracted_fill,
     cost_stack_per_hour,
     fleet,
+    gpu_purchases,
     kpis,
+    lifetime_economics,
     power_runway_months,
     projection,
+    statement,
 )
 from aibm_core.models.ai_infrastructure.params import (
     HOURS_PER_MONTH,
@@ -47,16 +60,21 @@ from aibm_core.models.base import ModelSpec
 
 __all__ = [
     "HOURS_PER_MONTH",
+    "MAX_LIFE_MONTHS",
     "SPEC",
     "AiInfrastructureParams",
     "AiInfrastructureResult",
     "blended_price",
     "compute",
+    "contracted_fill",
     "cost_stack_per_hour",
     "fleet",
+    "gpu_purchases",
     "kpis",
+    "lifetime_economics",
     "power_runway_months",
     "projection",
+    "statement",
     "tree",
 ]
 
@@ -69,6 +87,7 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
+    statement=statement,
     what_if=(
         "utilisation",
         "reserved_price_per_gpu_hour",

@@ -145,15 +145,6 @@ def _cost_nodes(r: AiInfrastructureResult) -> list[Node]:
             value=r.at("financing_per_hour"),
         ),
         Node(
-            "gross_margin",
-            "Gross margin",
-            "input",
-            "unit_economics",
-            "fraction",
-            "After depreciation, before financing",
-            formula=Formula("margin", ("revenue_per_installed_hour", "cost_before_financing")),
-        ),
-        Node(
             "ebitda_margin",
             "EBITDA margin",
             "input",
@@ -179,6 +170,25 @@ def _cost_nodes(r: AiInfrastructureResult) -> list[Node]:
             formula=Formula(
                 "difference", ("revenue_per_installed_hour", "cash_cost_per_hour"), HOURS_PER_MONTH
             ),
+        ),
+        Node(
+            "flat_payback",
+            "Payback at this month's cash, held flat",
+            "input",
+            "unit_economics",
+            "months",
+            "Ignores the fall of prices and utilisation; compare with the capex payback guardrail",
+            formula=Formula("payback", ("capex_per_gpu", "ebitda_per_gpu_month")),
+        ),
+        Node(
+            "npv_per_gpu",
+            "NPV per GPU",
+            "input",
+            "unit_economics",
+            "USD per GPU",
+            "GPU installed this month: cash contribution over its useful life on the projected path, "
+            "discounted at the financing rate, less its capex",
+            value=r.at("npv_per_gpu"),
         ),
     ]
 
@@ -273,9 +283,11 @@ def _leading_and_guardrail_nodes(r: AiInfrastructureResult) -> list[Node]:
             "guardrail",
             "guardrails",
             "fraction",
-            value=p.utilisation,
+            "Realised: target utilisation × share of the target book still under contract",
+            value=r.at("utilisation"),
             threshold=p.min_utilisation,
             direction="min",
+            series=r.utilisation,
         ),
         Node(
             "retention",
@@ -293,10 +305,25 @@ def _leading_and_guardrail_nodes(r: AiInfrastructureResult) -> list[Node]:
             "guardrail",
             "guardrails",
             "months",
-            "Limit: useful life",
-            formula=Formula("ratio", ("capex_per_gpu", "ebitda_per_gpu_month")),
+            "GPU installed this month: months until its cash contribution on the projected price and "
+            "utilisation path recovers its capex (never within its useful life = never). "
+            "Series: by month of installation. Limit: useful life",
+            value=r.at("capex_payback_months"),
             threshold=12.0 * p.useful_life_years,
             direction="max",
+            series=r.capex_payback_months,
+        ),
+        Node(
+            "gross_margin",
+            "Gross margin",
+            "guardrail",
+            "guardrails",
+            "fraction",
+            "After depreciation, before financing",
+            formula=Formula("margin", ("revenue_per_installed_hour", "cost_before_financing")),
+            threshold=p.min_gross_margin,
+            direction="min",
+            series=r.gross_margin,
         ),
         Node(
             "fleet_power",
@@ -308,6 +335,7 @@ def _leading_and_guardrail_nodes(r: AiInfrastructureResult) -> list[Node]:
             formula=Formula("product", ("installed_gpus", "power_kw", "pue"), 1e-3),
             threshold=p.secured_power_mw,
             direction="max",
+            series=r.fleet_power_mw,
         ),
     ]
 

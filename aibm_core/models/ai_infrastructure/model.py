@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, USD_H, AiInfrastructureParams
-from aibm_core.models.base import Metric, MonthlyResult
+from aibm_core.models.base import Metric, MonthlyResult, Statement
+
+#: Longest useful life the schema allows (10 years), in months: the window of a GPU's cash path.
+MAX_LIFE_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,9 @@ class AiInfrastructureResult(MonthlyResult):
 
     Prices and costs ending in ``_per_hour`` are USD per GPU-hour (sold hours for
     prices, installed hours for costs); fleet money flows are USD per month.
+    ``capex_payback_months`` and ``npv_per_gpu`` are indexed by the month a GPU is
+    installed: its payback on the projected path (months, ``inf`` = never within its
+    useful life) and its NPV at the financing rate (USD per GPU).
     """
 
     params: AiInfrastructureParams
@@ -26,6 +33,7 @@ class AiInfrastructureResult(MonthlyResult):
     installed_gpus: np.ndarray
     added_gpus: np.ndarray
     installed_gpu_hours: np.ndarray
+    utilisation: np.ndarray
     sold_gpu_hours: np.ndarray
     on_demand_price: np.ndarray
     reserved_price: np.ndarray
@@ -44,6 +52,9 @@ class AiInfrastructureResult(MonthlyResult):
     dc_opex: np.ndarray
     financing_cost: np.ndarray
     expansion_capex: np.ndarray
+    replacement_capex: np.ndarray
+    capex_payback_months: np.ndarray
+    npv_per_gpu: np.ndarray
     fleet_power_mw: np.ndarray
     contracted_backlog: np.ndarray
     gpus_to_place: np.ndarray
@@ -121,11 +132,9 @@ class AiInfrastructureResult(MonthlyResult):
         return (self.revenue_per_installed_hour - self.cash_cost_per_hour) * HOURS_PER_MONTH
 
     @property
-    def capex_payback_months(self) -> np.ndarray:
-        """Capex per GPU / monthly cash contribution per GPU (months; inf if none)."""
-        return finance.payback_months(
-            finance.along_months(self.params.capex_per_gpu_usd), self.ebitda_per_gpu_month
-        )
+    def capex(self) -> np.ndarray:
+        """Cash spent on GPUs: expansion plus end-of-life replacement (USD per month)."""
+        return self.expansion_capex + self.replacement_capex
 
 
 def blended_price(
@@ -156,68 +165,250 @@ def cost_stack_per_hour(p: AiInfrastructureParams) -> dict[str, np.ndarray]:
     }
 
 
+def _monthly_growth(p: AiInfrastructureParams) -> np.ndarray:
+    """Fleet growth per month compounding to the quarterly growth (fraction per month)."""
+    return (1.0 + np.asarray(p.quarterly_capacity_growth, dtype=float)) ** (1.0 / 3.0) - 1.0
+
+
+def _monthly_loss(annual_keep: ArrayLike) -> np.ndarray:
+    """Share lost each month when ``annual_keep`` survives a year (fraction per month)."""
+    return 1.0 - np.asarray(annual_keep, dtype=float) ** (1.0 / 12.0)
+
+
+def _draw_shape(p: AiInfrastructureParams) -> tuple[int, ...]:
+    """Shape of the draws: the broadcast shape of every assumption (``()`` for scalars)."""
+    return np.broadcast_shapes(*(np.shape(getattr(p, name)) for name in type(p).model_fields))
+
+
 def fleet(p: AiInfrastructureParams, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Installed GPUs by month and GPUs added that month (none in month 1).
 
     The fleet grows by ``quarterly_capacity_growth`` per quarter, compounded monthly:
     ``G_t = G_1 (1 + g_q)^((t - 1) / 3)``.
     """
-    monthly_growth = (1.0 + np.asarray(p.quarterly_capacity_growth, dtype=float)) ** (1.0 / 3.0) - 1.0
-    gpus = finance.along_months(p.initial_gpus) * finance.growth_factor(monthly_growth, months)
+    gpus = finance.along_months(p.initial_gpus) * finance.growth_factor(_monthly_growth(p), months)
     return gpus, np.diff(gpus, axis=-1, prepend=gpus[..., :1])
 
 
-def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
-    """Project the GPU cloud month by month; any numeric assumption may be an array."""
-    m = finance.along_months
-    months = finance.month_index(p.horizon_months)
-    gpus, added = fleet(p, months)
-    installed_hours = gpus * HOURS_PER_MONTH
-    u = m(p.utilisation)
-    sold_hours = installed_hours * u
+def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
+    """Contracted demand as a share of the target book ``utilisation × installed GPUs`` (fraction).
+
+    The book ``D`` starts full and evolves as
+    ``D_t = min(u G_t, D_{t-1} (1 - max(c - ρ, 0)) + u max(G_t - G_{t-1}, 0))``: new
+    capacity arrives sold at the target utilisation ``u``, customers leave at the monthly
+    churn ``c = 1 - retention^(1/12)`` and the sales team re-sells up to
+    ``ρ = 1 - (1 - annual_resale_capacity)^(1/12)`` of the book a month. Churn the sales
+    team cannot replace leaves GPUs idle. In shares ``f = D / (u G)``:
+    ``f_t = min(1, (f_{t-1} k + max(g, 0)) / (1 + g))`` with ``k = 1 - max(c - ρ, 0)``, so
+    ``f`` stays exactly 1 whenever ``c <= ρ``. Shape: draws × months.
+    """
+    growth = _monthly_growth(p)
+    net_loss = _monthly_loss(p.annual_retention) - _monthly_loss(1.0 - np.asarray(p.annual_resale_capacity))
+    keep = 1.0 - np.maximum(net_loss, 0.0)
+    inflow = np.maximum(growth, 0.0)
+    draws = _draw_shape(p)
+    fill = np.empty((*draws, months))
+    level = np.ones(draws)
+    fill[..., 0] = level
+    for t in range(1, months):
+        level = np.minimum(1.0, (level * keep + inflow) / (1.0 + growth))
+        fill[..., t] = level
+    return fill
+
+
+def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """GPUs bought each month for expansion and to replace GPUs at the end of their life.
+
+    Every GPU, the month-1 fleet included (taken as new), wears out ``ceil(12 × life)``
+    months after it was installed and is replaced then, unless the fleet is shrinking:
+    a shrinking fleet first lets worn-out GPUs go. Loops over months, vectorised over
+    draws.
+
+    Returns
+    -------
+    (expansion, replacement)
+        GPUs bought per month (GPUs per month), shape draws × months.
+    """
+    shape = (*_draw_shape(p), added.shape[-1])
+    added = np.broadcast_to(added, shape)
+    life = np.broadcast_to(np.ceil(12.0 * np.asarray(p.useful_life_years, dtype=float)), shape[:-1])
+    installed = np.zeros(shape)
+    installed[..., 0] = np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), shape[:-1])
+    replaced = np.zeros(shape)
+    for t in range(1, shape[-1]):
+        source = (t - life).astype(int)
+        worn = np.take_along_axis(installed, np.maximum(source, 0)[..., None], axis=-1)[..., 0]
+        worn = np.where(source >= 0, worn, 0.0)
+        replaced[..., t] = np.maximum(worn + np.minimum(added[..., t], 0.0), 0.0)
+        installed[..., t] = np.maximum(added[..., t], 0.0) + replaced[..., t]
+    return np.maximum(added, 0.0), replaced
+
+
+def _life_weights(life_months: ArrayLike) -> np.ndarray:
+    """In-service share of each month 1..120 of a GPU's life (1, a last partial month, then 0)."""
+    age = np.arange(MAX_LIFE_MONTHS, dtype=float)
+    return np.clip(finance.along_months(life_months) - age, 0.0, 1.0)
+
+
+def _payback_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Months until the cumulative cash recovers ``cost``, interpolated within the month.
+
+    ``cash`` holds the monthly cash of months 1..K after the outlay (USD per month),
+    ``weights`` the in-service share of each month. The first month ``k`` whose cumulative
+    cash reaches the cost gives ``k - 1 + (cost - cumulative_{k-1}) / cash_k``; ``inf``
+    (never) when the cost is not recovered within the weighted months. A candidate for
+    ``aibm_core.finance`` (payback on a path).
+    """
+    cumulative = np.cumsum(cash * weights, axis=-1)
+    reached = cumulative >= finance.along_months(cost)
+    k = np.argmax(reached, axis=-1)[..., None]
+    before = np.where(k > 0, np.take_along_axis(cumulative, np.maximum(k - 1, 0), axis=-1), 0.0)[..., 0]
+    rate = np.take_along_axis(cash, k, axis=-1)[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        within = (cost - before) / np.where(rate > 0, rate, 1.0)
+    return np.where(reached.any(axis=-1), k[..., 0] + within, np.inf)
+
+
+def _npv_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """``-cost + Σ_k w_k cash_k / (1 + r)^k``: NPV of an outlay at t = 0 and monthly cash at month ends.
+
+    Equals ``numpy_financial.npv(r, [-cost, cash_1, ..., cash_L])`` for a whole life of
+    ``L`` months, vectorised over draws with one rate per draw (USD). A candidate for
+    ``aibm_core.finance`` (NPV over a monthly path).
+    """
+    discount = (1.0 + finance.along_months(rate)) ** -np.arange(1.0, cash.shape[-1] + 1.0)
+    return np.sum(cash * weights * discount, axis=-1) - cost
+
+
+def lifetime_economics(
+    p: AiInfrastructureParams, cash_per_gpu: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Payback (months) and NPV (USD per GPU) of a GPU installed in each month 1..horizon.
+
+    ``cash_per_gpu`` is the EBITDA per GPU-month on the projected price and utilisation
+    path, extended ``MAX_LIFE_MONTHS`` beyond the horizon on the same rates. A GPU
+    installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
+    capex is paid at the start of month ``s`` and discounted at the financing rate.
+    """
+    capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
+    weights = _life_weights(12.0 * np.asarray(p.useful_life_years, dtype=float))
+    rate = finance.monthly_rate(p.annual_financing_rate)
+    payback = np.empty((*cash_per_gpu.shape[:-1], horizon))
+    npv = np.empty_like(payback)
+    for s in range(horizon):
+        window = cash_per_gpu[..., s : s + MAX_LIFE_MONTHS]
+        payback[..., s] = _payback_on_path(capex, window, weights)
+        npv[..., s] = _npv_on_path(capex, window, weights, rate)
+    return payback, npv
+
+
+def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
+    """List prices of each contract type by month after the yearly decline (USD per GPU-hour)."""
     level = finance.annual_decline_factor(p.annual_price_decline, months)
-    prices = {k: m(getattr(p, f"{k}_price_per_gpu_hour")) * level for k in ("on_demand", "reserved", "spot")}
-    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
-    revenue_by_type = {k: sold_hours * m(getattr(p, f"{k}_share")) * prices[k] for k in prices}
-    stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
-    draws = np.broadcast_shapes(*(np.shape(getattr(p, name)) for name in type(p).model_fields))
-    shape = (*draws, months.size)
+    return {
+        k: finance.along_months(getattr(p, f"{k}_price_per_gpu_hour")) * level
+        for k in ("on_demand", "reserved", "spot")
+    }
+
+
+def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
+    """Project the GPU cloud month by month; any driver may be an array of draws.
+
+    The price, fleet and demand paths run ``MAX_LIFE_MONTHS`` beyond the horizon so that
+    a GPU installed in any month of the horizon is judged over its whole useful life.
+    """
+    m = finance.along_months
+    horizon = int(p.horizon_months)
+    extended = finance.month_index(horizon + MAX_LIFE_MONTHS)
+    shape = (*_draw_shape(p), extended.size)
 
     def full(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
-    cost_per_hour = sum(stack.values())
-    monthly_churn = 1.0 - m(p.annual_retention) ** (1.0 / 12.0)
-    tps = m(p.tokens_per_second_per_gpu)
+    gpus, added = fleet(p, extended)
+    utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
+    prices = _prices(p, extended)
+    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
+    stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
+    cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
+    payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
+    expansion, replacement = gpu_purchases(p, full(added)[..., :horizon])
+    series = _fleet_series(p, full(gpus), full(added), full(utilisation), prices, price, stack)
     return AiInfrastructureResult(
         params=p,
-        months=months,
-        installed_gpus=full(gpus),
-        added_gpus=full(added),
-        installed_gpu_hours=full(installed_hours),
-        sold_gpu_hours=full(sold_hours),
-        on_demand_price=full(prices["on_demand"]),
-        reserved_price=full(prices["reserved"]),
-        spot_price=full(prices["spot"]),
-        revenue_per_sold_hour=full(price),
-        depreciation_per_hour=full(stack["depreciation"]),
-        power_per_hour=full(stack["power"]),
-        dc_opex_per_hour=full(stack["dc_opex"]),
-        financing_per_hour=full(stack["financing"]),
-        on_demand_revenue=full(revenue_by_type["on_demand"]),
-        reserved_revenue=full(revenue_by_type["reserved"]),
-        spot_revenue=full(revenue_by_type["spot"]),
-        revenue=full(sold_hours * price),
-        depreciation=full(installed_hours * stack["depreciation"]),
-        power_cost=full(installed_hours * stack["power"]),
-        dc_opex=full(installed_hours * stack["dc_opex"]),
-        financing_cost=full(installed_hours * stack["financing"]),
-        expansion_capex=full(added * m(p.capex_per_gpu_usd)),
-        fleet_power_mw=full(gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0),
-        contracted_backlog=full(revenue_by_type["reserved"] * m(p.contract_term_months) / 2.0),
-        gpus_to_place=full(gpus * u * monthly_churn + added * u),
-        implied_price_per_m_tokens=full(cost_per_m_tokens(price, tps, 1.0)),
-        fleet_cost_per_m_tokens=full(cost_per_m_tokens(cost_per_hour, tps, u)),
+        months=extended[:horizon],
+        **{k: np.broadcast_to(v, shape)[..., :horizon] for k, v in series.items()},
+        expansion_capex=expansion * m(p.capex_per_gpu_usd),
+        replacement_capex=replacement * m(p.capex_per_gpu_usd),
+        capex_payback_months=payback,
+        npv_per_gpu=npv,
+    )
+
+
+def _fleet_series(
+    p: AiInfrastructureParams,
+    gpus: np.ndarray,
+    added: np.ndarray,
+    utilisation: np.ndarray,
+    prices: dict[str, np.ndarray],
+    price: np.ndarray,
+    stack: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The fleet's monthly volumes, prices, revenues and costs (draws × months)."""
+    m = finance.along_months
+    installed_hours = gpus * HOURS_PER_MONTH
+    sold_hours = installed_hours * utilisation
+    revenue_by_type = {k: sold_hours * m(getattr(p, f"{k}_share")) * prices[k] for k in prices}
+    tps = m(p.tokens_per_second_per_gpu)
+    return {
+        "installed_gpus": gpus,
+        "added_gpus": added,
+        "installed_gpu_hours": installed_hours,
+        "utilisation": utilisation,
+        "sold_gpu_hours": sold_hours,
+        "on_demand_price": prices["on_demand"],
+        "reserved_price": prices["reserved"],
+        "spot_price": prices["spot"],
+        "revenue_per_sold_hour": price,
+        **{f"{k}_per_hour": v for k, v in stack.items()},
+        **{f"{k}_revenue": v for k, v in revenue_by_type.items()},
+        "revenue": sold_hours * price,
+        "depreciation": installed_hours * stack["depreciation"],
+        "power_cost": installed_hours * stack["power"],
+        "dc_opex": installed_hours * stack["dc_opex"],
+        "financing_cost": installed_hours * stack["financing"],
+        "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
+        "contracted_backlog": revenue_by_type["reserved"] * m(p.contract_term_months) / 2.0,
+        "gpus_to_place": gpus * utilisation * m(_monthly_loss(p.annual_retention))
+        + np.maximum(added, 0.0) * m(p.utilisation),
+        "implied_price_per_m_tokens": cost_per_m_tokens(price, tps, 1.0),
+        "fleet_cost_per_m_tokens": cost_per_m_tokens(sum(stack.values()), tps, utilisation),
+    }
+
+
+def statement(r: AiInfrastructureResult) -> Statement:
+    """The common monthly statement of the GPU cloud (USD per month unless named otherwise).
+
+    Cost of revenue is depreciation + power + other data-centre opex, so the statement's
+    gross margin equals the model's gross margin (after depreciation). No SG&A is modelled
+    (site-level view), so operating expenses are zero and operating profit equals gross
+    profit; financing cost is below EBIT and therefore not in the statement. Capex is the
+    cash spent on GPUs: expansion plus end-of-life replacements. Volume: installed GPUs;
+    north star: monthly revenue, the metric tree's root.
+    """
+    revenue = np.asarray(r.revenue)
+    return Statement(
+        revenue=revenue,
+        cost_of_revenue=r.depreciation + r.power_cost + r.dc_opex,
+        operating_expenses=np.zeros_like(revenue),
+        capex=np.asarray(r.capex),
+        volume=np.asarray(r.installed_gpus),
+        volume_label="Installed GPUs",
+        volume_unit="GPUs",
+        north_star=revenue,
+        north_star_label="GPU-cloud revenue (monthly)",
+        north_star_unit="USD per month",
+        snapshot_month=int(r.params.snapshot_month),
     )
 
 
@@ -231,7 +422,7 @@ def power_runway_months(r: AiInfrastructureResult) -> np.ndarray | float:
     first = np.asarray(r.fleet_power_mw)[..., 0]
     secured = np.asarray(p.secured_power_mw, dtype=float)
     growth = np.log1p(np.asarray(p.quarterly_capacity_growth, dtype=float)) / 3.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         runway = np.log(secured / first) / np.where(growth > 0, growth, 1.0)
     out = np.where(secured < first, 0.0, np.where(growth > 0, runway, np.inf))
     return float(out) if np.ndim(out) == 0 else out
@@ -244,6 +435,7 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
         "revenue": Metric("GPU-cloud revenue (monthly)", r.at("revenue"), "USD per month"),
         "arr": Metric("Revenue run-rate", 12 * r.at("revenue"), "USD per year"),
         "installed_gpus": Metric("Installed GPUs", r.at("installed_gpus"), "GPUs"),
+        "utilisation": Metric("GPU utilisation (realised)", r.at("utilisation"), "fraction"),
         "revenue_per_sold_hour": Metric(
             "Revenue per sold GPU-hour (blended)", r.at("revenue_per_sold_hour"), USD_H
         ),
@@ -269,7 +461,14 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
         "ebitda_per_gpu_month": Metric(
             "Cash contribution per GPU", r.at("ebitda_per_gpu_month"), "USD per GPU per month"
         ),
-        "capex_payback_months": Metric("Capex payback", r.at("capex_payback_months"), "months"),
+        "capex_payback_months": Metric(
+            "Capex payback of a GPU installed this month (projected path)",
+            r.at("capex_payback_months"),
+            "months",
+        ),
+        "npv_per_gpu": Metric(
+            "NPV per GPU over its life (at the financing rate)", r.at("npv_per_gpu"), "USD per GPU"
+        ),
         "implied_price_per_m_tokens": Metric(
             "Price per 1M tokens implied by the GPU-hour price", r.at("implied_price_per_m_tokens"), usd_m
         ),
@@ -292,6 +491,7 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "installed_gpus": r.installed_gpus,
+            "utilisation": r.utilisation,
             "sold_gpu_hours_m": r.sold_gpu_hours / 1e6,
             "revenue_per_sold_hour": r.revenue_per_sold_hour,
             "revenue_per_installed_hour": r.revenue_per_installed_hour,
@@ -308,6 +508,10 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "financing_cost": r.financing_cost,
             "profit_after_financing": r.profit_after_financing,
             "expansion_capex": r.expansion_capex,
+            "replacement_capex": r.replacement_capex,
+            "capex": r.capex,
+            "capex_payback_months": r.capex_payback_months,
+            "npv_per_gpu": r.npv_per_gpu,
             "gross_margin": r.gross_margin,
             "ebitda_margin": r.ebitda_margin,
             "fleet_power_mw": r.fleet_power_mw,

@@ -22,7 +22,12 @@ class AiInfrastructureParams(ProjectionParams):
 
     # --- fleet and capital
     initial_gpus: float = assumption(
-        20000.0, unit="GPUs", gt=0, le=1e8, meaning="GPUs installed and rentable in month 1", source=ANALYST
+        20000.0,
+        unit="GPUs",
+        ge=1,
+        le=1e8,
+        meaning="GPUs installed and rentable in month 1 (taken as new: they wear out after the useful life)",
+        source=ANALYST,
     )
     quarterly_capacity_growth: float = assumption(
         0.10,
@@ -35,7 +40,7 @@ class AiInfrastructureParams(ProjectionParams):
     capex_per_gpu_usd: float = assumption(
         35000.0,
         unit="USD per GPU",
-        gt=0,
+        ge=1000,
         le=1e6,
         meaning="Capex per GPU incl. its share of server, network, storage and building",
         source=f"{SEED3}: capital-intensive; H100 HGX servers, 2024-25: about $30-40K per GPU all-in",
@@ -60,7 +65,7 @@ class AiInfrastructureParams(ProjectionParams):
     power_kw_per_gpu: float = assumption(
         1.2,
         unit="kW per GPU",
-        gt=0,
+        ge=0.1,
         le=10,
         meaning="IT power drawn per GPU incl. its share of CPU, memory and network",
         source="NVIDIA H100 SXM, 2023: 0.7 kW per GPU; DGX H100 about 10.2 kW per 8 GPUs",
@@ -93,15 +98,15 @@ class AiInfrastructureParams(ProjectionParams):
     utilisation: float = assumption(
         0.75,
         unit="fraction",
-        gt=0,
+        ge=0.05,
         le=1,
-        meaning="Sold share of installed GPU-hours",
-        source=f"{SEED2}: GPU utilisation ({ANALYST})",
+        meaning="Target utilisation: sold share of installed GPU-hours while the contracted book is full",
+        source=f"{SEED2}: GPU utilisation ({ANALYST}; below 5% a fleet is not a business)",
     )
     on_demand_price_per_gpu_hour: float = assumption(
         2.99,
         unit=USD_H,
-        ge=0,
+        ge=0.1,
         le=100,
         meaning="List price of an on-demand H100-class GPU-hour",
         source="H100 on-demand at GPU clouds, 2025: about $2-3.5 per GPU-hour (e.g. Lambda $2.99)",
@@ -109,13 +114,18 @@ class AiInfrastructureParams(ProjectionParams):
     reserved_price_per_gpu_hour: float = assumption(
         2.20,
         unit=USD_H,
-        ge=0,
+        ge=0.1,
         le=100,
         meaning="Price of a GPU-hour under a reserved / multi-year contract",
         source=f"{SEED2}: long-term contracts; 2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour",
     )
     spot_price_per_gpu_hour: float = assumption(
-        1.60, unit=USD_H, ge=0, le=100, meaning="Price of an interruptible (spot) GPU-hour", source=ANALYST
+        1.60,
+        unit=USD_H,
+        ge=0.1,
+        le=100,
+        meaning="Price of an interruptible (spot) GPU-hour",
+        source=f"{ANALYST}; floor $0.10: below any 2025 rental price of a data-centre GPU",
     )
     on_demand_share: float = assumption(
         0.25, unit="fraction", ge=0, le=1, meaning="Share of sold GPU-hours billed on demand", source=ANALYST
@@ -140,7 +150,7 @@ class AiInfrastructureParams(ProjectionParams):
         0.10,
         unit="fraction per year",
         ge=0,
-        lt=1,
+        le=0.9,
         meaning="Yearly fall of GPU-hour prices as newer GPU generations arrive",
         source=f"{SEED2}: GPU generations change rapidly ({ANALYST})",
     )
@@ -155,16 +165,24 @@ class AiInfrastructureParams(ProjectionParams):
     annual_retention: float = assumption(
         0.96,
         unit="fraction per year",
-        ge=0,
+        ge=0.5,
         le=1,
         meaning="Share of customers (and their GPU demand) still buying a year later",
         source=f"{SEED2}: retention above 95% a year (moving workloads between clouds is costly)",
+    )
+    annual_resale_capacity: float = assumption(
+        0.05,
+        unit="fraction per year",
+        ge=0,
+        le=0.5,
+        meaning="Share of the contracted book the sales team can re-sell in a year to replace churned demand",
+        source=f"{SEED2}: >95% annual retention; sales sized to keep the book full at that churn ({ANALYST})",
     )
     # --- compute-cost bridge
     tokens_per_second_per_gpu: float = assumption(
         1000.0,
         unit="tokens per second per GPU",
-        gt=0,
+        ge=1,
         le=1e6,
         meaning="Throughput of one busy GPU serving an open ~70B model (batched, blended in/out)",
         source=ANALYST,
@@ -178,6 +196,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=1e5,
         meaning="Observed facility power contracted and available to the fleet",
         source=f"{SEED2}: power and cooling constraints limit expansion ({ANALYST})",
+        role="observed",
     )
     pipeline_gpus: float = assumption(
         8000.0,
@@ -186,6 +205,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=1e8,
         meaning="Observed GPUs requested by prospects in the sales pipeline",
         source=ANALYST,
+        role="observed",
     )
     # --- guardrail limits
     min_utilisation: float = assumption(
@@ -195,6 +215,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=1,
         meaning="Guardrail: lowest acceptable utilisation",
         source=f"{SEED2}: >80% target for profitability",
+        role="limit",
     )
     min_annual_retention: float = assumption(
         0.95,
@@ -203,6 +224,19 @@ class AiInfrastructureParams(ProjectionParams):
         le=1,
         meaning="Guardrail: lowest acceptable annual customer retention",
         source=f"{SEED2}: >95% annual",
+        role="limit",
+    )
+    min_gross_margin: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=-1,
+        le=1,
+        meaning="Guardrail: lowest acceptable gross margin (after depreciation) in any month",
+        source=(
+            f"{SEED2}: >80% utilisation is the target 'for profitability', so the fleet must at least "
+            "earn its depreciation; seed 003: the infrastructure layer is low margin, so no higher floor"
+        ),
+        role="limit",
     )
 
     @model_validator(mode="after")

@@ -12,9 +12,12 @@ from aibm_core.models.api_access.model import (
     ApiAccessResult,
     compute,
     kpis,
+    lifetime_value,
     projection,
     serving_cost_per_m,
+    statement,
     unit_economics,
+    unit_paths,
 )
 from aibm_core.models.api_access.params import ApiAccessParams
 from aibm_core.models.base import ModelSpec
@@ -25,10 +28,13 @@ __all__ = [
     "ApiAccessResult",
     "compute",
     "kpis",
+    "lifetime_value",
     "projection",
     "serving_cost_per_m",
+    "statement",
     "tree",
     "unit_economics",
+    "unit_paths",
 ]
 
 SPEC = ModelSpec(
@@ -40,6 +46,7 @@ SPEC = ModelSpec(
     tree=tree,
     kpis=kpis,
     projection=projection,
+    statement=statement,
     what_if=(
         "price_per_m_output_tokens",
         "gpu_utilisation",

@@ -1,4 +1,9 @@
-"""API access / model-as-a-service: vectorised projection, unit economics and KPIs."""
+"""API access / model-as-a-service: vectorised projection, unit economics and KPIs.
+
+Customers are lognormal in size. The largest of them, holding ``enterprise_token_share``
+of the tokens, buy under enterprise contracts at ``enterprise_discount`` off list; the
+graduated volume tiers apply only to the self-serve customers below that size cut-off.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.params import ApiAccessParams
-from aibm_core.models.base import Metric, MonthlyResult
+from aibm_core.models.base import Metric, MonthlyResult, Statement
+
+Arrays = dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class ApiAccessResult(MonthlyResult):
     cache_discount_per_m: np.ndarray
     batch_discount_per_m: np.ndarray
     contract_discount_per_m: np.ndarray
+    enterprise_price_per_m: np.ndarray
+    self_serve_price_per_m: np.ndarray
     net_price_per_m: np.ndarray
     cost_per_m: np.ndarray
     customers: np.ndarray
@@ -40,6 +50,7 @@ class ApiAccessResult(MonthlyResult):
     cogs: np.ndarray
     gross_profit: np.ndarray
     training_amortisation: np.ndarray
+    training_spend: np.ndarray
     acquisition_spend: np.ndarray
     top10_revenue_share: np.ndarray
 
@@ -48,9 +59,29 @@ class ApiAccessResult(MonthlyResult):
         """Gross margin by month: 1 − cost / net price (fraction)."""
         return 1.0 - self.cost_per_m / self.net_price_per_m
 
+    @property
+    def gross_profit_per_customer(self) -> np.ndarray:
+        """Gross profit of an average customer by month (USD per customer per month)."""
+        return self.tokens_per_customer_m * (self.net_price_per_m - self.cost_per_m)
+
+    @property
+    def cac_payback_months(self) -> np.ndarray:
+        """CAC over the month's gross profit per customer (months; ``inf`` when it is <= 0)."""
+        cac = finance.along_months(self.params.cac_usd)
+        return finance.payback_months(cac, self.gross_profit_per_customer)
+
+    @property
+    def cost_per_request(self) -> np.ndarray:
+        """Cost to serve one request by month (USD per request)."""
+        return self.cost_per_m * finance.along_months(self.params.tokens_per_request) / 1e6
+
 
 def serving_cost_per_m(p: ApiAccessParams) -> tuple[np.ndarray, np.ndarray]:
-    """Cost to serve 1M input and 1M output tokens in month 1 (USD), before caching."""
+    """Cost to serve 1M input and 1M output tokens in month 1 (USD), before caching.
+
+    With ``cost_basis='gpu'`` the hour paid is the bare GPU rental plus the infrastructure
+    overhead on top of it: ``gpu_hour_cost_usd × (1 + infra_overhead_share)``.
+    """
     if p.cost_basis == "direct":
         direct = np.asarray(p.direct_cost_per_m_tokens, dtype=float)
         return direct, direct
@@ -61,65 +92,155 @@ def serving_cost_per_m(p: ApiAccessParams) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def compute(p: ApiAccessParams) -> ApiAccessResult:
-    """Project the API business month by month; any assumption may be an array."""
-    a = {name: np.asarray(getattr(p, name)) for name in type(p).model_fields if name != "cost_basis"}
-    m = finance.along_months
-    months = finance.month_index(p.horizon_months)
-    price_level = finance.annual_decline_factor(a["annual_price_decline"], months)
-    cost_level = finance.annual_decline_factor(a["annual_cost_decline"], months)
+def _enterprise_cutoff_z(enterprise_share: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Standardised log size above which customers are enterprise customers.
 
-    share_in, hit = a["input_token_share"], a["cache_hit_rate"]
-    list_price = share_in * a["price_per_m_input_tokens"] + (1 - share_in) * a["price_per_m_output_tokens"]
-    cache_discount = share_in * hit * (1 - a["cached_input_price_factor"]) * a["price_per_m_input_tokens"]
-    after_cache = list_price - cache_discount
-    batch_discount = after_cache * a["batch_share"] * a["batch_discount"]
-    after_batch = after_cache - batch_discount
+    For lognormal sizes, customers above ``z`` hold ``Φ(σ − z)`` of all volume; setting that
+    to the enterprise token share gives ``z = σ − Φ⁻¹(share)`` (``+inf`` for no enterprise).
+    """
+    return sigma - ndtri(enterprise_share)
 
-    tokens_per_customer = m(a["tokens_per_customer_m"]) * finance.growth_factor(
-        a["usage_growth_monthly"], months
-    )
-    volume_discount = finance.graduated_discount_share(
-        tokens_per_customer,
-        m(a["customer_size_dispersion"]),
-        (m(a["tier2_threshold_m_tokens"]), m(a["tier3_threshold_m_tokens"])),
-        (m(a["tier2_discount"]), m(a["tier3_discount"])),
-    )
-    enterprise = m(a["enterprise_token_share"])
-    enterprise_price = m(after_batch * (1 - a["enterprise_discount"])) * price_level
-    self_serve_price = m(after_batch) * (1 - volume_discount) * price_level
-    net_price = enterprise * enterprise_price + (1 - enterprise) * self_serve_price
 
-    cost_in, cost_out = serving_cost_per_m(p)
+def _self_serve_tier_discount(
+    mean: np.ndarray, sigma: np.ndarray, enterprise_share: np.ndarray, a: Arrays
+) -> np.ndarray:
+    """Average tier discount on self-serve volume (fraction of self-serve list revenue).
+
+    Self-serve customers are the lognormal customers below the enterprise cut-off ``c``.
+    Tier ``i`` gives its step of discount on each unit above ``t_i``, so the discount is
+    ``Σ (d_i − d_{i−1}) E[(X − t_i)+ ; X < c] / E[X ; X < c]`` with
+    ``E[(X − t)+ ; X < c] = mean (Φ(σ − z_t) − Φ(σ − z_c)) − t (Φ(z_c) − Φ(z_t))`` for
+    ``t < c`` (zero above), ``z_x = (ln x − ln mean + σ²/2) / σ``, and
+    ``E[X ; X < c] = mean (1 − enterprise_share)``.
+    """
+    z_c = _enterprise_cutoff_z(enterprise_share, sigma)
+    steps = (a["tier2_discount"], a["tier3_discount"] - a["tier2_discount"])
+    total = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thresholds = (a["tier2_threshold_m_tokens"], a["tier3_threshold_m_tokens"])
+        for threshold, step in zip(thresholds, steps, strict=True):
+            z_t = np.minimum((np.log(threshold / mean) + 0.5 * sigma**2) / sigma, z_c)
+            t = mean * np.exp(sigma * z_t - 0.5 * sigma**2)
+            excess = mean * (ndtr(sigma - z_t) - ndtr(sigma - z_c)) - t * (ndtr(z_c) - ndtr(z_t))
+            total = total + step * np.maximum(excess, 0.0)
+        self_serve = mean * (1.0 - enterprise_share)
+        return np.where(self_serve > 0, total / np.where(self_serve > 0, self_serve, 1.0), 0.0)
+
+
+def _inputs(p: ApiAccessParams) -> Arrays:
+    """Every numeric assumption as a float array with a trailing month axis (draws × 1)."""
+    return {
+        name: finance.along_months(getattr(p, name)) for name in type(p).model_fields if name != "cost_basis"
+    }
+
+
+def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
+    """Per-customer usage and per-1M-token prices and cost in the given months.
+
+    The same closed forms drive the projection (months 1..T) and a customer's lifetime
+    value (months beyond the horizon): usage grows at ``usage_growth_monthly``, price and
+    cost levels fall at their yearly rates, the tier discount follows the customer size.
+
+    Returns
+    -------
+    dict
+        ``tokens_per_customer_m`` (M tokens per month) and per-1M-token prices (USD):
+        ``list``, ``cache_discount``, ``batch_discount``, ``enterprise``, ``self_serve``,
+        ``net`` and ``cost``; each draws × months.
+    """
+    a = _inputs(p)
+    price_level = finance.annual_decline_factor(a["annual_price_decline"][..., 0], months)
+    cost_level = finance.annual_decline_factor(a["annual_cost_decline"][..., 0], months)
+    share_in, hit, p_in = a["input_token_share"], a["cache_hit_rate"], a["price_per_m_input_tokens"]
+    list_price = share_in * p_in + (1 - share_in) * a["price_per_m_output_tokens"]
+    cache_discount = share_in * hit * (1 - a["cached_input_price_factor"]) * p_in
+    batch_discount = (list_price - cache_discount) * a["batch_share"] * a["batch_discount"]
+    after_batch = list_price - cache_discount - batch_discount
+
+    tokens = a["tokens_per_customer_m"] * finance.growth_factor(a["usage_growth_monthly"][..., 0], months)
+    enterprise = a["enterprise_token_share"]
+    tiers = _self_serve_tier_discount(tokens, a["customer_size_dispersion"], enterprise, a)
+    enterprise_price = after_batch * (1 - a["enterprise_discount"]) * price_level
+    self_serve_price = after_batch * (1 - tiers) * price_level
+
+    cost_in, cost_out = (finance.along_months(c) for c in serving_cost_per_m(p))
     cached_cost = 1 - hit + hit * a["cached_input_cost_factor"]
-    cost = m(share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level
+    return {
+        "tokens_per_customer_m": tokens,
+        "list": list_price * price_level,
+        "cache_discount": cache_discount * price_level,
+        "batch_discount": batch_discount * price_level,
+        "after_batch": after_batch * price_level,
+        "enterprise": enterprise_price,
+        "self_serve": self_serve_price,
+        "net": enterprise * enterprise_price + (1 - enterprise) * self_serve_price,
+        "cost": (share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level,
+    }
 
+
+def _top10_revenue_share(p: ApiAccessParams, customers: np.ndarray, u: Arrays) -> np.ndarray:
+    """Revenue share of the ten largest customers by month (fraction).
+
+    Their token share is the lognormal top share. Tokens up to the enterprise token share
+    come from enterprise customers at the enterprise price; any excess (when fewer than ten
+    customers are enterprise) is priced at the average self-serve price, which slightly
+    overstates it (the largest self-serve customers earn the deepest tier discounts).
+    """
+    tokens_top = finance.top_share(customers, 10, finance.along_months(p.customer_size_dispersion))
+    enterprise = finance.along_months(p.enterprise_token_share)
+    revenue_top = (
+        np.minimum(tokens_top, enterprise) * u["enterprise"]
+        + np.maximum(tokens_top - enterprise, 0.0) * u["self_serve"]
+    )
+    return revenue_top / u["net"]
+
+
+def _training_spend(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
+    """Cash spent on training by month (USD): a generation's full cost when it starts.
+
+    Generations start in month 1 and every ``model_life_months`` after (at elapsed times
+    ``k × life``); month ``t`` covers elapsed time ``[t − 1, t)``, so it holds
+    ``ceil(t / life) − ceil((t − 1) / life)`` starts.
+    """
+    life = finance.along_months(p.model_life_months)
+    starts = np.ceil(months / life) - np.ceil((months - 1.0) / life)
+    return finance.along_months(p.training_cost_usd) * starts
+
+
+def compute(p: ApiAccessParams) -> ApiAccessResult:
+    """Project the API business month by month; any driver may be an array of draws."""
+    months = finance.month_index(p.horizon_months)
+    u = unit_paths(p, months)
+    a = _inputs(p)
     new_customers = a["developer_signups_per_month"] * a["signup_to_paid_conversion"]
-    customers = finance.customers_over_time(a["initial_customers"], new_customers, a["monthly_churn"], months)
-    tokens = customers * tokens_per_customer
-    revenue_enterprise = tokens * enterprise * enterprise_price
-    revenue_self_serve = tokens * (1 - enterprise) * self_serve_price
-    revenue = tokens * net_price
-    cogs = tokens * cost
+    customers = finance.customers_over_time(
+        p.initial_customers, new_customers[..., 0], p.monthly_churn, months
+    )
+    tokens = customers * u["tokens_per_customer_m"]
+    enterprise = a["enterprise_token_share"]
+    revenue, cogs = tokens * u["net"], tokens * u["cost"]
     series = {
-        "list_price_per_m": m(list_price) * price_level,
-        "cache_discount_per_m": m(cache_discount) * price_level,
-        "batch_discount_per_m": m(batch_discount) * price_level,
-        "contract_discount_per_m": m(after_batch) * price_level - net_price,
-        "net_price_per_m": net_price,
-        "cost_per_m": cost,
+        "list_price_per_m": u["list"],
+        "cache_discount_per_m": u["cache_discount"],
+        "batch_discount_per_m": u["batch_discount"],
+        "contract_discount_per_m": u["after_batch"] - u["net"],
+        "enterprise_price_per_m": u["enterprise"],
+        "self_serve_price_per_m": u["self_serve"],
+        "net_price_per_m": u["net"],
+        "cost_per_m": u["cost"],
         "customers": customers,
-        "new_customers": m(new_customers),
-        "tokens_per_customer_m": tokens_per_customer,
+        "new_customers": new_customers,
+        "tokens_per_customer_m": u["tokens_per_customer_m"],
         "tokens_m": tokens,
-        "enterprise_revenue": revenue_enterprise,
-        "self_serve_revenue": revenue_self_serve,
+        "enterprise_revenue": tokens * enterprise * u["enterprise"],
+        "self_serve_revenue": tokens * (1 - enterprise) * u["self_serve"],
         "revenue": revenue,
         "cogs": cogs,
         "gross_profit": revenue - cogs,
-        "training_amortisation": m(finance.straight_line(a["training_cost_usd"], a["model_life_months"])),
-        "acquisition_spend": m(new_customers * a["cac_usd"]),
-        "top10_revenue_share": finance.top_share(customers, 10, m(a["customer_size_dispersion"])),
+        "training_amortisation": finance.straight_line(a["training_cost_usd"], a["model_life_months"]),
+        "training_spend": _training_spend(p, months),
+        "acquisition_spend": new_customers * a["cac_usd"],
+        "top10_revenue_share": _top10_revenue_share(p, customers, u),
     }
     shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()))
     return ApiAccessResult(
@@ -127,20 +248,53 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     )
 
 
-def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
-    """Per-customer economics in the snapshot month."""
+def _discounted_path_value(monthly_values: np.ndarray, keep: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """``Σ_k v_k ((1 − churn) / (1 + r))^k`` over the last axis (k = 0, 1, ...), USD.
+
+    The first month counts in full; ``keep`` (1 − churn) and ``rate`` (monthly discount
+    rate) are per draw. A candidate for ``aibm_core.finance`` (discounted value of a path).
+    """
+    k = np.arange(np.shape(monthly_values)[-1], dtype=float)
+    weights = (finance.along_months(keep) / (1.0 + finance.along_months(rate))) ** k
+    return np.sum(monthly_values * weights, axis=-1)
+
+
+def lifetime_value(r: ApiAccessResult) -> np.ndarray | float:
+    """Discounted gross profit of a customer acquired in the snapshot month (USD).
+
+    The customer starts at the average usage of month ``s`` and follows the projected path
+    of months ``s .. s + ltv_months − 1`` (beyond the horizon the same closed forms carry
+    on: usage growth, price and cost declines, tier discounts at its size), survives each
+    month with ``1 − churn`` and is discounted at the monthly rate. Capped at
+    ``ltv_months``, so finite even with zero churn and zero discount rate.
+    """
     p = r.params
-    gp_per_customer = r.at("tokens_per_customer_m") * (r.at("net_price_per_m") - r.at("cost_per_m"))
-    ltv = finance.lifetime_value(
-        gp_per_customer, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate)
-    )
+    s = int(p.snapshot_month)
+    u = unit_paths(p, np.arange(s, s + int(p.ltv_months), dtype=float))
+    gross_profit = u["tokens_per_customer_m"] * (u["net"] - u["cost"])
+    keep = 1.0 - np.asarray(p.monthly_churn, dtype=float)
+    value = _discounted_path_value(gross_profit, keep, finance.monthly_rate(p.annual_discount_rate))
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def _ratio_or_unbounded(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray | float:
+    """``numerator / denominator``; ± inf (by the numerator's sign) when the denominator is 0."""
+    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.inf * np.sign(num))
+    return float(out) if out.ndim == 0 else out
+
+
+def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
+    """Per-customer economics in the snapshot month (USD unless named otherwise)."""
+    ltv = lifetime_value(r)
     return {
         "revenue_per_customer": r.at("tokens_per_customer_m") * r.at("net_price_per_m"),
-        "gross_profit_per_customer": gp_per_customer,
-        "cac_payback_months": finance.payback_months(p.cac_usd, gp_per_customer),
+        "gross_profit_per_customer": r.at("gross_profit_per_customer"),
+        "cac_payback_months": r.at("cac_payback_months"),
         "ltv": ltv,
-        "ltv_to_cac": np.asarray(ltv) / p.cac_usd if p.cac_usd else np.inf,
-        "cost_per_request": r.at("cost_per_m") * p.tokens_per_request / 1e6,
+        "ltv_to_cac": _ratio_or_unbounded(ltv, r.params.cac_usd),
+        "cost_per_request": r.at("cost_per_request"),
     }
 
 
@@ -148,6 +302,7 @@ def kpis(r: ApiAccessResult) -> dict[str, Metric]:
     """Key figures of the snapshot month."""
     ue = unit_economics(r)
     net, cost = r.at("net_price_per_m"), r.at("cost_per_m")
+    cap = int(r.params.ltv_months)
     return {
         "mrr": Metric("API revenue (MRR)", r.at("revenue"), "USD per month"),
         "arr": Metric("API revenue run-rate (ARR)", 12 * r.at("revenue"), "USD per year"),
@@ -159,12 +314,12 @@ def kpis(r: ApiAccessResult) -> dict[str, Metric]:
         "cost_per_m_tokens": Metric("Cost to serve per 1M tokens", cost, "USD per 1M tokens"),
         "revenue_per_k_tokens": Metric("Revenue per 1K tokens (net)", net / 1000, "USD per 1K tokens"),
         "cost_per_k_tokens": Metric("Cost to serve per 1K tokens", cost / 1000, "USD per 1K tokens"),
-        "gross_margin": Metric("Gross margin", 1 - cost / net, "fraction"),
+        "gross_margin": Metric("Gross margin", r.at("gross_margin"), "fraction"),
         "contribution_per_customer": Metric(
             "Gross profit per customer", ue["gross_profit_per_customer"], "USD per customer per month"
         ),
         "cac_payback_months": Metric("CAC payback (on gross profit)", ue["cac_payback_months"], "months"),
-        "ltv": Metric("Customer lifetime value", ue["ltv"], "USD per customer"),
+        "ltv": Metric(f"Customer lifetime value ({cap}-month projected path)", ue["ltv"], "USD per customer"),
         "ltv_to_cac": Metric("LTV / CAC", ue["ltv_to_cac"], "ratio"),
         "margin_after_training": Metric(
             "Margin after training amortisation",
@@ -172,6 +327,30 @@ def kpis(r: ApiAccessResult) -> dict[str, Metric]:
             "fraction",
         ),
     }
+
+
+def statement(r: ApiAccessResult) -> Statement:
+    """The common monthly statement (USD per month; draws × months).
+
+    Cost of revenue is the cost to serve (so statement gross margin equals the model's
+    ``1 − cost / net price``); operating expenses are training amortisation plus
+    acquisition spend; capex is training cash: a generation's whole training cost in the
+    month it starts (month 1 and every ``model_life_months`` after), no new assumption on
+    training duration. Volume: paying customers; north star: MRR (= the tree root).
+    """
+    return Statement(
+        revenue=r.revenue,
+        cost_of_revenue=r.cogs,
+        operating_expenses=r.training_amortisation + r.acquisition_spend,
+        capex=r.training_spend,
+        volume=r.customers,
+        volume_label="Paying customers",
+        volume_unit="customers",
+        north_star=r.revenue,
+        north_star_label="API revenue (MRR)",
+        north_star_unit="USD per month",
+        snapshot_month=int(r.params.snapshot_month),
+    )
 
 
 def projection(r: ApiAccessResult) -> pd.DataFrame:

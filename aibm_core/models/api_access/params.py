@@ -19,7 +19,7 @@ class ApiAccessParams(ProjectionParams):
     price_per_m_input_tokens: float = assumption(
         3.0,
         unit="USD per 1M input tokens",
-        ge=0,
+        ge=0.01,
         le=1000,
         meaning="List price of input (prompt) tokens",
         source="Anthropic Claude Sonnet list price, 2025: $3 per 1M input tokens",
@@ -27,7 +27,7 @@ class ApiAccessParams(ProjectionParams):
     price_per_m_output_tokens: float = assumption(
         15.0,
         unit="USD per 1M output tokens",
-        ge=0,
+        ge=0.01,
         le=1000,
         meaning="List price of output (completion) tokens",
         source="Anthropic Claude Sonnet list price, 2025: $15 per 1M output tokens",
@@ -41,7 +41,7 @@ class ApiAccessParams(ProjectionParams):
         unit="M tokens per customer per month",
         gt=0,
         le=1e7,
-        meaning="Monthly volume above which the tier-2 volume discount applies",
+        meaning="Self-serve monthly volume of a customer above which the tier-2 discount applies",
         source=f"{SEED0}: volume discounts (threshold: {ANALYST})",
     )
     tier2_discount: float = assumption(
@@ -49,7 +49,7 @@ class ApiAccessParams(ProjectionParams):
         unit="fraction",
         ge=0,
         lt=1,
-        meaning="Discount on volume between the tier-2 and tier-3 thresholds",
+        meaning="Self-serve discount on volume between the tier-2 and tier-3 thresholds",
         source=f"{SEED0}: volume discounts ({ANALYST})",
     )
     tier3_threshold_m_tokens: float = assumption(
@@ -57,7 +57,7 @@ class ApiAccessParams(ProjectionParams):
         unit="M tokens per customer per month",
         gt=0,
         le=1e8,
-        meaning="Monthly volume above which the tier-3 volume discount applies",
+        meaning="Self-serve monthly volume of a customer above which the tier-3 discount applies",
         source=f"{SEED0}: volume discounts ({ANALYST})",
     )
     tier3_discount: float = assumption(
@@ -65,7 +65,7 @@ class ApiAccessParams(ProjectionParams):
         unit="fraction",
         ge=0,
         lt=1,
-        meaning="Discount on volume above the tier-3 threshold",
+        meaning="Self-serve discount on volume above the tier-3 threshold",
         source=f"{SEED0}: volume discounts ({ANALYST})",
     )
     enterprise_token_share: float = assumption(
@@ -73,7 +73,7 @@ class ApiAccessParams(ProjectionParams):
         unit="fraction",
         ge=0,
         le=1,
-        meaning="Share of tokens sold under negotiated enterprise contracts",
+        meaning="Share of tokens bought by the largest customers on enterprise contracts (no volume tiers)",
         source=f"{SEED0}: enterprise contracts ({ANALYST})",
     )
     enterprise_discount: float = assumption(
@@ -95,9 +95,9 @@ class ApiAccessParams(ProjectionParams):
     cached_input_price_factor: float = assumption(
         0.10,
         unit="fraction",
-        ge=0,
+        gt=0,
         le=1,
-        meaning="Price of a cached input token relative to an uncached one",
+        meaning="Price of a cached input token relative to an uncached one (> 0: never free)",
         source="Anthropic prompt-caching price, 2024-08: cache reads at 10% of input price",
     )
     cached_input_cost_factor: float = assumption(
@@ -137,28 +137,38 @@ class ApiAccessParams(ProjectionParams):
         "gpu",
         unit="choice",
         meaning="Derive cost per token from GPU economics ('gpu') or take it as given ('direct')",
-        source="-",
+        source=ANALYST,
+        role="setting",
     )
     direct_cost_per_m_tokens: float = assumption(
         1.50,
         unit="USD per 1M tokens",
         ge=0,
         le=1000,
-        meaning="Cost to serve 1M tokens when cost_basis is 'direct'",
-        source=f"{SEED0}: cost ~$0.03 per 1K tokens in the worked example",
+        meaning="Cost to serve 1M tokens (input and output alike) when cost_basis is 'direct'",
+        source=(
+            f"{ANALYST}: close to what the 'gpu' basis derives from the base GPU assumptions "
+            "($1.69 per 1M in month 1, $1.30 in month 12); the seed scenario sets seed 000's $30 per 1M"
+        ),
     )
     gpu_hour_cost_usd: float = assumption(
         2.50,
         unit="USD per GPU-hour",
         gt=0,
         le=100,
-        meaning="All-in cost of one H100-class GPU for an hour",
-        source="H100 cloud rental, 2025: about $2-3 per GPU-hour on GPU clouds",
+        meaning=(
+            "Rental price of one H100-class GPU for an hour, GPU only "
+            "(networking, storage and serving come on top via infra_overhead_share)"
+        ),
+        source=(
+            "H100 on-demand list prices at GPU clouds, 2024-2025: about $2.50-3.00 per GPU-hour "
+            "(e.g. Lambda H100 PCIe $2.49/h)"
+        ),
     )
     input_tokens_per_second_per_gpu: float = assumption(
         2500.0,
         unit="tokens per second per GPU",
-        gt=0,
+        ge=1,
         le=1e6,
         meaning="Prefill throughput of one fully busy GPU",
         source=ANALYST,
@@ -166,7 +176,7 @@ class ApiAccessParams(ProjectionParams):
     output_tokens_per_second_per_gpu: float = assumption(
         250.0,
         unit="tokens per second per GPU",
-        gt=0,
+        ge=1,
         le=1e5,
         meaning="Decode throughput of one fully busy GPU (batched)",
         source=ANALYST,
@@ -174,7 +184,7 @@ class ApiAccessParams(ProjectionParams):
     gpu_utilisation: float = assumption(
         0.60,
         unit="fraction",
-        gt=0,
+        ge=0.01,
         le=1,
         meaning="Busy share of the paid GPU hours of the serving fleet",
         source=ANALYST,
@@ -184,8 +194,14 @@ class ApiAccessParams(ProjectionParams):
         unit="fraction",
         ge=0,
         le=5,
-        meaning="Networking, storage and serving infrastructure as a share of GPU cost",
-        source=f"{SEED0}: cost = compute + infrastructure ({ANALYST})",
+        meaning=(
+            "Networking, storage, host CPUs and serving software added on top of the bare GPU rental "
+            "(share of gpu_hour_cost_usd)"
+        ),
+        source=(
+            f"{SEED0}: cost = compute + infrastructure ({ANALYST}: networking, storage and serving "
+            "hosts add a fifth to the bare GPU price for a provider at scale)"
+        ),
     )
     annual_cost_decline: float = assumption(
         0.25,
@@ -249,7 +265,7 @@ class ApiAccessParams(ProjectionParams):
         unit="log standard deviation",
         ge=0.05,
         le=4,
-        meaning="Spread of customer sizes (lognormal sigma); drives tiers and concentration",
+        meaning="Spread of customer sizes (lognormal sigma): enterprise cut-off, tiers, concentration",
         source=ANALYST,
     )
     cac_usd: float = assumption(
@@ -268,6 +284,15 @@ class ApiAccessParams(ProjectionParams):
         meaning="Discount rate for customer lifetime value",
         source=ANALYST,
     )
+    ltv_months: int = assumption(
+        60,
+        unit="months",
+        ge=1,
+        le=240,
+        meaning="Months of a new customer's projected path counted in its lifetime value (cap)",
+        source=f"{ANALYST}: a five-year cap, the usual conservative cut-off of customer lifetime value",
+        role="setting",
+    )
     # --- training
     training_cost_usd: float = assumption(
         100e6,
@@ -280,7 +305,7 @@ class ApiAccessParams(ProjectionParams):
     model_life_months: float = assumption(
         24.0,
         unit="months",
-        gt=0,
+        ge=1,
         le=120,
         meaning="Months a model generation is sold before replacement (amortisation life)",
         source=ANALYST,
@@ -301,6 +326,7 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Observed share of API requests that fail",
         source=f"{SEED0}: customer health",
+        role="observed",
     )
     docs_views_per_month: float = assumption(
         400000.0,
@@ -309,6 +335,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e10,
         meaning="Observed API documentation page views",
         source=f"{SEED0}: leading indicators",
+        role="observed",
     )
     sdk_downloads_per_month: float = assumption(
         150000.0,
@@ -317,6 +344,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e10,
         meaning="Observed SDK package downloads",
         source=f"{SEED0}: leading indicators",
+        role="observed",
     )
     time_to_first_call_minutes: float = assumption(
         15.0,
@@ -325,6 +353,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e5,
         meaning="Observed median time from signup to first API call",
         source=f"{SEED0}: leading indicators",
+        role="observed",
     )
     # --- guardrail limits
     max_monthly_churn: float = assumption(
@@ -334,6 +363,7 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Guardrail: highest acceptable monthly churn",
         source=f"{SEED0}: guardrails",
+        role="limit",
     )
     max_cost_per_request_usd: float = assumption(
         0.01,
@@ -342,6 +372,7 @@ class ApiAccessParams(ProjectionParams):
         le=100,
         meaning="Guardrail: highest acceptable cost to serve one request",
         source=f"{SEED0}: guardrails ({ANALYST})",
+        role="limit",
     )
     max_top10_revenue_share: float = assumption(
         0.35,
@@ -350,6 +381,28 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Guardrail: highest acceptable revenue share of the 10 largest customers",
         source=f"{SEED0}, {SEED1}: customer concentration risk",
+        role="limit",
+    )
+    max_cac_payback_months: float = assumption(
+        12.0,
+        unit="months",
+        gt=0,
+        le=120,
+        meaning="Guardrail: longest acceptable CAC payback on a customer's monthly gross profit",
+        source=f"{SEED0}: CAC payback is a unit-economics metric (12-month limit: {ANALYST})",
+        role="limit",
+    )
+    min_gross_margin: float = assumption(
+        0.30,
+        unit="fraction",
+        ge=-1,
+        lt=1,
+        meaning="Guardrail: lowest acceptable gross margin (revenue less cost to serve, over revenue)",
+        source=(
+            f"{SEED0}: the worked example earns 50% and seed 003 ranks API services a medium-margin layer "
+            f"(floor at 30%: {ANALYST})"
+        ),
+        role="limit",
     )
     max_error_rate: float = assumption(
         0.01,
@@ -358,6 +411,7 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Guardrail: highest acceptable failed-request share",
         source=f"{SEED0}: guardrails",
+        role="limit",
     )
 
     @model_validator(mode="after")
