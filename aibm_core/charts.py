@@ -208,11 +208,11 @@ def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Cha
     long = frame.melt(
         id_vars=["assumption", "base"], value_vars=["low", "high"], var_name="case", value_name="value"
     )
-    order = (
-        frame.assign(span=(frame["high"] - frame["low"]).abs())
-        .sort_values("span", ascending=False)["assumption"]
-        .tolist()
-    )
+    # Largest swing first; a stable sort on rounded spans keeps ties in the given order on every
+    # CPU (numpy's SIMD quicksort orders equal keys differently from one processor to another).
+    spans = (frame["high"] - frame["low"]).abs().map(round_significant)
+    ranked = frame.assign(span=spans).sort_values("span", ascending=False, kind="stable")
+    order = ranked["assumption"].tolist()
     bars = (
         alt.Chart(long)
         .mark_bar()

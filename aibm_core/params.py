@@ -143,6 +143,19 @@ def horizon_assumption(default: int) -> Any:
     )
 
 
+def min_gross_margin_assumption(default: float, source: str) -> Any:
+    """The gross-margin floor guardrail's threshold, declared the same way in every model."""
+    return assumption(
+        default,
+        unit="fraction",
+        ge=-1,
+        le=1,
+        meaning="Guardrail: lowest acceptable gross margin in any month of the horizon",
+        source=source,
+        role="limit",
+    )
+
+
 class ProjectionParams(ModelParams):
     """Base of the models projected month by month: the horizon and the month they report."""
 

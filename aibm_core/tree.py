@@ -181,6 +181,38 @@ class Node:
         return "breach" if self._breaching().any() else "ok"
 
 
+def gross_margin_floor(
+    node_id: str, parent: str, formula: Formula, threshold: Any, series: Any, definition: str = ""
+) -> Node:
+    """The gross-margin floor guardrail every model carries, judged in every month.
+
+    Parameters
+    ----------
+    node_id, parent
+        Id of the node and of the group it hangs from.
+    formula
+        How the snapshot margin follows from other nodes (usually a ``margin`` formula).
+    threshold
+        Lowest acceptable gross margin (fraction), e.g. ``params.min_gross_margin``.
+    series
+        Gross margin in every month of the horizon (fraction; draws × months).
+    definition
+        What the margin is measured after, for the tooltip.
+    """
+    return Node(
+        node_id,
+        "Gross margin",
+        "guardrail",
+        parent,
+        "fraction",
+        definition,
+        formula=formula,
+        threshold=threshold,
+        direction="min",
+        series=series,
+    )
+
+
 @dataclass(frozen=True)
 class MetricTree:
     """A validated tree of :class:`Node` objects, evaluated bottom-up."""

@@ -92,3 +92,16 @@ def test_chart_data_do_not_depend_on_the_last_bits_of_a_float():
     assert spec(11434812.031633724 * 1.001) != reference
     ((name, rows),) = reference["datasets"].items()
     assert reference["data"] == {"name": name} and rows[0]["value"] == 11434800.0
+
+
+def test_tornado_ties_keep_their_given_order_on_every_cpu():
+    frame = pd.DataFrame(
+        {
+            "assumption": ["a", "b", "c", "d"],
+            "low": [0.5, 0.4, 0.5, 0.45],
+            "high": [0.5, 0.6, 0.5 + 1e-17, 0.55],
+            "base": [0.5] * 4,
+        }
+    )
+    spec = charts.tornado_chart(frame, "margin", "t").to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "d", "a", "c"]

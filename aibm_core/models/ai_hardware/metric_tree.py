@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aibm_core.models.ai_hardware.model import AiHardwareResult, unit_economics
-from aibm_core.tree import Formula, MetricTree, Node
+from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 
 def _driver_nodes(r: AiHardwareResult) -> list[Node]:
@@ -315,16 +315,12 @@ def _leading_and_guardrail_nodes(r: AiHardwareResult) -> list[Node]:
             observed=True,
         ),
         Node("guardrails", "Guardrails", "group", "hardware_revenue"),
-        Node(
+        gross_margin_floor(
             "gross_margin",
-            "Gross margin",
-            "guardrail",
             "guardrails",
-            "fraction",
-            formula=Formula("margin", ("revenue", "cogs")),
-            threshold=p.min_gross_margin,
-            direction="min",
-            series=r.gross_margin,
+            Formula("margin", ("revenue", "cogs")),
+            p.min_gross_margin,
+            r.gross_margin,
         ),
         Node(
             "inventory_months",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption
+from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 SEED0 = "seed 000 §3 (AI hardware)"
 SEED3 = "seed 003 (revenue pyramid: infrastructure layer)"
@@ -413,14 +413,9 @@ class AiHardwareParams(ProjectionParams):
         role="observed",
     )
     # --- guardrail limits
-    min_gross_margin: float = assumption(
+    min_gross_margin: float = min_gross_margin_assumption(
         0.65,
-        unit="fraction",
-        ge=0,
-        le=1,
-        meaning="Guardrail: lowest acceptable gross margin",
         source=f"{SEED0}: gross margin ~65-70%",
-        role="limit",
     )
     max_inventory_months: float = assumption(
         4.5,

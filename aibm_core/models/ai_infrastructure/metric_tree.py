@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aibm_core.models.ai_infrastructure.model import AiInfrastructureResult
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, HOURS_PER_YEAR, USD_H
-from aibm_core.tree import Formula, MetricTree, Node
+from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 
 def _revenue_nodes(r: AiInfrastructureResult) -> list[Node]:
@@ -313,17 +313,13 @@ def _leading_and_guardrail_nodes(r: AiInfrastructureResult) -> list[Node]:
             direction="max",
             series=r.capex_payback_months,
         ),
-        Node(
+        gross_margin_floor(
             "gross_margin",
-            "Gross margin",
-            "guardrail",
             "guardrails",
-            "fraction",
+            Formula("margin", ("revenue_per_installed_hour", "cost_before_financing")),
+            p.min_gross_margin,
+            r.gross_margin,
             "After depreciation, before financing",
-            formula=Formula("margin", ("revenue_per_installed_hour", "cost_before_financing")),
-            threshold=p.min_gross_margin,
-            direction="min",
-            series=r.gross_margin,
         ),
         Node(
             "fleet_power",

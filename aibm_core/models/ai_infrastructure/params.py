@@ -5,7 +5,13 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from aibm_core.config import DAYS_PER_MONTH
-from aibm_core.params import ANALYST, ProjectionParams, assumption, horizon_assumption
+from aibm_core.params import (
+    ANALYST,
+    ProjectionParams,
+    assumption,
+    horizon_assumption,
+    min_gross_margin_assumption,
+)
 
 SEED2 = "seed 002 (AI infrastructure)"
 SEED3 = "seed 003 (revenue pyramid: compute leasing)"
@@ -226,17 +232,12 @@ class AiInfrastructureParams(ProjectionParams):
         source=f"{SEED2}: >95% annual",
         role="limit",
     )
-    min_gross_margin: float = assumption(
+    min_gross_margin: float = min_gross_margin_assumption(
         0.0,
-        unit="fraction",
-        ge=-1,
-        le=1,
-        meaning="Guardrail: lowest acceptable gross margin (after depreciation) in any month",
         source=(
             f"{SEED2}: >80% utilisation is the target 'for profitability', so the fleet must at least "
             "earn its depreciation; seed 003: the infrastructure layer is low margin, so no higher floor"
         ),
-        role="limit",
     )
 
     @model_validator(mode="after")

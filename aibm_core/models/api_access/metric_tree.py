@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.model import ApiAccessResult
-from aibm_core.tree import Formula, MetricTree, Node
+from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 
 def tree(r: ApiAccessResult) -> MetricTree:
@@ -251,17 +251,13 @@ def tree(r: ApiAccessResult) -> MetricTree:
             direction="max",
             series=r.top10_revenue_share,
         ),
-        Node(
+        gross_margin_floor(
             "gross_margin_floor",
-            "Gross margin",
-            "guardrail",
             "guardrails",
-            "fraction",
+            Formula("margin", ("net_price_per_m", "cost_per_m")),
+            p.min_gross_margin,
+            r.gross_margin,
             "Gross margin (net price less cost to serve, over net price) in every month",
-            formula=Formula("margin", ("net_price_per_m", "cost_per_m")),
-            threshold=p.min_gross_margin,
-            direction="min",
-            series=r.gross_margin,
         ),
         Node(
             "error_rate",

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption
+from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 SEED0 = "seed 000 §1 (API access)"
 SEED1 = "seed 001 (model-as-a-service)"
@@ -392,17 +392,12 @@ class ApiAccessParams(ProjectionParams):
         source=f"{SEED0}: CAC payback is a unit-economics metric (12-month limit: {ANALYST})",
         role="limit",
     )
-    min_gross_margin: float = assumption(
+    min_gross_margin: float = min_gross_margin_assumption(
         0.30,
-        unit="fraction",
-        ge=-1,
-        lt=1,
-        meaning="Guardrail: lowest acceptable gross margin (revenue less cost to serve, over revenue)",
         source=(
             f"{SEED0}: the worked example earns 50% and seed 003 ranks API services a medium-margin layer "
             f"(floor at 30%: {ANALYST})"
         ),
-        role="limit",
     )
     max_error_rate: float = assumption(
         0.01,
