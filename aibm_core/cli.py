@@ -162,7 +162,7 @@ def _results(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from aibm_core.models import get_model, model_names
-    from aibm_core.params import read_yaml, validate
+    from aibm_core.params import read_scenario, validate
 
     files: list[Path] = []
     for path in args.paths or [PARAMETERS_DIR]:
@@ -178,7 +178,7 @@ def _validate(args: argparse.Namespace) -> int:
             )
             continue
         try:
-            validate(get_model(path.stem).params, read_yaml(path), source=str(path))
+            validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
             problems.extend(error.problems)
     if problems:

@@ -17,11 +17,13 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from aibm_core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
 
 #: Source label of figures that are the workbook's own base-case judgement.
 ANALYST = "analyst assumption (base case)"
@@ -36,6 +38,11 @@ ROLES: tuple[Role, ...] = get_args(Role)
 #: Settings the runner passes to every notebook; they are not assumptions.
 RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
 
+#: Monte Carlo settings a parameter file or notebook may give besides its assumptions:
+#: the number of draws (0: none), their seed, and rank correlations between ranged drivers
+#: as ``[[driver, driver, rho], ...]``.
+MONTE_CARLO_SETTINGS: dict[str, Any] = {"draws": 10_000, "random_seed": 20261123, "correlations": []}
+
 
 def assumption(
     default: Any,
@@ -48,6 +55,8 @@ def assumption(
     gt: float | None = None,
     lt: float | None = None,
     role: Role = "driver",
+    base_range: Mapping[str, Any] | None = None,
+    range_source: str | None = None,
 ) -> Any:
     """Declare one model assumption as a pydantic field.
 
@@ -65,9 +74,17 @@ def assumption(
         Bounds of the valid range (inclusive ``ge``/``le``, exclusive ``gt``/``lt``).
     role
         ``driver`` (default), ``setting``, ``observed`` or ``limit``; see :data:`Role`.
+    base_range, range_source
+        For drivers: the range the ``base`` scenario gives (as written in a parameter file,
+        e.g. ``{"low": 10, "high": 20}``, a 90% interval) and the source that supports it.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if base_range is not None and (role != "driver" or not range_source):
+        raise ValueError("only a driver takes a base_range, and it needs a range_source")
+    extra = {"unit": unit, "source": source, "role": role}
+    if base_range is not None:
+        extra.update(base_range=dict(base_range), range_source=range_source)
     return Field(
         default,
         ge=ge,
@@ -75,7 +92,7 @@ def assumption(
         gt=gt,
         lt=lt,
         description=meaning,
-        json_schema_extra={"unit": unit, "source": source, "role": role},
+        json_schema_extra=extra,
     )
 
 
@@ -87,6 +104,32 @@ class ModelParams(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    _uncertainty: Uncertainty | None = PrivateAttr(default=None)
+
+    #: Rank correlations the ``base`` scenario gives between ranged drivers:
+    #: ``((driver, driver, rho, source), ...)``.
+    base_correlations: ClassVar[tuple[tuple[str, str, float, str], ...]] = ()
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        """Ranges, correlations, draws and seed given with these parameters (none by default)."""
+        return self._uncertainty or Uncertainty({})
+
+    def with_uncertainty(self, uncertainty: Uncertainty) -> ModelParams:
+        """A copy carrying the given ranges and Monte Carlo settings."""
+        copy = self.model_copy()
+        copy._uncertainty = uncertainty
+        return copy
+
+    @classmethod
+    def base_ranges(cls) -> dict[str, Range]:
+        """The ranges the ``base`` scenario gives its drivers, as declared in the schema."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            raw = (field.json_schema_extra or {}).get("base_range")
+            if raw is not None:
+                out[name] = parse_range({"value": field.default, **raw}, *bounds(cls, name))
+        return out
 
     def vary(self, **values: Any) -> ModelParams:
         """Return a copy with some assumptions replaced, unvalidated (arrays allowed)."""
@@ -289,23 +332,79 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     schema
         The model's parameter class.
     values
-        Overrides of the defaults (a scenario file's content); run settings are ignored.
+        Overrides of the defaults (a scenario file's content); a driver may be a range
+        (:mod:`aibm_core.ranges`) and the :data:`MONTE_CARLO_SETTINGS` may be given; run
+        settings are ignored.
     source
         Where the values came from, for error messages (usually a file path).
 
     Raises
     ------
     ParameterError
-        With one line per unknown key, wrong type, out-of-range value or broken rule.
+        With one line per unknown key, wrong type, out-of-range value, bad range or broken rule.
     """
-    overrides = {k: v for k, v in values.items() if k not in RUN_SETTINGS}
+    ignored = set(RUN_SETTINGS) | set(MONTE_CARLO_SETTINGS)
+    overrides = {k: v for k, v in values.items() if k not in ignored}
     problems = _reject_non_finite(overrides, source)
+    ranges = {}
+    for key, raw in overrides.items():
+        if isinstance(raw, Mapping) and key in schema.model_fields:
+            try:
+                ranges[key] = _range_of(schema, key, raw)
+            except RangeError as error:
+                problems.append(Problem(source, key, f"range {dict(raw)!r}: {error}"))
+    # Ranges enter validation as their point values; unreadable ones (already reported) drop out.
+    numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
+    points = {k: r.point for k, r in ranges.items()}
+    settings, setting_problems = _monte_carlo_settings(values, list(ranges), source)
+    problems += setting_problems
+    try:
+        params = schema.model_validate({**numbers, **points})
+    except ValidationError as error:
+        problems += _problems_from(error, schema, source)
     if problems:
         raise ParameterError(problems)
-    try:
-        return schema.model_validate(overrides)
-    except ValidationError as error:
-        raise ParameterError(_problems_from(error, schema, source)) from None
+    return params.with_uncertainty(Uncertainty(ranges, **settings))
+
+
+def bounds(schema: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """Inclusive valid range of one numeric field (``None`` where unbounded)."""
+    low = high = None
+    for rule in schema.model_fields[name].metadata:
+        if getattr(rule, "ge", None) is not None:
+            low = float(rule.ge)
+        if getattr(rule, "gt", None) is not None:
+            low = math.nextafter(float(rule.gt), math.inf)
+        if getattr(rule, "le", None) is not None:
+            high = float(rule.le)
+        if getattr(rule, "lt", None) is not None:
+            high = math.nextafter(float(rule.lt), -math.inf)
+    return low, high
+
+
+def _range_of(schema: type[ModelParams], key: str, raw: Mapping[str, Any]) -> Range:
+    if schema.role_of(key) != "driver" or schema.model_fields[key].annotation is not float:
+        raise RangeError(f"only drivers can be ranges; '{key}' is a {schema.role_of(key)}: give a number")
+    return parse_range(raw, *bounds(schema, key))
+
+
+def _monte_carlo_settings(
+    values: Mapping[str, Any], ranged: list[str], source: str
+) -> tuple[dict[str, Any], list[Problem]]:
+    settings = {key: values.get(key, default) for key, default in MONTE_CARLO_SETTINGS.items()}
+    problems = []
+    for key, high in (("draws", 1_000_000), ("random_seed", 2**63 - 1)):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            allowed = f"expected an integer 0..{high}"
+            problems.append(Problem(source, key, f"value {value!r} is not allowed; {allowed}"))
+    correlations, messages = check_correlations(settings["correlations"], ranged)
+    problems += [Problem(source, "correlations", message) for message in messages]
+    return {
+        "draws": settings["draws"],
+        "random_seed": settings["random_seed"],
+        "correlations": correlations,
+    }, problems
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -336,24 +435,54 @@ def read_yaml(path: Path) -> dict[str, Any]:
 
 def notebook_parameters(schema: type[ModelParams], namespace: Mapping[str, Any]) -> ModelParams:
     """Validate the assumptions defined in a notebook's namespace (its parameters cell)."""
-    values = {name: namespace[name] for name in schema.model_fields if name in namespace}
+    names = [*schema.model_fields, *MONTE_CARLO_SETTINGS]
+    values = {name: namespace[name] for name in names if name in namespace}
     return validate(schema, values, source="notebook parameters")
 
 
 def defaults_yaml(schema: type[ModelParams], title: str) -> str:
-    """The base parameter file of a model: every default with its unit and meaning."""
+    """The base parameter file of a model: every default with its unit and meaning.
+
+    Drivers that declare a ``base_range`` are written as that range, with the default as the
+    point ``value`` of the base case and the range's source in the comment.
+    """
     lines = [
-        f"# {title}: base scenario (every assumption at its default).",
+        f"# {title}: base scenario (every assumption at its default; main drivers as ranges).",
         "# Plain papermill YAML. Units and meanings follow each value; sources: `aibm assumptions`.",
+        "# A range {low, high} is a 90% interval; `value` is the point the base case uses.",
         "",
     ]
     for name, field in schema.model_fields.items():
-        unit = (field.json_schema_extra or {}).get("unit", "")
-        value = yaml.safe_dump(field.default, default_flow_style=True).strip().removesuffix("\n...")
-        lines.append(f"{name}: {value}  # {unit}: {field.description}")
+        extra = field.json_schema_extra or {}
+        comment = f"{extra.get('unit', '')}: {field.description}"
+        entry = field.default
+        if "base_range" in extra:
+            entry = {"value": field.default, **extra["base_range"]}
+            comment += f" (range: {extra['range_source']})"
+        value = yaml.safe_dump(entry, default_flow_style=True, sort_keys=False).strip().removesuffix("\n...")
+        lines.append(f"{name}: {value}  # {comment}")
+    if schema.base_correlations:
+        lines += ["", "# Rank correlations between ranged drivers (Gaussian copula):"]
+        lines.append("correlations:")
+        for a, b, rho, source in schema.base_correlations:
+            lines.append(f"  - [{a}, {b}, {rho}]  # {source}")
     return "\n".join(lines) + "\n"
 
 
+def read_scenario(path: Path) -> dict[str, Any]:
+    """A scenario file's values laid over its ``base`` sibling's (``../base/<model>.yaml``).
+
+    Scenario files list only what differs from the base scenario, so a driver the file does not
+    mention keeps its base value or range. The base file itself, and a file without a base
+    sibling, are read as they are.
+    """
+    path = Path(path)
+    base = path.parent.parent / "base" / path.name
+    if path.parent.name == "base" or not base.exists():
+        return read_yaml(path)
+    return {**read_yaml(base), **read_yaml(path)}
+
+
 def load_file(schema: type[ModelParams], path: Path) -> ModelParams:
-    """Read and validate one parameter file (a scenario overlay or a full set)."""
-    return validate(schema, read_yaml(Path(path)), source=str(path))
+    """Read and validate one parameter file, laid over the base scenario (:func:`read_scenario`)."""
+    return validate(schema, read_scenario(Path(path)), source=str(path))

@@ -22,7 +22,7 @@ import zmq
 
 from aibm_core.config import NOTEBOOKS_DIR, scenario_order
 from aibm_core.models import get_model, model_names
-from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_yaml, validate
+from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_scenario, validate
 from aibm_core.results import from_json_number
 
 KERNEL_NAME = "python3"
@@ -105,7 +105,7 @@ def plan(
                     problems.append(Problem(str(path), "", "no such parameter file"))
                 continue
             try:
-                values = read_yaml(path)
+                values = read_scenario(path)  # laid over the base scenario, passed whole to papermill
                 validate(get_model(model).params, values, source=str(path))
             except ParameterError as error:
                 problems.extend(error.problems)

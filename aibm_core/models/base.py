@@ -134,6 +134,20 @@ def snapshot_gross_margin(result: MonthlyResult) -> np.ndarray | float:
     return result.at("gross_margin")
 
 
+@dataclass(frozen=True)
+class Question:
+    """A goal-seek question a strategist asks of a model.
+
+    "Which value of ``driver`` makes KPI ``kpi`` equal ``target`` in the snapshot month?",
+    e.g. the output-token price that gives a 50% gross margin.
+    """
+
+    label: str
+    driver: str
+    kpi: str
+    target: float
+
+
 class Metric(NamedTuple):
     """A labelled figure with its unit."""
 
@@ -168,6 +182,8 @@ class ModelSpec:
     gross_margin
         Result -> gross margin (fraction) reported for the model; by default the
         ``gross_margin`` series at the snapshot month.
+    questions
+        Goal-seek questions the notebook and the results answer (see :class:`Question`).
     """
 
     name: str
@@ -181,6 +197,7 @@ class ModelSpec:
     what_if: tuple[str, ...]
     statement: Callable[[Any], Statement]
     gross_margin: Callable[[Any], Any] = snapshot_gross_margin
+    questions: tuple[Question, ...] = ()
 
 
 @dataclass(frozen=True)
