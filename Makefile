@@ -26,10 +26,13 @@ test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end,
 lab: $(STAMP)  ## JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks
 
-bench: $(STAMP)  ## print speed figures
+bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, for comparison)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/monte_carlo.py
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
+	$(BIN)/python -m aibm_core.notebook  # parameters cells = the base scenario of each schema
 	for nb in notebooks/*.ipynb; do \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
 	$(BIN)/python -c "import sys, nbformat; [nbformat.write((nb := nbformat.read(p, 4), nb.metadata.pop('widgets', None))[0], p) for p in sys.argv[1:]]" notebooks/*.ipynb

@@ -41,10 +41,16 @@ STATUS_COLOURS = {"ok": "#1e8449", "breach": "#c0392b", "none": "#ffffff"}
 CHART_DIGITS = 6
 
 
+#: Below this size a float in chart data is taken as zero: a difference of two nearly equal
+#: numbers (a Sobol index of a driver that does not matter) is noise around 1e-16 whose sign
+#: differs between CPUs.
+CHART_ZERO = 1e-12
+
+
 def round_significant(value: Any, digits: int = CHART_DIGITS) -> Any:
-    """A float rounded to ``digits`` significant digits; anything else unchanged."""
-    if isinstance(value, float) and math.isfinite(value) and value != 0.0:
-        return float(f"{value:.{digits}g}")
+    """A float rounded to ``digits`` significant digits (0.0 below :data:`CHART_ZERO`)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return 0.0 if abs(value) < CHART_ZERO else float(f"{value:.{digits}g}")
     return value
 
 
@@ -103,8 +109,8 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
     """
     nodes, edges = tree.layout()
     nodes["text"] = [
-        [label, value] if value else [label]
-        for label, value in zip(nodes["label"], nodes["formatted"], strict=True)
+        [line for line in (label, value, risk) if line]
+        for label, value, risk in zip(nodes["label"], nodes["formatted"], nodes["risk_text"], strict=True)
     ]
     nodes["chars"] = nodes["text"].apply(lambda lines: max(len(line) for line in lines))
     widths = nodes.groupby("x")["chars"].max() * char_px + 40.0
@@ -127,6 +133,7 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
         alt.Tooltip("formatted:N", title="value"),
         alt.Tooltip("kind:N"),
         alt.Tooltip("status:N"),
+        alt.Tooltip("risk_text:N", title="Monte Carlo"),
         alt.Tooltip("definition:N"),
     ]
     points = (
@@ -203,6 +210,48 @@ def _monthly_chart(frame, columns, title, unit, labels, mark, stack: bool) -> al
     )
 
 
+def fan_chart(
+    fans: dict[str, pd.DataFrame], title: str, unit: str, base: pd.DataFrame | None = None
+) -> alt.LayerChart:
+    """Monte Carlo fan chart: a P10-P90 band and the P50 line per series, by month.
+
+    Parameters
+    ----------
+    fans
+        Series label -> frame indexed by month with columns ``p10``, ``p50``, ``p90``.
+    title, unit
+        Chart title and the y-axis unit.
+    base
+        Optional base-case values by month (columns: series labels), drawn dashed.
+    """
+    long = pd.concat(
+        [fan.reset_index().assign(series=label) for label, fan in fans.items()], ignore_index=True
+    )
+    x = alt.X("month:Q", title="month")
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+    band = (
+        alt.Chart(long)
+        .mark_area(opacity=0.25)
+        .encode(x=x, y=alt.Y("p10:Q", title=unit), y2="p90:Q", color=colour)
+    )
+    tooltip = ["month:Q", "series:N"] + [alt.Tooltip(f"{q}:Q", format=",.4~s") for q in ("p10", "p50", "p90")]
+    median = alt.Chart(long).mark_line().encode(x=x, y="p50:Q", color=colour, tooltip=tooltip)
+    layers = [band, median]
+    if base is not None:
+        points = base.reset_index().melt(id_vars="month", var_name="series", value_name="base case")
+        layers.append(
+            alt.Chart(points)
+            .mark_line(strokeDash=[4, 3], opacity=0.8)
+            .encode(x=x, y="base case:Q", color=colour)
+        )
+    subtitle = "band: P10-P90 of the Monte Carlo draws; line: P50" + (
+        "; dashed: base case" if base is not None else ""
+    )
+    return alt.layer(*layers).properties(
+        width=680, height=260, title=alt.TitleParams(title, subtitle=subtitle)
+    )
+
+
 def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:
     """Sensitivity bars: ``frame`` has columns assumption, low, high, base."""
     long = frame.melt(
@@ -229,7 +278,12 @@ def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Cha
             tooltip=["assumption:N", "case:N", alt.Tooltip("value:Q", format=".4~g")],
         )
     )
-    rule = alt.Chart(frame.head(1)).mark_rule(color="black").encode(x="base:Q")
+    # Only the columns drawn: extra ones (the tornado's rule and driver values) stay out of the spec.
+    rule = (
+        alt.Chart(frame[["assumption", "low", "high", "base"]].head(1))
+        .mark_rule(color="black")
+        .encode(x="base:Q")
+    )
     return (bars + rule).properties(width=560, height=28 * len(frame) + 20, title=title)
 
 
@@ -266,3 +320,55 @@ def slider_chart(
         x=f"{x}:Q", y=f"{y}:Q", text=alt.Text(f"{y}:Q", format=".3~g")
     )
     return (line + marker + readout).add_params(pick).properties(width=560, height=260, title=title)
+
+
+def sobol_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:
+    """Sobol indices as grouped horizontal bars: first-order and total per driver.
+
+    Parameters
+    ----------
+    frame
+        Indexed by driver, columns ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (fractions of the
+        metric's variance), as :func:`aibm_core.sensitivity.sobol_indices` returns.
+    metric_label, title
+        What the indices explain (e.g. ``"gross margin"``) and the chart title.
+
+    Drivers are sorted by total index, largest first (ties keep the given order on every CPU).
+    """
+    table = frame.reset_index()
+    driver = table.columns[0]
+    table = table.rename(columns={driver: "driver"})
+    spans = table["ST"].map(round_significant)
+    order = table.assign(span=spans).sort_values("span", ascending=False, kind="stable")["driver"].tolist()
+    long = pd.concat(
+        [
+            table[["driver"]].assign(index=label, value=table[key], conf=table[f"{key}_conf"])
+            for key, label in (("S1", "first-order"), ("ST", "total"))
+        ],
+        ignore_index=True,
+    )
+    bars = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("driver:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            yOffset=alt.YOffset("index:N", sort=["first-order", "total"]),
+            x=alt.X("value:Q", title=f"share of the variance of {metric_label}", axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "index:N",
+                scale=alt.Scale(domain=["first-order", "total"], range=["#2e86c1", "#1f4e79"]),
+                title="Sobol index",
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                "driver:N",
+                "index:N",
+                alt.Tooltip("value:Q", format=".3f"),
+                alt.Tooltip("conf:Q", title="± (95%)", format=".3f"),
+            ],
+        )
+    )
+    subtitle = "first-order: the driver alone; total: with its interactions (drivers taken as independent)"
+    return bars.properties(
+        width=560, height=34 * len(frame) + 20, title=alt.TitleParams(title, subtitle=subtitle)
+    )

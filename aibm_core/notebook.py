@@ -7,17 +7,23 @@ way is one call each here, so that a new model's notebook repeats no code.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
-from aibm_core.params import ModelParams, notebook_parameters
+from aibm_core.params import MONTE_CARLO_SETTINGS, ModelParams, notebook_parameters
 from aibm_core.results import evaluate_scenario, from_json_number, results_payload, write_results
 from aibm_core.tree import format_value
+from aibm_core.uncertainty import MonteCarlo, monte_carlo
 
 
-def start(model: str, namespace: Mapping[str, Any]) -> tuple[ModelSpec, ModelParams, Evaluation]:
-    """Validate the notebook's parameters cell and evaluate the model.
+def start(
+    model: str, namespace: Mapping[str, Any]
+) -> tuple[ModelSpec, ModelParams, Evaluation, MonteCarlo | None]:
+    """Validate the notebook's parameters cell, evaluate the model and run its Monte Carlo.
 
     Parameters
     ----------
@@ -29,11 +35,65 @@ def start(model: str, namespace: Mapping[str, Any]) -> tuple[ModelSpec, ModelPar
     Returns
     -------
     tuple
-        The model spec, the validated parameters and their evaluation.
+        The model spec, the validated parameters, the base-case evaluation (its tree's
+        guardrails carry their breach probabilities) and the Monte Carlo run (``None`` when
+        no driver is a range or ``draws`` is 0).
     """
     spec = get_model(model)
     params = notebook_parameters(spec.params, namespace)
-    return spec, params, evaluate(spec, params)
+    evaluation = evaluate(spec, params)
+    mc = monte_carlo(spec, params)
+    if mc is not None:
+        risks = dict(mc.breach_probabilities()["probability"])
+        evaluation = replace(evaluation, tree=evaluation.tree.with_risks(risks))
+    return spec, params, evaluation, mc
+
+
+def kpi_table(evaluation: Evaluation, mc: MonteCarlo | None) -> pd.DataFrame:
+    """Key figures of the base case, with P10 / P50 / P90 beside them when there are draws."""
+    return evaluation.kpi_frame()[["value"]] if mc is None else mc.kpi_table(evaluation)
+
+
+def show_uncertainty(evaluation: Evaluation, mc: MonteCarlo | None) -> None:
+    """The uncertainty section: what was sampled, fan charts and guardrail breach probabilities."""
+    from IPython.display import display
+
+    from aibm_core import charts
+
+    if mc is None:
+        print("This scenario gives no ranges (or draws: 0): every driver is a point, nothing to simulate.")
+        return
+    u = mc.params.uncertainty
+    print(
+        f"{mc.draws:,} draws (seed {u.random_seed}) over {len(u.ranges)} ranged drivers: "
+        + ", ".join(u.ranges)
+        + (
+            f"; rank correlations: {', '.join(f'{a} ~ {b} {r:+.2f}' for a, b, r in u.correlations)}"
+            if u.correlations
+            else ""
+        )
+    )
+    statement = evaluation.statement
+    months = pd.Index(range(1, len(statement.series("revenue")) + 1), name="month")
+    star = statement.north_star_label
+    charts.show(
+        charts.fan_chart(
+            {star: mc.series_percentiles("north_star")},
+            f"{star}: range of outcomes by month",
+            statement.north_star_unit,
+            base=pd.DataFrame({star: statement.series("north_star")}, index=months),
+        )
+    )
+    profit = {"gross profit": "gross_profit", "operating profit": "operating_profit"}
+    charts.show(
+        charts.fan_chart(
+            {label: mc.series_percentiles(key) for label, key in profit.items()},
+            "Gross and operating profit: range of outcomes by month",
+            "USD per month",
+        )
+    )
+    risks = mc.breach_probabilities().assign(probability=lambda f: [f"{p:.1%}" for p in f["probability"]])
+    display(risks.rename(columns={"probability": "P(breach in some month)"}).set_index("label"))
 
 
 def seed_example(model: str) -> Evaluation:
@@ -41,9 +101,32 @@ def seed_example(model: str) -> Evaluation:
     return evaluate_scenario(model, "seed")
 
 
-def publish(evaluation: Evaluation, scenario: str, results_path: str | Path = "") -> dict[str, Any]:
+def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024) -> dict[str, pd.DataFrame]:
+    """Sobol indices of the north-star metric and gross margin over the ranged drivers, charted."""
+    from aibm_core import charts
+    from aibm_core.sensitivity import model_sobol_metrics
+
+    if not params.uncertainty.ranges:
+        print("No ranged drivers: global sensitivity needs ranges.")
+        return {}
+    frames = model_sobol_metrics(spec, params, n=n)
+    for label, frame in frames.items():
+        charts.show(charts.sobol_chart(frame, label, f"What drives the spread of the {label}: Sobol indices"))
+    return frames
+
+
+def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
+    """The model's goal-seek questions answered on the base case (a table)."""
+    from aibm_core.goalseek import answer_all, answers_frame
+
+    return answers_frame(answer_all(spec, params))
+
+
+def publish(
+    evaluation: Evaluation, scenario: str, results_path: str | Path = "", mc: MonteCarlo | None = None
+) -> dict[str, Any]:
     """Write the results JSON when a path is given, print a one-line summary, return the payload."""
-    payload = results_payload(evaluation, scenario)
+    payload = results_payload(evaluation, scenario, mc)
     if results_path:
         write_results(payload, results_path)
     print(summary(payload))
@@ -58,10 +141,84 @@ def summary(payload: Mapping[str, Any]) -> str:
         f"{g['label']} (from month {g['first_breach_month']})" for g in payload["guardrails"] if not g["ok"]
     ]
     figures = [
-        f"{star['name']}: {format_value(from_json_number(star['value']), star['unit'])}",
+        f"{star['name']}: {format_value(from_json_number(star['value']), star['unit'])}"
+        + north_star_range(payload),
         f"gross margin {format_value(from_json_number(payload['gross_margin']), 'fraction')}",
         f"operating margin {format_value(from_json_number(snapshot['operating_margin']), 'fraction')}",
         f"capex / revenue {format_value(from_json_number(snapshot['capital_intensity']), 'fraction')}",
         "guardrails: " + ("all ok" if not breaches else "breach: " + ", ".join(breaches)),
     ]
     return f"month {payload['snapshot_month']}: " + "; ".join(figures)
+
+
+def north_star_range(payload: Mapping[str, Any]) -> str:
+    """`` (P10-P90 a-b)`` of the north-star metric in the snapshot month, or ``""`` without draws."""
+    uncertainty = payload.get("uncertainty")
+    if not uncertainty:
+        return ""
+    i, unit = payload["snapshot_month"] - 1, payload["north_star"]["unit"]
+    fan = uncertainty["series"]["north_star"]
+    low, high = (format_value(from_json_number(fan[q][i]), unit) for q in ("p10", "p90"))
+    return f" (P10-P90 {low} to {high})"
+
+
+def parameters_cell(spec: ModelSpec) -> str:
+    """Source of a model notebook's ``parameters`` cell: the base scenario, typed and commented.
+
+    Every assumption at its default (ranged drivers as their base range, with the default as
+    the point ``value``), the Monte Carlo settings and the run settings, so that the notebook
+    run without a parameter file is the base scenario and ``papermill --help-notebook``
+    explains each name.
+    """
+    schema = spec.params
+    lines = [
+        "# Assumptions (defaults = base scenario). Units follow each value; ranges and sources:",
+        f"# spec.params.assumptions_table() below, or `aibm assumptions {spec.name}`.",
+        "# A driver may be a range: {low, high} is a 90% interval, `value` the base-case point.",
+    ]
+    for name, field in schema.model_fields.items():
+        extra = field.json_schema_extra or {}
+        kind = getattr(field.annotation, "__name__", "str")
+        value: Any = field.default
+        comment = extra.get("unit", "")
+        if "base_range" in extra:  # a range; a plain number (papermill -p) makes it a point
+            kind, value = "dict", {"value": field.default, **extra["base_range"]}
+            comment += " (range; a number also works)"
+        lines.append(f"{name}: {kind} = {value!r}  # {comment}")
+    correlations = [[a, b, rho] for a, b, rho, _ in schema.base_correlations]
+    lines += [
+        "",
+        "# Monte Carlo over the ranged drivers",
+        f"draws: int = {MONTE_CARLO_SETTINGS['draws']!r}  # number of draws; 0: none",
+        f"random_seed: int = {MONTE_CARLO_SETTINGS['random_seed']!r}  # the same seed gives the same draws",
+        f"correlations: list = {correlations!r}  # rank correlations [[driver, driver, rho], ...]",
+        "",
+        "# Run settings (set by `aibm run`; not assumptions)",
+        'scenario: str = "custom"  # scenario name written into the results',
+        'results_path: str = ""  # where to write the results JSON; empty: do not write',
+    ]
+    return "\n".join(lines)
+
+
+def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
+    """Rewrite the ``parameters`` cell of every model notebook from its schema; return the changed."""
+    import nbformat
+
+    from aibm_core.config import NOTEBOOKS_DIR
+    from aibm_core.models import registry
+
+    changed = []
+    for name, spec in registry().items():
+        path = Path(notebooks_dir or NOTEBOOKS_DIR) / f"{name}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        if cell.source != (source := parameters_cell(spec)):
+            cell.source = source
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    for path in sync_parameters_cells():
+        print(f"parameters cell updated: {path}")

@@ -346,6 +346,8 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     ignored = set(RUN_SETTINGS) | set(MONTE_CARLO_SETTINGS)
     overrides = {k: v for k, v in values.items() if k not in ignored}
     problems = _reject_non_finite(overrides, source)
+    if problems:
+        raise ParameterError(problems)
     ranges = {}
     for key, raw in overrides.items():
         if isinstance(raw, Mapping) and key in schema.model_fields:
@@ -364,7 +366,7 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         problems += _problems_from(error, schema, source)
     if problems:
         raise ParameterError(problems)
-    return params.with_uncertainty(Uncertainty(ranges, **settings))
+    return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
 
 
 def bounds(schema: type[BaseModel], name: str) -> tuple[float | None, float | None]:
@@ -480,7 +482,13 @@ def read_scenario(path: Path) -> dict[str, Any]:
     base = path.parent.parent / "base" / path.name
     if path.parent.name == "base" or not base.exists():
         return read_yaml(path)
-    return {**read_yaml(base), **read_yaml(path)}
+    values = {**read_yaml(base), **(overlay := read_yaml(path))}
+    if "correlations" not in overlay and isinstance(values.get("correlations"), list):
+        # A base correlation holds only while both of its drivers are still ranges.
+        values["correlations"] = [
+            c for c in values["correlations"] if all(isinstance(values.get(name), Mapping) for name in c[:2])
+        ]
+    return values
 
 
 def load_file(schema: type[ModelParams], path: Path) -> ModelParams:

@@ -155,6 +155,7 @@ def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
+    from aibm_core.notebook import north_star_range
     from aibm_core.results import from_json_number
     from aibm_core.tree import format_value
 
@@ -170,7 +171,7 @@ def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
     ratio_cells = "".join(
         f"<td>{html.escape(format_value(from_json_number(v), 'fraction'))}</td>" for v in ratios
     )
-    star_value = format_value(from_json_number(star["value"]), star["unit"])
+    star_value = format_value(from_json_number(star["value"]), star["unit"]) + north_star_range(data)
     return (
         f"<tr><td>{html.escape(scenario)}</td><td>{html.escape(data.get('title', model))}</td>"
         f"<td>{html.escape(data['layer'])}</td>"

@@ -26,7 +26,7 @@ from aibm_core.models.base import STATEMENT_SERIES
 from aibm_core.params import ParameterError, Problem, load_file
 
 #: Version of the results payload; bump the major part when a key changes meaning or goes.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "results.schema.json"
 
 #: Flows that add up over the horizon (stocks such as customers or GPUs do not).
@@ -74,13 +74,31 @@ def model_results(
     return results_payload(evaluate_scenario(model, scenario, parameters_dir), scenario)
 
 
-def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
+def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dict[str, Any]:
     """Results of one evaluation in the common schema (version :data:`SCHEMA_VERSION`).
 
     Every model reports the same statement series, the same snapshot and horizon ratios and
-    guardrails judged over the whole horizon; its own KPIs and tree come beside them.
+    guardrails judged over the whole horizon; its own KPIs and tree come beside them. When the
+    parameters carry ranges, an ``uncertainty`` block gives the Monte Carlo percentiles and
+    each guardrail its breach probability; ``goal_seek`` answers the model's questions.
+
+    Parameters
+    ----------
+    evaluation
+        The base-case evaluation.
+    scenario
+        Scenario name written into the payload.
+    mc
+        A :class:`~aibm_core.uncertainty.MonteCarlo` already run on these parameters (run here
+        when omitted and the parameters carry ranges).
     """
-    spec, tree, params = evaluation.spec, evaluation.tree, evaluation.params
+    from aibm_core.goalseek import answer_all
+    from aibm_core.uncertainty import monte_carlo, percentiles_payload
+
+    spec, params = evaluation.spec, evaluation.params
+    mc = mc if mc is not None else monte_carlo(spec, params)
+    risks = {} if mc is None else dict(mc.breach_probabilities()["probability"])
+    tree = evaluation.tree.with_risks(risks)
     statement = evaluation.statement
     root = tree.root
     return {
@@ -111,6 +129,7 @@ def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
                 "worst": number(n.worst),
                 "first_breach_month": n.first_breach_month,
                 "ok": n.status == "ok",
+                "breach_probability": n.risk,
             }
             for n in tree.guardrails()
         ],
@@ -129,6 +148,18 @@ def results_payload(evaluation: Evaluation, scenario: str) -> dict[str, Any]:
             for n in tree.nodes
         ],
         "assumptions": _assumptions(params),
+        "uncertainty": None if mc is None else percentiles_payload(mc),
+        "goal_seek": [
+            {
+                "label": a.question.label,
+                "driver": a.question.driver,
+                "kpi": a.question.kpi,
+                "target": number(a.question.target),
+                "value": number(a.value),
+                "message": a.message,
+            }
+            for a in answer_all(spec, params)
+        ],
     }
 
 

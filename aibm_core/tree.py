@@ -108,6 +108,9 @@ class Node:
         For guardrails that move over time: the value in every month of the horizon (last
         axis: months 1..T; leading axes: draws). A guardrail is judged over the whole
         horizon; without a series its value is taken to hold in every month.
+    risk
+        For guardrails of a scalar (base-case) tree: the probability, from a Monte Carlo run
+        over the ranged drivers, that the limit breaks in some month of the horizon.
     """
 
     id: str
@@ -122,6 +125,7 @@ class Node:
     threshold: float | None = None
     direction: Direction | None = None
     series: Any = field(default=None, compare=False)
+    risk: float | None = None
 
     def _months(self) -> np.ndarray:
         """Monthly values (draws × months); the snapshot value as one month when no series."""
@@ -305,6 +309,11 @@ class MetricTree:
         nodes = tuple(replace(n, value=values.get(n.id, n.value)) for n in self.nodes)
         return replace(self, nodes=nodes).evaluate()
 
+    def with_risks(self, probabilities: Mapping[str, float]) -> MetricTree:
+        """A copy whose guardrails carry their Monte Carlo breach probabilities (by node id)."""
+        nodes = tuple(replace(n, risk=probabilities.get(n.id, n.risk)) for n in self.nodes)
+        return replace(self, nodes=nodes)
+
     def guardrails(self) -> list[Node]:
         """Nodes carrying a threshold, in tree order."""
         return [n for n in self._depth_first() if n.threshold is not None]
@@ -353,6 +362,8 @@ class MetricTree:
                 "status": n.status,
                 "worst": n.worst,
                 "first_breach_month": n.first_breach_month,
+                "risk": n.risk,
+                "risk_text": "" if n.risk is None else f"P(breach) {n.risk:.0%}",
                 "definition": self.definition_of(n),
             }
             for n in self._depth_first()
@@ -374,6 +385,8 @@ class MetricTree:
                 if node.status == "breach":
                     worst = format_value(node.worst, node.unit)
                     limit += f"; first breached in month {node.first_breach_month}, worst {worst}"
+                if node.risk is not None:
+                    limit += f"; P(breach) {node.risk:.0%}"
                 text += f"  [{node.status.upper()}: {limit}]"
             if node.observed:
                 text += "  (observed)"

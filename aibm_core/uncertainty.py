@@ -162,8 +162,7 @@ def percentiles_payload(mc: MonteCarlo) -> dict[str, Any]:
         },
         "series": {
             key: {
-                column: [number(v) for v in values]
-                for column, values in mc.series_percentiles(key).items()
+                column: [number(v) for v in values] for column, values in mc.series_percentiles(key).items()
             }
             for key in STATEMENT_SERIES
         },

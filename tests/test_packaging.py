@@ -1,4 +1,4 @@
-"""pyproject.toml and environment.yml declare the same dependencies."""
+"""pyproject.toml and environment.yml declare the same dependencies (runtime and every extra)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def _normalise(requirement: str) -> str:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = {_normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    declared = {_normalise(r) for r in project["dependencies"] + extras}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {
         _normalise(d)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import papermill
 import pytest
 
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR, SHIPPED_SCENARIOS
 from aibm_core.models import get_model, model_names
+from aibm_core.notebook import parameters_cell
 from aibm_core.params import (
+    MONTE_CARLO_SETTINGS,
     RUN_SETTINGS,
     ParameterError,
     defaults_yaml,
@@ -105,15 +108,21 @@ def test_vary_accepts_arrays_but_rejects_unknown_names():
 def test_base_file_is_the_schema_defaults(model):
     spec = get_model(model)
     path = PARAMETERS_DIR / "base" / f"{model}.yaml"
-    assert read_yaml(path) == spec.params.defaults()
+    base = load_file(spec.params, path)
+    assert base.model_dump() == spec.params.defaults()  # ranges keep the defaults as their points
+    assert base.uncertainty.ranges == spec.params.base_ranges()
     assert path.read_text() == defaults_yaml(spec.params, spec.title), "regenerate with defaults_yaml()"
 
 
 @pytest.mark.parametrize("model", model_names())
 def test_notebook_parameters_cell_matches_schema(model):
     spec = get_model(model)
-    declared = papermill.inspect_notebook(str(NOTEBOOKS_DIR / f"{model}.ipynb"))
-    expected = {**spec.params.defaults(), **RUN_SETTINGS}
+    path = NOTEBOOKS_DIR / f"{model}.ipynb"
+    cell = next(c for c in nbformat.read(path, 4).cells if "parameters" in c.metadata.get("tags", []))
+    assert cell.source == parameters_cell(spec), "run `python -m aibm_core.notebook` (make notebooks)"
+    declared = papermill.inspect_notebook(str(path))
+    base = read_yaml(PARAMETERS_DIR / "base" / f"{model}.yaml")  # the notebook run bare is the base case
+    expected = {**MONTE_CARLO_SETTINGS, **base, **RUN_SETTINGS}
     assert set(declared) == set(expected)
     for name, info in declared.items():
         assert eval(info["default"]) == expected[name], name

@@ -29,7 +29,7 @@ from aibm_core.models.ai_hardware.model import (
     unit_economics,
 )
 from aibm_core.models.ai_hardware.params import AiHardwareParams
-from aibm_core.models.base import ModelSpec
+from aibm_core.models.base import ModelSpec, Question
 
 __all__ = [
     "SPEC",
@@ -64,5 +64,25 @@ SPEC = ModelSpec(
         "annual_asp_erosion",
         "units_per_month",
         "annual_retention",
+    ),
+    questions=(
+        Question(
+            "High-end ASP floor for a 65% hardware gross margin",
+            "high_end_asp_usd",
+            "hardware_gross_margin",
+            0.65,
+        ),
+        Question(
+            "High-end unit cost ceiling for a 65% hardware gross margin",
+            "high_end_unit_cost_usd",
+            "hardware_gross_margin",
+            0.65,
+        ),
+        Question(
+            "Yearly ASP erosion that cuts the operating margin to 50%",
+            "annual_asp_erosion",
+            "operating_margin",
+            0.5,
+        ),
     ),
 )

@@ -14,6 +14,21 @@ NVDA_FY25 = "Nvidia 10-K, fiscal 2025 (year to 2025-01-26)"
 class AiHardwareParams(ProjectionParams):
     """Assumptions of the AI-hardware model (defaults: base scenario)."""
 
+    base_correlations = (
+        (
+            "generation_asp_uplift",
+            "generation_cost_uplift",
+            0.5,
+            "analyst judgement: a generation that costs more to build (HBM, packaging) is priced higher",
+        ),
+        (
+            "annual_unit_demand_growth",
+            "annual_asp_erosion",
+            -0.4,
+            "analyst judgement: demand that outruns supply leaves competitors little room to cut prices",
+        ),
+    )
+
     # --- volume and product mix
     units_per_month: float = assumption(
         300000.0,
@@ -38,6 +53,11 @@ class AiHardwareParams(ProjectionParams):
         le=5,
         meaning="Yearly growth of units bought per customer (AI training demand, data-centre buildouts)",
         source=f"{SEED0}: volume drivers ({ANALYST})",
+        base_range={"low": -0.05, "high": 0.35},
+        range_source=(
+            f"{SEED0}: AI training demand and data-centre buildouts (analyst judgement: bear 0%, "
+            "bull 35%, a mild contraction in the lower tail)"
+        ),
     )
     # --- prices and costs of the current generation in month 1
     high_end_asp_usd: float = assumption(
@@ -47,6 +67,11 @@ class AiHardwareParams(ProjectionParams):
         le=1e7,
         meaning="List average selling price of a high-end unit of the current generation in month 1",
         source=f"{SEED0}: H100 ~$30K ASP",
+        base_range={"low": 25000.0, "high": 36000.0},
+        range_source=(
+            f"{SEED0}: H100 ~$30K ASP; 2024 reports put H100 at ~$25-30K (CNBC, 2024-03, beside "
+            "Blackwell's $30-40K); upper tail: analyst judgement for shortage pricing"
+        ),
     )
     mid_range_asp_usd: float = assumption(
         9000.0,
@@ -63,6 +88,11 @@ class AiHardwareParams(ProjectionParams):
         le=1e7,
         meaning="Manufacturing cost of a high-end unit (die, HBM, packaging, board, test) in month 1",
         source=f"{ANALYST}: below the seed's $8-10K so that gross margin is near Nvidia's ~75% ({NVDA_FY25})",
+        base_range={"low": 5000.0, "high": 10000.0},
+        range_source=(
+            f"{SEED0}: manufacturing ~$8-10K (estimated) as the upper end; the default's ~75% margin "
+            f"({NVDA_FY25}) in the middle; analyst judgement for cheaper HBM and better yields below"
+        ),
     )
     mid_range_unit_cost_usd: float = assumption(
         2500.0,
@@ -88,6 +118,11 @@ class AiHardwareParams(ProjectionParams):
         lt=1,
         meaning="Discount off list ASP for volume buyers",
         source=f"{SEED0}: volume discounts ({ANALYST})",
+        base_range={"dist": "pert", "low": 0.0, "mode": 0.1, "high": 0.25},
+        range_source=(
+            f"{SEED0}: volume discounts (analyst judgement: none while supply is short, "
+            "up to a quarter for the largest buyers; bear 20%)"
+        ),
     )
     long_term_contract_share: float = assumption(
         0.40,
@@ -145,6 +180,11 @@ class AiHardwareParams(ProjectionParams):
         le=5,
         meaning="Launch ASP of a generation above the previous generation's launch ASP",
         source="Nvidia CEO on CNBC, 2024-03: Blackwell at $30-40K against ~$25-30K for H100",
+        base_range={"low": 0.0, "high": 0.5},
+        range_source=(
+            "Nvidia CEO on CNBC, 2024-03: Blackwell at $30-40K, against ~$25-30K reported for H100: "
+            "an uplift between about 0% and +60%"
+        ),
     )
     generation_cost_uplift: float = assumption(
         0.35,
@@ -153,6 +193,11 @@ class AiHardwareParams(ProjectionParams):
         le=5,
         meaning="Launch manufacturing cost of a generation above the previous generation's",
         source=f"{ANALYST}: advanced packaging and more HBM per unit",
+        base_range={"low": 0.15, "high": 0.55},
+        range_source=(
+            "analyst judgement: more HBM and advanced packaging per unit raise each generation's cost "
+            "(bull 25%, bear 45%)"
+        ),
     )
     annual_asp_erosion: float = assumption(
         0.10,
@@ -161,6 +206,10 @@ class AiHardwareParams(ProjectionParams):
         lt=1,
         meaning="Yearly fall of a generation's ASP after launch (competition from AMD and custom chips)",
         source=f"{SEED0}: competitive-pressure guardrail ({ANALYST})",
+        base_range={"low": 0.04, "high": 0.22},
+        range_source=(
+            f"{SEED0}: competitive pressure from AMD and custom chips (analyst judgement: bull 5%, bear 20%)"
+        ),
     )
     annual_cost_decline: float = assumption(
         0.10,
@@ -169,6 +218,11 @@ class AiHardwareParams(ProjectionParams):
         lt=1,
         meaning="Yearly fall of a generation's manufacturing cost (yield and scale learning)",
         source=f"{SEED0}: manufacturing scale lever ({ANALYST})",
+        base_range={"low": 0.04, "high": 0.22},
+        range_source=(
+            f"{SEED0}: manufacturing scale lever (analyst judgement: yield and scale learning of "
+            "4-22% a year)"
+        ),
     )
     # --- inventory
     target_inventory_months: float = assumption(

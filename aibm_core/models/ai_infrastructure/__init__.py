@@ -56,7 +56,7 @@ from aibm_core.models.ai_infrastructure.params import (
     HOURS_PER_MONTH,
     AiInfrastructureParams,
 )
-from aibm_core.models.base import ModelSpec
+from aibm_core.models.base import ModelSpec, Question
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -94,5 +94,20 @@ SPEC = ModelSpec(
         "capex_per_gpu_usd",
         "useful_life_years",
         "electricity_usd_per_kwh",
+    ),
+    questions=(
+        Question("Break-even utilisation (gross margin = 0)", "utilisation", "gross_margin", 0.0),
+        Question(
+            "Reserved price per GPU-hour for a 30% gross margin",
+            "reserved_price_per_gpu_hour",
+            "gross_margin",
+            0.3,
+        ),
+        Question(
+            "Utilisation at which the margin after financing is 0",
+            "utilisation",
+            "margin_after_financing",
+            0.0,
+        ),
     ),
 )

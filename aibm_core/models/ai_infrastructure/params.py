@@ -26,6 +26,33 @@ USD_H = "USD per GPU-hour"
 class AiInfrastructureParams(ProjectionParams):
     """Assumptions of the GPU-cloud model (defaults: base scenario)."""
 
+    base_correlations = (
+        (
+            "on_demand_price_per_gpu_hour",
+            "reserved_price_per_gpu_hour",
+            0.7,
+            "analyst judgement: on-demand and reserved prices are set in the same GPU-hour market",
+        ),
+        (
+            "utilisation",
+            "annual_price_decline",
+            -0.4,
+            "analyst judgement: an overbuilt market shows up as idle GPUs and falling prices together",
+        ),
+        (
+            "utilisation",
+            "on_demand_price_per_gpu_hour",
+            0.3,
+            "analyst judgement: scarce capacity fills the fleet and holds on-demand prices up",
+        ),
+        (
+            "annual_price_decline",
+            "useful_life_years",
+            -0.3,
+            "analyst judgement: a faster GPU cadence both cuts rental prices and shortens economic life",
+        ),
+    )
+
     # --- fleet and capital
     initial_gpus: float = assumption(
         20000.0,
@@ -42,6 +69,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=2,
         meaning="Growth of the installed fleet each quarter (compounded monthly)",
         source=f"{SEED2}: capacity growth quarter over quarter ({ANALYST})",
+        base_range={"low": 0.02, "high": 0.18},
+        range_source=(
+            f"{SEED2}: capacity growth quarter over quarter (analyst judgement: bear 3%, bull 15%; "
+            "power and financing cap the upper tail)"
+        ),
     )
     capex_per_gpu_usd: float = assumption(
         35000.0,
@@ -50,6 +82,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=1e6,
         meaning="Capex per GPU incl. its share of server, network, storage and building",
         source=f"{SEED3}: capital-intensive; H100 HGX servers, 2024-25: about $30-40K per GPU all-in",
+        base_range={"low": 28000.0, "high": 45000.0},
+        range_source=(
+            "H100 HGX servers, 2024-25: about $30-40K per GPU all-in, widened for network fabric "
+            "and building costs (analyst judgement)"
+        ),
     )
     useful_life_years: float = assumption(
         5.0,
@@ -58,6 +95,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=10,
         meaning="Depreciation life of a GPU before it is obsolete (straight line)",
         source=f"{SEED2}: obsolescence risk; GPU clouds and hyperscalers depreciate over 5-6 years (2024)",
+        base_range={"dist": "pert", "low": 3.0, "mode": 5.0, "high": 6.0},
+        range_source=(
+            f"{SEED2}: obsolescence risk; GPU clouds and hyperscalers depreciate over 5-6 years (2024), "
+            "the economic life may be nearer 3 with a new GPU generation every ~2 years (analyst judgement)"
+        ),
     )
     annual_financing_rate: float = assumption(
         0.10,
@@ -108,6 +150,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=1,
         meaning="Target utilisation: sold share of installed GPU-hours while the contracted book is full",
         source=f"{SEED2}: GPU utilisation ({ANALYST}; below 5% a fleet is not a business)",
+        base_range={"low": 0.55, "high": 0.9},
+        range_source=(
+            f"{SEED2}: >80% target for profitability (analyst judgement: bear 60% in an overbuild, "
+            "bull 90% while demand outruns supply)"
+        ),
     )
     on_demand_price_per_gpu_hour: float = assumption(
         2.99,
@@ -116,6 +163,10 @@ class AiInfrastructureParams(ProjectionParams):
         le=100,
         meaning="List price of an on-demand H100-class GPU-hour",
         source="H100 on-demand at GPU clouds, 2025: about $2-3.5 per GPU-hour (e.g. Lambda $2.99)",
+        base_range={"low": 2.2, "high": 4.0},
+        range_source=(
+            "H100 on-demand list prices at GPU clouds, 2024-25: about $2-4 per GPU-hour (e.g. Lambda $2.99)"
+        ),
     )
     reserved_price_per_gpu_hour: float = assumption(
         2.20,
@@ -124,6 +175,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=100,
         meaning="Price of a GPU-hour under a reserved / multi-year contract",
         source=f"{SEED2}: long-term contracts; 2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour",
+        base_range={"low": 1.7, "high": 2.8},
+        range_source=(
+            "2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour, widened for contract "
+            "length and buyer size (analyst judgement; bear 1.95, bull 2.40)"
+        ),
     )
     spot_price_per_gpu_hour: float = assumption(
         1.60,
@@ -159,6 +215,11 @@ class AiInfrastructureParams(ProjectionParams):
         le=0.9,
         meaning="Yearly fall of GPU-hour prices as newer GPU generations arrive",
         source=f"{SEED2}: GPU generations change rapidly ({ANALYST})",
+        base_range={"low": 0.03, "high": 0.3},
+        range_source=(
+            f"{SEED2}: GPU generations change rapidly (analyst judgement: bull 5%, bear 20%; the steep "
+            "2023-24 fall of H100 rental prices as supply caught up argues for a fat upper tail)"
+        ),
     )
     contract_term_months: float = assumption(
         24.0,
@@ -175,6 +236,8 @@ class AiInfrastructureParams(ProjectionParams):
         le=1,
         meaning="Share of customers (and their GPU demand) still buying a year later",
         source=f"{SEED2}: retention above 95% a year (moving workloads between clouds is costly)",
+        base_range={"low": 0.92, "high": 0.985},
+        range_source=f"{SEED2}: retention >95% a year (analyst judgement: bear 90%, bull 98%)",
     )
     annual_resale_capacity: float = assumption(
         0.05,

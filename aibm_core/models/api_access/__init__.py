@@ -20,7 +20,7 @@ from aibm_core.models.api_access.model import (
     unit_paths,
 )
 from aibm_core.models.api_access.params import ApiAccessParams
-from aibm_core.models.base import ModelSpec
+from aibm_core.models.base import ModelSpec, Question
 
 __all__ = [
     "SPEC",
@@ -53,5 +53,12 @@ SPEC = ModelSpec(
         "monthly_churn",
         "enterprise_discount",
         "annual_price_decline",
+    ),
+    questions=(
+        Question(
+            "Output-token price for a 50% gross margin", "price_per_m_output_tokens", "gross_margin", 0.5
+        ),
+        Question("GPU utilisation for a 30% gross margin", "gpu_utilisation", "gross_margin", 0.3),
+        Question("Monthly churn at which LTV / CAC falls to 3", "monthly_churn", "ltv_to_cac", 3.0),
     ),
 )

@@ -15,6 +15,15 @@ SEED1 = "seed 001 (model-as-a-service)"
 class ApiAccessParams(ProjectionParams):
     """Assumptions of the API-access model (defaults: base scenario)."""
 
+    base_correlations = (
+        (
+            "annual_price_decline",
+            "annual_cost_decline",
+            0.5,
+            "analyst judgement: cheaper serving (GPUs, efficiency) lets providers, and rivals, cut prices",
+        ),
+    )
+
     # --- list prices and traffic mix
     price_per_m_input_tokens: float = assumption(
         3.0,
@@ -31,6 +40,11 @@ class ApiAccessParams(ProjectionParams):
         le=1000,
         meaning="List price of output (completion) tokens",
         source="Anthropic Claude Sonnet list price, 2025: $15 per 1M output tokens",
+        base_range={"dist": "pert", "low": 8.0, "mode": 15.0, "high": 18.0},
+        range_source=(
+            "frontier-model list prices per 1M output tokens, 2024-25: GPT-4.1 $8, GPT-4o $10, "
+            "Claude Sonnet $15; the default sits at the top of that band (seed 001: $2-15 per 1M by tier)"
+        ),
     )
     input_token_share: float = assumption(
         0.75, unit="fraction", ge=0, le=1, meaning="Share of all tokens that are input tokens", source=ANALYST
@@ -131,6 +145,11 @@ class ApiAccessParams(ProjectionParams):
         lt=1,
         meaning="Yearly fall of prices per token as models commoditise",
         source=f"{SEED1}: race-to-bottom pricing risk ({ANALYST})",
+        base_range={"low": 0.1, "high": 0.6},
+        range_source=(
+            f"{SEED1}: race-to-bottom risk; a tier's list price can hold (Claude Sonnet $3/$15 per 1M "
+            "from 2024-06 into 2025) or fall fast (GPT-4 $30/$60 in 2023-03, GPT-4o $2.50/$10 in 2024-08)"
+        ),
     )
     # --- cost to serve
     cost_basis: Literal["gpu", "direct"] = assumption(
@@ -164,6 +183,11 @@ class ApiAccessParams(ProjectionParams):
             "H100 on-demand list prices at GPU clouds, 2024-2025: about $2.50-3.00 per GPU-hour "
             "(e.g. Lambda H100 PCIe $2.49/h)"
         ),
+        base_range={"low": 1.8, "high": 3.5},
+        range_source=(
+            "H100 rental, 2024-25: on-demand list prices about $2-4 per GPU-hour; "
+            "multi-year reservations at scale nearer $2 (analyst judgement for the low tail)"
+        ),
     )
     input_tokens_per_second_per_gpu: float = assumption(
         2500.0,
@@ -180,6 +204,11 @@ class ApiAccessParams(ProjectionParams):
         le=1e5,
         meaning="Decode throughput of one fully busy GPU (batched)",
         source=ANALYST,
+        base_range={"low": 170.0, "high": 370.0},
+        range_source=(
+            "analyst judgement: model size, batch size, quantisation and speculative decoding move "
+            "a provider's decode throughput by a factor of about 2 (bull scenario: 350)"
+        ),
     )
     gpu_utilisation: float = assumption(
         0.60,
@@ -188,6 +217,11 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Busy share of the paid GPU hours of the serving fleet",
         source=ANALYST,
+        base_range={"low": 0.42, "high": 0.76},
+        range_source=(
+            "analyst judgement: serving fleets are sized for peak traffic and idle off-peak (bear 0.45, "
+            "bull 0.75); seed 002's >80% target for GPU clouds lies above the range"
+        ),
     )
     infra_overhead_share: float = assumption(
         0.20,
@@ -210,6 +244,11 @@ class ApiAccessParams(ProjectionParams):
         lt=1,
         meaning="Yearly fall of cost per token (hardware and model efficiency)",
         source=f"{SEED0}: optimisation levers ({ANALYST})",
+        base_range={"low": 0.1, "high": 0.5},
+        range_source=(
+            f"{SEED0}: optimisation levers (analyst judgement: a new GPU generation every ~2 years "
+            "plus quantisation, batching and caching; 10% if they stall, 50% if they compound)"
+        ),
     )
     # --- customers
     initial_customers: float = assumption(
@@ -243,6 +282,11 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Share of paying customers lost each month (API key abandonment)",
         source=f"{SEED0}: churn guardrail ({ANALYST})",
+        base_range={"low": 0.015, "high": 0.06},
+        range_source=(
+            f"{SEED0}: churn guardrail at 5% a month (analyst judgement: bull 2%, bear 5%; "
+            "switching API providers is cheap, so the upper tail passes the guardrail)"
+        ),
     )
     tokens_per_customer_m: float = assumption(
         300.0,
@@ -259,6 +303,11 @@ class ApiAccessParams(ProjectionParams):
         le=1,
         meaning="Monthly growth of tokens per customer (usage expansion)",
         source=f"{SEED0}: API usage growth ({ANALYST})",
+        base_range={"low": 0.0, "high": 0.06},
+        range_source=(
+            f"{SEED0}: API usage growth (analyst judgement: flat usage per customer to 6% a month, "
+            "about doubling a year; bear 1%, bull 5%)"
+        ),
     )
     customer_size_dispersion: float = assumption(
         1.5,

@@ -1,0 +1,110 @@
+"""Monte Carlo speed figures (printed, not asserted).
+
+Run with ``make bench``. Measures, on the API-access model over 60 months with every driver
+sampled (PERT from -20% to +20% of its base value, the shipped base ranges where there are
+some):
+
+- the vectorised run at 100,000 draws: wall time and peak memory (tracemalloc);
+- the same model and draws the way squigglepy users write it, one model call per draw
+  (``sq.sample(model, n)``), and the ratio of the two;
+- the Sobol analysis (SALib, first-order and total indices of the north-star metric) per model.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+
+from aibm_core import get_model, model_names
+from aibm_core.params import clip_to_range, validate
+from aibm_core.uncertainty import monte_carlo
+
+DRAWS = 100_000
+HORIZON = 60
+
+
+def every_driver_ranged(model: str, draws: int) -> object:
+    """Validated parameters of ``model`` in which every driver is a range."""
+    spec = get_model(model)
+    schema = spec.params
+    values: dict[str, object] = {"horizon_months": HORIZON, "draws": draws}
+    base = schema.base_ranges()
+    for name in schema.names_with_role("driver"):
+        default = float(schema.model_fields[name].default)
+        if name in base:
+            values[name] = base[name].to_dict()
+        elif default > 0:
+            low, high = (clip_to_range(schema, name, default * f) for f in (0.8, 1.2))
+            values[name] = {"dist": "pert", "low": low, "mode": default, "high": high, "value": default}
+        else:
+            values[name] = {"dist": "uniform", "low": default, "high": default + 0.01}
+    return validate(schema, values, source="benchmark")
+
+
+def timed(work):
+    """Run ``work()``; return its result, wall seconds and peak traced memory (MiB)."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    out = work()
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return out, seconds, peak
+
+
+def squigglepy_run(params, draws: int) -> float:
+    """The same model the squigglepy way: sample the drivers, call the model once per draw (s)."""
+    import squigglepy as sq
+
+    spec = get_model("api_access")
+    ranges = params.uncertainty.ranges
+    # Each driver as a squigglepy distribution with the same 5th and 95th percentiles.
+    dists = {}
+    for name, r in ranges.items():
+        p05, p95 = (float(v) for v in r.distribution().ppf([0.05, 0.95]))
+        if r.family == "lognormal":
+            dists[name] = sq.lognorm(p05, p95)
+        elif r.family == "uniform":
+            dists[name] = sq.uniform(r.low, r.high)
+        else:
+            dists[name] = sq.norm(p05, p95, lclip=r.low if r.family == "pert" else None)
+
+    def model() -> float:
+        draw = {name: float(sq.sample(d)) for name, d in dists.items()}
+        return float(spec.statement(spec.compute(params.vary(**draw))).snapshot()["north_star"])
+
+    start = time.perf_counter()
+    sq.sample(model, n=draws, verbose=False)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    draws = int(sys.argv[1]) if len(sys.argv) > 1 else DRAWS
+    spec = get_model("api_access")
+    params = every_driver_ranged("api_access", draws)
+    n_ranged = len(params.uncertainty.ranges)
+    mc, seconds, peak = timed(lambda: monte_carlo(spec, params))
+    print(f"API access, {HORIZON} months, {n_ranged} drivers sampled, {draws:,} draws:")
+    print(f"  aibm vectorised:   {seconds:8.2f} s   peak memory {peak:7.0f} MiB")
+    assert mc.statement.series("revenue").shape == (draws, HORIZON)
+    try:
+        squiggle = squigglepy_run(params, draws)
+    except ImportError:
+        print("  squigglepy: not installed (pip install -e '.[bench]')")
+    else:
+        print(f"  squigglepy sample: {squiggle:8.2f} s   ratio {squiggle / seconds:,.0f}x")
+    try:
+        from aibm_core.sensitivity import model_sobol, north_star
+    except ImportError:
+        return
+    print("Sobol indices of the north-star metric (SALib, n=1024):")
+    for name in model_names():
+        model_spec = get_model(name)
+        ranged = every_driver_ranged(name, 0)
+        _, sobol_seconds, _ = timed(lambda s=model_spec, p=ranged: model_sobol(s, p, north_star(s)))
+        print(f"  {name:20} {sobol_seconds:6.2f} s  ({len(ranged.uncertainty.ranges)} drivers)")
+
+
+if __name__ == "__main__":
+    main()

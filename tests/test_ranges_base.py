@@ -1,0 +1,90 @@
+"""The shipped base scenario: sourced ranges on each model's main drivers, and a Monte Carlo that runs.
+
+The base point values stay the schema defaults (a range's ``value``), so the deterministic base
+case does not move when ranges are added; the seed scenario stays a point scenario.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from aibm_core.config import PARAMETERS_DIR
+from aibm_core.models import get_model, model_names
+from aibm_core.params import bounds, load_file, read_yaml
+from aibm_core.results import evaluate_scenario
+from aibm_core.uncertainty import monte_carlo
+
+#: Draws for the Monte Carlo checks: enough for stable percentiles, quick on a shared machine.
+DRAWS = 2_000
+
+
+def base_params(model: str):
+    spec = get_model(model)
+    return spec, load_file(spec.params, PARAMETERS_DIR / "base" / f"{model}.yaml")
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_base_file_ranges_the_declared_drivers_with_sources(model):
+    spec, base = base_params(model)
+    schema = spec.params
+    declared = schema.base_ranges()
+    assert 5 <= len(declared) <= 8, f"{model}: rank the 5-8 drivers that matter most"
+    assert base.uncertainty.ranges == declared
+    for name, rng in declared.items():
+        extra = schema.model_fields[name].json_schema_extra
+        assert schema.role_of(name) == "driver", name
+        assert extra["range_source"].strip(), f"{name}: a range needs a source"
+        default = schema.defaults()[name]
+        assert rng.point == default, name
+        assert rng.low <= default <= rng.high, f"{name}: the default must lie inside its range"
+        low, high = bounds(schema, name)
+        assert (low is None or rng.low >= low) and (high is None or rng.high <= high), name
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_base_correlations_are_sourced_and_shipped(model):
+    spec, base = base_params(model)
+    declared = spec.params.base_correlations
+    assert all(source.strip() for *_, source in declared)
+    assert base.uncertainty.correlations == tuple((a, b, float(rho)) for a, b, rho, _ in declared)
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_base_point_values_are_the_schema_defaults(model):
+    spec, base = base_params(model)
+    assert base.model_dump() == spec.params.defaults()
+    ev = evaluate_scenario(model, "base")
+    default = spec.compute(spec.params())
+    np.testing.assert_array_equal(
+        ev.spec.statement(ev.result).series("revenue"), spec.statement(default).series("revenue")
+    )
+    for key, metric in ev.kpis.items():
+        expected = spec.kpis(default)[key].value
+        assert metric.value == expected or (math.isnan(metric.value) and math.isnan(expected)), key
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_seed_is_a_point_scenario(model):
+    path = PARAMETERS_DIR / "seed" / f"{model}.yaml"
+    assert read_yaml(path)["draws"] == 0
+    ev = evaluate_scenario(model, "seed")
+    assert ev.params.uncertainty.draws == 0
+    assert monte_carlo(ev.spec, ev.params) is None
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_base_monte_carlo_runs_with_ordered_percentiles(model):
+    ev = evaluate_scenario(model, "base")
+    mc = monte_carlo(ev.spec, ev.params, draws=DRAWS)
+    assert mc is not None and mc.draws == DRAWS
+    table = mc.kpi_percentiles()
+    for key, row in table.iterrows():
+        assert row["p10"] <= row["p50"] <= row["p90"], f"{model} {key}: {row.to_dict()}"
+    # the ranges move the model: the north star and gross margin are spread, not points
+    for key in ("gross_margin", *(k for k in table.index if k in ("mrr", "hardware_revenue", "revenue"))):
+        assert table.at[key, "p10"] < table.at[key, "p90"], key
+    probabilities = mc.breach_probabilities()["probability"]
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()

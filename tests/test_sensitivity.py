@@ -1,0 +1,192 @@
+"""Tornado on ranges, Sobol indices (closed forms, reproducibility, one model call) and charts."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from aibm_core import charts, sensitivity
+from aibm_core.models import get_model, model_names
+from aibm_core.params import validate
+from aibm_core.ranges import Z90
+
+#: z-values of the 10th and 90th percentiles of a standard normal.
+Z10, Z_90 = -1.2815515655446004, 1.2815515655446004
+
+
+def _ranged_api(**extra):
+    spec = get_model("api_access")
+    ranges = {
+        "price_per_m_output_tokens": {"low": 10.0, "high": 20.0},  # lognormal 90% interval
+        "gpu_utilisation": {"dist": "pert", "low": 0.4, "mode": 0.6, "high": 0.85},
+        "cac_usd": {"dist": "uniform", "low": 3000.0, "high": 7000.0},
+    }
+    return spec, validate(spec.params, {**ranges, **extra})
+
+
+# --- tornado
+
+
+def test_tornado_uses_p10_p90_of_a_range_computed_by_hand():
+    spec, params = _ranged_api()
+    frame = sensitivity.tornado(spec, params, ["price_per_m_output_tokens", "gpu_utilisation"])
+    row = frame.set_index("assumption").loc["price_per_m_output_tokens"]
+    mu, sigma = (math.log(10) + math.log(20)) / 2, (math.log(20) - math.log(10)) / (2 * Z90)
+    assert row["rule"] == "P10-P90"
+    assert row["low_value"] == pytest.approx(math.exp(mu + Z10 * sigma), rel=1e-12)
+    assert row["high_value"] == pytest.approx(math.exp(mu + Z_90 * sigma), rel=1e-12)
+    pert = stats.beta(1 + 4 * 0.2 / 0.45, 1 + 4 * 0.25 / 0.45, loc=0.4, scale=0.45)
+    utilisation = frame.set_index("assumption").loc["gpu_utilisation"]
+    assert utilisation["low_value"] == pytest.approx(pert.ppf(0.1), rel=1e-12)
+    assert utilisation["high_value"] == pytest.approx(pert.ppf(0.9), rel=1e-12)
+
+
+def test_tornado_metric_equals_scalar_model_calls_at_the_driver_values():
+    spec, params = _ranged_api()
+    names = ["price_per_m_output_tokens", "monthly_churn", "gpu_utilisation"]
+    frame = sensitivity.tornado(spec, params, names)
+    for row in frame.itertuples():
+        for value, metric in ((row.low_value, row.low), (row.high_value, row.high)):
+            alone = spec.gross_margin(spec.compute(params.vary(**{row.assumption: value})))
+            assert metric == pytest.approx(float(alone), rel=1e-12)
+        assert row.base == pytest.approx(spec.gross_margin(spec.compute(params)), rel=1e-12)
+
+
+def test_tornado_moves_unranged_drivers_twenty_percent_clipped_to_the_valid_range():
+    spec = get_model("api_access")
+    params = spec.params().vary(gpu_utilisation=0.9)
+    frame = sensitivity.tornado(spec, params, ["monthly_churn", "gpu_utilisation"]).set_index("assumption")
+    assert (frame["rule"] == "±20%").all()
+    assert frame.loc["monthly_churn", ["low_value", "high_value"]].tolist() == pytest.approx([0.024, 0.036])
+    assert frame.loc["gpu_utilisation", ["low_value", "high_value"]].tolist() == pytest.approx([0.72, 1.0])
+
+
+def test_tornado_keeps_its_old_call_and_columns_and_reports_the_north_star():
+    spec = get_model("api_access")
+    params = spec.params()
+    frame = sensitivity.tornado(spec, params, ["price_per_m_output_tokens", "cac_usd"])
+    assert list(frame.columns[:4]) == ["assumption", "low", "high", "base"]
+    star = sensitivity.tornado(
+        spec, params, ["price_per_m_output_tokens"], metric=sensitivity.north_star(spec)
+    )
+    assert star["base"].iloc[0] == pytest.approx(
+        spec.statement(spec.compute(params)).snapshot()["north_star"]
+    )
+    assert star["high"].iloc[0] > star["base"].iloc[0] > star["low"].iloc[0]
+    # An assumption the metric ignores gives a flat bar.
+    assert frame.set_index("assumption").loc["cac_usd", "low"] == frame["base"].iloc[0]
+
+
+def test_tornado_of_nothing_is_an_empty_frame():
+    spec = get_model("api_access")
+    assert sensitivity.tornado(spec, spec.params(), []).empty
+
+
+# --- Sobol indices: closed forms
+
+
+def test_sobol_of_an_additive_function_matches_the_closed_form():
+    # Y = 2 X1 + 1 X2 + 0 X3: S1_i = a_i² Var(X_i) / Σ a_j² Var(X_j) and S1 = ST.
+    distributions = {"x1": stats.uniform(0, 1), "x2": stats.norm(0, 0.5), "x3": stats.lognorm(0.5)}
+    variances = np.array([4 / 12, 0.25, 0.0])
+    expected = variances / variances.sum()
+    frame = sensitivity.sobol_indices(
+        lambda x: 2 * x["x1"] + x["x2"] + 0 * x["x3"], distributions, n=4096, seed=1
+    )
+    assert list(frame.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
+    assert list(frame.index) == ["x1", "x2", "x3"]
+    # With n = 4096 the estimators' standard error is about 0.01.
+    assert frame["S1"].to_numpy() == pytest.approx(expected, abs=0.03)
+    assert frame["ST"].to_numpy() == pytest.approx(expected, abs=0.03)
+    assert frame.loc["x3", "ST"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_sobol_of_the_ishigami_function_separates_first_order_and_total():
+    # Ishigami (a=7, b=0.1), X_i ~ U(-π, π): S1 = (0.3139, 0.4424, 0), ST = (0.5576, 0.4424, 0.2437).
+    uniform = stats.uniform(-np.pi, 2 * np.pi)
+    frame = sensitivity.sobol_indices(
+        lambda x: np.sin(x["a"]) + 7 * np.sin(x["b"]) ** 2 + 0.1 * x["c"] ** 4 * np.sin(x["a"]),
+        {"a": uniform, "b": uniform, "c": uniform},
+        n=8192,
+        seed=3,
+    )
+    assert frame["S1"].to_numpy() == pytest.approx([0.3139, 0.4424, 0.0], abs=0.04)
+    assert frame["ST"].to_numpy() == pytest.approx([0.5576, 0.4424, 0.2437], abs=0.04)
+
+
+def test_sobol_of_a_constant_is_zero_and_of_non_finite_outputs_an_error():
+    distributions = {"x": stats.uniform(0, 1)}
+    assert (sensitivity.sobol_indices(lambda x: np.ones_like(x["x"]), distributions, n=64) == 0).all().all()
+    with pytest.raises(ValueError, match="not finite"), np.errstate(invalid="ignore"):
+        sensitivity.sobol_indices(lambda x: np.log(x["x"] - 0.5), distributions, n=64)
+
+
+def test_sobol_is_reproducible_with_a_seed():
+    distributions = {"x": stats.uniform(0, 1), "y": stats.norm()}
+    first = sensitivity.sobol_indices(lambda v: v["x"] * v["y"] + v["y"], distributions, n=256, seed=7)
+    again = sensitivity.sobol_indices(lambda v: v["x"] * v["y"] + v["y"], distributions, n=256, seed=7)
+    other = sensitivity.sobol_indices(lambda v: v["x"] * v["y"] + v["y"], distributions, n=256, seed=8)
+    pd.testing.assert_frame_equal(first, again)
+    assert not first.equals(other)
+
+
+# --- Sobol indices of the models
+
+
+def test_model_sobol_runs_the_model_once_and_ignores_what_the_metric_ignores():
+    spec, params = _ranged_api()
+    calls = []
+
+    def counting(p):
+        calls.append(p)
+        return spec.compute(p)
+
+    frames = sensitivity.model_sobol_metrics(dataclasses.replace(spec, compute=counting), params, n=256)
+    assert len(calls) == 1
+    assert set(frames) == {"north star", "gross margin"}
+    margin = frames["gross margin"]
+    assert list(margin.index) == list(params.uncertainty.ranges)
+    assert margin.loc["cac_usd", "ST"] == pytest.approx(0.0, abs=1e-12)  # CAC is not a cost of revenue
+    assert margin.loc["gpu_utilisation", "ST"] > 0.2
+    assert margin["S1"].sum() == pytest.approx(1.0, abs=0.15)  # nearly additive here
+
+
+def test_model_sobol_is_reproducible_and_seeded_by_the_parameters():
+    spec, params = _ranged_api(random_seed=11)
+    first = sensitivity.model_sobol(spec, params, n=128)
+    pd.testing.assert_frame_equal(first, sensitivity.model_sobol(spec, params, n=128))
+    pd.testing.assert_frame_equal(first, sensitivity.model_sobol(spec, params, n=128, seed=11))
+
+
+@pytest.mark.parametrize("name", model_names())
+def test_model_sobol_without_ranges_is_empty(name):
+    spec = get_model(name)
+    assert sensitivity.model_sobol(spec, spec.params()).empty
+    frames = sensitivity.model_sobol_metrics(spec, spec.params())
+    assert all(frame.empty for frame in frames.values())
+
+
+# --- charts
+
+
+def test_sobol_chart_sorts_drivers_by_total_index_and_groups_the_two_indices():
+    frame = pd.DataFrame(
+        {"S1": [0.1, 0.5, 0.0], "S1_conf": [0.01] * 3, "ST": [0.2, 0.6, 0.2], "ST_conf": [0.01] * 3},
+        index=pd.Index(["a", "b", "c"], name="driver"),
+    )
+    spec = charts.sobol_chart(frame, "gross margin", "Sobol").to_dict()
+    assert spec["encoding"]["y"]["sort"] == ["b", "a", "c"]
+    assert spec["encoding"]["yOffset"]["field"] == "index"
+    assert charts.mimebundle(charts.sobol_chart(frame, "gross margin", "Sobol"))["image/svg+xml"]
+
+
+def test_tornado_chart_draws_a_frame_with_rules_and_driver_values():
+    spec, params = _ranged_api()
+    frame = sensitivity.tornado(spec, params, ["price_per_m_output_tokens", "monthly_churn"])
+    chart = charts.tornado_chart(frame, "gross margin", "t").to_dict()
+    assert chart["layer"][0]["encoding"]["y"]["sort"][0] == "price_per_m_output_tokens"
