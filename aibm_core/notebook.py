@@ -178,7 +178,7 @@ def parameters_cell(spec: ModelSpec) -> str:
     ]
     for name, field in schema.model_fields.items():
         extra = field.json_schema_extra or {}
-        kind = getattr(field.annotation, "__name__", "str")
+        kind = {int: "int", float: "float", bool: "bool"}.get(field.annotation, "str")  # choices: str
         value: Any = field.default
         comment = extra.get("unit", "")
         if "base_range" in extra:  # a range; a plain number (papermill -p) makes it a point
