@@ -102,13 +102,16 @@ def seed_example(model: str) -> Evaluation:
 
 
 def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024) -> dict[str, pd.DataFrame]:
-    """Sobol indices of the north-star metric and gross margin over the ranged drivers, charted."""
+    """The north-star tornado over the ranged drivers and Sobol indices of the north star and gross margin."""
     from aibm_core import charts
-    from aibm_core.sensitivity import model_sobol_metrics
+    from aibm_core.sensitivity import model_sobol_metrics, north_star, tornado
 
-    if not params.uncertainty.ranges:
-        print("No ranged drivers: global sensitivity needs ranges.")
+    if not params.uncertainty.active:
+        print("A point scenario (no ranges, or draws: 0): global sensitivity needs ranges.")
         return {}
+    star = spec.statement(spec.compute(params)).north_star_label
+    swings = tornado(spec, params, list(params.uncertainty.ranges), metric=north_star(spec))
+    charts.show(charts.tornado_chart(swings, star, f"{star}: each ranged driver from its P10 to its P90"))
     frames = model_sobol_metrics(spec, params, n=n)
     for label, frame in frames.items():
         charts.show(charts.sobol_chart(frame, label, f"What drives the spread of the {label}: Sobol indices"))

@@ -358,7 +358,8 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     # Ranges enter validation as their point values; unreadable ones (already reported) drop out.
     numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
     points = {k: r.point for k, r in ranges.items()}
-    settings, setting_problems = _monte_carlo_settings(values, list(ranges), source)
+    drivers = schema.names_with_role("driver")
+    settings, setting_problems = _monte_carlo_settings(values, list(ranges), drivers, source)
     problems += setting_problems
     try:
         params = schema.model_validate({**numbers, **points})
@@ -391,7 +392,7 @@ def _range_of(schema: type[ModelParams], key: str, raw: Mapping[str, Any]) -> Ra
 
 
 def _monte_carlo_settings(
-    values: Mapping[str, Any], ranged: list[str], source: str
+    values: Mapping[str, Any], ranged: list[str], drivers: list[str], source: str
 ) -> tuple[dict[str, Any], list[Problem]]:
     settings = {key: values.get(key, default) for key, default in MONTE_CARLO_SETTINGS.items()}
     problems = []
@@ -400,7 +401,7 @@ def _monte_carlo_settings(
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
             allowed = f"expected an integer 0..{high}"
             problems.append(Problem(source, key, f"value {value!r} is not allowed; {allowed}"))
-    correlations, messages = check_correlations(settings["correlations"], ranged)
+    correlations, messages = check_correlations(settings["correlations"], ranged, drivers)
     problems += [Problem(source, "correlations", message) for message in messages]
     return {
         "draws": settings["draws"],
@@ -482,13 +483,7 @@ def read_scenario(path: Path) -> dict[str, Any]:
     base = path.parent.parent / "base" / path.name
     if path.parent.name == "base" or not base.exists():
         return read_yaml(path)
-    values = {**read_yaml(base), **(overlay := read_yaml(path))}
-    if "correlations" not in overlay and isinstance(values.get("correlations"), list):
-        # A base correlation holds only while both of its drivers are still ranges.
-        values["correlations"] = [
-            c for c in values["correlations"] if all(isinstance(values.get(name), Mapping) for name in c[:2])
-        ]
-    return values
+    return {**read_yaml(base), **read_yaml(path)}
 
 
 def load_file(schema: type[ModelParams], path: Path) -> ModelParams:

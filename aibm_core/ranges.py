@@ -253,11 +253,15 @@ def copula_correlation(rank_correlation: np.ndarray) -> np.ndarray:
     return pearson
 
 
-def check_correlations(raw: Any, ranged: list[str]) -> tuple[tuple[tuple[str, str, float], ...], list[str]]:
+def check_correlations(
+    raw: Any, ranged: list[str], drivers: list[str]
+) -> tuple[tuple[tuple[str, str, float], ...], list[str]]:
     """Read ``correlations: [[a, b, rho], ...]`` and return the triples and any problems.
 
-    Every name must be a ranged driver of the same set, each pair given once, ``-1 <= rho <= 1``,
-    and the whole matrix positive semi-definite (a set of correlations that can coexist).
+    Every name must be a driver of the model, each pair given once, ``-1 <= rho <= 1``, and the
+    whole matrix positive semi-definite (a set of correlations that can coexist). A pair in
+    which a driver is a number (a scenario that fixes it) has nothing to correlate and is
+    dropped, so a scenario may fix a driver that the base scenario correlates.
     """
     if raw is None:
         return (), []
@@ -272,14 +276,16 @@ def check_correlations(raw: Any, ranged: list[str]) -> tuple[tuple[tuple[str, st
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
             problems.append(f"entry {item!r}: the rank correlation must be a number in -1..1")
             continue
-        missing = [n for n in (a, b) if n not in ranged]
-        if missing or a == b or frozenset((a, b)) in seen:
+        unknown = [n for n in (a, b) if n not in drivers]
+        if unknown or a == b or frozenset((a, b)) in seen:
             why = (
-                f"{', '.join(map(repr, missing))} is not a ranged driver of this file"
-                if missing
+                f"{', '.join(map(repr, unknown))} is not a driver of this model"
+                if unknown
                 else "a driver paired with itself or a pair given twice"
             )
             problems.append(f"entry {item!r}: {why}")
+            continue
+        if a not in ranged or b not in ranged:
             continue
         seen.add(frozenset((a, b)))
         triples.append((a, b, float(rho)))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -152,3 +154,22 @@ def test_the_same_inputs_give_byte_identical_outputs(tmp_path):
     for name in ("base/api_access.json", "base/api_access.html", "index.html"):
         first, second = (tmp_path / folder / name for folder in ("first", "second"))
         assert first.read_bytes() == second.read_bytes(), name
+
+
+@pytest.mark.slow
+def test_plain_papermill_takes_ranges_with_y_and_numbers_with_p(tmp_path):
+    """Without the CLI: a range passed as YAML is a range, a number passed with -p is a point."""
+    results = tmp_path / "results.json"
+    notebook = str(NOTEBOOKS_DIR / "api_access.ipynb")
+    command = [
+        sys.executable, "-m", "papermill", notebook, str(tmp_path / "out.ipynb"),
+        "-y", "monthly_churn: {low: 0.01, high: 0.06}\ndraws: 200",
+        "-p", "gpu_utilisation", "0.5", "-p", "results_path", str(results), "-k", "python3",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    uncertainty = json.loads(results.read_text())["uncertainty"]
+    assert uncertainty["draws"] == 200
+    assert uncertainty["ranges"]["monthly_churn"] == {"dist": "logitnormal", "low": 0.01, "high": 0.06}
+    assert "gpu_utilisation" not in uncertainty["ranges"]  # a number means a number
+    assert "price_per_m_output_tokens" in uncertainty["ranges"]  # the notebook's base ranges stay

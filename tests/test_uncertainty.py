@@ -88,8 +88,8 @@ def test_draws_stay_inside_the_valid_range():
         ("cache_hit_rate: {dist: gamma, low: 0, high: 1}", "unknown dist 'gamma'"),
         (
             "annual_price_decline: {low: 0.1, high: 0.5}\n"
-            "correlations: [[annual_price_decline, cac_usd, 0.5]]",
-            "'cac_usd' is not a ranged driver of this file",
+            "correlations: [[annual_price_decline, max_monthly_churn, 0.5]]",
+            "'max_monthly_churn' is not a driver of this model",
         ),
         ("draws: -5", "key 'draws': value -5 is not allowed"),
     ],
@@ -143,3 +143,12 @@ def test_monte_carlo_is_one_vectorised_call_with_ordered_percentiles(model):
     assert (finite["p10"] <= finite["p50"]).all() and (finite["p50"] <= finite["p90"]).all()
     assert mc.breach_probabilities()["probability"].between(0, 1).all()
     assert monte_carlo(spec, validate(spec.params, {**ranged, "draws": 0})) is None
+
+
+def test_a_correlation_with_a_driver_fixed_to_a_number_is_dropped():
+    """A scenario may fix a driver that the base scenario correlates with another."""
+    params = api_params(
+        "annual_price_decline: 0.4\nannual_cost_decline: {low: 0.1, high: 0.45}\n"
+        "correlations: [[annual_price_decline, annual_cost_decline, 0.5]]"
+    )
+    assert params.uncertainty.correlations == ()
