@@ -372,3 +372,164 @@ def sobol_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart
     return bars.properties(
         width=560, height=34 * len(frame) + 20, title=alt.TitleParams(title, subtitle=subtitle)
     )
+
+
+def pyramid_chart(summary: pd.DataFrame, models: pd.DataFrame, title: str) -> alt.LayerChart:
+    """Seed 003's three-tier pyramid: each layer's gross margin, its spread and capital intensity.
+
+    Parameters
+    ----------
+    summary
+        One row per layer (index: layer, top of the pyramid last) with ``gross margin``
+        (revenue-weighted), ``p10`` and ``p90`` (Monte Carlo band across the layer's models)
+        and ``capital intensity`` (capex / revenue over the horizon).
+    models
+        One row per model with columns ``model``, ``layer`` and ``gross margin``.
+    title
+        Chart title.
+    """
+    layers = summary.reset_index().dropna(subset=["gross margin"])
+    layers["label"] = [f"capex / revenue {c:.0%}" if c == c else "" for c in layers["capital intensity"]]
+    order = list(reversed(summary.index))  # the application layer on top
+    y = alt.Y("layer:N", sort=order, title=None)
+    x = alt.X("gross margin:Q", title="gross margin (snapshot month)", axis=alt.Axis(format="%"))
+    band = (
+        alt.Chart(layers)
+        .mark_bar(opacity=0.25, height=26, color="#2e86c1")
+        .encode(
+            x=alt.X("p10:Q", title="gross margin (snapshot month)"),
+            x2="p90:Q",
+            y=y,
+            tooltip=["layer:N", alt.Tooltip("p10:Q", format=".1%"), alt.Tooltip("p90:Q", format=".1%")],
+        )
+    )
+    tick = (
+        alt.Chart(layers)
+        .mark_tick(thickness=3, size=30, color="#1f4e79")
+        .encode(x=x, y=y, tooltip=["layer:N", alt.Tooltip("gross margin:Q", format=".1%")])
+    )
+    points = (
+        alt.Chart(models)
+        .mark_point(filled=True, size=90, color="#d68910")
+        .encode(x="gross margin:Q", y=y, tooltip=["model:N", alt.Tooltip("gross margin:Q", format=".1%")])
+    )
+    labels = (
+        alt.Chart(layers)
+        .mark_text(align="left", dx=6, dy=-18, fontSize=11)
+        .encode(x="p90:Q", y=y, text="label:N")
+    )
+    subtitle = "band: P10-P90 across the layer's models; tick: revenue-weighted margin; dots: models"
+    return alt.layer(band, tick, points, labels).properties(
+        width=620, height=200, title=alt.TitleParams(title, subtitle=subtitle)
+    )
+
+
+#: Colours of a waterfall's bars: totals (base and scenario), rises and falls.
+WATERFALL_COLOURS = {"total": "#1f4e79", "up": "#1e8449", "down": "#c0392b"}
+
+
+def waterfall_chart(frame: pd.DataFrame, metric_label: str, title: str, unit: str) -> alt.LayerChart:
+    """A metric's change from one scenario to another, split into the assumptions' contributions.
+
+    Horizontal bars, top to bottom: the base value, one floating bar per contribution (largest
+    first; green up, red down), then the scenario value. Assumptions that changed without moving
+    the metric are named in the subtitle rather than drawn.
+
+    Parameters
+    ----------
+    frame
+        An attribution frame (:func:`aibm_core.attribution.shapley`): column ``contribution``
+        by assumption, with ``base``, ``scenario``, ``total`` and ``method`` in ``frame.attrs``.
+    metric_label, title
+        Name of the metric (x-axis) and chart title.
+    unit
+        Unit of the metric: ``"fraction"`` axes show percentages and bars percentage points,
+        ``"USD…"`` axes show dollars.
+    """
+    from aibm_core.attribution import format_delta, waterfall_frame
+
+    attrs = frame.attrs
+    moving = frame[frame["contribution"] != 0]
+    unmoved = [str(name) for name in frame.index[frame["contribution"] == 0]]
+    sizes = moving["contribution"].abs().map(round_significant).to_numpy()
+    ordered = moving.iloc[sorted(range(len(moving)), key=lambda i: -sizes[i])]  # stable: ties keep order
+    ordered.attrs = {**attrs, "unit": unit}
+    steps = waterfall_frame(ordered)
+    steps["lead"] = steps[["start", "end"]].max(axis=1)
+    order = steps["step"].tolist()
+    low, high = float(steps[["start", "end"]].min().min()), float(steps[["start", "end"]].max().max())
+    pad = 0.22 * (high - min(low, 0.0) or 1.0)
+    domain = [min(low, 0.0) - (0.05 * pad if low < 0 else 0.0), high + pad]
+    if unit.startswith(("fraction", "share")):
+        axis = alt.Axis(format="%", title=metric_label)
+    elif unit.startswith("USD"):
+        axis = alt.Axis(
+            labelExpr="replace(format(datum.value, '$.3~s'), 'G', 'B')", title=f"{metric_label} ({unit})"
+        )
+    else:
+        axis = alt.Axis(format=".3~s", title=f"{metric_label} ({unit})" if unit else metric_label)
+    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    x = alt.X("start:Q", scale=alt.Scale(domain=domain), axis=axis)
+    tooltip = [
+        alt.Tooltip("step:N", title="step"),
+        alt.Tooltip("text:N", title="value"),
+        alt.Tooltip("start:Q", format=".4~g"),
+        alt.Tooltip("end:Q", format=".4~g"),
+    ]
+    data = steps[["step", "kind", "start", "end", "lead", "text"]]
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            y=y,
+            x=x,
+            x2="end:Q",
+            color=alt.Color(
+                "kind:N",
+                scale=alt.Scale(domain=list(WATERFALL_COLOURS), range=list(WATERFALL_COLOURS.values())),
+                legend=None,
+            ),
+            tooltip=tooltip,
+        )
+    )
+    labels = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=11, baseline="middle")
+        .encode(y=y, x="lead:Q", text="text:N", tooltip=tooltip)
+    )
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
+    method = "exact Shapley values" if attrs.get("method") == "exact" else "sampled Shapley values"
+    subtitle = [f"{method}; the contributions add up to the change, {format_delta(attrs['total'], unit)}"]
+    if unmoved:
+        subtitle.append("changed without moving it: " + ", ".join(unmoved))
+    return (bars + labels + zero).properties(
+        width=560, height=26 * len(steps) + 20, title=alt.TitleParams(title, subtitle=subtitle)
+    )
+
+
+def value_chain_chart(flows: pd.DataFrame, title: str) -> alt.Chart:
+    """Where one dollar of application revenue goes: each layer's revenue split into what it
+    pays the next layer, its costs outside the chain and its margin (stacked bars)."""
+    parts = {"paid_down": "paid to the layer below", "outside": "costs outside the chain", "margin": "margin"}
+    long = (
+        flows[list(parts)]
+        .rename(columns=parts)
+        .reset_index()
+        .melt(id_vars="layer", var_name="part", value_name="USD")
+    )
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("layer:N", sort=list(flows.index), title=None),
+            x=alt.X("USD:Q", title="USD per USD of application revenue", stack=True),
+            color=alt.Color(
+                "part:N",
+                scale=alt.Scale(domain=list(parts.values()), range=["#9e9e9e", "#d68910", "#1e8449"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("part:N"),
+            tooltip=["layer:N", "part:N", alt.Tooltip("USD:Q", format="$.4f")],
+        )
+        .properties(width=620, height=180, title=title)
+    )

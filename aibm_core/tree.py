@@ -494,6 +494,6 @@ def _compact(value: float) -> str:
 
 def _money(value: float) -> str:
     if 0 < abs(value) < 0.01:
-        return f"${value:.5f}"
+        return f"-${-value:.5f}" if value < 0 else f"${value:.5f}"
     text = _compact(value)
     return f"-${text[1:]}" if text.startswith("-") else f"${text}"

@@ -184,6 +184,9 @@ class ModelSpec:
         ``gross_margin`` series at the snapshot month.
     questions
         Goal-seek questions the notebook and the results answer (see :class:`Question`).
+    primary_revenue, unit_focus
+        How the model earns and what its unit economics turn on, in a few words (the columns
+        of seed 000's key-differences table, shown by the pyramid comparison).
     """
 
     name: str
@@ -198,6 +201,8 @@ class ModelSpec:
     statement: Callable[[Any], Statement]
     gross_margin: Callable[[Any], Any] = snapshot_gross_margin
     questions: tuple[Question, ...] = ()
+    primary_revenue: str = ""
+    unit_focus: str = ""
 
 
 @dataclass(frozen=True)

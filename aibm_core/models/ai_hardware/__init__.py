@@ -49,6 +49,8 @@ __all__ = [
 ]
 
 SPEC = ModelSpec(
+    primary_revenue="One-time hardware sales plus software",
+    unit_focus="Manufacturing margin; ASP erosion",
     name="ai_hardware",
     title="AI hardware (accelerator chip vendor)",
     layer="infrastructure",

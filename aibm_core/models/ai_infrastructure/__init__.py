@@ -79,6 +79,8 @@ __all__ = [
 ]
 
 SPEC = ModelSpec(
+    primary_revenue="GPU-hours (on-demand, reserved, spot)",
+    unit_focus="Utilisation; cost per GPU-hour; capex payback",
     name="ai_infrastructure",
     title="AI infrastructure / GPU cloud",
     layer="infrastructure",

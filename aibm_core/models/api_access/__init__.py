@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 SPEC = ModelSpec(
+    primary_revenue="Per-token API fees",
+    unit_focus="Cost to serve per 1M tokens; CAC payback",
     name="api_access",
     title="API access / model-as-a-service",
     layer="platform",
