@@ -125,6 +125,30 @@ def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
     return answers_frame(answer_all(spec, params))
 
 
+def show_attribution(outcomes: Any, scenario: str) -> None:
+    """For each computed model: what moved its north star and gross margin against ``base``."""
+    from aibm_core import charts
+    from aibm_core.attribution import attribute
+    from aibm_core.results import evaluate_scenario
+
+    if scenario == "base":
+        print("This is the base scenario: there is no change to attribute.")
+        return
+    for o in (o for o in outcomes if o.ok):
+        base = evaluate_scenario(o.model, "base")
+        try:
+            frames = attribute(base.spec, base.params, evaluate_scenario(o.model, scenario).params)
+        except ValueError as error:  # a scenario that changes a setting (horizon, a choice)
+            print(f"{o.title}: not attributable by assumption ({error})")
+            continue
+        if frames["gross margin"].empty:
+            print(f"{o.title}: the scenario changes none of its assumptions")
+            continue
+        for label, frame in frames.items():
+            unit = frame.attrs.get("unit") or "fraction"
+            charts.show(charts.waterfall_chart(frame, frame.attrs["metric"], f"{o.title}: {label}", unit))
+
+
 def publish(
     evaluation: Evaluation, scenario: str, results_path: str | Path = "", mc: MonteCarlo | None = None
 ) -> dict[str, Any]:
