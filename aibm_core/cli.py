@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from aibm_core import runner
-    from aibm_core.report import write_index
+    from aibm_core.report import write_cross_scenario, write_index
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError(
@@ -122,7 +122,8 @@ def _run(args: argparse.Namespace) -> int:
     jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
     outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
     failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
-    index = write_index(args.output, failures)
+    index = write_index(args.output, failures, parameters_dir=args.parameters)
+    write_cross_scenario(args.output, parameters_dir=args.parameters)
     _summary(outcomes)
     print(f"index: {index}")
     return EXIT_FAILED if failures else EXIT_OK
@@ -163,6 +164,7 @@ def _results(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from aibm_core.models import get_model, model_names
     from aibm_core.params import read_scenario, validate
+    from aibm_core.scenarios import is_scenario_file, scenario_problems
 
     files: list[Path] = []
     for path in args.paths or [PARAMETERS_DIR]:
@@ -172,6 +174,11 @@ def _validate(args: argparse.Namespace) -> int:
             files.append(path)
     problems: list[Problem] = []
     for path in files:
+        if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
+            problems.extend(
+                p for p in scenario_problems(path.parent.parent, path.parent.name) if p not in problems
+            )
+            continue
         if path.stem not in model_names():
             problems.append(
                 Problem(str(path), "", f"the file name must be a model name: {', '.join(model_names())}")
@@ -180,7 +187,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
-            problems.extend(error.problems)
+            problems.extend(p for p in error.problems if p not in problems)
     if problems:
         raise ParameterError(problems)
     print(f"{len(files)} parameter file(s) valid")

@@ -10,8 +10,20 @@ PARAMETERS_DIR = ROOT / "parameters"
 OUTPUTS_DIR = ROOT / "outputs"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
-#: Scenario folders shipped under ``parameters/``, in report order.
-SHIPPED_SCENARIOS = ("base", "bull", "bear", "seed")
+#: Scenario folders shipped under ``parameters/``, in report order: the central case, its upside
+#: and downside, the seeds' worked examples, then the seeds' risk scenarios (each overlays base).
+SHIPPED_SCENARIOS = (
+    "base",
+    "bull",
+    "bear",
+    "seed",
+    "commoditization",
+    "overcapacity",
+    "obsolescence",
+    "open_source_disruption",
+    "regulation",
+    "power_constraint",
+)
 
 
 def scenario_order(name: str) -> tuple[int, str]:

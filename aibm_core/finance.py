@@ -6,6 +6,9 @@ many draws (leading axes) over many months (last axis) in one call.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+
 import numpy as np
 import numpy_financial as npf
 from numpy.typing import ArrayLike
@@ -209,3 +212,52 @@ def installed_base(initial: ArrayLike, additions: ArrayLike, monthly_loss: Array
         level = level * keep[..., t] + add[..., t]
         stock[..., t] = level
     return stock
+
+
+def blended_price(prices: Sequence[ArrayLike], shares: Sequence[ArrayLike]) -> FloatArray:
+    """Average price of a unit sold under a mix of contract types (price unit, e.g. USD per hour).
+
+    ``Σ share_i × price_i``: each contract type ``i`` (on demand, reserved, spot, ...) sells
+    ``share_i`` of the units at ``price_i``. The shares are fractions of the units sold and
+    should add up to 1 (the caller's schema checks that; nothing is renormalised here).
+    Prices and shares broadcast (draws × months).
+
+    Parameters
+    ----------
+    prices
+        Price of a unit under each contract type (e.g. USD per GPU-hour).
+    shares
+        Share of the units sold under each contract type (fractions), in the same order.
+    """
+    if len(prices) != len(shares):
+        raise ValueError(f"{len(prices)} prices but {len(shares)} shares")
+    return functools.reduce(
+        np.add,
+        (
+            np.asarray(s, dtype=float) * np.asarray(p, dtype=float)
+            for p, s in zip(prices, shares, strict=True)
+        ),
+    )
+
+
+def pricing_mix(
+    list_price: ArrayLike, shares: Sequence[ArrayLike], discounts: Sequence[ArrayLike]
+) -> FloatArray:
+    """Net price of a unit when it sells on demand, reserved and spot at discounts off list.
+
+    ``list × Σ share_i (1 − discount_i)``: :func:`blended_price` of the discounted prices.
+    On demand has discount 0; a reserved (committed) unit sells at the commitment discount; a
+    spot unit (excess capacity) at the spot discount. For shares ``(1 − r − s, r, s)`` and
+    discounts ``(0, d_r, d_s)`` the net price is ``list (1 − r d_r − s d_s)``.
+
+    Parameters
+    ----------
+    list_price
+        On-demand list price (e.g. USD per GPU-hour).
+    shares
+        Share of the units sold under each contract type (fractions adding up to 1).
+    discounts
+        Discount off list of each contract type (fractions, 0 = list price), same order.
+    """
+    base = np.asarray(list_price, dtype=float)
+    return blended_price([base * (1.0 - np.asarray(d, dtype=float)) for d in discounts], shares)

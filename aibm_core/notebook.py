@@ -237,6 +237,8 @@ def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
     changed = []
     for name, spec in registry().items():
         path = Path(notebooks_dir or NOTEBOOKS_DIR) / f"{name}.ipynb"
+        if not path.exists():  # a model being written has no notebook yet
+            continue
         nb = nbformat.read(path, as_version=4)
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         if cell.source != (source := parameters_cell(spec)):

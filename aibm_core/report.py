@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
 from aibm_core.charts import VEGALITE_MIME
-from aibm_core.config import TEMPLATES_DIR, scenario_order
+from aibm_core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
+from aibm_core.scenarios import describe
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -113,8 +116,15 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
     write_atomic(html_path, body)
 
 
-def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ()) -> Path:
+def write_index(
+    output_dir: Path,
+    failures: Iterable[tuple[str, str, str]] = (),
+    parameters_dir: Path = PARAMETERS_DIR,
+) -> Path:
     """Write ``index.html`` linking every report under ``output_dir`` with key figures.
+
+    The rows are grouped by scenario, each group under a heading row with the scenario's
+    one-line description (from ``<parameters_dir>/<scenario>/scenario.yaml``).
 
     Parameters
     ----------
@@ -122,27 +132,52 @@ def write_index(output_dir: Path, failures: Iterable[tuple[str, str, str]] = ())
         Folder holding ``<scenario>/<model>.{json,html,ipynb}``.
     failures
         ``(scenario, model, reason)`` of runs that failed in the latest batch.
+    parameters_dir
+        Folder holding the scenario folders, for the descriptions.
     """
     output_dir = Path(output_dir)
     failed = {(s, m): reason for s, m, reason in failures}
-    rows = []
+    groups: dict[str, list[str]] = {}
     for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
         scenario, model = path.parent.name, path.stem
         if (scenario, model) in failed:
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
-        rows.append(_index_row(data, scenario, model))
+        groups.setdefault(scenario, []).append(_index_row(data, scenario, model))
     for (scenario, model), reason in sorted(failed.items()):
-        rows.append(
-            f"<tr class='failed'><td>{html.escape(scenario)}</td><td>{html.escape(model)}</td>"
-            f"<td colspan='6'>FAILED: {html.escape(reason)}</td>"
-            f"<td><a href='{scenario}/{model}.ipynb'>notebook</a> · "
-            f"<a href='{scenario}/{model}.html'>report</a></td></tr>"
+        groups.setdefault(scenario, []).append(
+            f"<tr class='failed'><td>{_text(scenario)}</td><td>{_text(model)}</td>"
+            f"<td colspan='6'>FAILED: {_text(reason)}</td>"
+            f"<td><a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
+            f"<a href='{_href(scenario, model, '.html')}'>report</a></td></tr>"
         )
+    rows = []
+    for scenario in sorted(groups, key=scenario_order):
+        rows.append(_scenario_heading(scenario, describe(parameters_dir, scenario), colspan=9))
+        rows.extend(groups[scenario])
     page = _INDEX.format(rows="\n".join(rows) or "<tr><td colspan='9'>No results yet.</td></tr>")
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
+
+
+def _text(value: Any) -> str:
+    """Text or attribute value escaped for HTML (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def _href(scenario: str, model: str, suffix: str) -> str:
+    """Escaped relative link to one run's file."""
+    return _text(f"{quote(scenario)}/{quote(model)}{suffix}")
+
+
+def _scenario_heading(scenario: str, description: str, colspan: int) -> str:
+    """A table row naming a scenario and its one-line description."""
+    text = f" <span class='description'>{_text(description)}</span>" if description else ""
+    return (
+        f"<tr class='scenario' id='scenario-{_text(scenario)}'>"
+        f"<th colspan='{colspan}'>{_text(scenario)}{text}</th></tr>"
+    )
 
 
 def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
@@ -173,14 +208,168 @@ def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
     )
     star_value = format_value(from_json_number(star["value"]), star["unit"]) + north_star_range(data)
     return (
-        f"<tr><td>{html.escape(scenario)}</td><td>{html.escape(data.get('title', model))}</td>"
+        f"<tr><td>{_text(scenario)}</td><td>{_text(data.get('title', model))}</td>"
         f"<td>{html.escape(data['layer'])}</td>"
         f"<td>{html.escape(star['name'])}: {html.escape(star_value)}</td>"
         f"{ratio_cells}"
         f"<td class='{'ok' if not breaches else 'breach'}'>{html.escape(status)}</td>"
-        f"<td><a href='{scenario}/{model}.html'>report</a> · <a href='{scenario}/{model}.ipynb'>notebook</a>"
-        f" · <a href='{scenario}/{model}.json'>json</a></td></tr>"
+        f"<td><a href='{_href(scenario, model, '.html')}'>report</a>"
+        f" · <a href='{_href(scenario, model, '.ipynb')}'>notebook</a>"
+        f" · <a href='{_href(scenario, model, '.json')}'>json</a></td></tr>"
     )
+
+
+def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR) -> Path:
+    """Write ``scenarios.html``: every model's headline figures side by side across scenarios.
+
+    For each model found in the results JSON files under ``output_dir``, a table with one
+    column per scenario gives the north-star metric, the gross margin and every guardrail
+    (value and status over the horizon); a model without results in a scenario shows
+    "missing". A bar chart of gross margin by scenario and model is inlined as SVG, so the page
+    needs no network.
+
+    Parameters
+    ----------
+    output_dir
+        Folder holding ``<scenario>/<model>.json``.
+    parameters_dir
+        Folder holding the scenario folders, for the descriptions.
+
+    Returns
+    -------
+    Path
+        The page written, ``<output_dir>/scenarios.html``.
+    """
+    output_dir = Path(output_dir)
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "north_star" in data:
+            results.setdefault(path.stem, {})[path.parent.name] = data
+    scenarios = sorted({s for runs in results.values() for s in runs}, key=scenario_order)
+    descriptions = {s: describe(parameters_dir, s) for s in scenarios}
+    legend = "".join(
+        f"<li><b>{_text(s)}</b>{': ' + _text(d) if d else ''}</li>" for s, d in descriptions.items()
+    )
+    sections = [_model_section(model, runs, scenarios, descriptions) for model, runs in results.items()]
+    body = "<p>No results yet.</p>"
+    if results:
+        chart = _margin_chart(results, scenarios)
+        body = (
+            f"<h2>Scenarios</h2><ul>{legend}</ul><h2>Gross margin by scenario and model</h2>"
+            f"<div class='chart'>{chart}</div>" + "".join(sections)
+        )
+    page = _CROSS.format(body=body)
+    target = output_dir / "scenarios.html"
+    write_atomic(target, page)
+    return target
+
+
+def _model_section(
+    model: str, runs: dict[str, dict[str, Any]], scenarios: list[str], descriptions: dict[str, str]
+) -> str:
+    """One model's table: a row per headline figure, a column per scenario."""
+    from aibm_core.results import from_json_number
+    from aibm_core.tree import format_value
+
+    first = next(iter(runs.values()))
+    head = "".join(
+        f"<th title='{_text(descriptions[s])}'><a href='{_href(s, model, '.html')}'>{_text(s)}</a></th>"
+        if s in runs
+        else f"<th title='{_text(descriptions[s])}'>{_text(s)}</th>"
+        for s in scenarios
+    )
+
+    def row(label: str, cell) -> str:
+        cells = "".join(cell(runs[s]) if s in runs else "<td class='missing'>missing</td>" for s in scenarios)
+        return f"<tr><th>{_text(label)}</th>{cells}</tr>"
+
+    def star(data: dict[str, Any]) -> str:
+        value = format_value(from_json_number(data["north_star"]["value"]), data["north_star"]["unit"])
+        return f"<td>{_text(value)}</td>"
+
+    def margin(data: dict[str, Any]) -> str:
+        return f"<td>{_text(format_value(from_json_number(data.get('gross_margin')), 'fraction'))}</td>"
+
+    def guardrail(name: str):
+        def cell(data: dict[str, Any]) -> str:
+            found = [g for g in data["guardrails"] if g["name"] == name]
+            if not found:
+                return "<td class='missing'>missing</td>"
+            g = found[0]
+            value = format_value(from_json_number(g["value"]), g["unit"])
+            if g["ok"]:
+                return f"<td class='ok'>ok: {_text(value)}</td>"
+            worst = format_value(from_json_number(g["worst"]), g["unit"])
+            month = f" from month {g['first_breach_month']}" if g.get("first_breach_month") else ""
+            return f"<td class='breach'>breach{_text(month)}: {_text(value)} (worst {_text(worst)})</td>"
+
+        return cell
+
+    labels: dict[str, str] = {}
+    for data in runs.values():
+        for g in data["guardrails"]:
+            labels.setdefault(g["name"], g["label"])
+    rows = [
+        row(f"north star: {first['north_star']['name']}", star),
+        row("gross margin (snapshot month)", margin),
+        *(row(f"guardrail: {label}", guardrail(name)) for name, label in labels.items()),
+    ]
+    title = f"{first.get('title', model)} ({first.get('layer', '')})"
+    return (
+        f"<h2 id='model-{_text(model)}'>{_text(title)}</h2><table><thead><tr><th>figure</th>{head}</tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str]) -> str:
+    """Grouped bars of snapshot gross margin (scenario on x, one bar per model), as inline SVG."""
+    import altair as alt
+    import vl_convert
+
+    from aibm_core.charts import compact_svg, portable_spec
+    from aibm_core.results import from_json_number
+
+    rows = [
+        {"scenario": scenario, "model": data.get("title", model), "gross margin": margin}
+        for model, runs in results.items()
+        for scenario, data in runs.items()
+        if (margin := from_json_number(data.get("gross_margin"))) is not None and math.isfinite(margin)
+    ]
+    if not rows:
+        return "<p>No gross margins to chart.</p>"
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="Gross margin in the snapshot month")
+        .mark_bar()
+        .encode(
+            x=alt.X("scenario:N", sort=scenarios, title="scenario"),
+            xOffset=alt.XOffset("model:N"),
+            y=alt.Y("gross margin:Q", axis=alt.Axis(format="%"), title="gross margin"),
+            color=alt.Color("model:N", title="model", legend=alt.Legend(labelLimit=320)),
+            tooltip=["scenario:N", "model:N", alt.Tooltip("gross margin:Q", format=".1%")],
+        )
+        .properties(width=max(300, 70 * len(scenarios)), height=260)
+    )
+    return compact_svg(vl_convert.vegalite_to_svg(json.dumps(portable_spec(chart.to_dict()))))
+
+
+_CROSS = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>AI business-model workbook: scenarios compared</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }}
+thead th {{ background: #f4f6f8; }} tbody th {{ font-weight: normal; color: #444; }}
+.ok {{ color: #1e8449; }} .breach {{ color: #c0392b; }} .missing {{ color: #999; font-style: italic; }}
+</style></head>
+<body>
+<h1>Scenarios compared</h1>
+<p><a href='index.html'>All reports</a>. For every business model: its north-star metric, gross margin
+(snapshot month) and guardrails (judged over the whole horizon) under each scenario. "missing" means
+the scenario has no results for that model in this folder.</p>
+{body}
+</body></html>
+"""
 
 
 _INDEX = """<!DOCTYPE html>
@@ -191,13 +380,15 @@ table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }}
 th {{ background: #f4f6f8; }}
 .ok {{ color: #1e8449; }} .breach, .failed {{ color: #c0392b; }}
+tr.scenario th {{ background: #e8eef5; font-size: 1.05em; }}
+.description {{ font-weight: normal; color: #444; margin-left: 0.5em; }}
 </style></head>
 <body>
 <h1>AI business-model workbook</h1>
 <p>One row per scenario and business model. Margins and capital intensity (capex / revenue) are
 those of each model's snapshot month; guardrails are judged over the whole horizon, with the first
 month of any breach. Open a report for the metric tree, unit economics, projections and
-sensitivities.</p>
+sensitivities. <a href='scenarios.html'>Compare the scenarios side by side</a>.</p>
 <table>
 <thead><tr><th>scenario</th><th>model</th><th>layer</th><th>north-star metric</th>
 <th>gross margin</th><th>operating margin</th><th>capital intensity</th><th>guardrails</th>

@@ -23,7 +23,7 @@ import numpy as np
 from aibm_core.config import PARAMETERS_DIR
 from aibm_core.models import Evaluation, evaluate, get_model
 from aibm_core.models.base import STATEMENT_SERIES
-from aibm_core.params import ParameterError, Problem, load_file
+from aibm_core.params import ParameterError, Problem, validate
 
 #: Version of the results payload; bump the major part when a key changes meaning or goes.
 SCHEMA_VERSION = "1.1.0"
@@ -53,18 +53,25 @@ def from_json_number(value: float | str | None) -> float | None:
 def evaluate_scenario(
     model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR
 ) -> Evaluation:
-    """Evaluate one model on one scenario's parameter file (no kernel, no notebook).
+    """Evaluate one model on one scenario (no kernel, no notebook).
+
+    The scenario's file for the model is laid over the scenario it overlays; a scenario without
+    a file for the model takes the overlaid scenario's values (:mod:`aibm_core.scenarios`).
 
     Raises
     ------
     ParameterError
-        If the scenario has no file for the model or the file is invalid.
+        If no scenario of the overlay chain has a file for the model, or the values are invalid.
     """
+    from aibm_core.scenarios import scenario_files, scenario_values
+
     spec = get_model(model)
     path = Path(parameters_dir) / scenario / f"{model}.yaml"
-    if not path.exists():
+    if not (Path(parameters_dir) / scenario).is_dir():
         raise ParameterError([Problem(str(path), "", f"no parameter file for model {model!r}")])
-    return evaluate(spec, load_file(spec.params, path))
+    values = scenario_values(parameters_dir, scenario, model)
+    source = path if path.exists() else scenario_files(parameters_dir, scenario, model)[-1]
+    return evaluate(spec, validate(spec.params, values, source=str(source)))
 
 
 def model_results(

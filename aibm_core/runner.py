@@ -20,10 +20,12 @@ from typing import Any
 
 import zmq
 
-from aibm_core.config import NOTEBOOKS_DIR, scenario_order
+from aibm_core.config import NOTEBOOKS_DIR
 from aibm_core.models import get_model, model_names
-from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, read_scenario, validate
+from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, validate
 from aibm_core.results import from_json_number
+from aibm_core.scenarios import available_scenarios as _available_scenarios
+from aibm_core.scenarios import scenario_files, scenario_models, scenario_values
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
@@ -37,7 +39,7 @@ class Job:
 
     scenario: str
     model: str
-    parameters_file: Path
+    parameters_file: Path  # the scenario's own file, or the nearest overlaid scenario's
     values: dict[str, Any]
     output_dir: Path
     notebooks_dir: Path = NOTEBOOKS_DIR
@@ -65,8 +67,8 @@ class Outcome:
 
 
 def available_scenarios(parameters_dir: Path) -> list[str]:
-    """Scenario folders holding at least one parameter file, shipped ones first."""
-    return sorted({p.parent.name for p in Path(parameters_dir).glob("*/*.yaml")}, key=scenario_order)
+    """Scenario folders holding at least one YAML file, shipped ones first."""
+    return _available_scenarios(parameters_dir)
 
 
 def plan(
@@ -77,6 +79,10 @@ def plan(
     notebooks_dir: Path = NOTEBOOKS_DIR,
 ) -> list[Job]:
     """Validate the requested parameter files and list the runs.
+
+    Every model of every scenario gets a job, including models the scenario folder has no
+    file for: they take the values of the scenario it overlays (:mod:`aibm_core.scenarios`).
+    A job's ``parameters_file`` is the file that last sets its values.
 
     Raises
     ------
@@ -98,19 +104,26 @@ def plan(
         raise ParameterError(problems)
     jobs = []
     for scenario in scenarios or known_scenarios:
+        try:
+            present = scenario_models(parameters_dir, scenario, model_names())
+        except ParameterError as error:  # a broken scenario.yaml or overlay chain
+            problems.extend(error.problems)
+            continue
         for model in models or model_names():
             path = Path(parameters_dir) / scenario / f"{model}.yaml"
-            if not path.exists():
+            if model not in present:
                 if scenarios and models:
                     problems.append(Problem(str(path), "", "no such parameter file"))
                 continue
             try:
-                values = read_scenario(path)  # laid over the base scenario, passed whole to papermill
-                validate(get_model(model).params, values, source=str(path))
+                # the folder's file (if any) laid over the scenario it overlays, passed whole to papermill
+                values = scenario_values(parameters_dir, scenario, model)
+                source = path if path.exists() else scenario_files(parameters_dir, scenario, model)[-1]
+                validate(get_model(model).params, values, source=str(source))
             except ParameterError as error:
                 problems.extend(error.problems)
                 continue
-            jobs.append(Job(scenario, model, path, values, Path(output_dir), Path(notebooks_dir)))
+            jobs.append(Job(scenario, model, source, values, Path(output_dir), Path(notebooks_dir)))
     if problems:
         raise ParameterError(problems)
     return jobs

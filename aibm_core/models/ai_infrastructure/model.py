@@ -140,9 +140,10 @@ class AiInfrastructureResult(MonthlyResult):
 def blended_price(
     on_demand: np.ndarray, reserved: np.ndarray, spot: np.ndarray, p: AiInfrastructureParams
 ) -> np.ndarray:
-    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour)."""
+    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour; finance.blended_price)."""
     m = finance.along_months
-    return m(p.on_demand_share) * on_demand + m(p.reserved_share) * reserved + m(p.spot_share) * spot
+    shares = (m(p.on_demand_share), m(p.reserved_share), m(p.spot_share))
+    return finance.blended_price((on_demand, reserved, spot), shares)
 
 
 def cost_stack_per_hour(p: AiInfrastructureParams) -> dict[str, np.ndarray]:

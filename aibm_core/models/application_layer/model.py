@@ -1,0 +1,309 @@
+"""Application layer (AI products): vectorised projection, statement, unit economics and KPIs.
+
+Five monetisation streams share one cost base: the inference the application buys from
+the API layer at ``api_price_per_m_tokens`` (less the share run on the user's device),
+hosting, human review and support. A data flywheel turns cumulative usage into lower churn
+and more signings. Money is USD per month unless named otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aibm_core import finance
+from aibm_core.models.application_layer.params import ApplicationLayerParams
+from aibm_core.models.application_layer.streams import active_contracts, contract_backlog, project_accounts
+from aibm_core.models.base import MonthlyResult
+
+Arrays = dict[str, np.ndarray]
+
+#: The monetisation streams: key -> (label, switch).
+STREAMS: dict[str, tuple[str, str]] = {
+    "subscription": ("Vertical subscriptions", "include_subscriptions"),
+    "automation": ("Process automation", "include_automation"),
+    "content": ("Content revenue share", "include_content"),
+    "marketplace": ("Developer marketplace", "include_marketplace"),
+    "contract": ("Long-cycle contracts", "include_contracts"),
+}
+#: The parts of the cost of revenue, in the order of the tree.
+COSTS = (
+    "inference_cloud",
+    "inference_edge",
+    "hosting",
+    "human_review",
+    "support",
+    "payment",
+    "contract_delivery",
+)
+
+
+def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``; NaN where the denominator is 0 (a stream without revenue)."""
+    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class ApplicationLayerResult(MonthlyResult):
+    """Monthly arrays (draws × months). Money in USD per month, tokens in M per month.
+
+    ``revenue`` and ``cost`` map each stream to its series; ``cost_parts`` maps each
+    :data:`COSTS` entry to its series.
+    """
+
+    params: ApplicationLayerParams
+    months: np.ndarray
+    api_price: np.ndarray
+    price_per_seat: np.ndarray
+    price_per_task: np.ndarray
+    seat_task_cost: np.ndarray
+    seats: np.ndarray
+    seats_signed: np.ndarray
+    automation_customers: np.ndarray
+    new_automation_customers: np.ndarray
+    content_pieces: np.ndarray
+    gmv: np.ndarray
+    contracts_active: np.ndarray
+    contracts_signed: np.ndarray
+    contract_backlog: np.ndarray
+    flywheel_strength: np.ndarray
+    cumulative_m_tasks: np.ndarray
+    seat_churn: np.ndarray
+    automation_churn: np.ndarray
+    tasks: np.ndarray
+    cloud_tokens_m: np.ndarray
+    edge_tokens_m: np.ndarray
+    revenue_by_stream: dict[str, np.ndarray]
+    cost_by_stream: dict[str, np.ndarray]
+    cost_parts: dict[str, np.ndarray]
+    acquisition_spend: np.ndarray
+
+    def at_part(self, name: str) -> np.ndarray | float:
+        """One part of the cost of revenue (:data:`COSTS`) in the snapshot month (USD per month)."""
+        value = self.cost_parts[name][..., int(self.params.snapshot_month) - 1]
+        return float(value) if np.ndim(value) == 0 else value
+
+    @property
+    def revenue(self) -> np.ndarray:
+        """Revenue of all streams (USD per month)."""
+        return sum(self.revenue_by_stream.values())
+
+    @property
+    def cogs(self) -> np.ndarray:
+        """Cost of revenue of all streams (USD per month)."""
+        return sum(self.cost_parts.values())
+
+    @property
+    def gross_margin(self) -> np.ndarray:
+        """Gross margin by month: 1 − cost of revenue / revenue (fraction)."""
+        return 1.0 - safe_ratio(self.cogs, self.revenue)
+
+    @property
+    def inference_cost(self) -> np.ndarray:
+        """Inference bought from the API layer plus on-device inference (USD per month)."""
+        return self.cost_parts["inference_cloud"] + self.cost_parts["inference_edge"]
+
+    @property
+    def inference_cost_share(self) -> np.ndarray:
+        """Inference cost over revenue by month (fraction)."""
+        return safe_ratio(self.inference_cost, self.revenue)
+
+    @property
+    def seat_fixed_cost(self) -> np.ndarray:
+        """Cost of a seat that does not depend on its usage: hosting and support (USD per month)."""
+        p = self.params
+        return finance.along_months(p.hosting_cost_per_seat) + finance.along_months(p.support_cost_share) * (
+            self.price_per_seat
+        )
+
+    @property
+    def seat_gross_profit(self) -> np.ndarray:
+        """Gross profit of an average seat by month (USD per seat per month)."""
+        tasks = finance.along_months(self.params.tasks_per_seat)
+        return self.price_per_seat - self.seat_fixed_cost - tasks * self.seat_task_cost
+
+    @property
+    def power_user_break_even(self) -> np.ndarray:
+        """Tasks per month at which a flat-priced seat's gross profit is zero (``inf``: never)."""
+        return finance.payback_months(self.price_per_seat - self.seat_fixed_cost, self.seat_task_cost)
+
+    @property
+    def seat_cac_payback_months(self) -> np.ndarray:
+        """Seat CAC over the seat's monthly gross profit (months; ``inf`` when it is <= 0)."""
+        return finance.payback_months(finance.along_months(self.params.seat_cac_usd), self.seat_gross_profit)
+
+    @property
+    def operating_expenses(self) -> np.ndarray:
+        """Acquisition spend plus fixed operating costs (USD per month)."""
+        return self.acquisition_spend + finance.along_months(self.params.fixed_opex_usd)
+
+
+def _inputs(p: ApplicationLayerParams) -> Arrays:
+    """Every numeric driver, limit and observation as a float array of shape draws × 1."""
+    return {
+        name: finance.along_months(getattr(p, name))
+        for name in type(p).model_fields
+        if type(p).role_of(name) != "setting"
+    }
+
+
+def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
+    """API price per 1M tokens by month, equal to ``api_price_per_m_tokens`` in the snapshot month."""
+    decline = finance.along_months(p.api_price_annual_decline)
+    return finance.along_months(p.api_price_per_m_tokens) * (1.0 - decline) ** (
+        (months - p.snapshot_month) / 12.0
+    )
+
+
+def _volumes(p: ApplicationLayerParams, a: Arrays, months: np.ndarray) -> dict:
+    """What each stream sells by month: accounts (with the flywheel), pieces, GMV and contracts."""
+    on = {key: float(getattr(p, switch)) for key, (_, switch) in STREAMS.items()}
+    pieces = (
+        on["content"]
+        * a["content_pieces_per_month"]
+        * finance.growth_factor(a["content_growth_monthly"][..., 0], months)
+    )
+    acc = project_accounts(
+        a,
+        pieces,
+        {"subscriptions": on["subscription"], "automation": on["automation"], "content": on["content"]},
+        cycle=p.subscription_sales_cycle_months,
+        flywheel=p.flywheel_enabled,
+        months=len(months),
+    )
+    gmv_growth = finance.growth_factor(a["marketplace_gmv_growth_monthly"][..., 0], months)
+    signed = on["contract"] * a["contracts_signed_per_month"][..., 0]
+    return {
+        "acc": acc,
+        "pieces": pieces,
+        "automation_tasks": acc.automation_customers * a["tasks_per_automation_customer"],
+        "gmv": on["marketplace"] * a["marketplace_gmv_usd"] * gmv_growth,
+        "signed": finance.along_months(signed),
+        "contracts": active_contracts(signed, months, p.contract_sales_cycle_months, p.contract_term_months),
+        "backlog": contract_backlog(signed, months, p.contract_sales_cycle_months),
+    }
+
+
+def _revenues(a: Arrays, v: dict) -> dict[str, np.ndarray]:
+    """Revenue of each stream (USD per month)."""
+    acc = v["acc"]
+    price_per_task = a["value_capture_share"] * a["value_per_task_usd"]
+    return {
+        # seats × generic price × (1 + domain premium)
+        "subscription": acc.seats * a["generic_seat_price_usd"] * (1.0 + a["domain_premium"]),
+        # platform fee + tasks × captured share of the value per task
+        "automation": acc.automation_customers * a["platform_fee_usd"]
+        + v["automation_tasks"] * price_per_task,
+        # pieces × views × revenue per view × share taken
+        "content": v["pieces"]
+        * a["views_per_piece"]
+        * a["revenue_per_thousand_views_usd"]
+        / 1e3
+        * a["content_revenue_share"],
+        "marketplace": v["gmv"] * a["marketplace_take_rate"],
+        "contract": v["contracts"] * a["contract_annual_value_usd"] / 12.0,
+    }
+
+
+def _costs(a: Arrays, v: dict, revenue: dict[str, np.ndarray], api: np.ndarray) -> dict[str, dict]:
+    """Cost of revenue by part (:data:`COSTS`) and by stream, and the tokens behind it.
+
+    Subscription and content tokens run on the device for ``edge_inference_share`` of them
+    (at ``edge_cost_per_m_tokens``) and through the API for the rest; automation runs on the
+    API only. Support is a share of subscription and automation revenue.
+    """
+    acc, edge = v["acc"], a["edge_inference_share"]
+    tokens = {
+        "subscription": acc.seats * a["tasks_per_seat"] * a["tokens_per_seat_task"] / 1e6,
+        "automation": v["automation_tasks"] * a["tokens_per_automation_task"] / 1e6,
+        "content": v["pieces"] * a["tokens_per_piece"] / 1e6,
+    }
+    user_side_per_m = (1.0 - edge) * api + edge * a["edge_cost_per_m_tokens"]
+    user_tokens = tokens["subscription"] + tokens["content"]
+    support = {k: a["support_cost_share"] * revenue[k] for k in ("subscription", "automation")}
+    hosting = {
+        "subscription": acc.seats * a["hosting_cost_per_seat"],
+        "automation": acc.automation_customers * a["hosting_cost_per_automation_customer"],
+    }
+    review = {
+        "automation": v["automation_tasks"] * a["human_review_share"] * a["human_review_cost_per_task"],
+        "content": v["pieces"] * a["review_cost_per_piece"],
+    }
+    parts = {
+        "inference_cloud": ((1.0 - edge) * user_tokens + tokens["automation"]) * api,
+        "inference_edge": edge * user_tokens * a["edge_cost_per_m_tokens"],
+        "hosting": hosting["subscription"] + hosting["automation"],
+        "human_review": review["automation"] + review["content"],
+        "support": support["subscription"] + support["automation"],
+        "payment": v["gmv"] * a["payment_cost_share"],
+        "contract_delivery": revenue["contract"] * a["contract_delivery_cost_share"],
+    }
+    by_stream = {
+        "subscription": tokens["subscription"] * user_side_per_m
+        + hosting["subscription"]
+        + support["subscription"],
+        "automation": tokens["automation"] * api
+        + hosting["automation"]
+        + review["automation"]
+        + support["automation"],
+        "content": tokens["content"] * user_side_per_m + review["content"],
+        "marketplace": parts["payment"],
+        "contract": parts["contract_delivery"],
+    }
+    flows = {
+        "seat_task_cost": a["tokens_per_seat_task"] / 1e6 * user_side_per_m,
+        "cloud_tokens_m": (1.0 - edge) * user_tokens + tokens["automation"],
+        "edge_tokens_m": edge * user_tokens,
+    }
+    return {"parts": parts, "by_stream": by_stream, "flows": flows}
+
+
+def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
+    """Project the application business month by month; any driver may be an array of draws."""
+    months = finance.month_index(p.horizon_months)
+    a = _inputs(p)
+    api = _api_price(p, months)
+    v = _volumes(p, a, months)
+    acc = v["acc"]
+    revenue = _revenues(a, v)
+    costs = _costs(a, v, revenue, api)
+    acquisition = (
+        acc.seats_signed * a["seat_cac_usd"]
+        + acc.new_automation_customers * a["automation_cac_usd"]
+        + v["signed"] * a["contract_bid_cost_usd"]
+    )
+    series = {
+        "api_price": api,
+        "price_per_seat": a["generic_seat_price_usd"] * (1.0 + a["domain_premium"]),
+        "price_per_task": a["value_capture_share"] * a["value_per_task_usd"],
+        "seats": acc.seats,
+        "seats_signed": acc.seats_signed,
+        "automation_customers": acc.automation_customers,
+        "new_automation_customers": acc.new_automation_customers,
+        "content_pieces": v["pieces"],
+        "gmv": v["gmv"],
+        "contracts_active": v["contracts"],
+        "contracts_signed": v["signed"],
+        "contract_backlog": v["backlog"],
+        "flywheel_strength": acc.flywheel_strength,
+        "cumulative_m_tasks": acc.cumulative_m_tasks,
+        "seat_churn": acc.seat_churn,
+        "automation_churn": acc.automation_churn,
+        "tasks": acc.seats * a["tasks_per_seat"] + v["automation_tasks"] + v["pieces"],
+        "acquisition_spend": acquisition,
+        **costs["flows"],
+    }
+    groups = {
+        "revenue_by_stream": revenue,
+        "cost_by_stream": costs["by_stream"],
+        "cost_parts": costs["parts"],
+    }
+    shape = np.broadcast_shapes(
+        *(np.shape(x) for x in series.values()), *(np.shape(x) for g in groups.values() for x in g.values())
+    )
+    full = {k: np.broadcast_to(x, shape) for k, x in series.items()}
+    full.update({g: {k: np.broadcast_to(x, shape) for k, x in d.items()} for g, d in groups.items()})
+    return ApplicationLayerResult(params=p, months=months, **full)

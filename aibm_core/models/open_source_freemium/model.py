@@ -1,0 +1,376 @@
+"""Open-source freemium: vectorised projection, unit economics and KPIs.
+
+Open models bring downloads; a share of downloads become active accounts (monthly cohorts
+that churn). A share ``conversion`` of every cohort (and of the starting base) takes a paid
+plan, split between individual and organisation seats, each tier with its own churn; a share
+``api_conversion`` of new users pays for the usage-based API on the open weights. Enterprise
+inquiries grow with the community and turn into contracts after the sales cycle. The
+``monetisation`` setting chooses which of the subscription and API streams count.
+
+Because every user stock is linear in the conversion, the conversion at which the paid
+tiers' gross profit just covers the free tier's cost has a closed form
+(:func:`aibm_core.funnels.break_even_conversion` with cohort stocks as weights).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from aibm_core import finance, funnels
+from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.open_source_freemium.params import STREAM_WEIGHTS, OpenSourceFreemiumParams
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class OpenSourceFreemiumResult(MonthlyResult):
+    """Monthly arrays (shape: draws × months). Users and seats are counts; money is USD per month.
+
+    ``*_per_share`` stocks are the users a tier would hold per unit of its share (the cohort
+    stocks before the conversion split); they weight the break-even conversion.
+    """
+
+    params: OpenSourceFreemiumParams
+    months: np.ndarray
+    downloads: np.ndarray
+    signups: np.ndarray
+    free_users: np.ndarray
+    individual_seats: np.ndarray
+    org_seats: np.ndarray
+    api_customers: np.ndarray
+    enterprise_leads: np.ndarray
+    enterprise_new: np.ndarray
+    enterprise_contracts: np.ndarray
+    free_per_share: np.ndarray
+    paid_per_share: np.ndarray
+    paid_profit_per_seat: np.ndarray
+    paid_churn: np.ndarray
+    api_price_per_m: np.ndarray
+    api_cost_per_m: np.ndarray
+    individual_revenue: np.ndarray
+    org_revenue: np.ndarray
+    enterprise_revenue: np.ndarray
+    api_revenue: np.ndarray
+    services_revenue: np.ndarray
+    free_tier_cost: np.ndarray
+    seat_cost: np.ndarray
+    enterprise_delivery_cost: np.ndarray
+    api_serving_cost: np.ndarray
+    services_cost: np.ndarray
+    sales_spend: np.ndarray
+    fixed_opex: np.ndarray
+
+    @property
+    def paid_seats(self) -> np.ndarray:
+        """Individual plus organisation seats (seats)."""
+        return self.individual_seats + self.org_seats
+
+    @property
+    def active_users(self) -> np.ndarray:
+        """Free active users plus paid seats (users); API customers are counted apart."""
+        return self.free_users + self.paid_seats
+
+    @property
+    def revenue(self) -> np.ndarray:
+        """Every counted stream (USD per month)."""
+        recurring = self.individual_revenue + self.org_revenue + self.enterprise_revenue + self.api_revenue
+        return recurring + self.services_revenue
+
+    @property
+    def arr(self) -> np.ndarray:
+        """Annualised recurring revenue: subscriptions, enterprise contracts and API (USD per year)."""
+        return 12.0 * (self.revenue - self.services_revenue)
+
+    @property
+    def cost_of_revenue(self) -> np.ndarray:
+        """Free tier, paid seats, enterprise delivery, API serving and services (USD per month)."""
+        return (
+            self.free_tier_cost
+            + self.seat_cost
+            + self.enterprise_delivery_cost
+            + self.api_serving_cost
+            + self.services_cost
+        )
+
+    @property
+    def gross_margin(self) -> np.ndarray:
+        """Blended gross margin after hosting the free tier (fraction; NaN without revenue)."""
+        return _ratio(self.revenue - self.cost_of_revenue, self.revenue)
+
+    @property
+    def subscription_gross_profit(self) -> np.ndarray:
+        """Paid plans' revenue less their seats' serving cost (USD per month)."""
+        return self.individual_revenue + self.org_revenue - self.seat_cost
+
+    @property
+    def free_tier_deficit(self) -> np.ndarray:
+        """Free-tier cost not covered by the paid plans' gross profit (USD per month; < 0: covered)."""
+        return self.free_tier_cost - self.subscription_gross_profit
+
+    @property
+    def free_cost_share(self) -> np.ndarray:
+        """Free-tier cost over revenue (fraction)."""
+        return _ratio(self.free_tier_cost, self.revenue)
+
+    @property
+    def paid_share(self) -> np.ndarray:
+        """Paid seats over active users: the observed free -> paid conversion (fraction)."""
+        return _ratio(self.paid_seats, self.active_users)
+
+    @property
+    def community_growth(self) -> np.ndarray:
+        """Month-on-month growth of active users (fraction per month; month 1 against the start)."""
+        active = self.active_users
+        start = np.broadcast_to(finance.along_months(self.params.initial_active_users), active[..., :1].shape)
+        previous = np.concatenate([start, active[..., :-1]], axis=-1)
+        return _ratio(active, previous) - 1.0
+
+    @property
+    def break_even_conversion(self) -> np.ndarray:
+        """Conversion at which the paid plans' gross profit covers the free tier (fraction; inf: none)."""
+        f = finance.along_months(self.params.free_cost_per_user_usd)
+        return np.asarray(
+            funnels.break_even_conversion(
+                f, self.paid_profit_per_seat, self.free_per_share, self.paid_per_share
+            )
+        )
+
+    @property
+    def break_even_paid_share(self) -> np.ndarray:
+        """Paid share of active users at which the free tier is covered: ``f / (f + m)`` (fraction)."""
+        f = finance.along_months(self.params.free_cost_per_user_usd)
+        return np.asarray(funnels.break_even_conversion(f, self.paid_profit_per_seat))
+
+    @property
+    def api_price_premium(self) -> np.ndarray:
+        """API price over third-party hosting of comparable weights, both falling alike (ratio)."""
+        p = self.params
+        ratio = finance.along_months(p.api_price_per_m) / finance.along_months(p.rival_hosting_price_per_m)
+        return np.broadcast_to(ratio, np.broadcast_shapes(ratio.shape, self.months.shape))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``; NaN for 0/0 and ±inf for x/0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(numerator, dtype=float) / np.asarray(denominator, dtype=float)
+
+
+def _inputs(p: OpenSourceFreemiumParams) -> Arrays:
+    """Every numeric assumption as a float array with a trailing month axis (draws × 1)."""
+    return {
+        name: finance.along_months(getattr(p, name))
+        for name in type(p).model_fields
+        if name != "monetisation"
+    }
+
+
+def _subscriptions(p: OpenSourceFreemiumParams, a: Arrays, signups: np.ndarray) -> Arrays:
+    """Free users and paid seats by tier, and the per-unit-share cohort stocks."""
+    weight_sub, _ = STREAM_WEIGHTS[p.monetisation]
+    c, o = weight_sub * a["conversion"], a["org_seat_share"]
+    start = a["initial_active_users"][..., 0]
+    free_unit = funnels.active_stock(start, signups, p.free_churn)
+    individual_unit = funnels.active_stock(start, signups, p.individual_churn)
+    org_unit = funnels.active_stock(start, signups, p.org_churn)
+    paid_unit = (1.0 - o) * individual_unit + o * org_unit
+    margin_i = a["individual_price_usd"] - a["paid_cost_per_seat_usd"]
+    margin_o = a["org_seat_price_usd"] - a["paid_cost_per_seat_usd"]
+    weighted = (1.0 - o) * individual_unit, o * org_unit
+    return {
+        "free_users": (1.0 - c) * free_unit,
+        "individual_seats": c * weighted[0],
+        "org_seats": c * weighted[1],
+        "free_per_share": free_unit,
+        "paid_per_share": paid_unit,
+        "paid_profit_per_seat": (weighted[0] * margin_i + weighted[1] * margin_o) / paid_unit,
+        "paid_churn": (weighted[0] * a["individual_churn"] + weighted[1] * a["org_churn"]) / paid_unit,
+    }
+
+
+def _enterprise(p: OpenSourceFreemiumParams, a: Arrays, months: np.ndarray) -> Arrays:
+    """Inquiries growing with the community, wins arriving after the sales cycle, the contract base."""
+    leads = a["enterprise_leads_per_month"] * finance.growth_factor(p.community_growth_monthly, months)
+    wins = leads * a["enterprise_win_rate"]
+    new = funnels.delayed(wins, p.enterprise_sales_cycle_months)
+    contracts = funnels.active_stock(p.initial_enterprise_contracts, new, p.enterprise_churn)
+    return {"leads": leads, "wins_entering": wins, "new": new, "contracts": contracts}
+
+
+def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
+    """Project the business month by month; any driver may be an array of draws."""
+    months = finance.month_index(p.horizon_months)
+    a = _inputs(p)
+    downloads, signups = funnels.stages(
+        a["downloads_per_month"] * finance.growth_factor(p.community_growth_monthly, months),
+        a["signups_per_download"],
+    )
+    subs = _subscriptions(p, a, signups)
+    ent = _enterprise(p, a, months)
+    _, weight_api = STREAM_WEIGHTS[p.monetisation]
+    api_share = weight_api * a["api_conversion"]
+    api_customers = funnels.active_stock(
+        a["initial_active_users"][..., 0] * api_share[..., 0], signups * api_share, p.api_churn
+    )
+    price = a["api_price_per_m"] * finance.annual_decline_factor(p.annual_api_price_decline, months)
+    cost = a["api_cost_per_m"] * finance.annual_decline_factor(p.annual_api_cost_decline, months)
+    tokens = api_customers * a["api_tokens_per_customer_m"]
+    enterprise_revenue = ent["contracts"] * a["enterprise_acv_usd"] / 12.0
+    services_revenue = ent["contracts"] * a["services_per_contract_usd"]
+    series = {
+        "downloads": downloads,
+        "signups": signups,
+        **{k: subs[k] for k in ("free_users", "individual_seats", "org_seats")},
+        **{k: subs[k] for k in ("free_per_share", "paid_per_share", "paid_profit_per_seat", "paid_churn")},
+        "api_customers": api_customers,
+        "enterprise_leads": ent["leads"],
+        "enterprise_new": ent["new"],
+        "enterprise_contracts": ent["contracts"],
+        "api_price_per_m": price,
+        "api_cost_per_m": cost,
+        "individual_revenue": subs["individual_seats"] * a["individual_price_usd"],
+        "org_revenue": subs["org_seats"] * a["org_seat_price_usd"],
+        "enterprise_revenue": enterprise_revenue,
+        "api_revenue": tokens * price,
+        "services_revenue": services_revenue,
+        "free_tier_cost": subs["free_users"] * a["free_cost_per_user_usd"],
+        "seat_cost": (subs["individual_seats"] + subs["org_seats"]) * a["paid_cost_per_seat_usd"],
+        "enterprise_delivery_cost": enterprise_revenue * a["enterprise_delivery_cost_share"],
+        "api_serving_cost": tokens * cost,
+        "services_cost": services_revenue * (1.0 - a["services_margin"]),
+        "sales_spend": ent["wins_entering"] * a["enterprise_cac_usd"],
+        "fixed_opex": a["fixed_opex_usd"],
+    }
+    shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()), months.shape)
+    return OpenSourceFreemiumResult(
+        params=p, months=months, **{k: np.broadcast_to(v, shape) for k, v in series.items()}
+    )
+
+
+def enterprise_profit_per_contract(p: OpenSourceFreemiumParams) -> np.ndarray | float:
+    """Monthly gross profit of one enterprise contract with its support (USD per contract per month)."""
+    contract = np.asarray(p.enterprise_acv_usd) / 12.0 * (1.0 - np.asarray(p.enterprise_delivery_cost_share))
+    return contract + np.asarray(p.services_per_contract_usd) * np.asarray(p.services_margin)
+
+
+def _plain(value: np.ndarray | float) -> np.ndarray | float:
+    return float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+
+
+def unit_economics(r: OpenSourceFreemiumResult) -> dict[str, np.ndarray | float]:
+    """Per-user, per-seat and per-contract economics in the snapshot month (USD unless named)."""
+    p = r.params
+    profit = enterprise_profit_per_contract(p)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        arpu = r.at("revenue") / r.at("active_users")
+    values = {
+        "revenue_per_active_user": arpu,
+        "free_cost_per_user": p.free_cost_per_user_usd,
+        "paid_profit_per_seat": r.at("paid_profit_per_seat"),
+        "break_even_conversion": r.at("break_even_conversion"),
+        "break_even_paid_share": r.at("break_even_paid_share"),
+        "enterprise_profit_per_contract": profit,
+        "enterprise_cac_payback_months": finance.payback_months(p.enterprise_cac_usd, profit),
+        "api_margin": 1.0 - r.at("api_cost_per_m") / r.at("api_price_per_m"),
+    }
+    return {key: _plain(value) for key, value in values.items()}
+
+
+def kpis(r: OpenSourceFreemiumResult) -> dict[str, Metric]:
+    """Key figures of the snapshot month."""
+    ue = unit_economics(r)
+    at = r.at
+    year = "USD per year"
+    return {
+        "arr": Metric("ARR (subscriptions, enterprise, API)", at("arr"), year),
+        "arr_individual": Metric("ARR: individual plans", 12 * at("individual_revenue"), year),
+        "arr_organisation": Metric("ARR: organisation plans", 12 * at("org_revenue"), year),
+        "arr_enterprise": Metric("ARR: enterprise contracts", 12 * at("enterprise_revenue"), year),
+        "arr_api": Metric("ARR: usage-based API", 12 * at("api_revenue"), year),
+        "services_revenue": Metric("Support and consulting revenue", at("services_revenue"), "USD per month"),
+        "revenue": Metric("Revenue", at("revenue"), "USD per month"),
+        "gross_margin": Metric("Gross margin (after the free tier)", at("gross_margin"), "fraction"),
+        "free_cost_share": Metric("Free-tier cost / revenue", at("free_cost_share"), "fraction"),
+        "free_tier_deficit": Metric(
+            "Free-tier cost not covered by paid plans", at("free_tier_deficit"), "USD per month"
+        ),
+        "conversion": Metric("Paid share of active users (free -> paid)", at("paid_share"), "fraction"),
+        "break_even_conversion": Metric(
+            "Break-even conversion (share of each cohort)", ue["break_even_conversion"], "fraction"
+        ),
+        "break_even_paid_share": Metric(
+            "Break-even paid share of active users", ue["break_even_paid_share"], "fraction"
+        ),
+        "active_users": Metric("Monthly active users", at("active_users"), "users"),
+        "paid_seats": Metric("Paid seats", at("paid_seats"), "seats"),
+        "downloads": Metric("Model downloads", at("downloads"), "downloads per month"),
+        "enterprise_contracts": Metric("Enterprise contracts", at("enterprise_contracts"), "contracts"),
+        "api_customers": Metric("API customers", at("api_customers"), "customers"),
+        "revenue_per_active_user": Metric(
+            "Revenue per active user", ue["revenue_per_active_user"], "USD per user per month"
+        ),
+        "paid_profit_per_seat": Metric(
+            "Gross profit per paid seat", ue["paid_profit_per_seat"], "USD per seat per month"
+        ),
+        "enterprise_cac_payback_months": Metric(
+            "Enterprise CAC payback (on gross profit)", ue["enterprise_cac_payback_months"], "months"
+        ),
+        "api_margin": Metric("API gross margin per token", ue["api_margin"], "fraction"),
+        "community_growth": Metric("Active-user growth", at("community_growth"), "fraction per month"),
+    }
+
+
+def statement(r: OpenSourceFreemiumResult) -> Statement:
+    """The common monthly statement (USD per month; draws × months).
+
+    Cost of revenue includes hosting the free tier (so the margin is after it), serving paid
+    seats and API tokens, enterprise delivery and support delivery; operating expenses are
+    R&D, community and G&A plus enterprise sales spend; capex is zero (training of the open
+    models is expensed in R&D). Volume: monthly active users; north star: ARR (= tree root).
+    """
+    return Statement(
+        revenue=r.revenue,
+        cost_of_revenue=r.cost_of_revenue,
+        operating_expenses=r.fixed_opex + r.sales_spend,
+        capex=np.zeros_like(r.revenue),
+        volume=r.active_users,
+        volume_label="Monthly active users",
+        volume_unit="users",
+        north_star=r.arr,
+        north_star_label="ARR (subscriptions, enterprise, API)",
+        north_star_unit="USD per year",
+        snapshot_month=int(r.params.snapshot_month),
+    )
+
+
+def projection(r: OpenSourceFreemiumResult) -> pd.DataFrame:
+    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
+    frame = pd.DataFrame(
+        {
+            "downloads": r.downloads,
+            "active_users": r.active_users,
+            "paid_seats": r.paid_seats,
+            "paid_share": r.paid_share,
+            "enterprise_contracts": r.enterprise_contracts,
+            "api_customers": r.api_customers,
+            "individual_revenue": r.individual_revenue,
+            "org_revenue": r.org_revenue,
+            "enterprise_revenue": r.enterprise_revenue,
+            "api_revenue": r.api_revenue,
+            "services_revenue": r.services_revenue,
+            "revenue": r.revenue,
+            "free_tier_cost": r.free_tier_cost,
+            "cost_of_revenue": r.cost_of_revenue,
+            "gross_profit": r.revenue - r.cost_of_revenue,
+            "gross_margin": r.gross_margin,
+            "free_cost_share": r.free_cost_share,
+            "operating_expenses": r.fixed_opex + r.sales_spend,
+        },
+        index=pd.Index(r.months.astype(int), name="month"),
+    )
+    frame["operating_profit"] = frame["gross_profit"] - frame["operating_expenses"]
+    frame["arr"] = r.arr
+    return frame

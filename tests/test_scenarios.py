@@ -1,0 +1,195 @@
+"""Scenarios that compose, the shipped risk scenarios and the cross-scenario report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aibm_core import runner
+from aibm_core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
+from aibm_core.models import get_model, model_names
+from aibm_core.params import ParameterError, read_scenario, validate
+from aibm_core.report import write_cross_scenario, write_index
+from aibm_core.results import evaluate_scenario
+from aibm_core.scenarios import (
+    available_scenarios,
+    scenario_chain,
+    scenario_info,
+    scenario_models,
+    scenario_values,
+)
+from tests.conftest import aibm
+
+RISK_SCENARIOS = SHIPPED_SCENARIOS[4:]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Path:
+    """base <- mid <- top, for api_access; ai_hardware only in base."""
+    params = tmp_path / "parameters"
+    write(params / "base", "api_access.yaml", "monthly_churn: 0.03\ncac_usd: 5000.0\ncache_hit_rate: 0.3\n")
+    write(params / "base", "ai_hardware.yaml", "annual_retention: 0.9\n")
+    write(params / "mid", "scenario.yaml", "description: Middle <layer>\noverlays: base\n")
+    write(params / "mid", "api_access.yaml", "monthly_churn: 0.04\ncac_usd: 6000.0\n")
+    write(params / "top", "scenario.yaml", "description: Top of the chain\noverlays: mid\n")
+    write(params / "top", "api_access.yaml", "monthly_churn: 0.05\n")
+    return params
+
+
+def test_values_resolve_through_the_chain(chain):
+    assert [s.name for s in scenario_chain(chain, "top")] == ["base", "mid", "top"]
+    values = scenario_values(chain, "top", "api_access")
+    assert values == {"monthly_churn": 0.05, "cac_usd": 6000.0, "cache_hit_rate": 0.3}
+    assert read_scenario(chain / "top" / "api_access.yaml") == values
+    assert read_scenario(chain / "base" / "api_access.yaml") == {
+        "monthly_churn": 0.03,
+        "cac_usd": 5000.0,
+        "cache_hit_rate": 0.3,
+    }
+    info = scenario_info(chain, "mid")
+    assert (info.description, info.overlays) == ("Middle <layer>", "base")
+    assert scenario_info(chain, "base").overlays is None
+
+
+def test_a_model_without_a_file_inherits(chain):
+    assert scenario_models(chain, "top", ["api_access", "ai_hardware"]) == ["api_access", "ai_hardware"]
+    assert scenario_values(chain, "top", "ai_hardware") == {"annual_retention": 0.9}
+    jobs = runner.plan(chain, chain.parent / "out", ["top"], ["ai_hardware"])
+    assert len(jobs) == 1 and jobs[0].values == {"annual_retention": 0.9}
+    assert jobs[0].parameters_file == chain / "base" / "ai_hardware.yaml"
+    assert "scenario.yaml" not in {p.name for j in jobs for p in [j.parameters_file]}
+    assert evaluate_scenario("ai_hardware", "top", chain).params.annual_retention == 0.9
+    assert "overlays" not in jobs[0].values and "description" not in jobs[0].values
+
+
+def test_a_cycle_names_the_file(chain):
+    write(chain / "mid", "scenario.yaml", "description: Middle\noverlays: top\n")
+    with pytest.raises(ParameterError) as error:
+        scenario_values(chain, "top", "api_access")
+    message = str(error.value)
+    assert len(message.splitlines()) == 1 and "cycle" in message
+    assert "scenario.yaml" in message and str(chain) in message
+
+
+def test_an_unknown_target_names_the_file(chain):
+    bad = write(chain / "top", "scenario.yaml", "description: Top\noverlays: nowhere\n")
+    with pytest.raises(ParameterError) as error:
+        read_scenario(chain / "top" / "api_access.yaml")
+    message = str(error.value)
+    assert len(message.splitlines()) == 1
+    assert str(bad) in message and "'nowhere'" in message
+
+
+def test_validate_checks_scenario_files_and_skips_them_as_models(chain):
+    done = aibm("validate", str(chain))
+    assert done.returncode == 0, done.stderr
+    write(chain / "top", "scenario.yaml", "description: Top\noverlays: nowhere\ncolour: red\n")
+    done = aibm("validate", str(chain))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert any("'colour'" in line and "unknown key" in line for line in lines)
+    assert any("'overlays'" in line and "nowhere" in line for line in lines)
+    assert not any("must be a model name" in line for line in lines)
+
+
+@pytest.mark.parametrize("scenario", SHIPPED_SCENARIOS)
+def test_every_shipped_scenario_validates_for_every_model(scenario):
+    assert scenario in available_scenarios(PARAMETERS_DIR)
+    assert scenario_info(PARAMETERS_DIR, scenario).description.strip()
+    assert scenario_models(PARAMETERS_DIR, scenario) == scenario_models(PARAMETERS_DIR, "base")
+    for model in scenario_models(PARAMETERS_DIR, scenario):
+        validate(get_model(model).params, scenario_values(PARAMETERS_DIR, scenario, model), source=scenario)
+
+
+def test_shipped_scenarios_come_in_report_order():
+    assert available_scenarios(PARAMETERS_DIR)[: len(SHIPPED_SCENARIOS)] == list(SHIPPED_SCENARIOS)
+
+
+@pytest.mark.parametrize("scenario", RISK_SCENARIOS)
+def test_each_risk_scenario_changes_a_driver(scenario):
+    assert scenario_info(PARAMETERS_DIR, scenario).overlays == "base"
+    changed = []
+    for model in model_names():
+        if not (PARAMETERS_DIR / scenario / f"{model}.yaml").exists():
+            continue
+        schema = get_model(model).params
+        base = scenario_values(PARAMETERS_DIR, "base", model)
+        values = scenario_values(PARAMETERS_DIR, scenario, model)
+        drivers = set(schema.names_with_role("driver"))
+        changed += [k for k in drivers if k in values and values[k] != base.get(k, schema.defaults()[k])]
+        text = (PARAMETERS_DIR / scenario / f"{model}.yaml").read_text()
+        entries = [line for line in text.splitlines() if line and not line.startswith("#")]
+        assert all("# why: seed" in line for line in entries), f"{scenario}/{model}: every line cites a seed"
+    assert changed, f"{scenario} changes no driver"
+
+
+def fake_result(model: str, scenario: str, margin: float | None, title: str) -> dict:
+    return {
+        "model": model,
+        "title": title,
+        "layer": "platform",
+        "scenario": scenario,
+        "north_star": {"name": "API revenue (MRR)", "value": 1.5e6, "unit": "USD per month"},
+        "gross_margin": margin,
+        "snapshot": {"operating_margin": 0.1, "capital_intensity": 0.0},
+        "guardrails": [
+            {
+                "name": "churn",
+                "label": "Churn",
+                "unit": "fraction per month",
+                "value": 0.06,
+                "worst": 0.07,
+                "first_breach_month": 4,
+                "ok": margin is None,
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def outputs(tmp_path: Path) -> Path:
+    """Two scenarios; api_access in both, ai_hardware only in bear."""
+    out = tmp_path / "out"
+    runs = [
+        ("base", "api_access", 0.6, "API <access>"),
+        ("bear", "api_access", 0.25, "API <access>"),
+        ("bear", "ai_hardware", 0.7, "AI hardware"),
+    ]
+    for scenario, model, margin, title in runs:
+        write(out / scenario, f"{model}.json", json.dumps(fake_result(model, scenario, margin, title)))
+    return out
+
+
+def test_cross_scenario_page_lists_scenarios_and_missing_runs(outputs):
+    page = write_cross_scenario(outputs, parameters_dir=PARAMETERS_DIR)
+    assert page == outputs / "scenarios.html"
+    text = page.read_text()
+    assert text.count("<table>") == 2  # one table per model
+    assert ">base</a>" in text and ">bear</a>" in text
+    assert "missing" in text  # ai_hardware has no base results
+    assert "API &lt;access&gt;" in text and "API <access>" not in text
+    assert "60.0%" in text and "25.0%" in text and "breach from month 4" in text
+    assert "<svg" in text and "http://" not in text.replace("http://www.w3.org", "")
+    assert "https://" not in text
+    assert scenario_info(PARAMETERS_DIR, "bear").description in text
+
+
+def test_index_shows_descriptions_and_links_the_comparison(outputs, tmp_path):
+    params = tmp_path / "parameters"
+    write(params / "base", "api_access.yaml", "")
+    write(params / "bear", "scenario.yaml", "description: \"Prices <fall> & 'customers' leave\"\n")
+    write_index(outputs, parameters_dir=params)
+    text = (outputs / "index.html").read_text()
+    assert "Prices &lt;fall&gt; &amp; &#x27;customers&#x27; leave" in text
+    assert "<fall>" not in text
+    assert text.index("Prices &lt;fall&gt;") < text.index("bear/api_access.html")
+    assert "<a href='scenarios.html'>" in text
