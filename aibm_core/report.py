@@ -143,7 +143,8 @@ def write_index(
         if (scenario, model) in failed:
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
-        groups.setdefault(scenario, []).append(_index_row(data, scenario, model))
+        row = _pyramid_row if data.get("kind") == "pyramid_comparison" else _index_row
+        groups.setdefault(scenario, []).append(row(data, scenario, model))
     for (scenario, model), reason in sorted(failed.items()):
         groups.setdefault(scenario, []).append(
             f"<tr class='failed'><td>{_text(scenario)}</td><td>{_text(model)}</td>"
@@ -187,6 +188,18 @@ def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
     models = model_names()
     model = path.stem
     return scenario_order(path.parent.name), models.index(model) if model in models else len(models), model
+
+
+def _pyramid_row(data: dict[str, Any], scenario: str, model: str) -> str:
+    """The index row of a scenario's pyramid comparison: the margin-ordering verdict and links."""
+    verdict = f"margins up the pyramid (seed 003): {data.get('ordering', '')}"
+    return (
+        f"<tr><td>{_text(scenario)}</td><td>Pyramid comparison</td><td>all layers</td>"
+        f"<td colspan='5'>{_text(verdict)}</td>"
+        f"<td><a href='{_href(scenario, model, '.html')}'>report</a> · "
+        f"<a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
+        f"<a href='{_href(scenario, model, '.json')}'>json</a></td></tr>"
+    )
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:

@@ -29,6 +29,8 @@ from aibm_core.scenarios import scenario_files, scenario_models, scenario_values
 
 KERNEL_NAME = "python3"
 KERNEL_START_ATTEMPTS = 3
+#: The comparison notebook run after every scenario's models (reads their results, not notebooks).
+PYRAMID = "pyramid_comparison"
 #: Longest a single cell may run (s): a hung kernel becomes a failed run, not a stuck batch.
 CELL_TIMEOUT_SECONDS = 600
 
@@ -96,20 +98,34 @@ def plan(
         if s not in known_scenarios
     ]
     problems += [
-        Problem("", "", f"unknown model {m!r}; available: {', '.join(model_names())}")
+        Problem("", "", f"unknown model {m!r}; available: {', '.join([*model_names(), PYRAMID])}")
         for m in models
-        if m not in model_names()
+        if m not in [*model_names(), PYRAMID]
     ]
     if problems:
         raise ParameterError(problems)
     jobs = []
+    compare = not models or PYRAMID in models  # the pyramid runs after the models of each scenario
+    requested = [m for m in models if m != PYRAMID] if models else model_names()
     for scenario in scenarios or known_scenarios:
         try:
             present = scenario_models(parameters_dir, scenario, model_names())
         except ParameterError as error:  # a broken scenario.yaml or overlay chain
             problems.extend(error.problems)
             continue
-        for model in models or model_names():
+        if compare:
+            values = {"parameters_dir": str(parameters_dir)}
+            jobs.append(
+                Job(
+                    scenario,
+                    PYRAMID,
+                    Path(parameters_dir) / scenario,
+                    values,
+                    Path(output_dir),
+                    Path(notebooks_dir),
+                )
+            )
+        for model in requested:
             path = Path(parameters_dir) / scenario / f"{model}.yaml"
             if model not in present:
                 if scenarios and models:
@@ -141,7 +157,8 @@ def execute(job: Job) -> Outcome:
     partial_json = job.folder / f".{job.model}.partial.json"
     settings = {"scenario": job.scenario, "results_path": str(partial_json)}
     assert set(settings) == set(RUN_SETTINGS)
-    title = f"{get_model(job.model).title} — {job.scenario} scenario"
+    name = "Pyramid comparison" if job.model == PYRAMID else get_model(job.model).title
+    title = f"{name} — {job.scenario} scenario"
     try:
         _papermill_with_retry(
             papermill, job.notebooks_dir / f"{job.model}.ipynb", partial_nb, {**job.values, **settings}
@@ -163,7 +180,7 @@ def execute(job: Job) -> Outcome:
     except Exception as error:
         _publish_failure(job, partial_nb, partial_json, title, export=False)
         return Outcome(job, False, time.perf_counter() - start, f"report: {type(error).__name__}: {error}")
-    margin = from_json_number(json.loads(job.path(".json").read_text())["gross_margin"])
+    margin = from_json_number(json.loads(job.path(".json").read_text()).get("gross_margin"))
     return Outcome(job, True, time.perf_counter() - start, gross_margin=margin)
 
 
@@ -212,7 +229,19 @@ def _publish_failure(job: Job, partial_nb: Path, partial_json: Path, title: str,
 
 
 def run(jobs: Sequence[Job], workers: int | None = None, progress: bool = True) -> list[Outcome]:
-    """Execute jobs in parallel worker processes; results in job order."""
+    """Execute jobs in parallel worker processes; results in job order.
+
+    The model notebooks run first; the pyramid comparisons, which read the models' results, run
+    after them.
+    """
+    models = [j for j in jobs if j.model != PYRAMID]
+    pyramids = [j for j in jobs if j.model == PYRAMID]
+    return _run_batch(models, workers, progress) + _run_batch(pyramids, workers, progress)
+
+
+def _run_batch(jobs: Sequence[Job], workers: int | None, progress: bool) -> list[Outcome]:
+    if not jobs:
+        return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     outcomes: dict[int, Outcome] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:

@@ -18,7 +18,8 @@ from tests.conftest import aibm
 @pytest.mark.slow
 def test_seed_run_writes_notebook_report_and_results(seed_run):
     folder = seed_run / "seed"
-    expected = sorted(f"{m}.{ext}" for m in model_names() for ext in ("html", "ipynb", "json"))
+    runs = [*model_names(), "pyramid_comparison"]
+    expected = sorted(f"{m}.{ext}" for m in runs for ext in ("html", "ipynb", "json"))
     assert sorted(p.name for p in folder.iterdir()) == expected
     results = json.loads((folder / "api_access.json").read_text())
     assert results["gross_margin"] == 0.5
@@ -173,3 +174,26 @@ def test_plain_papermill_takes_ranges_with_y_and_numbers_with_p(tmp_path):
     assert uncertainty["ranges"]["monthly_churn"] == {"dist": "logitnormal", "low": 0.01, "high": 0.06}
     assert "gpu_utilisation" not in uncertainty["ranges"]  # a number means a number
     assert "price_per_m_output_tokens" in uncertainty["ranges"]  # the notebook's base ranges stay
+
+
+@pytest.mark.slow
+def test_the_pyramid_comparison_runs_after_the_models_and_alone(seed_run, tmp_path):
+    comparison = json.loads((seed_run / "seed" / "pyramid_comparison.json").read_text())
+    assert comparison["kind"] == "pyramid_comparison" and comparison["scenario"] == "seed"
+    listed = {m["model"] for layer in comparison["layers"] for m in layer["models"]}
+    assert listed == set(model_names())
+    assert "Pyramid comparison" in (seed_run / "index.html").read_text()
+    done = aibm(
+        "run",
+        "--scenario",
+        "seed",
+        "--model",
+        "pyramid_comparison",
+        "--output",
+        str(tmp_path),
+        "--no-progress",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (tmp_path / "seed").iterdir()) == [
+        "pyramid_comparison.html", "pyramid_comparison.ipynb", "pyramid_comparison.json",
+    ]  # fmt: skip
