@@ -17,7 +17,7 @@ import time
 import tracemalloc
 
 from aibm_core import get_model, model_names
-from aibm_core.params import clip_to_range, validate
+from aibm_core.params import bounds, clip_to_range, validate
 from aibm_core.uncertainty import monte_carlo
 
 DRAWS = 100_000
@@ -59,6 +59,7 @@ def squigglepy_run(params, draws: int) -> float:
 
     spec = get_model("api_access")
     ranges = params.uncertainty.ranges
+    params_schema = type(params)
     # Each driver as a squigglepy distribution with the same 5th and 95th percentiles.
     dists = {}
     for name, r in ranges.items():
@@ -68,7 +69,8 @@ def squigglepy_run(params, draws: int) -> float:
         elif r.family == "uniform":
             dists[name] = sq.uniform(r.low, r.high)
         else:
-            dists[name] = sq.norm(p05, p95, lclip=r.low if r.family == "pert" else None)
+            low, high = bounds(params_schema, name)  # stay inside the valid range, as aibm's draws do
+            dists[name] = sq.norm(p05, p95, lclip=low, rclip=high)
 
     def model() -> float:
         draw = {name: float(sq.sample(d)) for name, d in dists.items()}
