@@ -128,7 +128,7 @@ def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
 def show_attribution(outcomes: Any, scenario: str) -> None:
     """For each computed model: what moved its north star and gross margin against ``base``."""
     from aibm_core import charts
-    from aibm_core.attribution import attribute
+    from aibm_core.attribution import attribute, tree_delta_text
     from aibm_core.results import evaluate_scenario
 
     if scenario == "base":
@@ -147,6 +147,7 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
         for label, frame in frames.items():
             unit = frame.attrs.get("unit") or "fraction"
             charts.show(charts.waterfall_chart(frame, frame.attrs["metric"], f"{o.title}: {label}", unit))
+        print(tree_delta_text(base.spec, base.params, evaluate_scenario(o.model, scenario).params))
 
 
 def publish(
