@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
     from aibm_core import runner
     from aibm_core.report import write_cross_scenario, write_index
 
@@ -119,17 +120,29 @@ def _run(args: argparse.Namespace) -> int:
         raise ParameterError(
             [Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")]
         )
+    runner.check_output(args.output)  # before any file is read or kernel started
     jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
-    outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
-    failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
-    index = write_index(args.output, failures, parameters_dir=args.parameters)
-    write_cross_scenario(args.output, parameters_dir=args.parameters)
+    with runner.output_lock(args.output):
+        outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
+        if any(o.interrupted for o in outcomes):
+            _summary(outcomes)
+            print("interrupted: the index was not updated", file=sys.stderr)
+            return 130
+        failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
+        try:
+            index = write_index(args.output, failures, parameters_dir=args.parameters)
+            write_cross_scenario(args.output, parameters_dir=args.parameters)
+        except OSError as error:  # e.g. a full disk: the reports themselves are in place
+            _summary(outcomes)
+            print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
+            return EXIT_FAILED
     _summary(outcomes)
     print(f"index: {index}")
     return EXIT_FAILED if failures else EXIT_OK
 
 
 def _summary(outcomes: Sequence) -> None:
+    """Print a table of the runs, then one unwrapped line per run that did not succeed."""
     from rich.console import Console
     from rich.table import Table
 
@@ -138,10 +151,23 @@ def _summary(outcomes: Sequence) -> None:
         table.add_column(column, overflow="fold")
     for o in outcomes:
         margin = "" if o.gross_margin is None else f"{o.gross_margin:.1%}"
-        status = "[green]ok[/green]" if o.ok else "[red]FAILED[/red]"
+        status = (
+            "[green]ok[/green]"
+            if o.ok
+            else "[yellow]INTERRUPTED[/yellow]"
+            if o.interrupted
+            else "[red]FAILED[/red]"
+        )
         detail = str(o.job.path(".html")) if o.ok else o.message
         table.add_row(o.job.scenario, o.job.model, status, f"{o.seconds:.1f}", margin, detail)
     Console(width=160).print(table)
+    for o in outcomes:  # in full, whatever the terminal's width
+        if not o.ok:
+            state = "INTERRUPTED" if o.interrupted else "FAILED"
+            print(f"{state} {o.job.scenario}/{o.job.model}: {o.message}")
+    if any(o.interrupted for o in outcomes):
+        finished = sum(not o.interrupted for o in outcomes)
+        print(f"interrupted: {finished} of {len(outcomes)} run(s) finished")
 
 
 def _results(args: argparse.Namespace) -> int:
@@ -166,14 +192,11 @@ def _validate(args: argparse.Namespace) -> int:
     from aibm_core.params import read_scenario, validate
     from aibm_core.scenarios import is_scenario_file, scenario_problems
 
-    files: list[Path] = []
-    for path in args.paths or [PARAMETERS_DIR]:
-        if path.is_dir():
-            files.extend(sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml")))
-        else:
-            files.append(path)
-    problems: list[Problem] = []
+    files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
     for path in files:
+        if path.suffix != ".yaml":
+            problems.append(_misnamed(path))
+            continue
         if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
             problems.extend(
                 p for p in scenario_problems(path.parent.parent, path.parent.name) if p not in problems
@@ -192,6 +215,35 @@ def _validate(args: argparse.Namespace) -> int:
         raise ParameterError(problems)
     print(f"{len(files)} parameter file(s) valid")
     return EXIT_OK
+
+
+def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files ``aibm validate`` checks (folders searched for ``.yaml``/``.yml``) and what is missing.
+
+    A path that does not exist and a folder without any YAML file are problems: nothing
+    validated is never reported as valid.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
+            files.extend(p for p in found if not p.is_dir())
+            if not any(not p.is_dir() for p in found):
+                problems.append(Problem(str(path), "", "nothing to validate: no .yaml file in this folder"))
+        elif path.exists() or path.is_symlink() or path.is_fifo():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "", "no such file or folder"))
+    return files, problems
+
+
+def _misnamed(path: Path) -> Problem:
+    """The problem of a file given to ``aibm validate`` whose name does not end in ``.yaml``."""
+    # `aibm run` reads only <model>.yaml: refuse a .yml rather than check a file it ignores
+    if path.suffix == ".yml":
+        return Problem(str(path), "", f"only .yaml files are read; rename it {path.stem}.yaml")
+    return Problem(str(path), "", "not a parameter file: a parameter file's name ends in .yaml")
 
 
 def _assumptions(args: argparse.Namespace) -> int:

@@ -15,7 +15,13 @@ import pandas as pd
 
 from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
 from aibm_core.params import MONTE_CARLO_SETTINGS, ModelParams, notebook_parameters
-from aibm_core.results import evaluate_scenario, from_json_number, results_payload, write_results
+from aibm_core.results import (
+    evaluate_scenario,
+    from_json_number,
+    north_star_range,
+    results_payload,
+    write_results,
+)
 from aibm_core.tree import format_value
 from aibm_core.uncertainty import MonteCarlo, monte_carlo
 
@@ -177,17 +183,6 @@ def summary(payload: Mapping[str, Any]) -> str:
         "guardrails: " + ("all ok" if not breaches else "breach: " + ", ".join(breaches)),
     ]
     return f"month {payload['snapshot_month']}: " + "; ".join(figures)
-
-
-def north_star_range(payload: Mapping[str, Any]) -> str:
-    """`` (P10-P90 a-b)`` of the north-star metric in the snapshot month, or ``""`` without draws."""
-    uncertainty = payload.get("uncertainty")
-    if not uncertainty:
-        return ""
-    i, unit = payload["snapshot_month"] - 1, payload["north_star"]["unit"]
-    fan = uncertainty["series"]["north_star"]
-    low, high = (format_value(from_json_number(fan[q][i]), unit) for q in ("p10", "p90"))
-    return f" (P10-P90 {low} to {high})"
 
 
 def parameters_cell(spec: ModelSpec) -> str:

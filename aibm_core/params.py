@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from aibm_core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
+from aibm_core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
 #: Source label of figures that are the workbook's own base-case judgement.
 ANALYST = "analyst assumption (base case)"
@@ -223,18 +224,46 @@ class ProjectionParams(ModelParams):
         return self
 
 
+#: Longest problem message shown; longer ones keep their start and end around "…".
+MAX_MESSAGE = 400
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a parameter set."""
+    """One thing wrong with a parameter set, shown on one line.
+
+    Attributes
+    ----------
+    source
+        Where the values came from (usually a file path; ``""`` when none).
+    key
+        The assumption or setting concerned (``""`` when the problem is not one key's).
+    message
+        What is wrong and what is allowed.
+    line, column
+        1-based position in the file, when known.
+    """
 
     source: str
     key: str
     message: str
+    line: int | None = None
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        key = f"key '{self.key}': " if self.key else ""
-        return f"{where}{key}{self.message}"
+        where = f"{_one_line(self.source)}: " if self.source else ""
+        if self.line is not None:
+            where += f"line {self.line}, column {self.column}: "
+        key = f"key {echo(self.key)}: " if self.key else ""
+        message = _one_line(self.message)
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 121] + "…" + message[-120:]
+        return f"{where}{key}{message}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped."""
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 class ParameterError(ValueError):
@@ -307,8 +336,9 @@ def _problems_from(error: ValidationError, schema: type[BaseModel], source: str)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             problems.append(Problem(source, key, f"unknown parameter{hint}"))
         elif key in schema.model_fields:
+            shown = "no value (empty or null)" if value is None else f"value {echo(value)}"
             problems.append(
-                Problem(source, key, f"value {value!r} is not allowed; expected {_describe(schema, key)}")
+                Problem(source, key, f"{shown} is not allowed; expected {_describe(schema, key)}")
             )
         else:  # a rule spanning several fields (model validator)
             message = item["msg"].removeprefix("Value error, ")
@@ -318,7 +348,7 @@ def _problems_from(error: ValidationError, schema: type[BaseModel], source: str)
 
 def _reject_non_finite(values: Mapping[str, Any], source: str) -> list[Problem]:
     return [
-        Problem(source, key, f"value {value!r} is not a finite number")
+        Problem(source, key, f"value {echo(value)} is not a finite number")
         for key, value in values.items()
         if isinstance(value, float) and not math.isfinite(value)
     ]
@@ -354,7 +384,7 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
             try:
                 ranges[key] = _range_of(schema, key, raw)
             except RangeError as error:
-                problems.append(Problem(source, key, f"range {dict(raw)!r}: {error}"))
+                problems.append(Problem(source, key, f"range {echo(dict(raw))}: {shorten(str(error), 200)}"))
     # Ranges enter validation as their point values; unreadable ones (already reported) drop out.
     numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
     points = {k: r.point for k, r in ranges.items()}
@@ -400,7 +430,7 @@ def _monte_carlo_settings(
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
             allowed = f"expected an integer 0..{high}"
-            problems.append(Problem(source, key, f"value {value!r} is not allowed; {allowed}"))
+            problems.append(Problem(source, key, f"value {echo(value)} is not allowed; {allowed}"))
     correlations, messages = check_correlations(settings["correlations"], ranged, drivers)
     problems += [Problem(source, "correlations", message) for message in messages]
     return {
@@ -411,29 +441,29 @@ def _monte_carlo_settings(
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """Read a parameter file with the safe YAML loader (no object construction).
+    """Read a parameter file strictly and safely (:mod:`aibm_core.yaml_loading`).
 
     Raises
     ------
     ParameterError
-        If the file is missing, is not YAML, uses a ``!!python`` tag or is not a mapping.
+        One line per problem, with its line and column where it has one: a file that is missing,
+        not a regular file, over 1 MB, not UTF-8 or not YAML; anchors, aliases, tags, YAML 1.1
+        surprises (``036``, ``1:00``, ``1e-2``, ``yes``), duplicate keys, keys that are not
+        Python identifiers, an empty file, a document that is not a mapping, or a run setting
+        (:data:`RUN_SETTINGS`) written in the file.
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ParameterError([Problem(source, "", f"cannot read file ({error.strerror})")]) from None
-    try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        first_line = str(error).splitlines()[0]
-        raise ParameterError([Problem(source, "", f"not valid YAML: {first_line}")]) from None
-    if content is None:
-        return {}
-    if not isinstance(content, dict):
-        found = type(content).__name__
-        raise ParameterError([Problem(source, "", f"expected a mapping of name: value, found {found}")])
-    return {str(key): value for key, value in content.items()}
+        content = load_mapping(Path(path))
+    except YamlProblems as error:
+        raise ParameterError(
+            [Problem(source, p.key, p.message, p.line, p.column) for p in error.problems]
+        ) from None
+    settings = [key for key in content if key in RUN_SETTINGS]
+    if settings:
+        why = "a run setting, set by `aibm run`, not a parameter; remove it"
+        raise ParameterError([Problem(source, key, why) for key in settings])
+    return content
 
 
 def notebook_parameters(schema: type[ModelParams], namespace: Mapping[str, Any]) -> ModelParams:

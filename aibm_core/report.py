@@ -203,8 +203,7 @@ def _pyramid_row(data: dict[str, Any], scenario: str, model: str) -> str:
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
-    from aibm_core.notebook import north_star_range
-    from aibm_core.results import from_json_number
+    from aibm_core.results import from_json_number, north_star_range
     from aibm_core.tree import format_value
 
     star = data["north_star"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,20 @@ def validate_results(payload: dict[str, Any]) -> None:
     import jsonschema
 
     jsonschema.validate(payload, schema())
+
+
+def _format_value(value: Any, unit: str) -> str:
+    from aibm_core.tree import format_value
+
+    return format_value(value, unit)
+
+
+def north_star_range(payload: Mapping[str, Any]) -> str:
+    """`` (P10-P90 a-b)`` of the north-star metric in the snapshot month, or ``""`` without draws."""
+    uncertainty = payload.get("uncertainty")
+    if not uncertainty:
+        return ""
+    i, unit = payload["snapshot_month"] - 1, payload["north_star"]["unit"]
+    fan = uncertainty["series"]["north_star"]
+    low, high = (_format_value(from_json_number(fan[q][i]), unit) for q in ("p10", "p90"))
+    return f" (P10-P90 {low} to {high})"

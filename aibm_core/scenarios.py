@@ -21,6 +21,7 @@ from typing import Any
 
 from aibm_core.config import scenario_order
 from aibm_core.params import ParameterError, Problem, read_yaml
+from aibm_core.yaml_loading import echo
 
 #: Name of the file describing a scenario folder (never a model file).
 SCENARIO_FILE = "scenario.yaml"
@@ -62,8 +63,25 @@ def is_scenario_file(path: Path) -> bool:
 
 
 def available_scenarios(parameters_dir: Path) -> list[str]:
-    """Scenario folders holding at least one YAML file, shipped ones first."""
-    return sorted({p.parent.name for p in Path(parameters_dir).glob("*/*.yaml")}, key=scenario_order)
+    """Scenario folders holding at least one YAML file, shipped ones first.
+
+    A folder holding only ``.yml`` files counts, so that :func:`scenario_info` can say to
+    rename them instead of the folder being skipped in silence.
+    """
+    files = [*Path(parameters_dir).glob("*/*.yaml"), *Path(parameters_dir).glob("*/*.yml")]
+    return sorted({p.parent.name for p in files}, key=scenario_order)
+
+
+def misnamed_files(folder: Path) -> list[Problem]:
+    """A problem for each ``<model>.yml`` or ``scenario.yml`` in a folder: only ``.yaml`` is read."""
+    from aibm_core.models import model_names
+
+    names = [*model_names(), Path(SCENARIO_FILE).stem]
+    return [
+        Problem(str(path), "", f"only .yaml files are read; rename it {path.stem}.yaml")
+        for path in (Path(folder) / f"{name}.yml" for name in names)
+        if path.exists()
+    ]
 
 
 def scenario_info(parameters_dir: Path, name: str) -> Scenario:
@@ -78,6 +96,9 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     folder = Path(parameters_dir) / name
     path = folder / SCENARIO_FILE
     root_exists = (Path(parameters_dir) / ROOT).is_dir()
+    misnamed = misnamed_files(folder)
+    if misnamed:
+        raise ParameterError(misnamed)
     if not path.exists():
         return Scenario(name, "", ROOT if name != ROOT and root_exists else None, folder)
     values = read_yaml(path)
@@ -90,12 +111,16 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     description = values.get("description")
     if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
         problems.append(
-            Problem(source, "description", f"value {description!r} is not allowed; expected one line of text")
+            Problem(
+                source, "description", f"value {echo(description)} is not allowed; expected one line of text"
+            )
         )
     overlays = values.get("overlays", None if name == ROOT else ROOT)
     if name == ROOT and overlays is not None:
         problems.append(
-            Problem(source, "overlays", f"value {overlays!r} is not allowed; '{ROOT}' is the root scenario")
+            Problem(
+                source, "overlays", f"value {echo(overlays)} is not allowed; '{ROOT}' is the root scenario"
+            )
         )
     elif name != ROOT:
         known = [s for s in available_scenarios(parameters_dir) if s != name]
@@ -104,7 +129,7 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
                 Problem(
                     source,
                     "overlays",
-                    f"unknown scenario {overlays!r}; expected one of: {', '.join(known) or '(none)'}",
+                    f"unknown scenario {echo(overlays)}; expected one of: {', '.join(known) or '(none)'}",
                 )
             )
     if problems:

@@ -129,7 +129,10 @@ def test_a_failing_run_keeps_its_notebook_and_spares_the_others(tmp_path):
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "RuntimeError: deliberate failure" in done.stdout
-    assert 'cell 3 (if scenario == "broken":)' in done.stdout  # cell 2 is the injected parameters
+    # counted from 1 in the kept notebook: papermill's banner, the injected parameters and its anchor
+    assert 'cell 6 of the kept notebook, cell 3 of notebooks/api_access.ipynb (if scenario == "broken":)' in (
+        done.stdout
+    )
     assert (out / "seed" / "api_access.json").exists()
     assert (out / "broken" / "api_access.ipynb").exists()
     assert not (out / "broken" / "api_access.json").exists()
