@@ -16,6 +16,7 @@ import pandas as pd
 from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
 from aibm_core.params import MONTE_CARLO_SETTINGS, ModelParams, notebook_parameters
 from aibm_core.results import (
+    breach_labels,
     evaluate_scenario,
     from_json_number,
     north_star_range,
@@ -171,9 +172,7 @@ def summary(payload: Mapping[str, Any]) -> str:
     """North star, margins, capital intensity and guardrails of a results payload, on one line."""
     star = payload["north_star"]
     snapshot = payload["snapshot"]
-    breaches = [
-        f"{g['label']} (from month {g['first_breach_month']})" for g in payload["guardrails"] if not g["ok"]
-    ]
+    breaches = breach_labels(payload)
     figures = [
         f"{star['name']}: {format_value(from_json_number(star['value']), star['unit'])}"
         + north_star_range(payload),

@@ -234,12 +234,16 @@ class Uncertainty:
 
     def rank_correlation_matrix(self) -> np.ndarray:
         """Spearman rank correlations between the ranged drivers, in ``ranges`` order."""
-        names = list(self.ranges)
-        matrix = np.eye(len(names))
-        for a, b, rho in self.correlations:
-            i, j = names.index(a), names.index(b)
-            matrix[i, j] = matrix[j, i] = rho
-        return matrix
+        return rank_matrix(list(self.ranges), self.correlations)
+
+
+def rank_matrix(names: list[str], correlations: Any) -> np.ndarray:
+    """The rank-correlation matrix of ``names`` (identity, with each ``(a, b, rho)`` filled in)."""
+    matrix = np.eye(len(names))
+    for a, b, rho in correlations:
+        i, j = names.index(a), names.index(b)
+        matrix[i, j] = matrix[j, i] = rho
+    return matrix
 
 
 def copula_correlation(rank_correlation: np.ndarray) -> np.ndarray:
@@ -290,8 +294,7 @@ def check_correlations(
         seen.add(frozenset((a, b)))
         triples.append((a, b, float(rho)))
     if not problems and triples:
-        trial = Uncertainty({name: None for name in ranged}, tuple(triples))  # type: ignore[arg-type]
-        smallest = float(np.linalg.eigvalsh(copula_correlation(trial.rank_correlation_matrix())).min())
+        smallest = float(np.linalg.eigvalsh(copula_correlation(rank_matrix(ranged, triples))).min())
         if smallest < -1e-10:
             problems.append(
                 "these correlations cannot hold together (the matrix is not positive semi-definite, "

@@ -203,15 +203,11 @@ def _pyramid_row(data: dict[str, Any], scenario: str, model: str) -> str:
 
 
 def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
-    from aibm_core.results import from_json_number, north_star_range
+    from aibm_core.results import breach_labels, from_json_number, north_star_range
     from aibm_core.tree import format_value
 
     star = data["north_star"]
-    breaches = [
-        f"{g['label']} (from month {g['first_breach_month']})" if g.get("first_breach_month") else g["label"]
-        for g in data["guardrails"]
-        if not g["ok"]
-    ]
+    breaches = breach_labels(data)
     status = "all ok" if not breaches else "breach: " + ", ".join(breaches)
     snapshot = data.get("snapshot", {})
     ratios = (data.get("gross_margin"), snapshot.get("operating_margin"), snapshot.get("capital_intensity"))

@@ -242,3 +242,12 @@ def north_star_range(payload: Mapping[str, Any]) -> str:
     fan = uncertainty["series"]["north_star"]
     low, high = (_format_value(from_json_number(fan[q][i]), unit) for q in ("p10", "p90"))
     return f" (P10-P90 {low} to {high})"
+
+
+def breach_labels(payload: Mapping[str, Any]) -> list[str]:
+    """The guardrails a payload breaches, each with the first month of breach when known."""
+    return [
+        f"{g['label']} (from month {g['first_breach_month']})" if g.get("first_breach_month") else g["label"]
+        for g in payload["guardrails"]
+        if not g["ok"]
+    ]
