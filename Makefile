@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report test lab lint bench notebooks clean
+.PHONY: report test lab dashboard lint bench notebooks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask]'
 	touch $(STAMP)
 
 report: $(STAMP)  ## run every shipped scenario of every model and build outputs/index.html
@@ -23,8 +23,11 @@ test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end,
 	@# restricted to its baseline kernels (the SIMD paths above it switched off).
 	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" $(BIN)/python -m pytest notebooks -q
 
-lab: $(STAMP)  ## JupyterLab on the notebooks
-	$(BIN)/jupyter lab notebooks
+lab: $(STAMP)  ## JupyterLab on the notebooks: trusted, charts live, no outside requests (root too)
+	$(BIN)/python -m aibm_core.dashboard lab notebooks
+
+dashboard: $(STAMP)  ## the notebooks as Voila dashboards (code hidden, sliders live)
+	$(BIN)/aibm dashboard
 
 bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, for comparison)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'

@@ -2,7 +2,14 @@
 
 :func:`show` emits a static SVG (rendered offline by vl-convert, shown by JupyterLab
 and compared by nbval) together with the Vega-Lite spec, which the HTML report turns
-into an interactive chart with tooltips using an inlined copy of Vega.
+into an interactive chart with tooltips using an inlined copy of Vega. With the
+environment variable ``AIBM_LIVE=1`` (JupyterLab sessions started by ``make lab`` or
+``aibm dashboard``) it shows a live :class:`altair.JupyterChart` instead, with Vega
+bundled offline, so tooltips and bound sliders work in the notebook itself.
+
+Numbers on axes, in tooltips and in read-outs follow the unit of what is drawn: money as
+``$60M`` / ``$1.2B`` / ``$0.25``, fractions as percentages, counts compact (``1.2M``).
+:func:`unit_kind`, :func:`axis` and :func:`number_expr` hold that rule once for every chart.
 """
 
 from __future__ import annotations
@@ -10,9 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -23,6 +33,11 @@ from aibm_core.tree import MetricTree
 
 #: Mimetype that carries the Vega-Lite spec in notebook outputs.
 VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+
+#: Environment variable that switches :func:`show` to live JupyterLab charts (``1`` = on).
+LIVE_ENV = "AIBM_LIVE"
+#: Pixels of a saved PNG per chart pixel (sharp on slides and high-density screens).
+PNG_SCALE = 2
 
 KIND_COLOURS = {
     "north_star": "#1f4e79",
@@ -45,6 +60,170 @@ CHART_DIGITS = 6
 #: numbers (a Sobol index of a driver that does not matter) is noise around 1e-16 whose sign
 #: differs between CPUs.
 CHART_ZERO = 1e-12
+
+
+# --- units: one rule for axes, tooltips and read-outs
+
+UnitKind = Literal["money", "fraction", "number"]
+
+#: Words of a label that mark a fraction (shown as a percentage) when no unit is given.
+_FRACTION_WORDS = (
+    "margin",
+    "share",
+    "rate",
+    "utilisation",
+    "churn",
+    "conversion",
+    "decline",
+    "erosion",
+    "discount",
+)
+#: Words of a label that mark money when no unit is given.
+_MONEY_WORDS = ("usd", "$", "revenue", "arr", "mrr", "profit", "ebitda", "cost", "price", "spend", "asp")
+
+
+def words_expr(text: str) -> str:
+    """Vega expression of the text ``text`` (an expression) with underscores as spaces."""
+    return f"replace({text}, regexp('_', 'g'), ' ')"
+
+
+#: Vega expression that turns a ``snake_case`` axis or legend label into words.
+WORDS_EXPR = words_expr("datum.label")
+
+
+def unit_kind(unit: str | None) -> UnitKind:
+    """How numbers in ``unit`` read: ``"money"`` (``USD…`` or ``$…``), ``"fraction"``
+    (``fraction…`` or ``share…``, shown as percentages) or ``"number"`` (anything else)."""
+    unit = (unit or "").strip()
+    if unit.startswith(("USD", "$")):
+        return "money"
+    if unit.startswith(("fraction", "share")):
+        return "fraction"
+    return "number"
+
+
+def _compact(value: str, prefix: str) -> str:
+    """Vega expression: ``value`` with an SI suffix (K, M, B for d3's k and G, T)."""
+    text = f"format({value}, '{prefix}.3~s')"
+    return f"replace(replace({text}, 'G', 'B'), 'k', 'K')"
+
+
+def number_expr(value: str, unit: str | None, style: Literal["axis", "text"] = "text") -> str:
+    """A Vega expression that formats the number ``value`` (an expression) for its ``unit``.
+
+    Parameters
+    ----------
+    value
+        Vega expression of the number, e.g. ``"datum.value"`` or ``"datum['revenue']"``.
+    unit
+        Unit of the number (see :func:`unit_kind`); only its kind matters.
+    style
+        ``"axis"``: short tick labels (``$60M``, ``$1.2B``, ``$250K``, ``$0.5``, ``40%``);
+        ``"text"``: tooltips and read-outs (``$37.76M``, ``$12,345``, ``$3.25``, ``$0.00260``,
+        ``41.2%``, ``1.234M``).
+
+    Returns
+    -------
+    str
+        The expression (a string in the Vega expression language).
+    """
+    kind = unit_kind(unit)
+    if kind == "fraction":
+        return f"format({value}, '{'.2~%' if style == 'axis' else '.1%'}')"
+    prefix = "$" if kind == "money" else ""
+    if style == "axis":
+        return f"abs({value}) < 1000 ? format({value}, '{prefix},.3~g') : {_compact(value, prefix)}"
+    large = _compact(value, prefix).replace(".3~s", ".4~s")
+    small = f"format({value}, '{prefix}.3r')" if kind == "money" else f"format({value}, ',.3~g')"
+    return (
+        f"abs({value}) >= 1e6 ? {large} : abs({value}) >= 100 ? format({value}, '{prefix},.0f') : "
+        f"abs({value}) >= 1 ? format({value}, '{prefix},.2{'f' if kind == 'money' else '~f'}') : {small}"
+    )
+
+
+def axis(unit: str | None, title: str | None = None, **options: Any) -> alt.Axis:
+    """An axis whose tick labels read in ``unit`` (money ``$60M``, fractions ``40%``, counts ``1.2M``).
+
+    Parameters
+    ----------
+    unit
+        Unit of the encoded numbers (see :func:`unit_kind`).
+    title
+        Axis title; ``None`` leaves Altair's default (the field name).
+    **options
+        Further :class:`altair.Axis` options (e.g. ``labelLimit``).
+    """
+    if title is not None:
+        options["title"] = title
+    return alt.Axis(labelExpr=number_expr("datum.value", unit, "axis"), **options)
+
+
+def text_field(field: str) -> str:
+    """Name of the formatted text column :func:`with_text` adds for ``field``."""
+    return f"{field}_text"
+
+
+def with_text(chart: alt.Chart, units: Mapping[str, str | None]) -> alt.Chart:
+    """``chart`` with a formatted text column per numeric field (``field -> unit``), for tooltips.
+
+    The text is computed in the browser (a Vega-Lite ``calculate``), so the data stay numbers.
+    """
+    texts = {
+        text_field(field): number_expr(f"datum[{json.dumps(field)}]", unit) for field, unit in units.items()
+    }
+    return chart.transform_calculate(**texts)
+
+
+def tip(field: str, title: str | None = None) -> alt.Tooltip:
+    """Tooltip showing the formatted text of ``field`` (added by :func:`with_text`)."""
+    return alt.Tooltip(f"{text_field(field)}:N", title=title or field)
+
+
+def words(name: str) -> str:
+    """A column name as words: ``"free_cost_per_user"`` -> ``"free cost per user"``."""
+    return str(name).replace("_", " ")
+
+
+@cache
+def _assumption_units() -> dict[str, str]:
+    from aibm_core.models import registry
+
+    return {
+        name: (field.json_schema_extra or {}).get("unit", "")
+        for spec in registry().values()
+        for name, field in spec.params.model_fields.items()
+    }
+
+
+def guess_unit(*names: str) -> str:
+    """Unit of what a chart draws when its caller gives none: the declared unit of the first
+    name that is a model assumption, else from words of the names (``"gross margin"`` ->
+    ``"fraction"``, ``"API price per 1M tokens"`` -> ``"USD"``), else ``""`` (a count)."""
+    known = _assumption_units()
+    for name in names:
+        if known.get(name):
+            return known[name]
+    for name in names:
+        text = name.lower().replace("_", " ")
+        tokens = set(re.findall(r"[\w$]+", text))
+        if "usd" in tokens or "$" in text:
+            return "USD"
+        if any(token.startswith(_FRACTION_WORDS) for token in tokens):
+            return "fraction"
+        if tokens & set(_MONEY_WORDS):
+            return "USD"
+    return ""
+
+
+def unit_title(title: str, unit: str | None) -> str:
+    """An axis title with its unit in brackets unless the title already says it."""
+    unit = (unit or "").strip()
+    if not unit or unit_kind(unit) == "fraction" or unit.lower() in title.lower():
+        return title
+    return f"{title} ({unit})"
+
+
+# --- data portability, SVG and display
 
 
 def round_significant(value: Any, digits: int = CHART_DIGITS) -> Any:
@@ -78,9 +257,15 @@ def portable_spec(spec: dict[str, Any], digits: int = CHART_DIGITS) -> dict[str,
     return out
 
 
+def _spec(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any]) -> dict[str, Any]:
+    """The portable Vega-Lite spec of a chart (or of a spec given as a dict)."""
+    raw = dict(chart_or_spec) if isinstance(chart_or_spec, Mapping) else chart_or_spec.to_dict()
+    return portable_spec(raw)
+
+
 def mimebundle(chart: alt.TopLevelMixin) -> dict[str, object]:
     """SVG, Vega-Lite spec and a text fallback for one chart (data rounded: :func:`portable_spec`)."""
-    spec = portable_spec(chart.to_dict())
+    spec = _spec(chart)
     title = spec.get("title", "")
     title = title.get("text", "") if isinstance(title, dict) else title
     return {
@@ -90,26 +275,94 @@ def mimebundle(chart: alt.TopLevelMixin) -> dict[str, object]:
     }
 
 
+#: SVG attributes holding geometry, whose numbers :func:`compact_svg` may round.
+_GEOMETRY = (
+    "d|transform|x|y|x1|x2|y1|y2|dx|dy|cx|cy|r|rx|ry|width|height|points|viewBox"
+    "|stroke-width|stroke-dasharray|opacity|fill-opacity|stroke-opacity|font-size"
+)
+_GEOMETRY_ATTRIBUTE = re.compile(rf'(\s(?:{_GEOMETRY})=")([^"]*)(")')
+_LONG_DECIMAL = re.compile(r"(\d+\.\d{2})\d+")
+
+
 def compact_svg(svg: str) -> str:
-    """Drop per-mark aria labels and round coordinates to 0.01 px (smaller stored notebooks)."""
+    """Drop per-mark aria labels and round geometry to 0.01 px (smaller stored notebooks).
+
+    Only geometry attributes (path data, coordinates, sizes, transforms) are rounded; the
+    chart's text (labels, titles, read-outs) stays exactly as rendered.
+    """
     svg = re.sub(r' aria-label="[^"]*"', "", svg)
-    return re.sub(r"(\d+\.\d{2})\d+", r"\1", svg)
+    return _GEOMETRY_ATTRIBUTE.sub(
+        lambda m: m.group(1) + _LONG_DECIMAL.sub(r"\1", m.group(2)) + m.group(3), svg
+    )
+
+
+def live_enabled() -> bool:
+    """Whether :func:`show` draws live JupyterLab charts (environment ``AIBM_LIVE=1``)."""
+    return os.environ.get(LIVE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def live_chart(chart: alt.TopLevelMixin) -> alt.JupyterChart:
+    """A live JupyterLab chart (anywidget) whose Vega comes bundled, never from a CDN."""
+    alt.JupyterChart.enable_offline()  # bundles Vega once per session; later calls return at once
+    return alt.JupyterChart(chart)
 
 
 def show(chart: alt.TopLevelMixin) -> None:
-    """Display a chart so that it renders offline in JupyterLab and in reports."""
-    display(mimebundle(chart), raw=True)
+    """Display a chart so that it renders offline in JupyterLab and in reports.
+
+    By default the output is static (SVG + Vega-Lite spec, :func:`mimebundle`), which nbval
+    compares and the HTML report makes interactive. With ``AIBM_LIVE=1`` it is a live
+    :func:`live_chart` instead (tooltips and sliders work in JupyterLab with a kernel).
+    """
+    if live_enabled():
+        display(live_chart(chart))
+    else:
+        display(mimebundle(chart), raw=True)
+
+
+def save(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], path: str | Path) -> Path:
+    """Write a chart to a PNG (twice the pixel density) or SVG file, offline, by its suffix.
+
+    Parameters
+    ----------
+    chart_or_spec
+        An Altair chart or a Vega-Lite spec (dict).
+    path
+        Target file; its suffix, ``.png`` or ``.svg``, picks the format.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in {".png", ".svg"}:
+        raise ValueError(f"cannot save a chart as {path.name!r}: use a .png or .svg file name")
+    path.write_bytes(image_bytes(chart_or_spec, path.suffix))
+    return path
+
+
+def image_bytes(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], suffix: str) -> bytes:
+    """A chart rendered offline: PNG for ``suffix`` ``.png`` (twice the pixel density), else SVG."""
+    spec = json.dumps(_spec(chart_or_spec))
+    if suffix.lower() == ".png":
+        return vlc.vegalite_to_png(spec, scale=PNG_SCALE)
+    return vlc.vegalite_to_svg(spec).encode("utf-8")
+
+
+# --- charts
 
 
 def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
     """The metric tree drawn left to right: nodes coloured by kind, ringed by status.
 
     Each depth gets a column as wide as its longest label, so labels never overlap
-    the next column.
+    the next column. A node reads in two lines at most (its label, then its value and any
+    Monte Carlo breach probability), which fit the row pitch without overlapping a neighbour.
     """
     nodes, edges = tree.layout()
     nodes["text"] = [
-        [line for line in (label, value, risk) if line]
+        [line for line in (label, " · ".join(part for part in (value, risk) if part)) if line]
         for label, value, risk in zip(nodes["label"], nodes["formatted"], nodes["risk_text"], strict=True)
     ]
     nodes["chars"] = nodes["text"].apply(lambda lines: max(len(line) for line in lines))
@@ -145,7 +398,7 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
-                legend=alt.Legend(title="node kind", orient="bottom"),
+                legend=alt.Legend(title="node kind", orient="bottom", labelExpr=WORDS_EXPR),
             ),
             stroke=alt.Stroke(
                 "status:N",
@@ -179,33 +432,60 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
 def projection_chart(
     frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
 ) -> alt.Chart:
-    """Monthly lines of several columns of a projection frame (index: month)."""
+    """Monthly lines of several columns of a projection frame (index: month).
+
+    Parameters
+    ----------
+    frame
+        Projection indexed by month.
+    columns
+        Columns to draw, one line each.
+    title
+        Chart title.
+    unit
+        Unit of the columns, e.g. ``"USD per month"`` (the y-axis reads ``$60M``) or ``"fraction"``.
+    labels
+        Column -> legend label; a column without one is shown as words (``gross_profit`` ->
+        ``gross profit``).
+    """
     return _monthly_chart(frame, columns, title, unit, labels, alt.Chart.mark_line, stack=False)
 
 
 def stacked_area_chart(
     frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
 ) -> alt.Chart:
-    """Monthly stacked areas, e.g. revenue split into cost and profit."""
+    """Monthly stacked areas, e.g. revenue split into cost and profit (arguments as
+    :func:`projection_chart`)."""
     return _monthly_chart(frame, columns, title, unit, labels, alt.Chart.mark_area, stack=True)
 
 
+def _series_labels(columns: Sequence[str], labels: Mapping[str, str] | None) -> dict[str, str]:
+    """Legend label of each column: the caller's label, else the column name as words."""
+    return {column: (labels or {}).get(column) or words(column) for column in columns}
+
+
 def _monthly_chart(frame, columns, title, unit, labels, mark, stack: bool) -> alt.Chart:
+    names = _series_labels(columns, labels)
+    order = list(names.values())  # legend and stack in the caller's order
     long = (
         frame[list(columns)]
-        .rename(columns=labels or {})
+        .rename(columns=names)
         .reset_index()
         .melt(id_vars="month", var_name="series", value_name="value")
     )
-    chart = alt.Chart(long)
+    chart = with_text(alt.Chart(long), {"value": unit})
+    encoding = {
+        "x": alt.X("month:Q", title="month", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(nice=False)),
+        "y": alt.Y("value:Q", axis=axis(unit, unit), **({"stack": True} if stack else {})),
+        "color": alt.Color("series:N", title=None, sort=order, legend=alt.Legend(orient="bottom")),
+        "tooltip": ["month:Q", "series:N", tip("value")],
+    }
+    if stack:  # the first column at the bottom of the stack
+        chart = chart.transform_calculate(position=f"indexof({json.dumps(order)}, datum.series)")
+        encoding["order"] = alt.Order("position:Q")
     return (
         mark(chart, **({"opacity": 0.85} if stack else {}))
-        .encode(
-            x=alt.X("month:Q", title="month"),
-            y=alt.Y("value:Q", title=unit, **({"stack": True} if stack else {})),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["month:Q", "series:N", alt.Tooltip("value:Q", format=",.4~s")],
-        )
+        .encode(**encoding)
         .properties(width=680, height=260, title=title)
     )
 
@@ -220,29 +500,38 @@ def fan_chart(
     fans
         Series label -> frame indexed by month with columns ``p10``, ``p50``, ``p90``.
     title, unit
-        Chart title and the y-axis unit.
+        Chart title and the unit of the values (y-axis and tooltips read in it).
     base
         Optional base-case values by month (columns: series labels), drawn dashed.
     """
     long = pd.concat(
-        [fan.reset_index().assign(series=label) for label, fan in fans.items()], ignore_index=True
+        [fan.reset_index().assign(series=words(label)) for label, fan in fans.items()], ignore_index=True
     )
-    x = alt.X("month:Q", title="month")
+    x = alt.X("month:Q", title="month", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(nice=False))
     colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
     band = (
         alt.Chart(long)
         .mark_area(opacity=0.25)
-        .encode(x=x, y=alt.Y("p10:Q", title=unit), y2="p90:Q", color=colour)
+        .encode(x=x, y=alt.Y("p10:Q", axis=axis(unit, unit)), y2="p90:Q", color=colour)
     )
-    tooltip = ["month:Q", "series:N"] + [alt.Tooltip(f"{q}:Q", format=",.4~s") for q in ("p10", "p50", "p90")]
-    median = alt.Chart(long).mark_line().encode(x=x, y="p50:Q", color=colour, tooltip=tooltip)
+    quantiles = ("p10", "p50", "p90")
+    tooltip = ["month:Q", "series:N"] + [tip(q, q.upper()) for q in quantiles]
+    median = (
+        with_text(alt.Chart(long), dict.fromkeys(quantiles, unit))
+        .mark_line()
+        .encode(x=x, y="p50:Q", color=colour, tooltip=tooltip)
+    )
     layers = [band, median]
     if base is not None:
-        points = base.reset_index().melt(id_vars="month", var_name="series", value_name="base case")
+        points = (
+            base.rename(columns=words)
+            .reset_index()
+            .melt(id_vars="month", var_name="series", value_name="base case")
+        )
         layers.append(
-            alt.Chart(points)
+            with_text(alt.Chart(points), {"base case": unit})
             .mark_line(strokeDash=[4, 3], opacity=0.8)
-            .encode(x=x, y="base case:Q", color=colour)
+            .encode(x=x, y="base case:Q", color=colour, tooltip=["month:Q", "series:N", tip("base case")])
         )
     subtitle = "band: P10-P90 of the Monte Carlo draws; line: P50" + (
         "; dashed: base case" if base is not None else ""
@@ -252,8 +541,33 @@ def fan_chart(
     )
 
 
-def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:
-    """Sensitivity bars: ``frame`` has columns assumption, low, high, base."""
+def _padded(values: Sequence[float], pad: float = 0.08) -> list[float]:
+    """A scale domain around ``values``, widened by ``pad`` of their span on each side."""
+    low, high = float(min(values)), float(max(values))
+    margin = pad * (high - low) or 0.05 * abs(high) or 1.0
+    return [low - margin, high + margin]
+
+
+def tornado_chart(
+    frame: pd.DataFrame, metric_label: str, title: str, unit: str | None = None
+) -> alt.LayerChart:
+    """Sensitivity bars around the base value, largest swing on top.
+
+    Parameters
+    ----------
+    frame
+        Columns ``assumption``, ``low``, ``high`` (the metric with the assumption at its low
+        and high value) and ``base`` (the metric at the base case), as
+        :func:`aibm_core.sensitivity.tornado` returns.
+    metric_label, title
+        Name of the metric (the value axis) and chart title.
+    unit
+        Unit of the metric; default: guessed from ``metric_label`` (:func:`guess_unit`).
+
+    The value axis spans the base value and the swings (not zero), so small swings stay
+    visible; a black rule marks the base value.
+    """
+    unit = guess_unit(metric_label) if unit is None else unit
     long = frame.melt(
         id_vars=["assumption", "base"], value_vars=["low", "high"], var_name="case", value_name="value"
     )
@@ -262,12 +576,21 @@ def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Cha
     spans = (frame["high"] - frame["low"]).abs().map(round_significant)
     ranked = frame.assign(span=spans).sort_values("span", ascending=False, kind="stable")
     order = ranked["assumption"].tolist()
+    domain = _padded([*frame["low"], *frame["high"], *frame["base"]]) if len(frame) else None
+    x = alt.X(
+        "value:Q",
+        scale=alt.Scale(zero=False, nice=False, **({"domain": domain} if domain else {})),
+        axis=axis(unit, metric_label),
+    )
     bars = (
-        alt.Chart(long)
+        with_text(alt.Chart(long), {"value": unit})
+        .transform_calculate(driver=words_expr("datum.assumption"))
         .mark_bar()
         .encode(
-            y=alt.Y("assumption:N", sort=order, title=None),
-            x=alt.X("value:Q", title=metric_label),
+            y=alt.Y(
+                "assumption:N", sort=order, title=None, axis=alt.Axis(labelExpr=WORDS_EXPR, labelLimit=320)
+            ),
+            x=x,
             x2=alt.X2("base:Q"),
             color=alt.Color(
                 "case:N",
@@ -275,50 +598,117 @@ def tornado_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Cha
                 title="assumption moved",
                 legend=alt.Legend(orient="bottom"),
             ),
-            tooltip=["assumption:N", "case:N", alt.Tooltip("value:Q", format=".4~g")],
+            tooltip=[alt.Tooltip("driver:N", title="assumption"), "case:N", tip("value", metric_label)],
         )
     )
     # Only the columns drawn: extra ones (the tornado's rule and driver values) stay out of the spec.
     rule = (
-        alt.Chart(frame[["assumption", "low", "high", "base"]].head(1))
-        .mark_rule(color="black")
-        .encode(x="base:Q")
+        with_text(alt.Chart(frame[["base"]].head(1)), {"base": unit})
+        .mark_rule(color="black", strokeWidth=1.5)
+        .encode(x="base:Q", tooltip=[tip("base", f"{metric_label}, base case")])
     )
     return (bars + rule).properties(width=560, height=28 * len(frame) + 20, title=title)
 
 
+def _slider_step(values: Sequence[float], start: float) -> float:
+    """A slider step that reaches ``start`` and every grid value: the grid step, or the largest
+    1/2, 1/5, 1/10, 1/20... of it (down to 1e-6 of the grid's span) that reaches ``start``."""
+    low, high = float(min(values)), float(max(values))
+    grid = float(values[1] - values[0]) if len(values) > 1 else (high - low) or 1.0
+    candidates = [grid / (k * 10**n) for n in range(7) for k in (1, 2, 5)]
+    for step in candidates:
+        ratio = (start - low) / step
+        if abs(ratio - round(ratio)) < 1e-6 or step < 1e-6 * (high - low):
+            return float(f"{step:.6g}")
+    return float(f"{candidates[-1]:.6g}")
+
+
+def _segments(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """The sweep's line as segments ``x0, y0 -> x1, y1`` (sorted by x), for interpolation."""
+    line = frame[[x, y]].dropna().sort_values(x, kind="stable")
+    xs, ys = line[x].to_numpy(dtype=float), line[y].to_numpy(dtype=float)
+    if len(xs) == 1:
+        xs, ys = xs.repeat(2), ys.repeat(2)
+    return pd.DataFrame({"x0": xs[:-1], "y0": ys[:-1], "x1": xs[1:], "y1": ys[1:]})
+
+
 def slider_chart(
-    frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, title: str, start: float
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    x_title: str,
+    y_title: str,
+    title: str,
+    start: float,
+    x_unit: str | None = None,
+    y_unit: str | None = None,
 ) -> alt.LayerChart:
     """A metric against one assumption, with a slider that works in a static report.
 
-    The slider is a Vega-Lite parameter: moving it moves the marker and the read-out,
-    without Python, so the report stays interactive offline.
+    The slider is a Vega-Lite parameter (``pick``) bound to a range input: moving it moves
+    one marker along the line and its read-out, without Python, so the report stays
+    interactive offline. Between grid points the marker sits at the linear interpolation of
+    the two neighbours, so it marks exactly one point, at the slider's value.
+
+    Parameters
+    ----------
+    frame
+        The sweep: columns ``x`` (the assumption's values, a grid) and ``y`` (the metric).
+    x, y
+        Column names.
+    x_title, y_title, title
+        Axis titles and chart title.
+    start
+        The slider's first position (the assumption's current value), clamped to the grid.
+    x_unit, y_unit
+        Units of the two axes; default: guessed (:func:`guess_unit`) from the column names
+        (an assumption's declared unit) and titles.
     """
-    values = frame[x].to_numpy()
-    step = float(values[1] - values[0]) if len(values) > 1 else 1.0
+    x_unit = guess_unit(x, x_title) if x_unit is None else x_unit
+    y_unit = guess_unit(y, y_title) if y_unit is None else y_unit
+    values = frame[x].to_numpy(dtype=float)
+    low, high = float(values.min()), float(values.max())
+    start = min(max(float(start), low), high)
     pick = alt.param(
         name="pick",
-        value=float(start),
-        bind=alt.binding_range(
-            min=float(values.min()), max=float(values.max()), step=step, name=f"{x_title}: "
-        ),
+        value=start,
+        bind=alt.binding_range(min=low, max=high, step=_slider_step(values, start), name=f"{x_title}: "),
     )
-    base = alt.Chart(frame)
-    line = base.mark_line().encode(
-        x=alt.X(f"{x}:Q", title=x_title),
-        y=alt.Y(f"{y}:Q", title=y_title),
-        tooltip=[alt.Tooltip(f"{x}:Q", format=".4~g"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+    line = (
+        with_text(alt.Chart(frame), {x: x_unit, y: y_unit})
+        .mark_line()
+        .encode(
+            x=alt.X(f"{x}:Q", axis=axis(x_unit, x_title), scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{y}:Q", axis=axis(y_unit, y_title)),
+            tooltip=[tip(x, x_title), tip(y, y_title)],
+        )
     )
+    # The one segment holding the slider's value (the last one keeps its right end), then the
+    # metric there by linear interpolation.
     selected = (
-        base.transform_calculate(distance=f"abs(datum['{x}'] - pick)")
-        .transform_window(rank="rank(distance)", sort=[alt.SortField("distance")])
-        .transform_filter("datum.rank == 1")
+        alt.Chart(_segments(frame, x, y))
+        .transform_calculate(at=f"clamp(pick, {low!r}, {high!r})")
+        .transform_filter(
+            f"datum.x0 <= datum.at && (datum.at < datum.x1 || (datum.x1 == {high!r} && datum.at <= datum.x1))"
+        )
+        .transform_calculate(
+            metric="datum.x1 > datum.x0 ? datum.y0 + (datum.y1 - datum.y0) * (datum.at - datum.x0) "
+            "/ (datum.x1 - datum.x0) : datum.y0",
+            at_text=number_expr("datum.at", x_unit),
+            metric_text=number_expr("datum.metric", y_unit),
+        )
     )
-    marker = selected.mark_point(size=120, filled=True, color="#c0392b").encode(x=f"{x}:Q", y=f"{y}:Q")
-    readout = selected.mark_text(align="left", dx=8, dy=-10, fontWeight="bold").encode(
-        x=f"{x}:Q", y=f"{y}:Q", text=alt.Text(f"{y}:Q", format=".3~g")
+    tooltip = [alt.Tooltip("at_text:N", title=x_title), alt.Tooltip("metric_text:N", title=y_title)]
+    marker = selected.mark_point(size=120, filled=True, color="#c0392b", opacity=1).encode(
+        x="at:Q", y="metric:Q", tooltip=tooltip
     )
+    right_half = f"pick > {(low + high) / 2!r}"  # read-out on the inner side of the marker
+    readout = selected.mark_text(
+        align=alt.expr(f"{right_half} ? 'right' : 'left'"),
+        dx=alt.expr(f"{right_half} ? -8 : 8"),
+        dy=-10,
+        fontWeight="bold",
+    ).encode(x="at:Q", y="metric:Q", text="metric_text:N", tooltip=tooltip)
     return (line + marker + readout).add_params(pick).properties(width=560, height=260, title=title)
 
 
@@ -348,24 +738,19 @@ def sobol_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart
         ignore_index=True,
     )
     bars = (
-        alt.Chart(long)
+        with_text(alt.Chart(long), {"value": "fraction", "conf": "fraction"})
         .mark_bar()
         .encode(
-            y=alt.Y("driver:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("driver:N", sort=order, title=None, axis=alt.Axis(labelExpr=WORDS_EXPR, labelLimit=320)),
             yOffset=alt.YOffset("index:N", sort=["first-order", "total"]),
-            x=alt.X("value:Q", title=f"share of the variance of {metric_label}", axis=alt.Axis(format="%")),
+            x=alt.X("value:Q", axis=axis("fraction", f"share of the variance of {metric_label}")),
             color=alt.Color(
                 "index:N",
                 scale=alt.Scale(domain=["first-order", "total"], range=["#2e86c1", "#1f4e79"]),
                 title="Sobol index",
                 legend=alt.Legend(orient="bottom"),
             ),
-            tooltip=[
-                "driver:N",
-                "index:N",
-                alt.Tooltip("value:Q", format=".3f"),
-                alt.Tooltip("conf:Q", title="± (95%)", format=".3f"),
-            ],
+            tooltip=["driver:N", "index:N", tip("value", "share of the variance"), tip("conf", "± (95%)")],
         )
     )
     subtitle = "first-order: the driver alone; total: with its interactions (drivers taken as independent)"
@@ -392,12 +777,12 @@ def pyramid_chart(summary: pd.DataFrame, models: pd.DataFrame, title: str) -> al
     layers["label"] = [f"capex / revenue {c:.0%}" if c == c else "" for c in layers["capital intensity"]]
     order = list(reversed(summary.index))  # the application layer on top
     y = alt.Y("layer:N", sort=order, title=None)
-    x = alt.X("gross margin:Q", title="gross margin (snapshot month)", axis=alt.Axis(format="%"))
+    x = alt.X("gross margin:Q", axis=axis("fraction", "gross margin (snapshot month)"))
     band = (
         alt.Chart(layers)
         .mark_bar(opacity=0.25, height=26, color="#2e86c1")
         .encode(
-            x=alt.X("p10:Q", title="gross margin (snapshot month)"),
+            x=alt.X("p10:Q", axis=axis("fraction", "gross margin (snapshot month)")),
             x2="p90:Q",
             y=y,
             tooltip=["layer:N", alt.Tooltip("p10:Q", format=".1%"), alt.Tooltip("p90:Q", format=".1%")],
@@ -460,25 +845,17 @@ def waterfall_chart(frame: pd.DataFrame, metric_label: str, title: str, unit: st
     low, high = float(steps[["start", "end"]].min().min()), float(steps[["start", "end"]].max().max())
     pad = 0.22 * (high - min(low, 0.0) or 1.0)
     domain = [min(low, 0.0) - (0.05 * pad if low < 0 else 0.0), high + pad]
-    if unit.startswith(("fraction", "share")):
-        axis = alt.Axis(format="%", title=metric_label)
-    elif unit.startswith("USD"):
-        axis = alt.Axis(
-            labelExpr="replace(format(datum.value, '$.3~s'), 'G', 'B')", title=f"{metric_label} ({unit})"
-        )
-    else:
-        axis = alt.Axis(format=".3~s", title=f"{metric_label} ({unit})" if unit else metric_label)
-    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
-    x = alt.X("start:Q", scale=alt.Scale(domain=domain), axis=axis)
+    y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelExpr=WORDS_EXPR, labelLimit=320))
+    x = alt.X("start:Q", scale=alt.Scale(domain=domain), axis=axis(unit, unit_title(metric_label, unit)))
     tooltip = [
         alt.Tooltip("step:N", title="step"),
         alt.Tooltip("text:N", title="value"),
-        alt.Tooltip("start:Q", format=".4~g"),
-        alt.Tooltip("end:Q", format=".4~g"),
+        tip("start"),
+        tip("end"),
     ]
     data = steps[["step", "kind", "start", "end", "lead", "text"]]
     bars = (
-        alt.Chart(data)
+        with_text(alt.Chart(data), {"start": unit, "end": unit})
         .mark_bar(height={"band": 0.7})
         .encode(
             y=y,
@@ -495,7 +872,7 @@ def waterfall_chart(frame: pd.DataFrame, metric_label: str, title: str, unit: st
     labels = (
         alt.Chart(data)
         .mark_text(align="left", dx=4, fontSize=11, baseline="middle")
-        .encode(y=y, x="lead:Q", text="text:N", tooltip=tooltip)
+        .encode(y=y, x="lead:Q", text="text:N", tooltip=tooltip[:2])
     )
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(x="zero:Q")
     method = "exact Shapley values" if attrs.get("method") == "exact" else "sampled Shapley values"
@@ -518,18 +895,20 @@ def value_chain_chart(flows: pd.DataFrame, title: str) -> alt.Chart:
         .melt(id_vars="layer", var_name="part", value_name="USD")
     )
     return (
-        alt.Chart(long)
+        with_text(alt.Chart(long), {"USD": "USD"})
         .mark_bar()
         .encode(
             y=alt.Y("layer:N", sort=list(flows.index), title=None),
-            x=alt.X("USD:Q", title="USD per USD of application revenue", stack=True),
+            x=alt.X(
+                "USD:Q", axis=axis("USD", "USD per USD of application revenue", tickCount=10), stack=True
+            ),
             color=alt.Color(
                 "part:N",
                 scale=alt.Scale(domain=list(parts.values()), range=["#9e9e9e", "#d68910", "#1e8449"]),
                 legend=alt.Legend(orient="bottom", title=None),
             ),
             order=alt.Order("part:N"),
-            tooltip=["layer:N", "part:N", alt.Tooltip("USD:Q", format="$.4f")],
+            tooltip=["layer:N", "part:N", tip("USD", "per USD of application revenue")],
         )
         .properties(width=620, height=180, title=title)
     )

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 some runs failed, 2 bad input (never a traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,13 +30,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (``aibm assumptions ... | head``)
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aibm")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def _run_epilog() -> str:
+    """Examples, the shipped scenarios and models, and the exit codes (``aibm run --help``)."""
+    from aibm_core.models import model_names
+    from aibm_core.scenarios import available_scenarios
+
+    return f"""examples:
+  aibm run                                  every scenario of every model, then outputs/index.html
+  aibm run --scenario bear --model api_access
+  aibm run --changed                        only what changed since the last run into outputs/
+  aibm run --parameters my_params --output my_reports
+  aibm run --executor dask --scheduler tcp://10.0.0.5:8786
+
+scenarios in {PARAMETERS_DIR.name}/: {", ".join(available_scenarios(PARAMETERS_DIR))}
+models: {", ".join(model_names())} (and pyramid_comparison, run after them)
+
+exit codes:
+  0    every run succeeded
+  1    some runs failed (the summary names the cell; the others still ran)
+  2    bad input: a parameter file, scenario, model or option (nothing was run)
+  130  interrupted with Ctrl-C (no half-written report is left)
+"""
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aibm", description="AI business-model workbook.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="execute notebooks for scenarios and write reports")
+    run = sub.add_parser(
+        "run",
+        help="execute notebooks for scenarios and write reports",
+        description="Execute the notebooks for each scenario and model; write reports, results, "
+        "exports and outputs/index.html.",
+        epilog=_run_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument(
         "--scenario",
         action="append",
@@ -75,6 +128,29 @@ def _parser() -> argparse.ArgumentParser:
         help="parallel worker processes (default: one per core)",
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--no-exports",
+        dest="exports",
+        action="store_false",
+        help="skip the exports: chart images (PNG, SVG), projection CSVs, an Excel workbook per scenario",
+    )
+    run.add_argument(
+        "--changed",
+        action="store_true",
+        help="run only what changed since its last successful run into this output folder "
+        "(notebook, parameter files, aibm_core, installed packages)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where the notebooks run: worker processes here (default) or a Dask cluster",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster of --workers, 2)",
+    )
     run.set_defaults(handler=_run)
 
     results = sub.add_parser(
@@ -104,7 +180,23 @@ def _parser() -> argparse.ArgumentParser:
 
     table = sub.add_parser("assumptions", help="print a model's assumptions with units and sources")
     table.add_argument("model")
+    table.add_argument(
+        "--format",
+        choices=("text", "csv", "json"),
+        default="text",
+        help="text for reading (default), csv for a spreadsheet, json for programs",
+    )
     table.set_defaults(handler=_assumptions)
+
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the notebooks as live dashboards (Voila: code hidden, sliders live)"
+    )
+    dashboard.add_argument(
+        "model", nargs="?", metavar="MODEL", help="one model's notebook (default: the notebooks folder)"
+    )
+    dashboard.add_argument("--port", type=int, default=8866, metavar="N", help="TCP port (default: 8866)")
+    dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    dashboard.set_defaults(handler=_dashboard)
 
     models = sub.add_parser("models", help="list the business models")
     models.set_defaults(handler=_models)
@@ -120,10 +212,27 @@ def _run(args: argparse.Namespace) -> int:
         raise ParameterError(
             [Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")]
         )
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError([Problem("", "--scheduler", "is used only with --executor dask")])
+    if args.executor == "dask":
+        runner.require_dask()
     runner.check_output(args.output)  # before any file is read or kernel started
     jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
     with runner.output_lock(args.output):
-        outcomes = runner.run(jobs, workers=args.workers, progress=not args.no_progress)
+        prints = runner.fingerprints(jobs, args.parameters)
+        todo = runner.changed_jobs(jobs, prints) if args.changed else jobs
+        outcomes = runner.run(
+            todo,
+            workers=args.workers,
+            progress=not args.no_progress,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+        try:
+            runner.record_inputs(args.output, outcomes, prints)
+        except OSError as error:
+            why = f"cannot record the runs' inputs ({error}); --changed will run them again"
+            print(f"warning: {why}", file=sys.stderr)
         if any(o.interrupted for o in outcomes):
             _summary(outcomes)
             print("interrupted: the index was not updated", file=sys.stderr)
@@ -136,9 +245,22 @@ def _run(args: argparse.Namespace) -> int:
             _summary(outcomes)
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
             return EXIT_FAILED
-    _summary(outcomes)
+        if args.exports:
+            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters)
+    if outcomes:
+        _summary(outcomes)
+    if len(todo) < len(jobs):
+        print(f"skipped {len(jobs) - len(todo)} unchanged run(s)")
     print(f"index: {index}")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _export(output: Path, scenarios: set[str], parameters: Path) -> None:
+    """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
+    from aibm_core.exports import problems, write_exports
+
+    for problem in problems(write_exports(output, sorted(scenarios), parameters_dir=parameters)):
+        print(f"warning: export: {problem}", file=sys.stderr)
 
 
 def _summary(outcomes: Sequence) -> None:
@@ -254,13 +376,33 @@ def _assumptions(args: argparse.Namespace) -> int:
     except KeyError as error:
         raise ParameterError([Problem("", "model", str(error.args[0]))]) from None
     frame = spec.params.assumptions_table()
-    for name, row in frame.iterrows():
-        print(
-            f"{name} = {row['value']!r} [{row['unit']}; {row['range']}; {row['role']}]\n"
-            f"    {row['meaning']}. "
-            f"Source: {row['source']}"
-        )
+    if args.format == "csv":
+        sys.stdout.write(frame.drop(columns="formatted").to_csv(lineterminator="\n"))
+    elif args.format == "json":
+        rows = frame.drop(columns="formatted").reset_index().to_dict(orient="records")
+        print(json.dumps({"model": spec.name, "assumptions": rows}, indent=1))
+    else:
+        for name, row in frame.iterrows():
+            print(
+                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}]\n"
+                f"    {row['meaning']}. Source: {row['source']}"
+            )
     return EXIT_OK
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
+    import importlib.util
+
+    from aibm_core import dashboard
+
+    target = dashboard.dashboard_target(args.model)
+    command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
+    if importlib.util.find_spec("voila") is None:
+        print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    return dashboard.serve(command, dashboard.live_environment())
 
 
 def _models(_args: argparse.Namespace) -> int:

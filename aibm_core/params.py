@@ -156,14 +156,23 @@ class ModelParams(BaseModel):
 
     @classmethod
     def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
-        """One row per assumption: value, unit, valid range, meaning and source."""
+        """One row per assumption: value, its formatted text, unit, valid range, meaning and source.
+
+        ``value`` keeps each value as given (an int stays an int, a choice a string: the column
+        is never coerced to floats, whose display would switch to scientific notation);
+        ``formatted`` is the value for reading, in its unit (:mod:`aibm_core.formatting`).
+        """
+        from aibm_core.formatting import format_value
+
         rows = []
         for name, field in cls.model_fields.items():
             extra = field.json_schema_extra or {}
+            value = getattr(params, name) if params is not None else field.default
             rows.append(
                 {
                     "assumption": name,
-                    "value": getattr(params, name) if params is not None else field.default,
+                    "value": value,
+                    "formatted": format_value(value, extra.get("unit", "")),
                     "role": cls.role_of(name),
                     "unit": extra.get("unit", ""),
                     "range": allowed_range(cls, name),
@@ -171,7 +180,9 @@ class ModelParams(BaseModel):
                     "source": extra.get("source", ""),
                 }
             )
-        return pd.DataFrame(rows).set_index("assumption")
+        frame = pd.DataFrame(rows).set_index("assumption")
+        frame["value"] = pd.Series([row["value"] for row in rows], index=frame.index, dtype=object)
+        return frame
 
 
 def horizon_assumption(default: int) -> Any:
@@ -300,10 +311,19 @@ def allowed_range(schema: type[BaseModel], name: str) -> str:
         return "text"
     parts = [kind]
     if low is not None:
-        parts.append(f"{low_sign} {low:g}")
+        parts.append(f"{low_sign} {_bound(low)}")
     if high is not None:
-        parts.append(f"{high_sign} {high:g}")
+        parts.append(f"{high_sign} {_bound(high)}")
     return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def _bound(value: float) -> str:
+    """A range bound as a plain number with thousands separators (``1,000,000,000``, ``0.0001``)."""
+    from babel.numbers import format_decimal
+
+    from aibm_core.formatting import LOCALE
+
+    return format_decimal(value, format="#,##0.##########", locale=LOCALE)
 
 
 def clip_to_range(schema: type[BaseModel], name: str, value: float) -> float:

@@ -29,14 +29,19 @@ from aibm_core.scenarios import describe
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old file or the whole new one."""
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file so that readers see the old file or the whole new one.
+
+    ``content`` is text (written as UTF-8) or bytes. It goes to a hidden temporary file in the
+    same folder, renamed over ``path`` once complete.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -67,6 +72,10 @@ class OfflineCharts(Preprocessor):
         return cell, resources
 
 
+#: vega-embed options: the action menu offers PNG / SVG export only (nothing is fetched).
+_EMBED_OPTIONS = "{actions: {export: true, source: false, compiled: false, editor: false}, renderer: 'svg'}"
+
+
 def _embed(element_id: str, data: dict[str, Any]) -> str:
     spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")
     fallback = data.get("image/svg+xml", "")
@@ -74,7 +83,7 @@ def _embed(element_id: str, data: dict[str, Any]) -> str:
         f'<div class="aibm-chart" id="{element_id}">{fallback}</div>'
         f'<script type="application/json" id="{element_id}-spec">{spec}</script>'
         f"<script>vegaEmbed('#{element_id}', JSON.parse(document.getElementById("
-        f"'{element_id}-spec').textContent), {{actions: false, renderer: 'svg'}});</script>"
+        f"'{element_id}-spec').textContent), {_EMBED_OPTIONS});</script>"
     )
 
 
@@ -112,7 +121,10 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(OfflineCharts(), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"vega_bundle": vega_bundle()})
+    from aibm_core.notebook import SUMMARY_CSS
+
+    resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
     write_atomic(html_path, body)
 
 
@@ -121,10 +133,14 @@ def write_index(
     failures: Iterable[tuple[str, str, str]] = (),
     parameters_dir: Path = PARAMETERS_DIR,
 ) -> Path:
-    """Write ``index.html`` linking every report under ``output_dir`` with key figures.
+    """Write ``index.html``: a grid of every report under ``output_dir``, scenarios by models.
 
-    The rows are grouped by scenario, each group under a heading row with the scenario's
-    one-line description (from ``<parameters_dir>/<scenario>/scenario.yaml``).
+    One row per scenario (its name, one-line description from
+    ``<parameters_dir>/<scenario>/scenario.yaml`` and its pyramid comparison when there is
+    one), one column per model; each cell gives the north star (with its P10-P90 when the run
+    had ranges), the gross margin, the guardrails and links to the report, notebook and JSON.
+    A run that failed in the latest batch shows its reason. The page links the cross-scenario
+    page (``scenarios.html``, written beside it by ``aibm run``) when there are results.
 
     Parameters
     ----------
@@ -137,26 +153,33 @@ def write_index(
     """
     output_dir = Path(output_dir)
     failed = {(s, m): reason for s, m, reason in failures}
-    groups: dict[str, list[str]] = {}
+    cells: dict[tuple[str, str], str] = {}
+    titles: dict[str, str] = {}
+    comparisons: set[str] = set()
     for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
         scenario, model = path.parent.name, path.stem
         if (scenario, model) in failed:
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
-        row = _pyramid_row if data.get("kind") == "pyramid_comparison" else _index_row
-        groups.setdefault(scenario, []).append(row(data, scenario, model))
-    for (scenario, model), reason in sorted(failed.items()):
-        groups.setdefault(scenario, []).append(
-            f"<tr class='failed'><td>{_text(scenario)}</td><td>{_text(model)}</td>"
-            f"<td colspan='6'>FAILED: {_text(reason)}</td>"
-            f"<td><a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
-            f"<a href='{_href(scenario, model, '.html')}'>report</a></td></tr>"
-        )
-    rows = []
-    for scenario in sorted(groups, key=scenario_order):
-        rows.append(_scenario_heading(scenario, describe(parameters_dir, scenario), colspan=9))
-        rows.extend(groups[scenario])
-    page = _INDEX.format(rows="\n".join(rows) or "<tr><td colspan='9'>No results yet.</td></tr>")
+        if data.get("kind") == "pyramid_comparison":
+            comparisons.add(scenario)
+            continue
+        titles.setdefault(model, f"{data.get('title', model)} ({data.get('layer', '')})")
+        cells[scenario, model] = _index_cell(data, scenario, model)
+    for (scenario, model), reason in failed.items():
+        titles.setdefault(model, model)
+        cells[scenario, model] = _failed_cell(scenario, model, reason)
+    models = sorted(titles, key=_model_order)
+    scenarios = sorted({s for s, _ in cells} | comparisons, key=scenario_order)
+    head = "".join(f"<th scope='col'>{_text(titles[m])}</th>" for m in models)
+    rows = [
+        f"<tr>{_scenario_header(s, describe(parameters_dir, s), s in comparisons)}"
+        + "".join(cells.get((s, m), "<td class='missing'>no run</td>") for m in models)
+        + "</tr>"
+        for s in scenarios
+    ]
+    links = "<a href='scenarios.html'>Compare the scenarios side by side</a>." if cells else ""
+    page = _INDEX.format(head=head, links=links, rows="\n".join(rows) or "<tr><td>No results yet.</td></tr>")
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
@@ -172,58 +195,66 @@ def _href(scenario: str, model: str, suffix: str) -> str:
     return _text(f"{quote(scenario)}/{quote(model)}{suffix}")
 
 
-def _scenario_heading(scenario: str, description: str, colspan: int) -> str:
-    """A table row naming a scenario and its one-line description."""
-    text = f" <span class='description'>{_text(description)}</span>" if description else ""
-    return (
-        f"<tr class='scenario' id='scenario-{_text(scenario)}'>"
-        f"<th colspan='{colspan}'>{_text(scenario)}{text}</th></tr>"
+def _scenario_header(scenario: str, description: str, comparison: bool) -> str:
+    """The row header of a scenario: its name, description and pyramid comparison link."""
+    text = f"<div class='description'>{_text(description)}</div>" if description else ""
+    pyramid = (
+        f"<div class='links'><a href='{_href(scenario, 'pyramid_comparison', '.html')}'>"
+        f"pyramid comparison</a> · <a href='{_href(scenario, 'pyramid_comparison', '.json')}'>json</a></div>"
+        if comparison
+        else ""
     )
+    return f"<th scope='row' id='scenario-{_text(scenario)}'>{_text(scenario)}{text}{pyramid}</th>"
 
 
 def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
     """Shipped scenarios first (base, bull, bear, seed), then models in pyramid order."""
+    return scenario_order(path.parent.name), *_model_order(path.stem)
+
+
+def _model_order(model: str) -> tuple[int, str]:
+    """Sort key of a model: registered models in pyramid order, then any others by name."""
     from aibm_core.models import model_names
 
     models = model_names()
-    model = path.stem
-    return scenario_order(path.parent.name), models.index(model) if model in models else len(models), model
+    return models.index(model) if model in models else len(models), model
 
 
-def _pyramid_row(data: dict[str, Any], scenario: str, model: str) -> str:
-    """The index row of a scenario's pyramid comparison: the margin-ordering verdict and links."""
-    verdict = f"margins up the pyramid (seed 003): {data.get('ordering', '')}"
+def _links(scenario: str, model: str) -> str:
+    """Links to one run's report, notebook and JSON."""
     return (
-        f"<tr><td>{_text(scenario)}</td><td>Pyramid comparison</td><td>all layers</td>"
-        f"<td colspan='5'>{_text(verdict)}</td>"
-        f"<td><a href='{_href(scenario, model, '.html')}'>report</a> · "
-        f"<a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
-        f"<a href='{_href(scenario, model, '.json')}'>json</a></td></tr>"
+        f"<div class='links'><a href='{_href(scenario, model, '.html')}'>report</a>"
+        f" · <a href='{_href(scenario, model, '.ipynb')}'>notebook</a>"
+        f" · <a href='{_href(scenario, model, '.json')}'>json</a></div>"
     )
 
 
-def _index_row(data: dict[str, Any], scenario: str, model: str) -> str:
+def _failed_cell(scenario: str, model: str, reason: str) -> str:
+    """The grid cell of a run that failed: the reason and what it left behind."""
+    return (
+        f"<td class='failed'><b>FAILED</b>: {_text(reason)}"
+        f"<div class='links'><a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
+        f"<a href='{_href(scenario, model, '.html')}'>report</a></div></td>"
+    )
+
+
+def _index_cell(data: dict[str, Any], scenario: str, model: str) -> str:
+    """The grid cell of one run: north star (and range), gross margin, guardrails, links."""
+    from aibm_core.formatting import format_value
     from aibm_core.results import breach_labels, from_json_number, north_star_range
-    from aibm_core.tree import format_value
 
     star = data["north_star"]
     breaches = breach_labels(data)
-    status = "all ok" if not breaches else "breach: " + ", ".join(breaches)
-    snapshot = data.get("snapshot", {})
-    ratios = (data.get("gross_margin"), snapshot.get("operating_margin"), snapshot.get("capital_intensity"))
-    ratio_cells = "".join(
-        f"<td>{html.escape(format_value(from_json_number(v), 'fraction'))}</td>" for v in ratios
-    )
-    star_value = format_value(from_json_number(star["value"]), star["unit"]) + north_star_range(data)
+    status = "guardrails ok" if not breaches else "breach: " + ", ".join(breaches)
+    star_value = format_value(from_json_number(star["value"]), star["unit"])
+    spread = north_star_range(data).strip().strip("()")
+    margin = format_value(from_json_number(data.get("gross_margin")), "fraction")
     return (
-        f"<tr><td>{_text(scenario)}</td><td>{_text(data.get('title', model))}</td>"
-        f"<td>{html.escape(data['layer'])}</td>"
-        f"<td>{html.escape(star['name'])}: {html.escape(star_value)}</td>"
-        f"{ratio_cells}"
-        f"<td class='{'ok' if not breaches else 'breach'}'>{html.escape(status)}</td>"
-        f"<td><a href='{_href(scenario, model, '.html')}'>report</a>"
-        f" · <a href='{_href(scenario, model, '.ipynb')}'>notebook</a>"
-        f" · <a href='{_href(scenario, model, '.json')}'>json</a></td></tr>"
+        f"<td><div class='star' title='{_text(star['name'])}'>{_text(star_value)}</div>"
+        + (f"<div class='range'>{_text(spread)}</div>" if spread else "")
+        + f"<div>gross margin <b>{_text(margin)}</b></div>"
+        f"<div class='{'ok' if not breaches else 'breach'}'>{_text(status)}</div>"
+        f"{_links(scenario, model)}</td>"
     )
 
 
@@ -383,24 +414,27 @@ the scenario has no results for that model in this folder.</p>
 _INDEX = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>AI business-model workbook: reports</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }}
+body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em;
+  color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }}
-th {{ background: #f4f6f8; }}
+th, td {{ border: 1px solid #dde3ea; padding: 6px 8px; text-align: left; vertical-align: top; }}
+thead th {{ background: #f4f6f8; }}
+tbody th {{ background: #f8fafc; min-width: 12em; max-width: 22em; }}
+.description {{ font-weight: normal; color: #44546a; font-size: 0.9em; margin-top: 0.2em; }}
+.star {{ font-weight: 600; font-size: 1.05em; }} .range {{ color: #5b6b7f; font-size: 0.85em; }}
+.links {{ font-size: 0.85em; margin-top: 0.3em; font-weight: normal; }}
 .ok {{ color: #1e8449; }} .breach, .failed {{ color: #c0392b; }}
-tr.scenario th {{ background: #e8eef5; font-size: 1.05em; }}
-.description {{ font-weight: normal; color: #444; margin-left: 0.5em; }}
+.missing {{ color: #999; font-style: italic; }}
 </style></head>
 <body>
 <h1>AI business-model workbook</h1>
-<p>One row per scenario and business model. Margins and capital intensity (capex / revenue) are
-those of each model's snapshot month; guardrails are judged over the whole horizon, with the first
-month of any breach. Open a report for the metric tree, unit economics, projections and
-sensitivities. <a href='scenarios.html'>Compare the scenarios side by side</a>.</p>
+<p>One row per scenario, one column per business model. Each cell gives the model's north-star
+metric and gross margin in its snapshot month (with the P10-P90 range when the scenario gives
+ranges) and its guardrails, judged over the whole horizon with the first month of any breach
+(hover the north star for its name). Open a report for the metric tree, unit economics,
+projections and sensitivities. {links}</p>
 <table>
-<thead><tr><th>scenario</th><th>model</th><th>layer</th><th>north-star metric</th>
-<th>gross margin</th><th>operating margin</th><th>capital intensity</th><th>guardrails</th>
-<th>files</th></tr></thead>
+<thead><tr><th scope='col'>scenario</th>{head}</tr></thead>
 <tbody>
 {rows}
 </tbody></table>

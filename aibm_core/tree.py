@@ -458,42 +458,14 @@ def percentile(values: np.ndarray, q: float) -> float:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """Format a value for display according to its unit."""
-    if value is None:
-        return ""
-    if not np.isfinite(value):
-        return _non_finite(value, unit)
-    if unit.startswith(("fraction", "share")):
-        return f"{value:.1%}"
-    if unit.startswith("USD"):
-        return _money(value) + unit[3:]
-    return f"{_compact(value)} {unit}".strip()
+    """Format a value for display according to its unit (see :mod:`aibm_core.formatting`)."""
+    from aibm_core import formatting
 
-
-def _non_finite(value: float, unit: str) -> str:
-    """``never`` for a duration that never ends, ``unbounded`` for other infinities."""
-    if np.isnan(value):
-        return "n/a"
-    if value > 0 and unit.startswith("months"):
-        return "never"
-    return "unbounded" if value > 0 else "-unbounded"
+    return formatting.format_value(value, unit)
 
 
 def format_number(value: float) -> str:
-    """A number in compact form: 1.23K, 4.56M, 7.89B, 1.00T (unit-free)."""
-    return _compact(value) if np.isfinite(value) else _non_finite(value, "")
+    """A unit-free number for reading: ``1.2M``, ``12,345``, ``4.5`` (``unbounded`` if infinite)."""
+    from aibm_core import formatting
 
-
-def _compact(value: float) -> str:
-    size = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= limit:
-            return f"{value / limit:,.2f}{suffix}"
-    return f"{value:,.2f}" if size < 100 else f"{value:,.0f}"
-
-
-def _money(value: float) -> str:
-    if 0 < abs(value) < 0.01:
-        return f"-${-value:.5f}" if value < 0 else f"${value:.5f}"
-    text = _compact(value)
-    return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+    return formatting.format_value(value, "")

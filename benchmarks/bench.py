@@ -1,20 +1,37 @@
-"""Speed figures for the core library (printed, not asserted).
+"""Speed figures for the core library and the batch runner (printed, not asserted).
 
 Run with ``make bench``. Measures one scalar evaluation of each model, the same
 model over 100,000 parameter draws in one vectorised call, a ±20% tornado, and
 chart rendering (SVG through vl-convert), the pieces a notebook run is made of.
+
+With ``--batch`` (minutes: every notebook under every shipped scenario, three times over)
+it also measures the whole batch: ``aibm run`` wall time, the same notebooks in a serial
+papermill loop, the cold-kernel floor (as many trivial notebooks importing aibm_core,
+altair and pandas, two at a time), their ratios, ``aibm run --changed`` with nothing
+changed, and the import time of ``aibm_core``.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 
 from aibm_core import charts, evaluate, get_model, model_names, sensitivity
 
 DRAWS = 100_000
+#: Notebooks run at once for the cold-kernel floor (as on a two-core machine).
+FLOOR_PARALLEL = 2
+#: A notebook doing only what every workbook notebook does first: start a kernel, import.
+TRIVIAL_SOURCE = "import aibm_core, altair, pandas"
 
 
 def best_of(repeat: int, work: Callable[[], object]) -> float:
@@ -47,5 +64,83 @@ def main() -> None:
         print(f"{name:20} {scalar:10.1f}ms {many:10.1f}ms {per_draw_ns:8.2f}ns {tornado:7.1f}ms {svg:7.1f}ms")
 
 
+def _seconds(command: list[str], expect: str = "") -> float:
+    """Wall time (s) of a command, which must succeed (and print ``expect``)."""
+    start = time.perf_counter()
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if expect not in done.stdout:
+        raise RuntimeError(f"{' '.join(command)} did not print {expect!r}:\n{done.stdout}")
+    return elapsed
+
+
+def import_seconds(repeat: int = 3) -> float:
+    """Median time (s) to import ``aibm_core`` in a fresh interpreter, less the interpreter's start."""
+    bare = statistics.median(_seconds([sys.executable, "-c", "pass"]) for _ in range(repeat))
+    full = statistics.median(_seconds([sys.executable, "-c", "import aibm_core"]) for _ in range(repeat))
+    return full - bare
+
+
+def serial_papermill(jobs: list, folder: Path) -> float:
+    """Wall time (s) of the batch's notebooks run one after another with papermill (no reports)."""
+    import papermill
+
+    start = time.perf_counter()
+    for job in jobs:
+        target = folder / f"{job.scenario}-{job.model}.ipynb"
+        results = {"scenario": job.scenario, "results_path": str(folder / f"{job.scenario}-{job.model}.json")}
+        papermill.execute_notebook(
+            str(job.source), str(target), parameters={**job.values, **results}, progress_bar=False
+        )
+    return time.perf_counter() - start
+
+
+def cold_kernel_floor(count: int, folder: Path) -> float:
+    """Wall time (s) of ``count`` trivial notebooks (imports only), :data:`FLOOR_PARALLEL` at a time."""
+    import nbformat
+    import papermill
+
+    source = folder / "trivial.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(TRIVIAL_SOURCE)]), source)
+
+    def one(i: int) -> None:
+        papermill.execute_notebook(str(source), str(folder / f"trivial-{i}.ipynb"), progress_bar=False)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(FLOOR_PARALLEL) as pool:
+        list(pool.map(one, range(count)))
+    return time.perf_counter() - start
+
+
+def batch() -> None:
+    """Print the batch figures for every notebook under every shipped scenario."""
+    from aibm_core import runner
+    from aibm_core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
+
+    aibm = [sys.executable, "-m", "aibm_core.cli"]
+    with tempfile.TemporaryDirectory(prefix="aibm-bench-") as tmp:
+        folder = Path(tmp)
+        jobs = runner.plan(PARAMETERS_DIR, folder / "out", SHIPPED_SCENARIOS)
+        out = ["--output", str(folder / "out"), "--no-progress"]
+        run = _seconds([*aibm, "run", *out])
+        nothing = f"skipped {len(jobs)} unchanged run(s)"
+        changed = statistics.median(_seconds([*aibm, "run", "--changed", *out], nothing) for _ in range(3))
+        (folder / "serial").mkdir()
+        serial = serial_papermill(jobs, folder / "serial")
+        (folder / "floor").mkdir()
+        floor = cold_kernel_floor(len(jobs), folder / "floor")
+    print(f"\nbatch: {len(jobs)} notebook runs ({len(SHIPPED_SCENARIOS)} scenarios)")
+    print(f"{'aibm run':34} {run:8.1f}s  ({run / len(jobs):.2f}s a run)")
+    print(f"{'serial papermill loop':34} {serial:8.1f}s  (aibm run is {serial / run:.2f}x faster)")
+    floor_label = f"cold-kernel floor ({FLOOR_PARALLEL} at a time)"
+    print(f"{floor_label:34} {floor:8.1f}s  (aibm run takes {run / floor:.2f}x the floor)")
+    print(f"{'aibm run --changed, nothing changed':34} {changed:8.2f}s")
+    print(f"{'import aibm_core':34} {import_seconds():8.2f}s")
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", action="store_true", help="also time whole batches (minutes)")
     main()
+    if parser.parse_args().batch:
+        batch()

@@ -123,8 +123,10 @@ def test_deterministic():
 def test_projection_summary_picks_months_and_formats(api_base):
     table = api_base.projection_summary()
     assert list(table.columns) == ["month 1", "month 12", "month 24", "month 36"]
-    assert table.at["gross_margin", "month 12"] == f"{api_base.gross_margin:.1%}"
-    assert table.at["revenue", "month 12"] == "37.76M"  # was 37.20M before the tiers left enterprise volume
+    assert table.at["Gross margin (%)", "month 12"] == f"{api_base.gross_margin:.1%}"
+    # was $37.20M before the tiers left enterprise volume
+    assert table.at["Revenue (USD per month)", "month 12"] == "$37.76M"
+    assert table.at["Tokens processed (tokens per month)", "month 1"] == "3.51T"  # tokens_b is in billions
 
 
 # --- audit defects: each test fails on the code before the fix

@@ -328,7 +328,7 @@ def test_tree_deltas_follow_both_trees():
 
 def test_format_delta():
     assert attribution.format_delta(-0.0123, "fraction") == "−1.23 pp"
-    assert attribution.format_delta(1.5e6, "USD per month") == "+$1.50M per month"
+    assert attribution.format_delta(1.5e6, "USD per month") == "+$1.5M per month"
     assert attribution.format_delta(0.0, "USD") == "no change"
     assert attribution.format_delta(math.inf, "months") == "n/a"
 

@@ -19,8 +19,10 @@ from tests.conftest import aibm
 def test_seed_run_writes_notebook_report_and_results(seed_run):
     folder = seed_run / "seed"
     runs = [*model_names(), "pyramid_comparison"]
-    expected = sorted(f"{m}.{ext}" for m in runs for ext in ("html", "ipynb", "json"))
-    assert sorted(p.name for p in folder.iterdir()) == expected
+    expected = {f"{m}.{ext}" for m in runs for ext in ("html", "ipynb", "json")}
+    exports = {f"{m}_projection.csv" for m in model_names()} | {"seed.xlsx", "charts"}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(expected | exports)
+    assert sorted(p.name for p in (folder / "charts").iterdir()) == sorted(runs)
     results = json.loads((folder / "api_access.json").read_text())
     assert results["gross_margin"] == 0.5
     assert (
@@ -200,3 +202,56 @@ def test_the_pyramid_comparison_runs_after_the_models_and_alone(seed_run, tmp_pa
     assert sorted(p.name for p in (tmp_path / "seed").iterdir()) == [
         "pyramid_comparison.html", "pyramid_comparison.ipynb", "pyramid_comparison.json",
     ]  # fmt: skip
+
+
+def test_version_and_run_help_name_scenarios_models_and_exit_codes():
+    assert aibm("--version").stdout.startswith("aibm ")
+    text = aibm("run", "--help").stdout
+    assert "examples:" in text and "aibm run --scenario bear --model api_access" in text
+    assert "scenarios in parameters/: base, bull, bear, seed" in text
+    assert "models: " + ", ".join(model_names()) in text
+    assert "130  interrupted" in text and "2    bad input" in text
+
+
+def test_assumptions_as_text_csv_and_json():
+    import csv
+    import io
+
+    text = aibm("assumptions", "ai_hardware").stdout
+    assert "e+0" not in text  # no scientific notation
+    rows = list(csv.DictReader(io.StringIO(aibm("assumptions", "api_access", "--format", "csv").stdout)))
+    assert rows[0]["assumption"] == "horizon_months" and rows[0]["unit"] == "months"
+    data = json.loads(aibm("assumptions", "api_access", "--format", "json").stdout)
+    assert data["model"] == "api_access"
+    assert {"assumption", "value", "unit", "range", "role", "meaning", "source"} <= set(data["assumptions"][0])
+    bad = aibm("assumptions", "api_access", "--format", "xml")
+    assert bad.returncode == 2 and "invalid choice: 'xml'" in bad.stderr
+
+
+def test_output_into_a_closed_pipe_is_not_a_traceback():
+    import os
+
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first line, as after `| head -0`
+    done = subprocess.run(
+        [sys.executable, "-m", "aibm_core.cli", "assumptions", "api_access"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    os.close(write)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.mark.slow
+def test_papermill_help_notebook_explains_units_ranges_and_choices():
+    done = subprocess.run(
+        [sys.executable, "-m", "papermill", "--help-notebook", str(NOTEBOOKS_DIR / "api_access.ipynb")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "USD per 1M input tokens; a number >= 0.01 and <= 1,000" in done.stdout
+    assert "one of 'gpu', 'direct'" in done.stdout
+    assert "(a range {low, high}, or a number)" in done.stdout

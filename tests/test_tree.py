@@ -103,7 +103,7 @@ def test_text_rendering_shows_structure_values_and_status():
     assert text.splitlines()[1] == "└─ Revenue: $40.00"
     assert "      ├─ ARPU: $4.00\n      │  ├─ List price: $5.00" in text
     assert "[BREACH: limit >= 90.0%; first breached in month 1, worst 80.0%]" in text
-    assert "Docs views: 3.00 views  (observed)" in text
+    assert "Docs views: 3 views  (observed)" in text
 
 
 def test_frame_and_layout():

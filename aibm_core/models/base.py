@@ -129,6 +129,112 @@ class Statement:
         return {k: float(v) if np.ndim(v) == 0 else v for k, v in values.items()}
 
 
+#: Projection columns whose label, unit or scale a rule cannot guess: column -> (label, unit, scale).
+#: The value shown is the column times ``scale`` in ``unit`` (``tokens_b`` is in billions).
+#: Other columns follow :func:`projection_label`'s rules (``*_revenue`` is USD per month...).
+PROJECTION_COLUMNS: dict[str, tuple[str, str, float]] = {
+    "revenue": ("Revenue", "USD per month", 1.0),
+    "cogs": ("Cost of revenue", "USD per month", 1.0),
+    "capex": ("Capital expenditure", "USD per month", 1.0),
+    "arr": ("Revenue run-rate (ARR)", "USD per year", 1.0),
+    "ebitda": ("EBITDA", "USD per month", 1.0),
+    "rnd": ("R&D", "USD per month", 1.0),
+    "depreciation": ("Depreciation", "USD per month", 1.0),
+    "contribution": ("Contribution after training and acquisition", "USD per month", 1.0),
+    "bookings": ("Bookings", "USD per month", 1.0),
+    "customers": ("Customers", "customers", 1.0),
+    "tokens_b": ("Tokens processed", "tokens per month", 1e9),
+    "net_price_per_m": ("Net price per 1M tokens", "USD per 1M tokens", 1.0),
+    "cost_per_m": ("Cost to serve per 1M tokens", "USD per 1M tokens", 1.0),
+    "api_price_per_m": ("API price paid per 1M tokens", "USD per 1M tokens", 1.0),
+    "units": ("Units shipped", "units per month", 1.0),
+    "production_units": ("Units produced", "units per month", 1.0),
+    "inventory_units": ("Inventory", "units", 1.0),
+    "inventory": ("Inventory value", "USD", 1.0),
+    "inventory_writedowns": ("Inventory write-downs", "USD per month", 1.0),
+    "list_asp": ("List ASP", "USD per unit", 1.0),
+    "net_asp": ("Net ASP after discounts", "USD per unit", 1.0),
+    "manufacturing_cost_per_unit": ("Manufacturing cost per unit", "USD per unit", 1.0),
+    "full_cost_per_unit": ("Cost per unit incl. R&D", "USD per unit", 1.0),
+    "installed_gpus": ("Installed GPUs", "GPUs", 1.0),
+    "utilisation": ("GPU utilisation", "fraction", 1.0),
+    "sold_gpu_hours_m": ("GPU-hours sold", "GPU-hours per month", 1e6),
+    "compute_hours_m": ("Compute used", "GPU-hours per month", 1e6),
+    "storage_pb": ("Storage used", "PB", 1.0),
+    "revenue_per_sold_hour": ("Revenue per sold GPU-hour", "USD per GPU-hour", 1.0),
+    "revenue_per_installed_hour": ("Revenue per installed GPU-hour", "USD per GPU-hour", 1.0),
+    "revenue_per_provisioned_hour": ("Revenue per provisioned GPU-hour", "USD per GPU-hour", 1.0),
+    "cost_per_hour": ("Full cost per installed GPU-hour", "USD per GPU-hour", 1.0),
+    "infra_cost_per_hour": ("Infrastructure cost per GPU-hour", "USD per GPU-hour", 1.0),
+    "dc_opex": ("Other data-centre opex", "USD per month", 1.0),
+    "profit_after_financing": ("Profit after financing", "USD per month", 1.0),
+    "npv_per_gpu": ("NPV per GPU", "USD per GPU", 1.0),
+    "fleet_power_mw": ("Facility power", "MW", 1.0),
+    "downloads": ("Model downloads", "downloads per month", 1.0),
+    "active_users": ("Monthly active users", "users", 1.0),
+    "paid_seats": ("Paid seats", "seats", 1.0),
+    "seats": ("Paying seats", "seats", 1.0),
+    "enterprise_contracts": ("Enterprise contracts", "contracts", 1.0),
+    "contracts_active": ("Contracts billing", "contracts", 1.0),
+    "api_customers": ("API customers", "customers", 1.0),
+    "automation_customers": ("Automation customers", "customers", 1.0),
+    "org_revenue": ("Organisation plans revenue", "USD per month", 1.0),
+    "free_cost_share": ("Free-tier cost / revenue", "fraction", 1.0),
+    "seat_churn_share": ("Seat churn", "fraction per month", 1.0),
+    "flywheel_strength_share": ("Data flywheel strength", "fraction", 1.0),
+}
+
+#: Rules for the other columns, by the end of their name: suffix -> unit.
+_SUFFIX_UNITS = (
+    ("_margin", "fraction"),
+    ("_share", "fraction"),
+    ("_months", "months"),
+    ("_revenue", "USD per month"),
+    ("_cost", "USD per month"),
+    ("_spend", "USD per month"),
+    ("_opex", "USD per month"),
+    ("_profit", "USD per month"),
+    ("_expenses", "USD per month"),
+    ("_amortisation", "USD per month"),
+    ("_capex", "USD per month"),
+)
+
+#: Words a generated label spells out.
+_WORDS = {"rnd": "R&D", "api": "API", "gmv": "GMV", "npv": "NPV", "ebitda": "EBITDA"}
+
+
+def projection_label(column: str) -> tuple[str, str, float]:
+    """Label, unit and scale of a projection column: ``cogs`` -> ``("Cost of revenue", "USD per month", 1)``.
+
+    Looked up in :data:`PROJECTION_COLUMNS`, else guessed from the name: the unit from its
+    ending (``_margin`` and ``_share`` are fractions, ``_revenue`` and ``_cost`` USD per month,
+    ``_months`` months, ``revenue_<x>`` revenue of ``x``) and the words from its parts.
+    """
+    if column in PROJECTION_COLUMNS:
+        return PROJECTION_COLUMNS[column]
+    words = [_WORDS.get(word, word) for word in column.split("_")]
+    unit = next((unit for suffix, unit in _SUFFIX_UNITS if column.endswith(suffix)), "")
+    if column.startswith("revenue_gen") and column[len("revenue_gen") :].isdigit():
+        return f"Revenue: chip generation {column[len('revenue_gen') :]}", "USD per month", 1.0
+    if column.startswith("revenue_"):
+        return f"Revenue: {' '.join(words[1:])}", "USD per month", 1.0
+    if unit == "months":
+        words = words[:-1]
+    label = " ".join(words)
+    return label[:1].upper() + label[1:], unit, 1.0
+
+
+def heading(label: str, unit: str, percent: bool = False) -> str:
+    """A heading with its unit in brackets: ``Revenue (USD per month)``.
+
+    With ``percent`` a fraction's unit reads ``%`` (for values shown as percentages).
+    """
+    if not unit:
+        return label
+    shown = "%" + unit[len("fraction") :] if percent and unit.startswith("fraction") else unit
+    return f"{label} ({shown})"
+
+
 def snapshot_gross_margin(result: MonthlyResult) -> np.ndarray | float:
     """Gross margin in the snapshot month (fraction): every model's reported margin."""
     return result.at("gross_margin")
@@ -230,23 +336,24 @@ class Evaluation:
         return self.spec.projection(self.result)
 
     def projection_summary(self, months: tuple[int, ...] = (1, 12, 24)) -> pd.DataFrame:
-        """Selected months of the projection (and the last), one row per series, compactly formatted.
+        """Selected months of the projection (and the last), one row per series, formatted.
 
-        Series whose name mentions a margin or share are shown as percentages.
+        Rows are labelled in words with their unit (:func:`projection_label`), e.g.
+        ``Cost of revenue (USD per month)``; every value goes through
+        :mod:`aibm_core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
         """
-        from aibm_core.tree import format_number
+        from aibm_core.formatting import format_bare
 
         frame = self.projection()
         picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
-        table = frame.loc[picked].T
-        table.columns = [f"month {m}" for m in picked]
-        percent = table.index.str.contains("margin|share")
-        return table.apply(
-            lambda column: [
-                f"{v:.1%}" if is_percent else format_number(v)
-                for v, is_percent in zip(column, percent, strict=True)
-            ]
-        )
+        rows = {}
+        for column in frame.columns:
+            label, unit, scale = projection_label(column)
+            values = [format_bare(frame.at[m, column] * scale, unit) for m in picked]
+            rows[heading(label, unit, percent=True)] = values
+        table = pd.DataFrame.from_dict(rows, orient="index", columns=[f"month {m}" for m in picked])
+        table.index.name = "series"
+        return table
 
     def kpi_frame(self) -> pd.DataFrame:
         """Key figures: formatted ``value`` for reading, raw ``number`` and ``unit`` for use."""

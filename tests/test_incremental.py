@@ -1,0 +1,299 @@
+"""`aibm run --changed` (only what changed runs again) and `aibm run --executor dask`."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aibm_core import cli, runner
+from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.results import model_results, to_json
+from tests.conftest import aibm
+
+MODELS = ("api_access", "ai_hardware")
+
+
+def _parameters(tmp_path: Path) -> Path:
+    """base and seed (copied), ``child`` overlaying seed with its own api_access file."""
+    params = tmp_path / "parameters"
+    for scenario in ("base", "seed"):
+        (params / scenario).mkdir(parents=True)
+        for name in (*MODELS, "scenario"):
+            shutil.copy(PARAMETERS_DIR / scenario / f"{name}.yaml", params / scenario)
+    (params / "child").mkdir()
+    (params / "child" / "scenario.yaml").write_text("description: A child of seed\noverlays: seed\n")
+    (params / "child" / "api_access.yaml").write_text("monthly_churn: 0.05\n")
+    return params
+
+
+@pytest.fixture
+def workbook(tmp_path, monkeypatch):
+    """Parameters, notebooks and an output folder, with notebook runs simulated in-process.
+
+    Each simulated run writes the model's real results (computed without a kernel) and
+    placeholder notebook and report; ``ran`` lists the runs of the latest batch and runs in
+    ``fail`` fail.
+    """
+    params = _parameters(tmp_path)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for model in (*MODELS, runner.PYRAMID):
+        shutil.copy(NOTEBOOKS_DIR / f"{model}.ipynb", notebooks)
+    state = {"ran": [], "fail": set()}
+
+    def batch(jobs, _workers, _progress):
+        outcomes = []
+        for job in jobs:
+            state["ran"].append(runner.run_key(job))
+            job.folder.mkdir(parents=True, exist_ok=True)
+            if runner.run_key(job) in state["fail"]:
+                job.path(".json").unlink(missing_ok=True)
+                outcomes.append(runner.Outcome(job, False, 0.1, "cell 3: RuntimeError: deliberate"))
+                continue
+            payload = (
+                {"kind": "pyramid_comparison"}
+                if job.model == runner.PYRAMID
+                else json.loads(to_json(model_results(job.model, job.scenario, params)))
+            )
+            job.path(".json").write_text(json.dumps(payload))
+            job.path(".html").write_text("<html></html>")
+            job.path(".ipynb").write_text("{}")
+            outcomes.append(runner.Outcome(job, True, 0.1))
+        return outcomes
+
+    monkeypatch.setattr(runner, "_run_batch", batch)
+    out = tmp_path / "out"
+
+    def run(*args: str) -> tuple[int, list[str], str]:
+        state["ran"] = []
+        code = cli.main(
+            ["run", "--parameters", str(params), "--notebooks", str(notebooks), "--output", str(out),
+             "--no-progress", *args]
+        )  # fmt: skip
+        return code, sorted(state["ran"]), ""
+
+    return run, params, notebooks, out, state
+
+
+ALL_RUNS = sorted(
+    [f"{s}/{m}" for s in ("base", "seed", "child") for m in MODELS]
+    + [f"{s}/{runner.PYRAMID}" for s in ("base", "seed", "child")]
+)
+
+
+def test_changed_after_a_full_run_skips_everything_and_still_writes_the_index(workbook, capsys):
+    run, _params, _notebooks, out, _state = workbook
+    code, ran, _ = run()
+    assert code == 0 and ran == ALL_RUNS
+    (out / "index.html").unlink()
+    capsys.readouterr()
+    code, ran, _ = run("--changed")
+    printed = capsys.readouterr().out
+    assert code == 0 and ran == []
+    assert "skipped 9 unchanged run(s)" in printed
+    assert (out / "index.html").is_file() and "seed/api_access.html" in (out / "index.html").read_text()
+
+
+def test_a_changed_parameter_file_reruns_its_run_and_its_pyramid(workbook):
+    run, params, _notebooks, _out, _state = workbook
+    run()
+    path = params / "child" / "api_access.yaml"
+    path.write_text("monthly_churn: 0.06\n")
+    assert run("--changed")[1] == ["child/api_access", f"child/{runner.PYRAMID}"]
+    assert run("--changed")[1] == []
+    path.write_text("monthly_churn: 0.06\n")  # rewritten with the same content: judged by content
+    assert run("--changed")[1] == []
+
+
+def test_a_changed_overlay_parent_reruns_every_scenario_laid_over_it(workbook):
+    run, params, _notebooks, _out, _state = workbook
+    run()
+    path = params / "seed" / "ai_hardware.yaml"
+    path.write_text(path.read_text() + "\n# a comment changes the file\n")
+    # child has no ai_hardware file: it takes seed's
+    expected = sorted(
+        ["seed/ai_hardware", "child/ai_hardware"] + [f"{s}/{runner.PYRAMID}" for s in ("seed", "child")]
+    )
+    assert run("--changed")[1] == expected
+    (params / "child" / "scenario.yaml").write_text("description: A child of base\noverlays: base\n")
+    assert run("--changed")[1] == sorted([f"child/{m}" for m in MODELS] + [f"child/{runner.PYRAMID}"])
+
+
+def test_a_changed_notebook_reruns_its_model_in_every_scenario(workbook):
+    run, _params, notebooks, _out, _state = workbook
+    run()
+    nb = nbformat.read(notebooks / "ai_hardware.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("One more note."))
+    nbformat.write(nb, notebooks / "ai_hardware.ipynb")
+    expected = sorted(
+        [f"{s}/ai_hardware" for s in ("base", "seed", "child")]
+        + [f"{s}/{runner.PYRAMID}" for s in ("base", "seed", "child")]
+    )
+    assert run("--changed")[1] == expected
+
+
+def test_a_failed_run_and_a_missing_output_run_again(workbook):
+    run, _params, _notebooks, out, state = workbook
+    state["fail"] = {"seed/api_access"}
+    assert run()[0] == 1
+    state["fail"] = set()
+    (out / "base" / "ai_hardware.html").unlink()
+    assert run("--changed")[1] == sorted(
+        ["seed/api_access", "base/ai_hardware", f"seed/{runner.PYRAMID}", f"base/{runner.PYRAMID}"]
+    )
+    assert run("--changed")[1] == []
+
+
+def test_the_pyramid_alone_reruns_when_a_model_file_of_its_scenario_changes(workbook):
+    run, params, _notebooks, _out, _state = workbook
+    run()
+    (params / "seed" / "api_access.yaml").write_text(
+        (params / "seed" / "api_access.yaml").read_text() + "\n# edited\n"
+    )
+    # the comparison reads every model's files itself, whether or not the models run
+    assert run("--changed", "--model", runner.PYRAMID)[1] == [
+        f"child/{runner.PYRAMID}",
+        f"seed/{runner.PYRAMID}",
+    ]
+
+
+def test_fingerprints_import_nothing_heavy_and_hash_the_package(workbook):
+    _run, params, _notebooks, out, _state = workbook
+    jobs = runner.plan(params, out, ["seed"], ["api_access"])
+    files = runner.input_files(jobs[0], params)
+    assert params / "seed" / "api_access.yaml" in files and params / "base" / "api_access.yaml" in files
+    assert PARAMETERS_DIR / "seed" / "api_access.yaml" in files  # the seeds' worked example
+    assert not any("ai_hardware" in p.name for p in files)
+    heavy = ("nbformat", "nbconvert", "papermill", "altair", "jsonschema")
+    command = (
+        "import sys; from pathlib import Path; from aibm_core import runner; "
+        f"params = Path({str(params)!r}); "
+        f"runner.fingerprints(runner.plan(params, Path({str(out)!r})), params); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_changed_on_real_outputs_skips_in_seconds(tmp_path):
+    out = tmp_path / "out"
+    args = ("run", "--scenario", "seed", "--model", "api_access", "--output", str(out), "--no-progress")
+    first = aibm(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    start = time.monotonic()
+    again = aibm(*args, "--changed")
+    elapsed = time.monotonic() - start
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "skipped 1 unchanged run(s)" in again.stdout and "index:" in again.stdout
+    assert "│ ok" not in again.stdout  # no run table: nothing ran
+    assert elapsed < 30  # the figure (under 2 s with report's imports made lazy) is benchmarked
+
+
+# --- the Dask executor ---------------------------------------------------------------------------
+
+STREAM_BOUNDARY = re.compile(
+    r'</pre>\s*</div>\s*</div>\s*<div class="jp-OutputArea-child">\s*'
+    r'<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain" tabindex="0">\s*<pre>'
+)
+
+
+def _notebook_without_run_details(text: str) -> dict:
+    """A kept notebook less what differs between any two runs of it, wherever they run.
+
+    Papermill's timings and paths (its metadata and the injected parameters cell, which holds the
+    temporary results path), the kernel's execution timestamps, widget model ids, and where the
+    kernel cut the printed text into stream outputs (merged here).
+    """
+    nb = json.loads(text)
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell["id"], cell["source"] = "injected-parameters", ""
+        merged: list[dict] = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = "".join(output["text"])
+                if (
+                    merged
+                    and merged[-1].get("output_type") == "stream"
+                    and merged[-1]["name"] == output["name"]
+                ):
+                    merged[-1]["text"] += output["text"]
+                    continue
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                view["model_id"] = "widget"
+            merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
+    pytest.importorskip(
+        "dask.distributed", reason="the dask extra is not installed: pip install 'aibm[dask]'"
+    )
+    batch = ["--scenario", "seed", *(a for m in MODELS for a in ("--model", m)), "--no-progress"]
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    done = aibm("run", *batch, "--output", str(local), "--workers", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = aibm("run", *batch, "--output", str(remote), "--executor", "dask", "--workers", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = sorted(p.name for p in (local / "seed").iterdir())
+    assert names == sorted(f"{m}{s}" for m in MODELS for s in (".html", ".ipynb", ".json"))
+    assert sorted(p.name for p in (remote / "seed").iterdir()) == names
+    assert not [p for p in remote.rglob(".*") if p.name not in {".aibm.lock", runner.MANIFEST}]
+    for name in names:
+        mine, theirs = ((folder / "seed" / name).read_text() for folder in (local, remote))
+        if name.endswith(".json"):
+            assert mine == theirs, name  # byte for byte
+        elif name.endswith(".html"):
+            assert STREAM_BOUNDARY.sub("", mine) == STREAM_BOUNDARY.sub("", theirs), name
+        else:
+            assert _notebook_without_run_details(mine) == _notebook_without_run_details(theirs), name
+    recorded = json.loads((remote / runner.MANIFEST).read_text())["runs"]
+    assert sorted(recorded) == [f"seed/{m}" for m in sorted(MODELS)]
+
+
+def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
+    params = _parameters(tmp_path)
+    jobs = runner.plan(params, tmp_path / "out", ["child"], [runner.PYRAMID, "api_access"])
+    pyramid = next(j for j in jobs if j.model == runner.PYRAMID)
+    files = runner.job_files(pyramid)
+    assert (
+        files["notebooks/pyramid_comparison.ipynb"]
+        == (NOTEBOOKS_DIR / "pyramid_comparison.ipynb").read_bytes()
+    )
+    assert files["parameters/child/api_access.yaml"] == b"monthly_churn: 0.05\n"
+    assert {"parameters/base/ai_hardware.yaml", "parameters/seed/scenario.yaml"} <= set(files)
+    model = next(j for j in jobs if j.model == "api_access")
+    assert set(runner.job_files(model)) == {"notebooks/api_access.ipynb"}  # its values travel with it
+
+
+def test_dask_missing_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask", None)  # import dask raises ImportError
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("nothing may run"))
+    code = cli.main(["run", "--scenario", "seed", "--executor", "dask", "--output", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "pip install 'aibm[dask]'" in err and not (tmp_path / "o").exists()
+
+
+def test_a_scheduler_without_the_dask_executor_is_bad_input(tmp_path, capsys):
+    code = cli.main(["run", "--scheduler", "tcp://localhost:8786", "--output", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--executor dask" in err and err.count("\n") == 1

@@ -1,0 +1,193 @@
+"""Live sessions in headless Chromium: a Voila dashboard and JupyterLab, nothing fetched from outside.
+
+Each test starts its server as a subprocess on a free port (stopped afterwards whatever
+happens), lets the browser reach only that server, and saves a screenshot under
+``outputs/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aibm_core import dashboard
+from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = OUTPUTS_DIR / "screenshots"
+#: Seconds a server may take to listen, and a notebook to run (2 busy cores in CI).
+START_TIMEOUT, RUN_TIMEOUT = 60, 180
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("AIBM_REQUIRE_BROWSER"),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((dashboard.HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(command: list[str], port: int, env: dict[str, str], log: Path) -> Iterator[str]:
+    """Run a server in its own process group until the block ends; yields its base URL."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection((dashboard.HOST, port), timeout=1):
+                break
+            assert process.poll() is None, f"server exited:\n{log.read_text()}"
+            assert time.monotonic() < deadline, (
+                f"server not listening after {START_TIMEOUT} s:\n{log.read_text()}"
+            )
+            time.sleep(0.2)
+        yield f"http://{dashboard.HOST}:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, base: str):
+    """A page that may reach only ``base``; requests elsewhere are aborted and kept in ``page.blocked``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.blocked, page.errors = [], []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((f"{base}/", "data:", "blob:"))
+            else (page.blocked.append(route.request.url), route.abort())
+        ),
+    )
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_voila_dashboard_slider_updates_margin_and_chart(browser, tmp_path):
+    port = free_port()
+    command = [sys.executable, "-m", "aibm_core.cli", "dashboard", "api_access"]
+    command += ["--port", str(port), "--no-browser"]
+    with server(command, port, dict(os.environ), tmp_path / "voila.log") as base:
+        page = open_page(browser, base)
+        begin = time.monotonic()
+        page.goto(f"{base}/", timeout=RUN_TIMEOUT * 1000)
+        page.wait_for_selector(".aibm-what-if-chart svg", timeout=RUN_TIMEOUT * 1000)
+        print(f"Voila page with its what-if panel: {time.monotonic() - begin:.1f} s")
+        assert "import " not in page.inner_text("body")  # code cells hidden
+        margin = page.inner_text(".aibm-what-if-margin")
+        chart = page.inner_html(".aibm-what-if-chart")
+        assert margin.startswith("60.9%") and "+0.0 pts" in margin, margin
+        readouts = page.eval_on_selector_all(
+            ".aibm-what-if .widget-readout", "els => els.map(e => e.textContent)"
+        )
+        assert readouts[:2] == ["$15.00", "60.0%"], readouts
+
+        handle = page.query_selector(".aibm-what-if .noUi-handle")  # the output-token price
+        handle.scroll_into_view_if_needed()
+        box = handle.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 80, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        page.wait_for_function(
+            "before => document.querySelector('.aibm-what-if-margin').innerText !== before",
+            arg=margin,
+            timeout=30_000,
+        )
+        after = page.inner_text(".aibm-what-if-margin")
+        price = page.eval_on_selector_all(".aibm-what-if .widget-readout", "els => els[0].textContent")
+        assert float(price.lstrip("$")) > 15, price  # dragged right: a higher price...
+        assert float(after.split("%")[0]) > 60.9 and "+" in after, after  # ...and a higher margin
+        assert page.inner_html(".aibm-what-if-chart") != chart
+        assert page.blocked == [], page.blocked
+        assert page.errors == [], page.errors
+        page.query_selector(".aibm-what-if").scroll_into_view_if_needed()
+        screenshot(page, "voila_api_access.png")
+        page.close()
+
+
+def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = Path(shutil.copy(NOTEBOOKS_DIR / "api_access.ipynb", folder))
+    env = dashboard.live_environment()
+    for name in ("CONFIG", "DATA", "RUNTIME"):  # no user settings read, trust database kept here
+        env[f"JUPYTER_{name}_DIR"] = str(tmp_path / name.lower())
+    subprocess.run(dashboard.trust_command([notebook]), env=env, check=True, capture_output=True)
+    port, token = free_port(), "aibm-test"
+    command = [*dashboard.lab_command(folder, port, open_browser=False), f"--IdentityProvider.token={token}"]
+    with server(command, port, env, tmp_path / "lab.log") as base:
+        page = open_page(browser, base)
+        page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=RUN_TIMEOUT * 1000)
+        stored = ".jp-OutputArea-output :is(.jp-RenderedSVG, .jp-RenderedImage, .vega-embed)"
+        page.wait_for_selector(stored, timeout=RUN_TIMEOUT * 1000)
+        page.wait_for_timeout(500)
+        assert "Not Trusted" not in page.inner_text("body")
+        assert page.locator(stored).count() >= 6
+        assert "<chart:" not in page.inner_text(".jp-Notebook")  # no text fallback of a chart
+        screenshot(page, "jupyterlab_api_access_trusted.png")
+
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        live = (
+            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
+            " .vega-embed :is(canvas, svg)"
+        )
+        page.wait_for_selector(live, timeout=RUN_TIMEOUT * 1000)
+        chart = page.locator(live).first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box and box["width"] > 200 and box["height"] > 100
+        assert page.blocked == [], page.blocked
+        assert page.errors == [], page.errors
+        screenshot(page, "jupyterlab_api_access_live.png")
+        page.close()

@@ -1,0 +1,126 @@
+"""The executive summary, the assumptions table, the projection labels and the index grid."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from aibm_core import notebook
+from aibm_core.models import get_model
+from aibm_core.report import _EMBED_OPTIONS, write_index
+from aibm_core.results import evaluate_scenario, results_payload
+
+SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
+
+
+def visible_text(html: str) -> str:
+    """The text of an HTML block without its style sheet and tags."""
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+
+
+def test_executive_summary_of_the_seed_api_access():
+    seed = evaluate_scenario("api_access", "seed")
+    html = notebook.summary_html(seed, None, "seed")
+    text = visible_text(html)
+    cards = dict((label, value) for label, value, _ in notebook.key_figures(seed))
+    assert cards["Gross margin"] == "50.0%"  # seed 000: $0.06 against $0.03 per 1K tokens
+    assert cards["Cost to serve per 1M tokens"] == "$30.00 per 1M tokens"
+    assert "aibm-summary" in html and html.count("class='aibm-card'") == 4
+    assert all(spread == "" for _, _, spread in notebook.key_figures(seed))  # no draws, no ranges
+    guardrails = seed.tree.guardrails()
+    assert html.count("aibm-badge ok") + html.count("aibm-badge breach") == len(guardrails)
+    assert "The seeds&#x27; worked examples" in html  # the scenario's description
+    assert len(re.findall(r"<li>", html)) == 3  # the three biggest drivers
+    assert "seed (this run)" in text and "bear" in text and "commoditization" in text
+    assert not SCIENTIFIC.search(text)
+    assert notebook.summary_html(seed, None, "seed") == html  # deterministic
+
+
+def test_summary_cards_carry_ranges_and_breach_probabilities_with_draws():
+    from dataclasses import replace
+
+    from aibm_core.uncertainty import monte_carlo
+
+    base = evaluate_scenario("api_access", "base")
+    mc = monte_carlo(base.spec, base.params, draws=200)
+    base = replace(base, tree=base.tree.with_risks(dict(mc.breach_probabilities()["probability"])))
+    figures = notebook.key_figures(base, mc)
+    assert all(spread.startswith("P10-P90 ") for _, _, spread in figures)
+    html = notebook.summary_html(base, mc, "base")
+    assert html.count("P(breach)") == len(base.tree.guardrails())
+
+
+def test_headline_kpis_follow_the_unit_focus():
+    base = evaluate_scenario("api_access", "base")
+    assert notebook.headline_kpis(base) == ["cost_per_m_tokens", "cac_payback_months"]
+    hardware = evaluate_scenario("ai_hardware", "base")
+    assert "hardware_revenue" not in notebook.headline_kpis(hardware)  # the north star again
+
+
+def test_hardware_assumptions_are_never_in_scientific_notation():
+    spec = get_model("ai_hardware")
+    table = spec.params.assumptions_table(spec.params())
+    horizon = table.loc["horizon_months", "value"]
+    assert horizon == 36 and isinstance(horizon, int)
+    assert table.loc["horizon_months", "formatted"] == "36 months"
+    assert table.loc["units_per_month", "range"] == "a number > 0 and <= 1,000,000,000"
+    html = notebook.assumptions_html(spec.params())
+    assert not SCIENTIFIC.search(visible_text(html))
+    assert not SCIENTIFIC.search(table.to_string()) and not SCIENTIFIC.search(table.to_html())
+
+
+def test_assumptions_table_shows_every_source_in_full():
+    params = evaluate_scenario("api_access", "base").params
+    html = notebook.assumptions_html(params)
+    text = visible_text(html)
+    assert "..." not in text and "…" not in text
+    for name, field in type(params).model_fields.items():
+        source = field.json_schema_extra["source"]
+        assert notebook._esc(source) in html, name
+        assert f"<code>{name}</code>" in html
+    assert "$1.80 to $3.50 per GPU-hour (lognormal)" in text  # the base range of the GPU-hour price
+
+
+def test_projection_rows_have_labels_with_units():
+    seed = evaluate_scenario("api_access", "seed")
+    table = seed.projection_summary()
+    assert "Cost of revenue (USD per month)" in table.index and "cogs" not in table.index
+    assert "Tokens processed (tokens per month)" in table.index
+    assert table.loc["Gross margin (%)", "month 1"] == "50.0%"
+    assert not any(SCIENTIFIC.search(v) for v in table.to_numpy().ravel())
+
+
+def test_reports_offer_export_only_in_the_chart_menu():
+    assert "export: true" in _EMBED_OPTIONS and "editor: false" in _EMBED_OPTIONS
+    assert "source: false" in _EMBED_OPTIONS and "compiled: false" in _EMBED_OPTIONS
+
+
+def write_run(folder: Path, scenario: str, model: str, payload: dict) -> None:
+    (folder / scenario).mkdir(parents=True, exist_ok=True)
+    (folder / scenario / f"{model}.json").write_text(json.dumps(payload))
+
+
+def test_index_is_a_grid_of_scenarios_by_models(tmp_path):
+    seed = evaluate_scenario("api_access", "seed")
+    write_run(tmp_path, "seed", "api_access", results_payload(seed, "seed"))
+    write_run(tmp_path, "seed", "pyramid_comparison", {"kind": "pyramid_comparison", "ordering": "x"})
+    failures = [("bear", "api_access", "deliberate <failure>")]
+    text = write_index(tmp_path, failures).read_text()
+    head = re.search(r"<thead>(.*?)</thead>", text, flags=re.S).group(1)
+    assert head.count("<th") == 2 and "API access / model-as-a-service (platform)" in head
+    rows = re.findall(r"<tr><th scope='row'.*?</tr>", text, flags=re.S)
+    assert [re.search(r"id='scenario-(\w+)'", r).group(1) for r in rows] == ["bear", "seed"]
+    bear, seed_row = rows
+    assert "FAILED" in bear and "deliberate &lt;failure&gt;" in bear and "<failure>" not in text
+    assert "gross margin <b>50.0%</b>" in seed_row and "$" in seed_row
+    assert "<a href='seed/api_access.html'>report</a>" in seed_row
+    assert "<a href='seed/pyramid_comparison.html'>pyramid comparison</a>" in seed_row
+    assert "<a href='scenarios.html'>" in text
+    breached = [g for g in results_payload(seed, "seed")["guardrails"] if not g["ok"]]
+    assert ("breach: " if breached else "guardrails ok") in seed_row
+
+
+def test_an_empty_index_says_so(tmp_path):
+    text = write_index(tmp_path).read_text()
+    assert "No results yet." in text and "scenarios.html" not in text
