@@ -30,8 +30,8 @@ dashboard: $(STAMP)  ## the notebooks as Voila dashboards (code hidden, sliders 
 	$(BIN)/aibm dashboard
 
 bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, for comparison)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask,bench]'
+	$(BIN)/python benchmarks/bench.py --batch
 	$(BIN)/python benchmarks/monte_carlo.py
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)

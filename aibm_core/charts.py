@@ -29,13 +29,13 @@ import pandas as pd
 import vl_convert as vlc
 from IPython.display import display
 
+from aibm_core.config import LIVE_ENV
 from aibm_core.tree import MetricTree
 
 #: Mimetype that carries the Vega-Lite spec in notebook outputs.
 VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
 
 #: Environment variable that switches :func:`show` to live JupyterLab charts (``1`` = on).
-LIVE_ENV = "AIBM_LIVE"
 #: Pixels of a saved PNG per chart pixel (sharp on slides and high-density screens).
 PNG_SCALE = 2
 

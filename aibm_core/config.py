@@ -9,6 +9,8 @@ NOTEBOOKS_DIR = ROOT / "notebooks"
 PARAMETERS_DIR = ROOT / "parameters"
 OUTPUTS_DIR = ROOT / "outputs"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+#: Environment variable that makes charts live widgets (JupyterLab, Voila); batch runs clear it.
+LIVE_ENV = "AIBM_LIVE"
 
 #: Scenario folders shipped under ``parameters/``, in report order: the central case, its upside
 #: and downside, the seeds' worked examples, then the seeds' risk scenarios (each overlays base).

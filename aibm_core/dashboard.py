@@ -18,11 +18,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aibm_core.config import NOTEBOOKS_DIR
+from aibm_core.config import LIVE_ENV, NOTEBOOKS_DIR
 from aibm_core.params import ParameterError, Problem
 
 #: Root of the Jupyter data files shipped with the package (``voila/templates/aibm``).
 JUPYTER_DATA = Path(__file__).parent / "templates" / "jupyter"
+#: Jupyter configuration shipped with the package: JupyterLab without its news pop-up.
+JUPYTER_CONFIG = Path(__file__).parent / "templates" / "jupyter_config"
 #: Voila template serving the dashboards.
 VOILA_TEMPLATE = "aibm"
 #: Port Voila listens on unless told otherwise (Voila's own default).
@@ -32,7 +34,7 @@ HOST = "127.0.0.1"
 
 
 def live_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Environment of a live server: ``AIBM_LIVE=1`` and the shipped Jupyter data first on ``JUPYTER_PATH``.
+    """Environment of a live server: ``AIBM_LIVE=1``, the shipped Jupyter data and configuration first.
 
     Parameters
     ----------
@@ -40,8 +42,9 @@ def live_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
         Environment to extend (default: this process's).
     """
     env = dict(os.environ if base is None else base)
-    env["AIBM_LIVE"] = "1"
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_DATA), env.get("JUPYTER_PATH", "")) if p)
+    env[LIVE_ENV] = "1"
+    for name, folder in (("JUPYTER_PATH", JUPYTER_DATA), ("JUPYTER_CONFIG_PATH", JUPYTER_CONFIG)):
+        env[name] = os.pathsep.join(p for p in (str(folder), env.get(name, "")) if p)
     return env
 
 

@@ -117,9 +117,11 @@ def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024)
     if not params.uncertainty.active:
         print("A point scenario (no ranges, or draws: 0): global sensitivity needs ranges.")
         return {}
-    star = spec.statement(spec.compute(params)).north_star_label
+    statement = spec.statement(spec.compute(params))
+    star, unit = statement.north_star_label, statement.north_star_unit
     swings = tornado(spec, params, list(params.uncertainty.ranges), metric=north_star(spec))
-    charts.show(charts.tornado_chart(swings, star, f"{star}: each ranged driver from its P10 to its P90"))
+    title = f"{star}: each ranged driver from its P10 to its P90"
+    charts.show(charts.tornado_chart(swings, star, title, unit=unit))
     frames = model_sobol_metrics(spec, params, n=n)
     for label, frame in frames.items():
         charts.show(charts.sobol_chart(frame, label, f"What drives the spread of the {label}: Sobol indices"))
@@ -588,7 +590,8 @@ def parameters_cell(spec: ModelSpec) -> str:
     Every assumption at its default (ranged drivers as their base range, with the default as
     the point ``value``), the Monte Carlo settings and the run settings, so that the notebook
     run without a parameter file is the base scenario and ``papermill --help-notebook``
-    explains each name.
+    explains each name (its unit and valid range or choices; no ``=`` in a comment, or papermill
+    skips the line).
     """
     schema = spec.params
     lines = [
@@ -600,7 +603,9 @@ def parameters_cell(spec: ModelSpec) -> str:
         extra = field.json_schema_extra or {}
         kind = {int: "int", float: "float", bool: "bool"}.get(field.annotation, "str")  # choices: str
         value: Any = field.default
-        comment = "; ".join(part for part in (extra.get("unit", ""), allowed_range(schema, name)) if part)
+        # papermill's --help-notebook skips a line holding two "=" signs
+        allowed = allowed_range(schema, name).replace(">=", "≥").replace("<=", "≤")
+        comment = "; ".join(part for part in (extra.get("unit", ""), allowed) if part)
         if "base_range" in extra:  # a range; a plain number (papermill -p) makes it a point
             kind, value = "dict", {"value": field.default, **extra["base_range"]}
             comment += " (a range {low, high}, or a number)"

@@ -41,7 +41,7 @@ from typing import Any
 
 import zmq
 
-from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.config import LIVE_ENV, NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.models import get_model, model_names
 from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, validate
 from aibm_core.results import from_json_number
@@ -295,8 +295,12 @@ def execute(job: Job) -> Outcome:
     Every file is written under a temporary name carrying the batch's ``run_id`` and renamed
     into place at the end. A failed run keeps its notebook (the cell that failed is named in
     the outcome's message) and loses its results and report, so nothing stale looks current.
+    The kernel never sees :data:`~aibm_core.config.LIVE_ENV`: a report holds static charts
+    even when the batch is started from a live session.
     """
     import papermill
+
+    os.environ.pop(LIVE_ENV, None)  # kernels inherit this worker's environment
 
     from aibm_core.report import export_html
 
@@ -354,7 +358,13 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
     is final: a kernel that dies in a cell would die again, and re-running the cells before
     it would only hide that.
     """
+    from aibm_core import warm_kernel
+
+    warm = warm_kernel.current()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        engine = {}
+        if warm is not None:  # a worker of `aibm run`: the notebook runs on its warm kernel
+            engine = {"engine_name": warm_kernel.ENGINE, "km": warm_kernel.wait_started(warm)}
         try:
             papermill.execute_notebook(
                 str(source),
@@ -365,13 +375,17 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
                 log_output=False,
                 request_save_on_cell_execute=True,
                 execution_timeout=CELL_TIMEOUT_SECONDS,
+                **engine,
             )
             return
         except papermill.PapermillExecutionError:
             raise
-        except (RuntimeError, TimeoutError, zmq.ZMQError):
+        except BaseException as error:
+            if warm is not None:  # died, timed out, interrupted: the next notebook gets a new kernel
+                warm.discard()
             # "Kernel died before replying", "Address already in use" (papermill#511), start timeouts
-            if attempt == KERNEL_START_ATTEMPTS or _running_cell(target) is not None:
+            start_failure = isinstance(error, RuntimeError | TimeoutError | zmq.ZMQError)
+            if not start_failure or attempt == KERNEL_START_ATTEMPTS or _running_cell(target) is not None:
                 raise
             target.unlink(missing_ok=True)
             time.sleep(0.5 * attempt)
@@ -654,9 +668,14 @@ _CURRENT: list[Job] = []
 
 
 def _worker_init() -> None:
-    """Set up a worker: Ctrl-C is the main process's to handle; SIGTERM stops the worker cleanly."""
+    """Set up a worker: Ctrl-C is the main process's to handle; SIGTERM stops the worker cleanly;
+    notebooks run on a warm kernel (:mod:`aibm_core.warm_kernel`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stop)
+    os.environ.pop(LIVE_ENV, None)  # before the warm kernel starts: it inherits the environment
+    from aibm_core import warm_kernel
+
+    warm_kernel.enable(KERNEL_NAME)  # one kernel per worker, reused by its notebooks
 
 
 def _worker_stop(signum: int, _frame: Any) -> None:

@@ -4,8 +4,10 @@ Run with ``make bench``. Measures one scalar evaluation of each model, the same
 model over 100,000 parameter draws in one vectorised call, a ±20% tornado, and
 chart rendering (SVG through vl-convert), the pieces a notebook run is made of.
 
-With ``--batch`` (minutes: every notebook under every shipped scenario, three times over)
-it also measures the whole batch: ``aibm run`` wall time, the same notebooks in a serial
+It also times one what-if move (a slider change: new evaluation, tree, table and chart; the
+median of 30). With ``--batch`` (minutes: every notebook under every shipped scenario, several
+times over) it measures the whole batch: ``aibm run`` wall time (with and without the
+exports), the same notebooks in a serial
 papermill loop, the cold-kernel floor (as many trivial notebooks importing aibm_core,
 altair and pandas, two at a time), their ratios, ``aibm run --changed`` with nothing
 changed, and the import time of ``aibm_core``.
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from aibm_core import charts, evaluate, get_model, model_names, sensitivity
+from aibm_core import charts, evaluate, get_model, model_names, sensitivity, widgets
 
 DRAWS = 100_000
 #: Notebooks run at once for the cold-kernel floor (as on a two-core machine).
@@ -48,6 +50,7 @@ def main() -> None:
     rng = np.random.default_rng(2026)
     print(
         f"{'model':20} {'scalar eval':>12} {'100k draws':>12} {'per draw':>10} {'tornado':>9} {'tree SVG':>9}"
+        f" {'what-if move':>13}"
     )
     for name in model_names():
         spec = get_model(name)
@@ -61,7 +64,11 @@ def main() -> None:
         tree = evaluate(spec, params).tree
         svg = best_of(3, lambda tree=tree: charts.mimebundle(charts.tree_chart(tree)))
         per_draw_ns = many / DRAWS * 1e6
-        print(f"{name:20} {scalar:10.1f}ms {many:10.1f}ms {per_draw_ns:8.2f}ns {tornado:7.1f}ms {svg:7.1f}ms")
+        move = widgets.median_redraw_ms(evaluate(spec, params))  # target: 50 ms (median)
+        print(
+            f"{name:20} {scalar:10.1f}ms {many:10.1f}ms {per_draw_ns:8.2f}ns {tornado:7.1f}ms {svg:7.1f}ms"
+            f" {move:11.1f}ms"
+        )
 
 
 def _seconds(command: list[str], expect: str = "") -> float:
@@ -122,6 +129,7 @@ def batch() -> None:
         folder = Path(tmp)
         jobs = runner.plan(PARAMETERS_DIR, folder / "out", SHIPPED_SCENARIOS)
         out = ["--output", str(folder / "out"), "--no-progress"]
+        bare = _seconds([*aibm, "run", "--no-exports", *out])
         run = _seconds([*aibm, "run", *out])
         nothing = f"skipped {len(jobs)} unchanged run(s)"
         changed = statistics.median(_seconds([*aibm, "run", "--changed", *out], nothing) for _ in range(3))
@@ -130,10 +138,12 @@ def batch() -> None:
         (folder / "floor").mkdir()
         floor = cold_kernel_floor(len(jobs), folder / "floor")
     print(f"\nbatch: {len(jobs)} notebook runs ({len(SHIPPED_SCENARIOS)} scenarios)")
-    print(f"{'aibm run':34} {run:8.1f}s  ({run / len(jobs):.2f}s a run)")
+    print(f"{'aibm run (reports and exports)':34} {run:8.1f}s  ({run / len(jobs):.2f}s a run)")
+    print(f"{'aibm run --no-exports':34} {bare:8.1f}s  (exports take {run - bare:.1f}s)")
     print(f"{'serial papermill loop':34} {serial:8.1f}s  (aibm run is {serial / run:.2f}x faster)")
     floor_label = f"cold-kernel floor ({FLOOR_PARALLEL} at a time)"
-    print(f"{floor_label:34} {floor:8.1f}s  (aibm run takes {run / floor:.2f}x the floor)")
+    print(f"{floor_label:34} {floor:8.1f}s  (aibm run takes {run / floor:.2f}x the floor,")
+    print(f"{'':34} {'':8}   --no-exports {bare / floor:.2f}x)")
     print(f"{'aibm run --changed, nothing changed':34} {changed:8.2f}s")
     print(f"{'import aibm_core':34} {import_seconds():8.2f}s")
 

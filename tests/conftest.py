@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +43,41 @@ def seed_run(tmp_path_factory) -> Path:
     done = aibm("run", "--scenario", "seed", "--output", str(out), "--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr
     return out
+
+
+def notebook_without_run_details(text: str) -> dict:
+    """A kept notebook less what differs between any two runs of it, wherever they run.
+
+    Papermill's timings and paths (its metadata and the injected parameters cell, which holds the
+    temporary results path), the kernel's execution timestamps, widget model ids, and where the
+    kernel cut the printed text into stream outputs (merged here), and the widgets' random ids.
+    """
+    nb = json.loads(text)
+    nb["metadata"].pop("papermill", None)
+    widgets = nb["metadata"].pop("widgets", {}).get("application/vnd.jupyter.widget-state+json")
+    if widgets:  # the widgets' states, less their random ids (and so their order)
+        states = (json.dumps(state, sort_keys=True) for state in widgets["state"].values())
+        nb["metadata"]["widgets"] = sorted(re.sub(r"\b[0-9a-f]{32}\b", "id", s) for s in states)
+    for cell in nb["cells"]:
+        cell["metadata"].pop("papermill", None)
+        cell["metadata"].pop("execution", None)
+        if "injected-parameters" in cell["metadata"].get("tags", []):
+            cell["id"], cell["source"] = "injected-parameters", ""
+        merged: list[dict] = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = "".join(output["text"])
+                if (
+                    merged
+                    and merged[-1].get("output_type") == "stream"
+                    and merged[-1]["name"] == output["name"]
+                ):
+                    merged[-1]["text"] += output["text"]
+                    continue
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                view["model_id"] = "widget"
+            merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
-from aibm_core.models import model_names
+from aibm_core.models import get_model, model_names
 from tests.conftest import aibm
 
 
@@ -187,7 +187,7 @@ def test_the_pyramid_comparison_runs_after_the_models_and_alone(seed_run, tmp_pa
     assert comparison["kind"] == "pyramid_comparison" and comparison["scenario"] == "seed"
     listed = {m["model"] for layer in comparison["layers"] for m in layer["models"]}
     assert listed == set(model_names())
-    assert "Pyramid comparison" in (seed_run / "index.html").read_text()
+    assert "seed/pyramid_comparison.html'>pyramid comparison</a>" in (seed_run / "index.html").read_text()
     done = aibm(
         "run",
         "--scenario",
@@ -200,8 +200,9 @@ def test_the_pyramid_comparison_runs_after_the_models_and_alone(seed_run, tmp_pa
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(p.name for p in (tmp_path / "seed").iterdir()) == [
-        "pyramid_comparison.html", "pyramid_comparison.ipynb", "pyramid_comparison.json",
+        "charts", "pyramid_comparison.html", "pyramid_comparison.ipynb", "pyramid_comparison.json",
     ]  # fmt: skip
+    assert [p.name for p in (tmp_path / "seed" / "charts").iterdir()] == ["pyramid_comparison"]
 
 
 def test_version_and_run_help_name_scenarios_models_and_exit_codes():
@@ -223,7 +224,8 @@ def test_assumptions_as_text_csv_and_json():
     assert rows[0]["assumption"] == "horizon_months" and rows[0]["unit"] == "months"
     data = json.loads(aibm("assumptions", "api_access", "--format", "json").stdout)
     assert data["model"] == "api_access"
-    assert {"assumption", "value", "unit", "range", "role", "meaning", "source"} <= set(data["assumptions"][0])
+    columns = {"assumption", "value", "unit", "range", "role", "meaning", "source"}
+    assert columns <= set(data["assumptions"][0])
     bad = aibm("assumptions", "api_access", "--format", "xml")
     assert bad.returncode == 2 and "invalid choice: 'xml'" in bad.stderr
 
@@ -252,6 +254,30 @@ def test_papermill_help_notebook_explains_units_ranges_and_choices():
         text=True,
         check=True,
     )
-    assert "USD per 1M input tokens; a number >= 0.01 and <= 1,000" in done.stdout
+    assert "Unable to parse" not in done.stderr, done.stderr
+    assert "USD per 1M input tokens; a number ≥ 0.01 and ≤ 1,000" in done.stdout
     assert "one of 'gpu', 'direct'" in done.stdout
     assert "(a range {low, high}, or a number)" in done.stdout
+    listed = {line.split(":")[0].strip() for line in done.stdout.splitlines() if ": " in line}
+    assert set(get_model("api_access").params.model_fields) <= listed
+
+
+@pytest.mark.slow
+def test_a_batch_started_from_a_live_session_writes_static_charts(seed_run, tmp_path):
+    import os
+
+    from aibm_core.charts import VEGALITE_MIME
+    from aibm_core.config import LIVE_ENV
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "aibm_core.cli", "run", "--scenario", "seed", "--model", "api_access"]
+    command += ["--output", str(out), "--no-progress", "--no-exports"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, LIVE_ENV: "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    def charts(path) -> int:
+        nb = nbformat.read(path, as_version=4)
+        return sum(VEGALITE_MIME in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+
+    # as many static charts as the same run without the variable, none turned live
+    assert charts(out / "seed" / "api_access.ipynb") == charts(seed_run / "seed" / "api_access.ipynb") >= 4

@@ -16,7 +16,7 @@ import pytest
 from aibm_core import cli, runner
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.results import model_results, to_json
-from tests.conftest import aibm
+from tests.conftest import aibm, notebook_without_run_details
 
 MODELS = ("api_access", "ai_hardware")
 
@@ -207,46 +207,13 @@ STREAM_BOUNDARY = re.compile(
 )
 
 
-def _notebook_without_run_details(text: str) -> dict:
-    """A kept notebook less what differs between any two runs of it, wherever they run.
-
-    Papermill's timings and paths (its metadata and the injected parameters cell, which holds the
-    temporary results path), the kernel's execution timestamps, widget model ids, and where the
-    kernel cut the printed text into stream outputs (merged here).
-    """
-    nb = json.loads(text)
-    nb["metadata"].pop("papermill", None)
-    for cell in nb["cells"]:
-        cell["metadata"].pop("papermill", None)
-        cell["metadata"].pop("execution", None)
-        if "injected-parameters" in cell["metadata"].get("tags", []):
-            cell["id"], cell["source"] = "injected-parameters", ""
-        merged: list[dict] = []
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                output["text"] = "".join(output["text"])
-                if (
-                    merged
-                    and merged[-1].get("output_type") == "stream"
-                    and merged[-1]["name"] == output["name"]
-                ):
-                    merged[-1]["text"] += output["text"]
-                    continue
-            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
-            if view:
-                view["model_id"] = "widget"
-            merged.append(output)
-        if "outputs" in cell:
-            cell["outputs"] = merged
-    return nb
-
-
 @pytest.mark.slow
 def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
     pytest.importorskip(
         "dask.distributed", reason="the dask extra is not installed: pip install 'aibm[dask]'"
     )
-    batch = ["--scenario", "seed", *(a for m in MODELS for a in ("--model", m)), "--no-progress"]
+    models = (a for m in MODELS for a in ("--model", m))
+    batch = ["--scenario", "seed", *models, "--no-progress", "--no-exports"]
     local, remote = tmp_path / "local", tmp_path / "dask"
     done = aibm("run", *batch, "--output", str(local), "--workers", "2")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -263,7 +230,7 @@ def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
         elif name.endswith(".html"):
             assert STREAM_BOUNDARY.sub("", mine) == STREAM_BOUNDARY.sub("", theirs), name
         else:
-            assert _notebook_without_run_details(mine) == _notebook_without_run_details(theirs), name
+            assert notebook_without_run_details(mine) == notebook_without_run_details(theirs), name
     recorded = json.loads((remote / runner.MANIFEST).read_text())["runs"]
     assert sorted(recorded) == [f"seed/{m}" for m in sorted(MODELS)]
 

@@ -147,7 +147,11 @@ def test_voila_dashboard_slider_updates_margin_and_chart(browser, tmp_path):
         price = page.eval_on_selector_all(".aibm-what-if .widget-readout", "els => els[0].textContent")
         assert float(price.lstrip("$")) > 15, price  # dragged right: a higher price...
         assert float(after.split("%")[0]) > 60.9 and "+" in after, after  # ...and a higher margin
-        assert page.inner_html(".aibm-what-if-chart") != chart
+        page.wait_for_function(  # the chart arrives in its own message, after the margin
+            "before => document.querySelector('.aibm-what-if-chart').innerHTML !== before",
+            arg=chart,
+            timeout=30_000,
+        )
         assert page.blocked == [], page.blocked
         assert page.errors == [], page.errors
         page.query_selector(".aibm-what-if").scroll_into_view_if_needed()
@@ -169,11 +173,14 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
         page = open_page(browser, base)
         page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=RUN_TIMEOUT * 1000)
         stored = ".jp-OutputArea-output :is(.jp-RenderedSVG, .jp-RenderedImage, .vega-embed)"
-        page.wait_for_selector(stored, timeout=RUN_TIMEOUT * 1000)
+        # JupyterLab renders cells out of view lazily: wait for the outputs to exist, then look
+        page.wait_for_selector(stored, state="attached", timeout=RUN_TIMEOUT * 1000)
         page.wait_for_timeout(500)
         assert "Not Trusted" not in page.inner_text("body")
         assert page.locator(stored).count() >= 6
         assert "<chart:" not in page.inner_text(".jp-Notebook")  # no text fallback of a chart
+        page.locator(stored).first.scroll_into_view_if_needed()
+        assert "Jupyter news" not in page.inner_text("body")
         screenshot(page, "jupyterlab_api_access_trusted.png")
 
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
@@ -182,7 +189,7 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
             '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
             " .vega-embed :is(canvas, svg)"
         )
-        page.wait_for_selector(live, timeout=RUN_TIMEOUT * 1000)
+        page.wait_for_selector(live, state="attached", timeout=RUN_TIMEOUT * 1000)
         chart = page.locator(live).first
         chart.scroll_into_view_if_needed()
         box = chart.bounding_box()

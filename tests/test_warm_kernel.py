@@ -1,0 +1,81 @@
+"""Notebooks on a warm (reused) kernel give the outputs of a fresh kernel, and its faults are contained."""
+
+from __future__ import annotations
+
+import json
+
+import papermill
+import pytest
+
+from aibm_core import warm_kernel
+from aibm_core.config import NOTEBOOKS_DIR
+from tests.conftest import notebook_without_run_details
+
+pytestmark = pytest.mark.slow
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    warm = warm_kernel.WarmKernel()
+    yield warm
+    warm.discard()
+
+
+def _run(source, target, **engine) -> dict:
+    papermill.execute_notebook(
+        str(source), str(target), parameters={"scenario": "seed"}, progress_bar=False, **engine
+    )
+    return notebook_without_run_details(target.read_text(encoding="utf-8"))
+
+
+def test_every_notebook_gives_the_same_outputs_on_a_warm_kernel(kernel, tmp_path):
+    # Each notebook after the others on one kernel (the last one after six others), then alone
+    # on a new kernel; the kernel's state must not leak from one notebook into the next.
+    warm = {}
+    for source in [*NOTEBOOKS, NOTEBOOKS[0]]:
+        engine = {"engine_name": warm_kernel.ENGINE, "km": kernel.manager()}
+        warm[source.name] = _run(source, tmp_path / f"warm-{source.name}", **engine)
+    for source in NOTEBOOKS:
+        fresh = _run(source, tmp_path / f"fresh-{source.name}")
+        assert json.dumps(warm[source.name], sort_keys=True) == json.dumps(fresh, sort_keys=True), source.name
+        counts = [c.get("execution_count") for c in fresh["cells"] if c["cell_type"] == "code"]
+        assert [
+            c.get("execution_count") for c in warm[source.name]["cells"] if c["cell_type"] == "code"
+        ] == counts
+
+
+def test_a_fresh_namespace_forgets_variables_and_counts_from_one(kernel, tmp_path):
+    first = tmp_path / "first.ipynb"
+    second = tmp_path / "second.ipynb"
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("leftover = 1")]
+    nbformat.write(nb, first)
+    nb.cells = [nbformat.v4.new_code_cell("print('leftover' in dir())")]
+    nbformat.write(nb, second)
+    papermill.execute_notebook(
+        str(first), str(first), engine_name=warm_kernel.ENGINE, km=kernel.manager(), progress_bar=False
+    )
+    papermill.execute_notebook(
+        str(second), str(second), engine_name=warm_kernel.ENGINE, km=kernel.manager(), progress_bar=False
+    )
+    cell = nbformat.read(second, as_version=4).cells[0]
+    assert cell.outputs[0]["text"] == "False\n"
+    assert cell.execution_count == 1
+
+
+def test_a_dead_kernel_is_replaced(kernel, tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import os\nos._exit(1)")]
+    path = tmp_path / "dies.ipynb"
+    nbformat.write(nb, path)
+    km = kernel.manager()
+    with pytest.raises(Exception, match=r"[Dd]ead|died"):
+        papermill.execute_notebook(str(path), str(path), engine_name=warm_kernel.ENGINE, km=km)
+    assert kernel.manager() is not km  # a new kernel, not the dead one
