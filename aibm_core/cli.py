@@ -205,7 +205,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
-    from aibm_core import runner
+    from aibm_core import dask_executor, incremental, runner
     from aibm_core.report import write_cross_scenario, write_index
 
     if args.workers is not None and args.workers < 1:
@@ -215,12 +215,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         raise ParameterError([Problem("", "--scheduler", "is used only with --executor dask")])
     if args.executor == "dask":
-        runner.require_dask()
+        dask_executor.require_dask()
     runner.check_output(args.output)  # before any file is read or kernel started
     jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
     with runner.output_lock(args.output):
-        prints = runner.fingerprints(jobs, args.parameters)
-        todo = runner.changed_jobs(jobs, prints) if args.changed else jobs
+        prints = incremental.fingerprints(jobs, args.parameters)
+        todo = incremental.changed_jobs(jobs, prints) if args.changed else jobs
         outcomes = runner.run(
             todo,
             workers=args.workers,
@@ -229,7 +229,7 @@ def _run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
         )
         try:
-            runner.record_inputs(args.output, outcomes, prints)
+            incremental.record_inputs(args.output, outcomes, prints)
         except OSError as error:
             why = f"cannot record the runs' inputs ({error}); --changed will run them again"
             print(f"warning: {why}", file=sys.stderr)

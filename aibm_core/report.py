@@ -121,7 +121,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(OfflineCharts(), enabled=True)
-    from aibm_core.notebook import SUMMARY_CSS
+    from aibm_core.summary import SUMMARY_CSS
 
     resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
     body, _ = exporter.from_notebook_node(nb, resources=resources)

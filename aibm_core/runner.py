@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import signal
-import sys
 import tempfile
 import time
 import uuid
@@ -41,20 +39,22 @@ from typing import Any
 
 import zmq
 
-from aibm_core.config import LIVE_ENV, NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.config import LIVE_ENV, NOTEBOOKS_DIR
 from aibm_core.models import get_model, model_names
 from aibm_core.params import RUN_SETTINGS, ParameterError, Problem, validate
 from aibm_core.results import from_json_number
+from aibm_core.scenarios import available_scenarios as _available_scenarios
 from aibm_core.scenarios import (
-    SCENARIO_FILE,
-    scenario_chain,
     scenario_files,
     scenario_models,
     scenario_values,
 )
-from aibm_core.scenarios import available_scenarios as _available_scenarios
 
 KERNEL_NAME = "python3"
+#: Values of ``aibm run --executor``: worker processes on this machine, or a Dask cluster.
+EXECUTORS = ("local", "dask")
+#: Files a run publishes into ``<output>/<scenario>/``.
+OUTPUT_SUFFIXES = (".json", ".html", ".ipynb")
 KERNEL_START_ATTEMPTS = 3
 #: The comparison notebook run after every scenario's models (reads their results, not notebooks).
 PYRAMID = "pyramid_comparison"
@@ -582,8 +582,10 @@ def _batches(
     if executor == "local":
         yield lambda jobs, progress: _run_batch(jobs, workers, progress)
         return
-    with dask_client(scheduler, workers) as client:
-        yield lambda jobs, progress: _run_batch_dask(jobs, client, progress)
+    from aibm_core import dask_executor  # only when asked for: it imports Dask
+
+    with dask_executor.dask_client(scheduler, workers) as client:
+        yield lambda jobs, progress: dask_executor.run_batch(jobs, client, progress)
 
 
 def _run_batch(jobs: Sequence[Job], workers: int | None, progress: bool) -> list[Outcome]:
@@ -595,7 +597,7 @@ def _run_batch(jobs: Sequence[Job], workers: int | None, progress: bool) -> list
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
     try:
         futures.update((pool.submit(execute, job), i) for i, job in enumerate(jobs))
-        for i, outcome in _progress(as_completed(futures), futures, jobs, progress):
+        for i, outcome in track_outcomes(as_completed(futures), futures, jobs, progress):
             outcomes[i] = outcome
     except KeyboardInterrupt:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
@@ -628,10 +630,10 @@ def _stop(
             process.kill()
             process.join(1.0)
     pool.shutdown(wait=False, cancel_futures=True)
-    _settle(futures, outcomes, jobs)
+    settle_interrupted(futures, outcomes, jobs)
 
 
-def _settle(
+def settle_interrupted(
     futures: dict[Any, int],
     outcomes: dict[int, Outcome],
     jobs: Sequence[Job],
@@ -715,7 +717,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _progress(
+def track_outcomes(
     done: Iterable,
     futures: dict,
     jobs: Sequence[Job],
@@ -741,317 +743,3 @@ def _progress(
                 outcome = Outcome(jobs[i], False, 0.0, f"worker crashed: {type(error).__name__}: {error}")
             bar.advance(task)
             yield i, outcome
-
-
-# --- incremental runs: what each run read, kept with the outputs -------------------------------
-
-#: File in the output folder mapping each run (``<scenario>/<model>``) to the fingerprint of the
-#: inputs of its last successful run.
-MANIFEST = ".aibm-inputs.json"
-#: Files a run publishes into ``<output>/<scenario>/``.
-OUTPUT_SUFFIXES = (".json", ".html", ".ipynb")
-#: Shipped scenarios a notebook reads whatever scenario it runs: the model notebooks show the seeds'
-#: worked example, and the pyramid comparison attributes each scenario's change against base.
-REFERENCE_SCENARIOS = ("seed", "base")
-#: What in ``aibm_core`` a run depends on: its source, data files and report templates.
-PACKAGE_SUFFIXES = (".py", ".json")
-
-
-def run_key(job: Job) -> str:
-    """The name of a run in the manifest: ``<scenario>/<model>``."""
-    return f"{job.scenario}/{job.model}"
-
-
-def input_files(
-    job: Job, parameters_dir: Path, chains: dict[tuple[Path, str], list[Path]] | None = None
-) -> list[Path]:
-    """Files a job reads besides the package, sorted: its notebook and its parameter files.
-
-    The parameter files are those of the job's scenario and of every scenario it overlays
-    (``scenario.yaml`` included), for its model or, for the pyramid comparison, for every
-    model; and the same for the shipped :data:`REFERENCE_SCENARIOS` (and, for the pyramid
-    comparison, the shipped folder of its scenario, which its attribution reads). ``chains``
-    caches the folders of each overlay chain across calls.
-    """
-    chains = {} if chains is None else chains
-    models = model_names() if job.model == PYRAMID else [job.model]
-    sources = [(Path(parameters_dir), job.scenario), *((PARAMETERS_DIR, s) for s in REFERENCE_SCENARIOS)]
-    if job.model == PYRAMID:
-        sources.append((PARAMETERS_DIR, job.scenario))
-    files = {job.source}
-    for root, scenario in sources:
-        if (root, scenario) not in chains:
-            chains[root, scenario] = _chain_folders(root, scenario)
-        files.update(_scenario_inputs(chains[root, scenario], models))
-    return sorted(files)
-
-
-def _chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
-    """Folders of a scenario's overlay chain, root first."""
-    try:
-        return [s.folder for s in scenario_chain(parameters_dir, scenario)]
-    except ParameterError:  # plan reports it when the run depends on it; hash what is there
-        return [Path(parameters_dir) / scenario]
-
-
-def _scenario_inputs(folders: Sequence[Path], models: Sequence[str]) -> list[Path]:
-    """The existing ``scenario.yaml`` and model files in the folders of an overlay chain."""
-    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models)]
-    return [folder / name for folder in folders for name in names if (folder / name).is_file()]
-
-
-def fingerprints(jobs: Sequence[Job], parameters_dir: Path) -> dict[str, str]:
-    """A SHA-256 of everything each job reads, by :func:`run_key`.
-
-    A job's fingerprint covers its notebook and parameter files (:func:`input_files`, by
-    path and content), the values passed to it, the ``aibm_core`` source, the Python version
-    and the name and version of every installed distribution. Files are hashed, not imported.
-    """
-    environment = _environment_digest()
-    hashed: dict[Path, str] = {}
-    chains: dict[tuple[Path, str], list[Path]] = {}
-
-    def file_digest(path: Path) -> str:
-        if path not in hashed:
-            try:
-                hashed[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError as error:  # the run itself reports a missing or unreadable notebook
-                hashed[path] = f"unreadable: {type(error).__name__}"
-        return hashed[path]
-
-    prints = {}
-    for job in jobs:
-        digest = hashlib.sha256(environment.encode())
-        values = json.dumps(job.values, sort_keys=True, default=str)
-        digest.update(f"\0{job.scenario}\0{job.model}\0{values}".encode())
-        for path in input_files(job, parameters_dir, chains):
-            digest.update(f"\0{path.resolve()}\0{file_digest(path)}".encode())
-        prints[run_key(job)] = digest.hexdigest()
-    return prints
-
-
-def _environment_digest() -> str:
-    """SHA-256 of the ``aibm_core`` files a run uses and of the installed distributions' versions."""
-    from importlib import metadata
-
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(_package_files(package)):
-        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    versions = sorted({f"{dist.name}=={dist.version}" for dist in metadata.distributions()})
-    digest.update("\n".join([sys.version, *versions]).encode())
-    return digest.hexdigest()
-
-
-def _package_files(package: Path) -> Iterator[Path]:
-    """The package's source and data files and everything under its templates."""
-    for path in package.rglob("*"):
-        if "__pycache__" in path.parts or not path.is_file():
-            continue
-        if path.suffix in PACKAGE_SUFFIXES or "templates" in path.relative_to(package).parts:
-            yield path
-
-
-def read_manifest(output_dir: Path) -> dict[str, str]:
-    """Fingerprints recorded in ``output_dir`` (``{}`` when there are none or they are unreadable)."""
-    try:
-        runs = json.loads((Path(output_dir) / MANIFEST).read_text(encoding="utf-8")).get("runs", {})
-    except (OSError, ValueError, AttributeError):
-        return {}
-    return {k: v for k, v in runs.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def changed_jobs(jobs: Sequence[Job], prints: dict[str, str]) -> list[Job]:
-    """The jobs to run again: inputs changed since their last success, or outputs missing.
-
-    A pyramid comparison also runs again when any model of its scenario does.
-    """
-    recorded: dict[Path, dict[str, str]] = {}
-
-    def current(job: Job) -> bool:
-        if job.output_dir not in recorded:
-            recorded[job.output_dir] = read_manifest(job.output_dir)
-        same = recorded[job.output_dir].get(run_key(job)) == prints.get(run_key(job))
-        return same and all(job.path(suffix).is_file() for suffix in OUTPUT_SUFFIXES)
-
-    stale = [job for job in jobs if not current(job)]
-    rerun = {job.scenario for job in stale if job.model != PYRAMID}
-    return [job for job in jobs if job in stale or (job.model == PYRAMID and job.scenario in rerun)]
-
-
-def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[str, str]) -> None:
-    """Record the fingerprints of the runs that succeeded; forget those of the others.
-
-    Raises
-    ------
-    OSError
-        When the manifest cannot be written (the next ``--changed`` then runs more, never less).
-    """
-    from aibm_core.report import write_atomic
-
-    runs = read_manifest(output_dir)
-    for outcome in outcomes:
-        key = run_key(outcome.job)
-        if outcome.ok and key in prints:
-            runs[key] = prints[key]
-        else:
-            runs.pop(key, None)
-    write_atomic(Path(output_dir) / MANIFEST, json.dumps({"runs": runs}, indent=1, sort_keys=True) + "\n")
-
-
-# --- a Dask cluster as the executor -----------------------------------------------------------
-
-#: Values of ``aibm run --executor``: worker processes on this machine, or a Dask cluster.
-EXECUTORS = ("local", "dask")
-#: Worker processes of the local Dask cluster started when no scheduler address is given.
-DASK_LOCAL_WORKERS = 2
-#: Longest wait (s) to connect to a Dask scheduler.
-DASK_CONNECT_SECONDS = 30
-
-
-def require_dask() -> None:
-    """Raise a one-line :class:`ParameterError` when Dask's distributed scheduler is not installed."""
-    try:
-        import dask.distributed  # noqa: F401
-    except ImportError:
-        raise ParameterError(
-            [Problem("", "", "--executor dask needs Dask, which is not installed: pip install 'aibm[dask]'")]
-        ) from None
-
-
-@contextlib.contextmanager
-def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
-    """A Dask client of the scheduler at ``scheduler``, or of a local cluster started for the run.
-
-    Parameters
-    ----------
-    scheduler
-        Address of a running scheduler (``tcp://host:8786``); ``None`` starts a local cluster
-        of ``workers`` processes (default :data:`DASK_LOCAL_WORKERS`), one job at a time each.
-    workers
-        Processes of the local cluster (ignored with a scheduler).
-
-    Raises
-    ------
-    ParameterError
-        When Dask is not installed or the scheduler cannot be reached.
-    """
-    require_dask()
-    import logging
-
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
-        except (OSError, TimeoutError, ValueError) as error:
-            why = f"cannot reach the Dask scheduler at {scheduler}: {error}"
-            raise ParameterError([Problem("", "--scheduler", why)]) from None
-        with client:
-            yield client
-        return
-    with (
-        LocalCluster(
-            n_workers=workers or DASK_LOCAL_WORKERS,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
-
-
-def job_files(job: Job) -> dict[str, bytes]:
-    """The files a job needs on a machine that has only the package, by path relative to its folder.
-
-    The notebook (``notebooks/<model>.ipynb``) and, for the pyramid comparison, which reads the
-    parameter files itself, those of its scenario's overlay chain (``parameters/...``).
-    """
-    files = {f"notebooks/{job.source.name}": job.source.read_bytes()}
-    if job.model == PYRAMID:
-        root = Path(job.values["parameters_dir"])
-        for path in _scenario_inputs(_chain_folders(root, job.scenario), model_names()):
-            files[f"parameters/{path.relative_to(root).as_posix()}"] = path.read_bytes()
-    return files
-
-
-def execute_remote(job: Job, files: dict[str, bytes]) -> tuple[Outcome, dict[str, bytes]]:
-    """Run a job in a temporary folder (on a Dask worker) and return its outcome and output files.
-
-    Parameters
-    ----------
-    job
-        The job as planned on the client; its folders are not used here.
-    files
-        What :func:`job_files` gathered, written under the temporary folder before the run.
-
-    Returns
-    -------
-    tuple
-        The outcome (naming the client's job) and the files the run published, by suffix
-        (``.json``, ``.html``, ``.ipynb``; a failed run has no ``.json``).
-    """
-    with tempfile.TemporaryDirectory(prefix="aibm-job-") as folder:
-        root = Path(folder)
-        for name, data in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        values = dict(job.values)
-        if "parameters_dir" in values:
-            values["parameters_dir"] = str(root / "parameters")
-        here = replace(job, output_dir=root / "outputs", notebooks_dir=root / "notebooks", values=values)
-        outcome = execute(here)
-        produced = {s: here.path(s).read_bytes() for s in OUTPUT_SUFFIXES if here.path(s).is_file()}
-    return replace(outcome, job=job), produced
-
-
-def _publish_remote(job: Job, result: tuple[Outcome, dict[str, bytes]]) -> Outcome:
-    """Write a remote run's files into the output folder, all or none, as :func:`execute` does.
-
-    Outputs the run did not produce are removed (a failed run leaves no results or report that
-    would look current).
-    """
-    outcome, produced = result
-    try:
-        job.folder.mkdir(parents=True, exist_ok=True)
-        for suffix, data in produced.items():
-            job.partial(suffix).write_bytes(data)
-        for suffix in OUTPUT_SUFFIXES:
-            if suffix in produced:
-                os.replace(job.partial(suffix), job.path(suffix))
-            else:
-                job.path(suffix).unlink(missing_ok=True)
-    except OSError as error:  # a full disk in the output folder
-        for path in [*(job.partial(s) for s in OUTPUT_SUFFIXES), job.path(".json"), job.path(".html")]:
-            with contextlib.suppress(OSError):
-                path.unlink(missing_ok=True)
-        return replace(outcome, ok=False, message=f"report: {type(error).__name__}: {error}")
-    return outcome
-
-
-def _run_batch_dask(jobs: Sequence[Job], client: Any, progress: bool) -> list[Outcome]:
-    """Run jobs on a Dask cluster; their files come back to this process, which publishes them."""
-    from dask.distributed import as_completed as dask_completed
-
-    if not jobs:
-        return []
-    futures = {
-        client.submit(execute_remote, job, job_files(job), key=f"aibm-{job.run_id}-{i}", pure=False): i
-        for i, job in enumerate(jobs)
-    }
-    outcomes: dict[int, Outcome] = {}
-    try:
-        for i, outcome in _progress(dask_completed(futures), futures, jobs, progress, _publish_remote):
-            outcomes[i] = outcome
-    except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            client.cancel(list(futures), force=True)  # a running job stops when its cluster does
-            _settle(futures, outcomes, jobs, _publish_remote)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    return [outcomes[i] for i in range(len(jobs))]

@@ -57,7 +57,9 @@ def notebook_without_run_details(text: str) -> dict:
     widgets = nb["metadata"].pop("widgets", {}).get("application/vnd.jupyter.widget-state+json")
     if widgets:  # the widgets' states, less their random ids (and so their order)
         states = (json.dumps(state, sort_keys=True) for state in widgets["state"].values())
-        nb["metadata"]["widgets"] = sorted(re.sub(r"\b[0-9a-f]{32}\b", "id", s) for s in states)
+        nb["metadata"]["widgets"] = sorted(
+            re.sub(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])", "id", s) for s in states
+        )
     for cell in nb["cells"]:
         cell["metadata"].pop("papermill", None)
         cell["metadata"].pop("execution", None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aibm_core import cli, runner
+from aibm_core import cli, dask_executor, incremental, runner
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.results import model_results, to_json
 from tests.conftest import aibm, notebook_without_run_details
@@ -52,9 +52,9 @@ def workbook(tmp_path, monkeypatch):
     def batch(jobs, _workers, _progress):
         outcomes = []
         for job in jobs:
-            state["ran"].append(runner.run_key(job))
+            state["ran"].append(incremental.run_key(job))
             job.folder.mkdir(parents=True, exist_ok=True)
-            if runner.run_key(job) in state["fail"]:
+            if incremental.run_key(job) in state["fail"]:
                 job.path(".json").unlink(missing_ok=True)
                 outcomes.append(runner.Outcome(job, False, 0.1, "cell 3: RuntimeError: deliberate"))
                 continue
@@ -168,15 +168,15 @@ def test_the_pyramid_alone_reruns_when_a_model_file_of_its_scenario_changes(work
 def test_fingerprints_import_nothing_heavy_and_hash_the_package(workbook):
     _run, params, _notebooks, out, _state = workbook
     jobs = runner.plan(params, out, ["seed"], ["api_access"])
-    files = runner.input_files(jobs[0], params)
+    files = incremental.input_files(jobs[0], params)
     assert params / "seed" / "api_access.yaml" in files and params / "base" / "api_access.yaml" in files
     assert PARAMETERS_DIR / "seed" / "api_access.yaml" in files  # the seeds' worked example
     assert not any("ai_hardware" in p.name for p in files)
     heavy = ("nbformat", "nbconvert", "papermill", "altair", "jsonschema")
     command = (
-        "import sys; from pathlib import Path; from aibm_core import runner; "
+        "import sys; from pathlib import Path; from aibm_core import incremental, runner; "
         f"params = Path({str(params)!r}); "
-        f"runner.fingerprints(runner.plan(params, Path({str(out)!r})), params); "
+        f"incremental.fingerprints(runner.plan(params, Path({str(out)!r})), params); "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, timeout=120)
@@ -222,7 +222,7 @@ def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
     names = sorted(p.name for p in (local / "seed").iterdir())
     assert names == sorted(f"{m}{s}" for m in MODELS for s in (".html", ".ipynb", ".json"))
     assert sorted(p.name for p in (remote / "seed").iterdir()) == names
-    assert not [p for p in remote.rglob(".*") if p.name not in {".aibm.lock", runner.MANIFEST}]
+    assert not [p for p in remote.rglob(".*") if p.name not in {".aibm.lock", incremental.MANIFEST}]
     for name in names:
         mine, theirs = ((folder / "seed" / name).read_text() for folder in (local, remote))
         if name.endswith(".json"):
@@ -231,7 +231,7 @@ def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
             assert STREAM_BOUNDARY.sub("", mine) == STREAM_BOUNDARY.sub("", theirs), name
         else:
             assert notebook_without_run_details(mine) == notebook_without_run_details(theirs), name
-    recorded = json.loads((remote / runner.MANIFEST).read_text())["runs"]
+    recorded = json.loads((remote / incremental.MANIFEST).read_text())["runs"]
     assert sorted(recorded) == [f"seed/{m}" for m in sorted(MODELS)]
 
 
@@ -239,7 +239,7 @@ def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
     params = _parameters(tmp_path)
     jobs = runner.plan(params, tmp_path / "out", ["child"], [runner.PYRAMID, "api_access"])
     pyramid = next(j for j in jobs if j.model == runner.PYRAMID)
-    files = runner.job_files(pyramid)
+    files = dask_executor.job_files(pyramid)
     assert (
         files["notebooks/pyramid_comparison.ipynb"]
         == (NOTEBOOKS_DIR / "pyramid_comparison.ipynb").read_bytes()
@@ -247,7 +247,7 @@ def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
     assert files["parameters/child/api_access.yaml"] == b"monthly_churn: 0.05\n"
     assert {"parameters/base/ai_hardware.yaml", "parameters/seed/scenario.yaml"} <= set(files)
     model = next(j for j in jobs if j.model == "api_access")
-    assert set(runner.job_files(model)) == {"notebooks/api_access.ipynb"}  # its values travel with it
+    assert set(dask_executor.job_files(model)) == {"notebooks/api_access.ipynb"}  # its values travel with it
 
 
 def test_dask_missing_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):

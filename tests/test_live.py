@@ -172,7 +172,7 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
     with server(command, port, env, tmp_path / "lab.log") as base:
         page = open_page(browser, base)
         page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=RUN_TIMEOUT * 1000)
-        stored = ".jp-OutputArea-output :is(.jp-RenderedSVG, .jp-RenderedImage, .vega-embed)"
+        stored = ".jp-OutputArea-output:is(.jp-RenderedSVG, .jp-RenderedImage)"
         # JupyterLab renders cells out of view lazily: wait for the outputs to exist, then look
         page.wait_for_selector(stored, state="attached", timeout=RUN_TIMEOUT * 1000)
         page.wait_for_timeout(500)
@@ -181,17 +181,16 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
         assert "<chart:" not in page.inner_text(".jp-Notebook")  # no text fallback of a chart
         page.locator(stored).first.scroll_into_view_if_needed()
         assert "Jupyter news" not in page.inner_text("body")
+        assert page.locator(".aibm-summary mjx-container").count() == 0  # dollars not read as TeX
         screenshot(page, "jupyterlab_api_access_trusted.png")
 
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        live = (
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
-            " .vega-embed :is(canvas, svg)"
-        )
+        live = ".jp-OutputArea-output .vega-embed"  # a JupyterChart (the stored charts are SVG images)
         page.wait_for_selector(live, state="attached", timeout=RUN_TIMEOUT * 1000)
-        chart = page.locator(live).first
-        chart.scroll_into_view_if_needed()
+        page.locator(live).first.scroll_into_view_if_needed()
+        chart = page.locator(f"{live} :is(canvas, svg)").first
+        chart.wait_for(state="visible", timeout=30_000)  # drawn once scrolled into view
         box = chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
         assert page.blocked == [], page.blocked

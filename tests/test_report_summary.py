@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from aibm_core import notebook
+from aibm_core import summary
 from aibm_core.models import get_model
 from aibm_core.report import _EMBED_OPTIONS, write_index
 from aibm_core.results import evaluate_scenario, results_payload
@@ -21,20 +21,20 @@ def visible_text(html: str) -> str:
 
 def test_executive_summary_of_the_seed_api_access():
     seed = evaluate_scenario("api_access", "seed")
-    html = notebook.summary_html(seed, None, "seed")
+    html = summary.summary_html(seed, None, "seed")
     text = visible_text(html)
-    cards = dict((label, value) for label, value, _ in notebook.key_figures(seed))
+    cards = dict((label, value) for label, value, _ in summary.key_figures(seed))
     assert cards["Gross margin"] == "50.0%"  # seed 000: $0.06 against $0.03 per 1K tokens
     assert cards["Cost to serve per 1M tokens"] == "$30.00 per 1M tokens"
     assert "aibm-summary" in html and html.count("class='aibm-card'") == 4
-    assert all(spread == "" for _, _, spread in notebook.key_figures(seed))  # no draws, no ranges
+    assert all(spread == "" for _, _, spread in summary.key_figures(seed))  # no draws, no ranges
     guardrails = seed.tree.guardrails()
     assert html.count("aibm-badge ok") + html.count("aibm-badge breach") == len(guardrails)
     assert "The seeds&#x27; worked examples" in html  # the scenario's description
     assert len(re.findall(r"<li>", html)) == 3  # the three biggest drivers
     assert "seed (this run)" in text and "bear" in text and "commoditization" in text
     assert not SCIENTIFIC.search(text)
-    assert notebook.summary_html(seed, None, "seed") == html  # deterministic
+    assert summary.summary_html(seed, None, "seed") == html  # deterministic
 
 
 def test_summary_cards_carry_ranges_and_breach_probabilities_with_draws():
@@ -45,17 +45,17 @@ def test_summary_cards_carry_ranges_and_breach_probabilities_with_draws():
     base = evaluate_scenario("api_access", "base")
     mc = monte_carlo(base.spec, base.params, draws=200)
     base = replace(base, tree=base.tree.with_risks(dict(mc.breach_probabilities()["probability"])))
-    figures = notebook.key_figures(base, mc)
+    figures = summary.key_figures(base, mc)
     assert all(spread.startswith("P10-P90 ") for _, _, spread in figures)
-    html = notebook.summary_html(base, mc, "base")
+    html = summary.summary_html(base, mc, "base")
     assert html.count("P(breach)") == len(base.tree.guardrails())
 
 
 def test_headline_kpis_follow_the_unit_focus():
     base = evaluate_scenario("api_access", "base")
-    assert notebook.headline_kpis(base) == ["cost_per_m_tokens", "cac_payback_months"]
+    assert summary.headline_kpis(base) == ["cost_per_m_tokens", "cac_payback_months"]
     hardware = evaluate_scenario("ai_hardware", "base")
-    assert "hardware_revenue" not in notebook.headline_kpis(hardware)  # the north star again
+    assert "hardware_revenue" not in summary.headline_kpis(hardware)  # the north star again
 
 
 def test_hardware_assumptions_are_never_in_scientific_notation():
@@ -65,19 +65,19 @@ def test_hardware_assumptions_are_never_in_scientific_notation():
     assert horizon == 36 and isinstance(horizon, int)
     assert table.loc["horizon_months", "formatted"] == "36 months"
     assert table.loc["units_per_month", "range"] == "a number > 0 and <= 1,000,000,000"
-    html = notebook.assumptions_html(spec.params())
+    html = summary.assumptions_html(spec.params())
     assert not SCIENTIFIC.search(visible_text(html))
     assert not SCIENTIFIC.search(table.to_string()) and not SCIENTIFIC.search(table.to_html())
 
 
 def test_assumptions_table_shows_every_source_in_full():
     params = evaluate_scenario("api_access", "base").params
-    html = notebook.assumptions_html(params)
+    html = summary.assumptions_html(params)
     text = visible_text(html)
     assert "..." not in text and "…" not in text
     for name, field in type(params).model_fields.items():
         source = field.json_schema_extra["source"]
-        assert notebook._esc(source) in html, name
+        assert summary._esc(source) in html, name
         assert f"<code>{name}</code>" in html
     assert "$1.80 to $3.50 per GPU-hour (lognormal)" in text  # the base range of the GPU-hour price
 
@@ -124,3 +124,11 @@ def test_index_is_a_grid_of_scenarios_by_models(tmp_path):
 def test_an_empty_index_says_so(tmp_path):
     text = write_index(tmp_path).read_text()
     assert "No results yet." in text and "scenarios.html" not in text
+
+
+def test_dollar_amounts_are_not_typeset_as_mathematics():
+    """JupyterLab typesets text between two "$" as TeX unless a block opts out (mathjax_ignore)."""
+    base = evaluate_scenario("api_access", "base")
+    for html in (summary.summary_html(base, None, "base"), summary.assumptions_html(base.params)):
+        assert html.count("$") >= 2
+        assert html.startswith("<div class='aibm-summary") and "mathjax_ignore" in html.split(">")[0]
