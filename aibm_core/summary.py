@@ -235,20 +235,34 @@ def key_figures(evaluation: Evaluation, mc: MonteCarlo | None = None) -> list[tu
 def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     """The drivers that move the north star most, one at a time (a tornado, largest swing first).
 
-    Over the ranged drivers (P10 to P90) when the parameters give ranges, else every numeric
-    driver moved ±20%.
+    The ranged drivers (P10 to P90) first; when fewer than ``count`` of them move the north star,
+    the other numeric drivers moved ±20% fill the list. A driver that does not move the north
+    star (a cost, when the north star is revenue) is not listed.
     """
+    from aibm_core.charts import round_significant
     from aibm_core.sensitivity import north_star, tornado
 
     spec, params = evaluation.spec, evaluation.params
-    names = list(params.uncertainty.ranges) or [
+    schema = type(params)
+    ranged = list(params.uncertainty.ranges)
+    others = [
         n
-        for n in type(params).names_with_role("driver")
-        if type(params).model_fields[n].annotation in (int, float)
+        for n in schema.names_with_role("driver")
+        if schema.model_fields[n].annotation in (int, float) and n not in ranged
     ]
-    swings = tornado(spec, params, names, metric=north_star(spec))
-    order = (swings["high"] - swings["low"]).abs().sort_values(ascending=False, kind="stable").index
-    return swings.loc[order].head(count).reset_index(drop=True)
+    picked = []
+    for names in (ranged, others):
+        if len(picked) >= count or not names:
+            continue
+        swings = tornado(spec, params, names, metric=north_star(spec))
+        # spans rounded, so that ties order alike on every CPU
+        spans = (swings["high"] - swings["low"]).abs().map(round_significant)
+        floor = 1e-9 * max(abs(float(swings["base"].iloc[0])), 1.0)
+        order = spans[spans > floor].sort_values(ascending=False, kind="stable").index
+        picked.append(swings.loc[order].head(count - sum(map(len, picked))))
+    if not picked:
+        return pd.DataFrame(columns=["assumption", "low", "high", "base"])
+    return pd.concat(picked, ignore_index=True)
 
 
 def _drivers(evaluation: Evaluation) -> str:

@@ -83,6 +83,8 @@ def test_report_renders_every_chart_offline(page, seed_run, model):
         assert page.query_selector(".aibm-summary .aibm-card")  # the executive summary opens it
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"report_{model}.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / f"report_{model}_top.png"))  # what a reader sees first
 
 
 def test_report_slider_moves_without_a_kernel(page, seed_run):

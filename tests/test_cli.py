@@ -54,7 +54,7 @@ def test_seed_run_writes_notebook_report_and_results(seed_run):
 def test_report_loads_nothing_from_the_internet(seed_run):
     page = (seed_run / "seed" / "api_access.html").read_text()
     assert "<script src=" not in page.replace(" ", "").replace("<scriptsrc=", "<script src=")
-    for marker in ("require.js", "mathjax", "unpkg.com", "cdn.jsdelivr", "cdnjs"):
+    for marker in ("require.js", "mathjax.js", "mathjax@", "tex-chtml", "unpkg.com", "cdn.jsdelivr", "cdnjs"):
         assert marker not in page.lower(), marker
     assert page.count("vegaEmbed('#chart-") == 6
     assert "print(" not in page, "code cells must be hidden"

@@ -132,3 +132,10 @@ def test_dollar_amounts_are_not_typeset_as_mathematics():
     for html in (summary.summary_html(base, None, "base"), summary.assumptions_html(base.params)):
         assert html.count("$") >= 2
         assert html.startswith("<div class='aibm-summary") and "mathjax_ignore" in html.split(">")[0]
+
+
+def test_top_drivers_leave_out_drivers_that_do_not_move_the_north_star():
+    seed = evaluate_scenario("api_access", "seed")  # the north star is revenue: GPU costs do not move it
+    drivers = summary.top_drivers(seed)
+    assert "gpu_hour_cost_usd" not in set(drivers["assumption"])
+    assert ((drivers["high"] - drivers["low"]).abs() > 0).all()
