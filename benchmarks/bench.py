@@ -111,7 +111,8 @@ def cold_kernel_floor(count: int, folder: Path) -> float:
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(TRIVIAL_SOURCE)]), source)
 
     def one(i: int) -> None:
-        papermill.execute_notebook(str(source), str(folder / f"trivial-{i}.ipynb"), progress_bar=False)
+        target = folder / f"trivial-{i}.ipynb"
+        papermill.execute_notebook(str(source), str(target), kernel_name="python3", progress_bar=False)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(FLOOR_PARALLEL) as pool:
@@ -125,27 +126,30 @@ def batch() -> None:
     from aibm_core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
 
     aibm = [sys.executable, "-m", "aibm_core.cli"]
+    def show(label: str, text: str) -> None:
+        print(f"{label:36} {text}", flush=True)
+
     with tempfile.TemporaryDirectory(prefix="aibm-bench-") as tmp:
         folder = Path(tmp)
         jobs = runner.plan(PARAMETERS_DIR, folder / "out", SHIPPED_SCENARIOS)
+        n = len(jobs)
+        print(f"\nbatch: {n} notebook runs ({len(SHIPPED_SCENARIOS)} scenarios), each figure as measured")
         out = ["--output", str(folder / "out"), "--no-progress"]
         bare = _seconds([*aibm, "run", "--no-exports", *out])
+        show("aibm run --no-exports", f"{bare:8.1f}s  ({bare / n:.2f}s a run)")
         run = _seconds([*aibm, "run", *out])
-        nothing = f"skipped {len(jobs)} unchanged run(s)"
+        show("aibm run (reports and exports)", f"{run:8.1f}s  (exports take {run - bare:.1f}s)")
+        nothing = f"skipped {n} unchanged run(s)"
         changed = statistics.median(_seconds([*aibm, "run", "--changed", *out], nothing) for _ in range(3))
+        show("aibm run --changed, nothing changed", f"{changed:8.2f}s")
+        (folder / "floor").mkdir()
+        floor = cold_kernel_floor(n, folder / "floor")
+        show(f"cold-kernel floor ({FLOOR_PARALLEL} at a time)", f"{floor:8.1f}s")
+        show("  aibm run / floor", f"{run / floor:8.2f}x  (--no-exports: {bare / floor:.2f}x)")
         (folder / "serial").mkdir()
         serial = serial_papermill(jobs, folder / "serial")
-        (folder / "floor").mkdir()
-        floor = cold_kernel_floor(len(jobs), folder / "floor")
-    print(f"\nbatch: {len(jobs)} notebook runs ({len(SHIPPED_SCENARIOS)} scenarios)")
-    print(f"{'aibm run (reports and exports)':34} {run:8.1f}s  ({run / len(jobs):.2f}s a run)")
-    print(f"{'aibm run --no-exports':34} {bare:8.1f}s  (exports take {run - bare:.1f}s)")
-    print(f"{'serial papermill loop':34} {serial:8.1f}s  (aibm run is {serial / run:.2f}x faster)")
-    floor_label = f"cold-kernel floor ({FLOOR_PARALLEL} at a time)"
-    print(f"{floor_label:34} {floor:8.1f}s  (aibm run takes {run / floor:.2f}x the floor,")
-    print(f"{'':34} {'':8}   --no-exports {bare / floor:.2f}x)")
-    print(f"{'aibm run --changed, nothing changed':34} {changed:8.2f}s")
-    print(f"{'import aibm_core':34} {import_seconds():8.2f}s")
+        show("serial papermill loop", f"{serial:8.1f}s  (aibm run is {serial / run:.2f}x faster)")
+    show("import aibm_core", f"{import_seconds():8.2f}s")
 
 
 if __name__ == "__main__":
