@@ -18,11 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import nbformat
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor
-
-from aibm_core.charts import VEGALITE_MIME
 from aibm_core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
 from aibm_core.scenarios import describe
 
@@ -49,27 +44,43 @@ def write_atomic(path: Path, content: str | bytes) -> None:
         raise
 
 
-class OfflineCharts(Preprocessor):
-    """Turn chart outputs into inline Vega embeds and live widgets into a short note."""
+@cache
+def _offline_charts_class() -> type:
+    """The nbconvert preprocessor of the reports (built on first use: nbconvert takes seconds to import)."""
+    from nbconvert.preprocessors import Preprocessor
 
-    def preprocess(self, nb, resources):
-        self.count = 0
-        return super().preprocess(nb, resources)
+    from aibm_core.charts import VEGALITE_MIME
 
-    def preprocess_cell(self, cell, resources, index):
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if VEGALITE_MIME in data:
-                self.count += 1
-                output["data"] = {"text/html": _embed(f"chart-{index}-{self.count}", data)}
-            elif WIDGET_MIME in data:
-                output["data"] = {
-                    "text/html": (
-                        '<p class="aibm-note">Live what-if panel: open the notebook in JupyterLab to move '
-                        "its sliders. The slider charts in this report work without a kernel.</p>"
-                    )
-                }
-        return cell, resources
+    class OfflineCharts(Preprocessor):
+        """Turn chart outputs into inline Vega embeds and live widgets into a short note."""
+
+        def preprocess(self, nb, resources):
+            self.count = 0
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if VEGALITE_MIME in data:
+                    self.count += 1
+                    output["data"] = {"text/html": _embed(f"chart-{index}-{self.count}", data)}
+                elif WIDGET_MIME in data:
+                    output["data"] = {
+                        "text/html": (
+                            '<p class="aibm-note">Live what-if panel: open the notebook in JupyterLab to '
+                            "move its sliders. The slider charts in this report work without a kernel.</p>"
+                        )
+                    }
+            return cell, resources
+
+    return OfflineCharts
+
+
+def __getattr__(name: str) -> Any:
+    """``OfflineCharts``, built when first asked for (PEP 562), so the index needs no nbconvert."""
+    if name == "OfflineCharts":
+        return _offline_charts_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: vega-embed options: the action menu offers PNG / SVG export only (nothing is fetched).
@@ -77,6 +88,8 @@ _EMBED_OPTIONS = "{actions: {export: true, source: false, compiled: false, edito
 
 
 def _embed(element_id: str, data: dict[str, Any]) -> str:
+    from aibm_core.charts import VEGALITE_MIME
+
     spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")
     fallback = data.get("image/svg+xml", "")
     return (
@@ -87,7 +100,7 @@ def _embed(element_id: str, data: dict[str, Any]) -> str:
     )
 
 
-def _reproducible(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _reproducible(nb: Any) -> Any:
     """Drop what differs between two runs of the same inputs, so reports are byte-identical.
 
     Papermill gives its injected-parameters cell a random id, and the saved widget state
@@ -110,6 +123,9 @@ def vega_bundle() -> str:
 
 def export_html(notebook_path: Path, html_path: Path, title: str | None = None) -> None:
     """Export an executed notebook to a self-contained HTML report (code hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
     nb = _reproducible(nbformat.read(notebook_path, as_version=4))
     if title:
         nb.metadata["title"] = title
@@ -120,7 +136,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
-    exporter.register_preprocessor(OfflineCharts(), enabled=True)
+    exporter.register_preprocessor(_offline_charts_class()(), enabled=True)
     from aibm_core.summary import SUMMARY_CSS
 
     resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
