@@ -93,6 +93,22 @@ def format_bare(value: Any, unit: str = "") -> str:
     return text[: -len(rest)] if rest and text.endswith(rest) else text
 
 
+#: Babel patterns by size, largest first: (smallest size, pattern); below the last, three
+#: significant digits; from a million up, :func:`_compact`.
+_MONEY_PATTERNS = ((100.0, "#,##0"), (1.0, "#,##0.00"), (0.01, "0.00#"))
+_COUNT_PATTERNS = ((100.0, "#,##0"), (0.01, "0.##"))
+
+
+def _magnitude(size: float, patterns: tuple[tuple[float, str], ...], zero: str) -> str:
+    """A non-negative number written with the first of ``patterns`` its size reaches."""
+    if size >= 1e6:
+        return _compact(size)
+    if size == 0:
+        return format_decimal(size, format=zero, locale=LOCALE)
+    pattern = next((pattern for floor, pattern in patterns if size >= floor), "@@@")
+    return format_decimal(size, format=pattern, locale=LOCALE)
+
+
 def format_money(value: float) -> str:
     """An amount in US dollars: compact from a million, whole dollars from 100, cents below.
 
@@ -109,17 +125,7 @@ def format_money(value: float) -> str:
     str
         E.g. ``"$1.2B"``, ``"$60M"``, ``"$12,345"``, ``"$3.00"``, ``"$0.06"``, ``"$0.00260"``.
     """
-    size = abs(value)
-    if size >= 1e6:
-        text = _compact(size)
-    elif size >= 100:
-        text = format_decimal(size, format="#,##0", locale=LOCALE)
-    elif size >= 1 or size == 0:
-        text = format_decimal(size, format="#,##0.00", locale=LOCALE)
-    elif size >= 0.01:
-        text = format_decimal(size, format="0.00#", locale=LOCALE)
-    else:
-        text = format_decimal(size, format="@@@", locale=LOCALE)
+    text = _magnitude(abs(value), _MONEY_PATTERNS, zero="#,##0.00")
     return f"-${text}" if value < 0 and text.strip("0.,") else f"${text}"
 
 
@@ -154,15 +160,7 @@ def format_count(value: float) -> str:
     str
         E.g. ``"1.2M"``, ``"12,345"``, ``"4.5"``, ``"0.00123"``; never scientific notation.
     """
-    size = abs(value)
-    if size >= 1e6:
-        text = _compact(size)
-    elif size >= 100:
-        text = format_decimal(size, format="#,##0", locale=LOCALE)
-    elif size >= 0.01 or size == 0:
-        text = format_decimal(size, format="0.##", locale=LOCALE)
-    else:
-        text = format_decimal(size, format="@@@", locale=LOCALE)
+    text = _magnitude(abs(value), _COUNT_PATTERNS, zero="0.##")
     return f"-{text}" if value < 0 and text.strip("0.,") else text
 
 
