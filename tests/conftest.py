@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +86,39 @@ def notebook_without_run_details(text: str) -> dict:
         if "outputs" in cell:
             cell["outputs"] = merged
     return nb
+
+
+#: Debian's Chromium (Playwright cannot download its own browser here).
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: Marks of a test that drives Chromium: skipped without it, except where AIBM_REQUIRE_BROWSER is set.
+NEEDS_CHROMIUM = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not os.environ.get("AIBM_REQUIRE_BROWSER"),
+        reason="Debian's chromium is not installed (apt-get install chromium)",
+    ),
+]
+
+
+@contextlib.contextmanager
+def chromium():
+    """Headless Chromium with background networking, updates and sync off; closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

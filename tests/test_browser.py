@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,36 +10,16 @@ import pytest
 from aibm_core.charts import VEGALITE_MIME
 from aibm_core.config import OUTPUTS_DIR
 from aibm_core.models import get_model, model_names
+from tests.conftest import NEEDS_CHROMIUM, chromium
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("AIBM_REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    with chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.blocked = []  # every request that tried to leave the machine
         page.errors = []
@@ -55,7 +33,6 @@ def page():
         )
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         yield page
-        browser.close()
 
 
 def notebook_charts(path: Path) -> int:

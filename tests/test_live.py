@@ -22,18 +22,12 @@ import pytest
 
 from aibm_core import dashboard
 from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR
+from tests.conftest import NEEDS_CHROMIUM, chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
 #: Seconds a server may take to listen, and a notebook to run (2 busy cores in CI).
 START_TIMEOUT, RUN_TIMEOUT = 60, 180
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() and not os.environ.get("AIBM_REQUIRE_BROWSER"),
-        reason="Debian's chromium is not installed (apt-get install chromium)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 def free_port() -> int:
@@ -72,23 +66,8 @@ def server(command: list[str], port: int, env: dict[str, str], log: Path) -> Ite
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_page(browser, base: str):
