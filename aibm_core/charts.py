@@ -233,12 +233,22 @@ def round_significant(value: Any, digits: int = CHART_DIGITS) -> Any:
     return value
 
 
+def _round_floats(value: Any, digits: int) -> Any:
+    """``value`` with every float inside it (nested dicts and lists) rounded significantly."""
+    if isinstance(value, dict):
+        return {k: _round_floats(v, digits) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_floats(v, digits) for v in value]
+    return round_significant(value, digits)
+
+
 def portable_spec(spec: dict[str, Any], digits: int = CHART_DIGITS) -> dict[str, Any]:
     """A Vega-Lite spec whose data do not depend on the CPU that computed them.
 
-    Every float in the inline datasets is rounded to ``digits`` significant digits and each
-    dataset is renamed after a hash of its rounded rows (Altair names datasets after a
-    hash of the raw data, so one differing last bit would otherwise rename it).
+    Every float, in the inline datasets and elsewhere (a scale domain padded around computed
+    values), is rounded to ``digits`` significant digits and each dataset is renamed after a
+    hash of its rounded rows (Altair names datasets after a hash of the raw data, so one
+    differing last bit would otherwise rename it).
     """
     datasets = spec.get("datasets", {})
     renames = {}
@@ -248,7 +258,7 @@ def portable_spec(spec: dict[str, Any], digits: int = CHART_DIGITS) -> dict[str,
         digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:32]
         renames[name] = f"data-{digest}"
         rounded[renames[name]] = rows
-    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"})
+    text = json.dumps(_round_floats({k: v for k, v in spec.items() if k != "datasets"}, digits))
     for old, new in renames.items():
         text = text.replace(f'"{old}"', f'"{new}"')
     out = json.loads(text)

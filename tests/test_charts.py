@@ -101,6 +101,24 @@ def test_chart_data_do_not_depend_on_the_last_bits_of_a_float():
     assert reference["data"] == {"name": name} and rows[0]["value"] == 11434800.0
 
 
+def test_tornado_axis_domain_does_not_depend_on_the_last_bits_of_a_float():
+    """The padded scale domain sits outside the datasets: it is rounded the same way."""
+
+    def spec(low: float) -> dict:
+        frame = pd.DataFrame(
+            {"assumption": ["a", "b"], "low": [low, 7.5e9], "high": [9.0e9, 8.5e9], "base": [8.0e9] * 2}
+        )
+        return charts.mimebundle(charts.tornado_chart(frame, "Hardware revenue", "t", unit="USD"))[
+            charts.VEGALITE_MIME
+        ]
+
+    reference = spec(7046756298.7)
+    assert spec(7046756298.7 * (1 + 2e-16)) == reference
+    assert spec(7046756298.7 * 1.001) != reference
+    domain = reference["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert all(float(f"{bound:.6g}") == bound for bound in domain)
+
+
 def test_tornado_ties_keep_their_given_order_on_every_cpu():
     frame = pd.DataFrame(
         {
