@@ -7,6 +7,7 @@ each chart's Vega-Lite spec becomes an interactive chart, with its SVG as fallba
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -303,6 +304,10 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
             results.setdefault(path.stem, {})[path.parent.name] = data
     scenarios = sorted({s for runs in results.values() for s in runs}, key=scenario_order)
     descriptions = {s: describe(parameters_dir, s) for s in scenarios}
+    target = output_dir / "scenarios.html"
+    digest = _page_inputs_digest(results, descriptions)
+    if _page_digest(target) == digest:  # the same results: the page (and its chart) stands
+        return target
     legend = "".join(
         f"<li><b>{_text(s)}</b>{': ' + _text(d) if d else ''}</li>" for s, d in descriptions.items()
     )
@@ -314,10 +319,35 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
             f"<h2>Scenarios</h2><ul>{legend}</ul><h2>Gross margin by scenario and model</h2>"
             f"<div class='chart'>{chart}</div>" + "".join(sections)
         )
-    page = _CROSS.format(body=body)
-    target = output_dir / "scenarios.html"
-    write_atomic(target, page)
+    write_atomic(target, _CROSS.format(body=body, digest=digest))
     return target
+
+
+#: Name of the ``<meta>`` tag holding the digest of what a generated page was built from.
+_DIGEST_META = "aibm-inputs"
+
+
+def _page_inputs_digest(*inputs: Any) -> str:
+    """SHA-256 of a page's inputs (JSON-serialisable) and of the code that renders it."""
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+    for module in ("report.py", "charts.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
+
+
+def _page_digest(page: Path) -> str | None:
+    """The inputs digest recorded in a page written here, or None (no page, or none recorded)."""
+    try:
+        with page.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(2048)
+    except OSError:
+        return None
+    marker = f'<meta name="{_DIGEST_META}" content="'
+    start = head.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return head[start : head.find('"', start)]
 
 
 def _model_section(
@@ -409,7 +439,8 @@ def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list
 
 
 _CROSS = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>AI business-model workbook: scenarios compared</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="aibm-inputs" content="{digest}">
+<title>AI business-model workbook: scenarios compared</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}

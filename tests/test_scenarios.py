@@ -183,6 +183,25 @@ def test_cross_scenario_page_lists_scenarios_and_missing_runs(outputs):
     assert scenario_info(PARAMETERS_DIR, "bear").description in text
 
 
+def test_cross_scenario_page_is_rebuilt_only_when_its_results_change(outputs, monkeypatch):
+    """Unchanged results keep the page (no chart rendered); a changed result rebuilds it."""
+    from aibm_core import report
+
+    page = write_cross_scenario(outputs, parameters_dir=PARAMETERS_DIR)
+    first = page.read_text()
+
+    def no_chart(*args, **kwargs):
+        raise AssertionError("the chart was rendered again for unchanged results")
+
+    monkeypatch.setattr(report, "_margin_chart", no_chart)
+    write_cross_scenario(outputs, parameters_dir=PARAMETERS_DIR)
+    assert page.read_text() == first
+    monkeypatch.undo()
+    write(outputs / "base", "api_access.json", json.dumps(fake_result("api_access", "base", 0.55, "API")))
+    text = write_cross_scenario(outputs, parameters_dir=PARAMETERS_DIR).read_text()
+    assert "55.0%" in text and "60.0%" not in text
+
+
 def test_index_shows_descriptions_and_links_the_comparison(outputs, tmp_path):
     params = tmp_path / "parameters"
     write(params / "base", "api_access.yaml", "")
