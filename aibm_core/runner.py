@@ -565,7 +565,7 @@ def run(
     jobs = [job if job.run_id else replace(job, run_id=run_id) for job in jobs]
     models = [j for j in jobs if j.model != PYRAMID]
     pyramids = [j for j in jobs if j.model == PYRAMID]
-    with _batches(executor, workers, scheduler) as run_batch:
+    with _batches(executor, workers, scheduler, len(jobs)) as run_batch:
         first = run_batch(models, progress)
         if any(o.interrupted for o in first):
             return first + [
@@ -576,11 +576,31 @@ def run(
 
 @contextlib.contextmanager
 def _batches(
-    executor: str, workers: int | None, scheduler: str | None
+    executor: str, workers: int | None, scheduler: str | None, size: int
 ) -> Iterator[Callable[[Sequence[Job], bool], list[Outcome]]]:
-    """What runs one batch of jobs: a process pool per batch, or one Dask client for the whole run."""
+    """What runs one batch of jobs: one process pool (or one Dask client) for the whole run.
+
+    The pool's workers and their warm kernels serve the model notebooks and then the pyramid
+    comparisons, so the second batch does not pay for new workers, kernels and imports again.
+    """
     if executor == "local":
-        yield lambda jobs, progress: _run_batch(jobs, workers, progress)
+        workers = max(1, min(workers or os.cpu_count() or 1, size))
+        pools: list[ProcessPoolExecutor] = []
+
+        def run_local(jobs: Sequence[Job], progress: bool) -> list[Outcome]:
+            if not pools or getattr(pools[-1], "_broken", False):  # a crashed worker breaks a pool
+                spawn = get_context("spawn")
+                pools.append(ProcessPoolExecutor(workers, mp_context=spawn, initializer=_worker_init))
+            return _run_batch(jobs, pools[-1], progress)
+
+        try:
+            yield run_local
+        except BaseException:
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        for pool in pools:
+            pool.shutdown()
         return
     from aibm_core import dask_executor  # only when asked for: it imports Dask
 
@@ -588,13 +608,12 @@ def _batches(
         yield lambda jobs, progress: dask_executor.run_batch(jobs, client, progress)
 
 
-def _run_batch(jobs: Sequence[Job], workers: int | None, progress: bool) -> list[Outcome]:
+def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -> list[Outcome]:
+    """Run jobs on the pool's workers; on Ctrl-C stop the pool (:func:`_stop`)."""
     if not jobs:
         return []
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     outcomes: dict[int, Outcome] = {}
     futures: dict[Future, int] = {}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_worker_init)
     try:
         futures.update((pool.submit(execute, job), i) for i, job in enumerate(jobs))
         for i, outcome in track_outcomes(as_completed(futures), futures, jobs, progress):
@@ -605,11 +624,6 @@ def _run_batch(jobs: Sequence[Job], workers: int | None, progress: bool) -> list
             _stop(pool, futures, outcomes, jobs)
         finally:
             signal.signal(signal.SIGINT, previous)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown()
     return [outcomes[i] for i in range(len(jobs))]
 
 
@@ -688,10 +702,15 @@ def _worker_stop(signum: int, _frame: Any) -> None:
                 os.killpg(pid, signal.SIGKILL)
             os.kill(pid, signal.SIGKILL)
     for job in _CURRENT:
-        for path in job.folder.glob(f".*{job.run_id}*"):
-            with contextlib.suppress(OSError):
-                path.unlink()
+        _remove_partials(job)
     os._exit(128 + signum)
+
+
+def _remove_partials(job: Job) -> None:
+    """Remove a job's temporary files (:meth:`Job.partial` and ``write_atomic``'s)."""
+    for path in job.folder.glob(f"*.{job.model}.{job.run_id}.partial*"):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _descendants(pid: int) -> list[int]:
@@ -739,7 +758,8 @@ def track_outcomes(
             i = futures[future]
             try:
                 outcome = receive(jobs[i], future.result()) if receive else future.result()
-            except Exception as error:  # a worker process died
+            except Exception as error:  # a worker process died: what it had begun is left behind
+                _remove_partials(jobs[i])
                 outcome = Outcome(jobs[i], False, 0.0, f"worker crashed: {type(error).__name__}: {error}")
             bar.advance(task)
             yield i, outcome

@@ -346,3 +346,25 @@ def test_a_full_disk_fails_the_run_and_leaves_nothing_stale(tmp_path, monkeypatc
         nbformat.read(job.path(".ipynb"), as_version=4)
     else:
         assert "notebook not kept" in outcome.message
+
+
+@pytest.mark.slow
+def test_a_crashed_worker_fails_its_batch_and_the_next_batch_gets_new_workers(tmp_path):
+    """The pool is shared by the model and pyramid batches; a worker killed mid-notebook breaks
+    it, so the next batch starts a new pool instead of failing as well."""
+    notebooks = _notebooks_with(
+        tmp_path,
+        ['if scenario == "crash":\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)'],
+    )
+    params = _parameters(tmp_path, "crash", "seed")
+    crash, fine = (
+        runner.replace(job, run_id=runner.new_run_id())  # as runner.run names a batch's files
+        for job in runner.plan(params, tmp_path / "out", ["crash", "seed"], ["api_access"], notebooks)
+    )
+    with runner._batches("local", 1, None, 2) as run_batch:
+        (crashed,) = run_batch([crash], False)
+        (ok,) = run_batch([fine], False)
+    assert not crashed.ok and "worker crashed" in crashed.message, crashed.message
+    assert ok.ok, ok.message
+    assert (tmp_path / "out" / "seed" / "api_access.html").exists()
+    assert not list((tmp_path / "out").rglob("*.partial*"))
