@@ -79,3 +79,20 @@ def test_a_dead_kernel_is_replaced(kernel, tmp_path):
     with pytest.raises(Exception, match=r"[Dd]ead|died"):
         papermill.execute_notebook(str(path), str(path), engine_name=warm_kernel.ENGINE, km=km)
     assert kernel.manager() is not km  # a new kernel, not the dead one
+
+
+def test_saves_during_a_run_are_compact_and_the_kept_notebook_is_nbformats(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_code_cell("2")])
+    nb.metadata["papermill"] = {}  # as papermill prepares a notebook before running it
+    target = tmp_path / "run.ipynb"
+    manager = warm_kernel.QuickSaveManager(nb, output_path=str(target), progress_bar=False)
+    manager.notebook_start()
+    manager.cell_start(nb.cells[0], 0)
+    during = target.read_text(encoding="utf-8")
+    assert "\n" not in during  # the quick writer: no indentation
+    assert nbformat.read(target, as_version=4).cells[0].metadata.papermill["status"] == "running"
+    manager.cell_complete(nb.cells[0], 0)
+    manager.notebook_complete()
+    assert target.read_text(encoding="utf-8") == nbformat.writes(nb)
