@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import altair as alt
 import pandas as pd
@@ -31,6 +31,9 @@ from IPython.display import display
 
 from aibm_core.config import LIVE_ENV
 from aibm_core.tree import MetricTree
+
+if TYPE_CHECKING:
+    from aibm_core.sensitivity import WhatIfGrid
 
 #: Mimetype that carries the Vega-Lite spec in notebook outputs.
 VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
@@ -254,7 +257,7 @@ def portable_spec(spec: dict[str, Any], digits: int = CHART_DIGITS) -> dict[str,
     renames = {}
     rounded = {}
     for name, rows in datasets.items():
-        rows = [{k: round_significant(v, digits) for k, v in row.items()} for row in rows]
+        rows = [_round_floats(row, digits) for row in rows]
         digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()[:32]
         renames[name] = f"data-{digest}"
         rounded[renames[name]] = rows
@@ -720,6 +723,93 @@ def slider_chart(
         fontWeight="bold",
     ).encode(x="at:Q", y="metric:Q", text="metric_text:N", tooltip=tooltip)
     return (line + marker + readout).add_params(pick).properties(width=560, height=260, title=title)
+
+
+def what_if_chart(
+    grid: WhatIfGrid, metric_label: str, title: str, metric_unit: str | None = None
+) -> alt.VConcatChart:
+    """A metric as several drivers move, with one slider per driver that works in a static report.
+
+    Each slider is a Vega-Lite parameter (``move_0``, ``move_1``...) bound to a range input in
+    percent of the driver's base value. The line shows the metric across the moves of the first
+    driver, the others held where their sliders are; the marker and the read-out below give the
+    metric and each driver's value at the sliders' positions. Every point is a model result
+    (:func:`aibm_core.sensitivity.what_if_grid`), nothing is interpolated.
+
+    Parameters
+    ----------
+    grid
+        The metric on every combination of moves, as :func:`aibm_core.sensitivity.what_if_grid`
+        returns.
+    metric_label, title
+        Name of the metric (the y axis and read-out) and the chart title.
+    metric_unit
+        Unit of the metric; default: guessed from ``metric_label`` (:func:`guess_unit`).
+    """
+    metric_unit = guess_unit(metric_label) if metric_unit is None else metric_unit
+    moves = list(grid.moves)
+    low, high, step = min(moves), max(moves), moves[1] - moves[0]
+    names = list(grid.names)
+    units = [guess_unit(name) for name in names]
+    sliders = [
+        alt.param(
+            name=f"move_{i}",
+            value=0,
+            bind=alt.binding_range(min=low, max=high, step=step, name=f"{words(name)}, % change: "),
+        )
+        for i, name in enumerate(names)
+    ]
+
+    def value_at(i: int, move: str) -> str:  # the driver's value at a move (an expression)
+        return f"[{', '.join(repr(float(v)) for v in grid.values[names[i]])}][({move} - {low}) / {step}]"
+
+    others = " && ".join(f"datum.move_{i} == move_{i}" for i in range(1, len(names))) or "true"
+    domain = _padded(grid.frame["metric"].dropna().tolist() or [0.0])
+    # One row per position of the other sliders, holding the first driver's moves and metrics as
+    # lists (flattened in the browser): a fifth of the size of one row per combination.
+    rest = [f"move_{i}" for i in range(1, len(names))]
+    if rest:
+        packed = grid.frame.groupby(rest, sort=False).agg(list).reset_index()
+    else:
+        packed = pd.DataFrame([{column: grid.frame[column].tolist() for column in grid.frame}])
+    line = (
+        alt.Chart(packed)
+        .transform_filter(others)
+        .transform_flatten(["move_0", "metric"])
+        .transform_calculate(
+            x=value_at(0, "datum.move_0"), metric_text=number_expr("datum.metric", metric_unit)
+        )
+    )
+    shown_unit = units[0] if units[0] and unit_kind(units[0]) != "fraction" else ""  # percent ticks say it
+    x_title = words(names[0]) + (f" ({shown_unit})" if shown_unit else "")
+    x = alt.X("x:Q", axis=axis(units[0], x_title), scale=alt.Scale(zero=False))
+    y = alt.Y("metric:Q", axis=axis(metric_unit, metric_label), scale=alt.Scale(domain=domain, zero=False))
+    tooltip = [alt.Tooltip("metric_text:N", title=metric_label)]
+    chosen = line.transform_filter("datum.move_0 == move_0")
+    curve = line.mark_line(point=True).encode(x=x, y=y, tooltip=tooltip)
+    marker = chosen.mark_point(size=140, filled=True, color="#c0392b", opacity=1).encode(
+        x=x, y=y, tooltip=tooltip
+    )
+    label = chosen.mark_text(dy=-14, fontWeight="bold").encode(x=x, y=y, text="metric_text:N")
+    texts = {"0": f"{json.dumps(metric_label + ': ')} + ({number_expr('datum.metric', metric_unit)})"}
+    for i, name in enumerate(names):
+        change = f"(move_{i} == 0 ? 'base' : (move_{i} > 0 ? '+' : '') + move_{i} + '% from base')"
+        value = number_expr(value_at(i, f"move_{i}"), units[i])
+        texts[str(i + 1)] = f"{json.dumps(words(name) + ': ')} + ({value}) + ' (' + {change} + ')'"
+    lines = [f"line_{k}" for k in texts]
+    folded = (
+        chosen.transform_calculate(**{f"line_{k}": v for k, v in texts.items()})
+        .transform_fold(lines, as_=["line", "text"])
+        .encode(x=alt.value(0), y=alt.Y("line:N", axis=None, sort=lines), text="text:N")
+    )
+    readout = (
+        folded.transform_filter("datum.line == 'line_0'").mark_text(
+            align="left", fontSize=14, fontWeight="bold"
+        )
+        + folded.transform_filter("datum.line != 'line_0'").mark_text(align="left", fontSize=13)
+    ).properties(width=560, height=22 * len(texts), view=alt.ViewBackground(stroke=None))
+    plot = (curve + marker + label).properties(width=560, height=260)
+    return alt.vconcat(plot, readout, title=title).add_params(*sliders)
 
 
 def sobol_chart(frame: pd.DataFrame, metric_label: str, title: str) -> alt.Chart:

@@ -128,6 +128,29 @@ def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024)
     return frames
 
 
+def show_what_if_sliders(evaluation: Evaluation, count: int = 3) -> Any:
+    """The gross margin on a grid of moves of the ``count`` what-if drivers that move it most.
+
+    Each driver moves from -40% to +40% of its base value in steps of 10%; the chart has a
+    slider per driver that keeps working in the static report (no kernel). Returns the
+    :class:`~aibm_core.sensitivity.WhatIfGrid` (None when no what-if driver moves the margin).
+    """
+    from aibm_core import charts
+    from aibm_core.sensitivity import main_drivers, what_if_grid
+
+    spec, params = evaluation.spec, evaluation.params
+    drivers = main_drivers(spec, params, spec.what_if, count)
+    if not drivers:
+        print("None of the what-if drivers moves the gross margin in this scenario.")
+        return None
+    grid = what_if_grid(spec, params, drivers)
+    kpi = evaluation.kpis.get("gross_margin")
+    margin = kpi.label.lower() if kpi is not None else "gross margin"
+    title = f"What if: {margin} as its {len(grid.names)} main drivers move (sliders: change from base)"
+    charts.show(charts.what_if_chart(grid, margin, title, metric_unit="fraction"))
+    return grid
+
+
 def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
     """The model's goal-seek questions answered on the base case (a table)."""
     from aibm_core.goalseek import answer_all, answers_frame

@@ -4,6 +4,8 @@ Every analysis evaluates the model once, on arrays of driver values (one ``spec.
 call per sweep, tornado or Sobol analysis), never in a Python loop over values.
 
 - :func:`sweep`: one metric over values of one assumption.
+- :func:`what_if_grid`: one metric on every combination of relative moves of a few
+  assumptions (the data of a what-if chart whose sliders work in a static report).
 - :func:`tornado`: one-at-a-time swings; a driver with a range moves from its P10 to its
   P90, any other by ``±swing`` (relative, clipped to its valid range).
 - :func:`sobol_indices` / :func:`model_sobol`: variance-based global sensitivity (first-order
@@ -12,7 +14,9 @@ call per sweep, tornado or Sobol analysis), never in a Python loop over values.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,6 +60,72 @@ def sweep(
     grid = np.asarray(values, dtype=float)
     result = spec.compute(params.vary(**{name: grid}))
     return pd.DataFrame({name: grid, "metric": np.broadcast_to(metric(result), grid.shape)})
+
+
+#: Moves of each driver in a what-if grid, in percent of its base value.
+WHAT_IF_MOVES = tuple(range(-40, 41, 10))
+
+
+@dataclass(frozen=True)
+class WhatIfGrid:
+    """A metric on every combination of relative moves of a few assumptions.
+
+    Attributes
+    ----------
+    names
+        The assumptions moved.
+    moves
+        The moves, in percent of each assumption's base value (the same for all; 0 among them).
+    values
+        Each assumption's value at each move, in its unit, clipped to its valid range.
+    frame
+        One row per combination: ``move_0 .. move_{k-1}`` (percent, integers) and ``metric``.
+    """
+
+    names: tuple[str, ...]
+    moves: tuple[int, ...]
+    values: dict[str, list[float]]
+    frame: pd.DataFrame
+
+
+def what_if_grid(
+    spec: ModelSpec,
+    params: ModelParams,
+    names: Sequence[str],
+    moves: Sequence[int] = WHAT_IF_MOVES,
+    metric: MetricFn | None = None,
+) -> WhatIfGrid:
+    """Evaluate a metric (default: gross margin) on the full grid of moves of ``names``.
+
+    Each assumption takes its base value times ``1 + move / 100`` for every move, clipped to its
+    valid range; all ``len(moves) ** len(names)`` combinations go through one model call (9
+    moves of 3 drivers: 729 evaluations). The other assumptions keep their values.
+    """
+    if 0 not in moves:
+        raise ValueError(f"moves {list(moves)} must include 0 (the base case)")
+    metric = metric or spec.gross_margin
+    schema = type(params)
+    values = {
+        name: [clip_to_range(schema, name, float(getattr(params, name)) * (1 + move / 100)) for move in moves]
+        for name in names
+    }
+    index = np.array(list(itertools.product(range(len(moves)), repeat=len(names))), dtype=int)
+    varied = {name: np.asarray(values[name])[index[:, i]] for i, name in enumerate(names)}
+    result = np.broadcast_to(metric(spec.compute(params.vary(**varied))), (len(index),))
+    frame = pd.DataFrame({f"move_{i}": np.asarray(moves)[index[:, i]] for i in range(len(names))})
+    frame["metric"] = np.asarray(result, dtype=float)
+    return WhatIfGrid(tuple(names), tuple(moves), values, frame)
+
+
+def main_drivers(spec: ModelSpec, params: ModelParams, names: Sequence[str], count: int = 3) -> list[str]:
+    """The ``count`` assumptions of ``names`` that move the gross margin most (tornado swing).
+
+    Assumptions that do not move it are left out; ties keep the given order on every CPU.
+    """
+    swings = tornado(spec, params, names)
+    spans = (swings["high"] - swings["low"]).abs().map(lambda v: float(f"{v:.6g}"))
+    ranked = swings.assign(span=spans).sort_values("span", ascending=False, kind="stable")
+    return ranked.loc[ranked["span"] > 1e-9, "assumption"].head(count).tolist()
 
 
 def swing_values(params: ModelParams, name: str, swing: float = 0.2) -> tuple[float, float, str]:

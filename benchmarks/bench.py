@@ -74,8 +74,10 @@ def main() -> None:
 def _seconds(command: list[str], expect: str = "") -> float:
     """Wall time (s) of a command, which must succeed (and print ``expect``)."""
     start = time.perf_counter()
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     if expect not in done.stdout:
         raise RuntimeError(f"{' '.join(command)} did not print {expect!r}:\n{done.stdout}")
     return elapsed

@@ -86,6 +86,35 @@ def test_report_slider_moves_without_a_kernel(page, seed_run):
     assert page.errors == []
 
 
+def test_report_what_if_sliders_work_together_without_a_kernel(page, seed_run):
+    """The what-if chart's sliders (one per main driver) move its read-out, each on its own."""
+    report = seed_run / "seed" / "ai_infrastructure.html"  # three drivers move its margin
+    page.goto(report.as_uri())
+    page.wait_for_selector("input[type=range][name=move_1]", state="attached", timeout=30_000)
+    chart = page.query_selector("input[name=move_1]").evaluate_handle("el => el.closest('.aibm-chart')")
+    chart = chart.as_element()
+
+    def readout() -> list[str]:
+        return [t.text_content() for t in chart.query_selector_all("g.mark-text.role-mark text")]
+
+    def move(name: str, value: int) -> None:
+        chart.query_selector(f"input[name={name}]").evaluate(
+            f"el => {{ el.value = {value}; el.dispatchEvent(new Event('input', {{bubbles: true}})); }}"
+        )
+        page.wait_for_timeout(400)
+
+    before = readout()
+    assert any("(base)" in line for line in before), before
+    move("move_1", 30)
+    after_one = readout()
+    move("move_0", -20)
+    after_two = readout()
+    assert before != after_one != after_two, (before, after_one, after_two)
+    assert any("+30% from base" in line for line in after_one), after_one
+    assert any("-20% from base" in line for line in after_two), after_two
+    assert page.errors == []
+
+
 def test_index_links_to_the_report(page, seed_run):
     page.goto((seed_run / "index.html").as_uri())
     link = page.query_selector("a[href='seed/api_access.html']")

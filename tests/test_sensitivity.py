@@ -190,3 +190,69 @@ def test_tornado_chart_draws_a_frame_with_rules_and_driver_values():
     frame = sensitivity.tornado(spec, params, ["price_per_m_output_tokens", "monthly_churn"])
     chart = charts.tornado_chart(frame, "gross margin", "t").to_dict()
     assert chart["layer"][0]["encoding"]["y"]["sort"][0] == "price_per_m_output_tokens"
+
+
+# --- what-if grid (the static report's sliders)
+
+
+def test_what_if_grid_holds_every_combination_with_the_base_case_at_zero(api_base):
+    spec, params = api_base.spec, api_base.params
+    names = ["price_per_m_output_tokens", "gpu_utilisation", "input_token_share"]
+    grid = sensitivity.what_if_grid(spec, params, names)
+    assert len(grid.frame) == len(sensitivity.WHAT_IF_MOVES) ** 3 == 729
+    base = grid.frame.query("move_0 == 0 and move_1 == 0 and move_2 == 0")["metric"]
+    assert base.tolist() == pytest.approx([api_base.gross_margin], rel=1e-12)
+    # one driver moved: the same as a sweep of that driver alone
+    price = params.price_per_m_output_tokens
+    sweep = sensitivity.sweep(spec, params, "price_per_m_output_tokens", [price * 0.8, price * 1.3])
+    moved = grid.frame.query("move_1 == 0 and move_2 == 0").set_index("move_0")["metric"]
+    assert [moved[-20], moved[30]] == pytest.approx(sweep["metric"].tolist(), rel=1e-12)
+    # values are the base times (1 + move), clipped to the valid range (a share stays <= 1)
+    assert grid.values["gpu_utilisation"][0] == pytest.approx(params.gpu_utilisation * 0.6)
+    assert params.input_token_share * 1.4 > 1 and max(grid.values["input_token_share"]) == 1.0
+    # a higher output price never lowers the margin, whatever the other two sliders say
+    wide = grid.frame.pivot_table(index=["move_1", "move_2"], columns="move_0", values="metric")
+    assert (wide.diff(axis=1).iloc[:, 1:] >= -1e-12).all().all()
+
+
+def test_what_if_grid_needs_the_base_case_among_its_moves(api_base):
+    with pytest.raises(ValueError, match="must include 0"):
+        sensitivity.what_if_grid(api_base.spec, api_base.params, ["gpu_utilisation"], moves=(-10, 10))
+
+
+def test_main_drivers_are_ranked_by_swing_and_leave_out_those_that_do_not_move_the_margin(api_base):
+    spec, params = api_base.spec, api_base.params
+    names = ["cac_usd", "price_per_m_output_tokens", "gpu_utilisation"]  # CAC is not in the margin
+    swings = sensitivity.tornado(spec, params, names).set_index("assumption")
+    expected = (swings["high"] - swings["low"]).abs().drop("cac_usd").sort_values(ascending=False)
+    assert sensitivity.main_drivers(spec, params, names) == expected.index.tolist()
+    assert sensitivity.main_drivers(spec, params, names, count=1) == expected.index[:1].tolist()
+    assert sensitivity.main_drivers(spec, params, ["cac_usd"]) == []
+
+
+def test_what_if_chart_binds_a_slider_per_driver_and_renders_its_read_out(api_base):
+    names = ["price_per_m_output_tokens", "gpu_utilisation"]
+    grid = sensitivity.what_if_grid(api_base.spec, api_base.params, names)
+    bundle = charts.mimebundle(charts.what_if_chart(grid, "gross margin", "What if"))
+    spec = bundle[charts.VEGALITE_MIME]
+    sliders = {p["name"]: p for p in spec["params"]}
+    assert set(sliders) == {"move_0", "move_1"}
+    assert all(p["value"] == 0 and p["bind"]["input"] == "range" for p in sliders.values())
+    assert (sliders["move_0"]["bind"]["min"], sliders["move_0"]["bind"]["max"]) == (-40, 40)
+    assert sliders["move_0"]["bind"]["step"] == 10
+    # one row per position of the second slider, the first driver's moves and metrics as lists
+    (rows,) = [r for r in spec["datasets"].values() if len(r) == 9]
+    assert sorted(r["move_1"] for r in rows) == list(sensitivity.WHAT_IF_MOVES)
+    assert all(r["move_0"] == list(sensitivity.WHAT_IF_MOVES) and len(r["metric"]) == 9 for r in rows)
+    base = next(r for r in rows if r["move_1"] == 0)["metric"][4]
+    assert base == float(f"{api_base.gross_margin:.6g}")
+    svg = bundle["image/svg+xml"]
+    margin = f"{api_base.gross_margin:.1%}"
+    assert f"gross margin: {margin}" in svg and "price per m output tokens: $15.00 (base)" in svg
+
+
+def test_what_if_chart_with_one_driver_has_one_slider(api_seed):
+    grid = sensitivity.what_if_grid(api_seed.spec, api_seed.params, ["price_per_m_output_tokens"])
+    spec = charts.mimebundle(charts.what_if_chart(grid, "gross margin", "What if"))[charts.VEGALITE_MIME]
+    assert [p["name"] for p in spec["params"]] == ["move_0"]
+    assert [len(r) for r in spec["datasets"].values() if isinstance(r[0].get("metric"), list)] == [1]
