@@ -22,11 +22,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 from scipy.special import expit, logit
 
 #: z-value of the 95th percentile: a 90% interval spans mean ± Z90 standard deviations.
-Z90 = float(stats.norm.ppf(0.95))
+Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95); scipy.stats is imported when first used
 
 Family = Literal["lognormal", "logitnormal", "normal", "uniform", "triangular", "pert", "beta"]
 FAMILIES: tuple[str, ...] = ("lognormal", "logitnormal", "normal", "uniform", "triangular", "pert", "beta")
@@ -73,6 +72,8 @@ class Range:
 
     def distribution(self) -> Any:
         """The ``scipy.stats`` frozen distribution (a point mass when ``low == high``)."""
+        from scipy import stats  # about 0.5 s to import: not on the way of every command
+
         low, high = self.low, self.high
         if low == high:
             return _Point(low)
@@ -124,6 +125,8 @@ class _LogitNormal:
     """Logit-normal distribution: ``logit(X)`` is normal (quantile and median only)."""
 
     def __init__(self, mu: float, sigma: float):
+        from scipy import stats
+
         self._normal = stats.norm(loc=mu, scale=sigma)
 
     def ppf(self, q: Any) -> Any:

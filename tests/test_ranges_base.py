@@ -88,3 +88,11 @@ def test_base_monte_carlo_runs_with_ordered_percentiles(model):
         assert table.at[key, "p10"] < table.at[key, "p90"], key
     probabilities = mc.breach_probabilities()["probability"]
     assert ((probabilities >= 0) & (probabilities <= 1)).all()
+
+
+def test_z90_is_the_normal_95th_percentile():
+    from scipy import stats
+
+    from aibm_core.ranges import Z90
+
+    assert Z90 == float(stats.norm.ppf(0.95))
