@@ -96,3 +96,45 @@ def test_saves_during_a_run_are_compact_and_the_kept_notebook_is_nbformats(tmp_p
     manager.cell_complete(nb.cells[0], 0)
     manager.notebook_complete()
     assert target.read_text(encoding="utf-8") == nbformat.writes(nb)
+
+
+class _Channel:
+    """A client channel replaying messages, then empty (as a kernel that stopped answering)."""
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+
+        if not self.messages:
+            raise Empty
+        return self.messages.pop(0)
+
+
+class _Client:
+    def __init__(self, shell, iopub):
+        self.shell_channel, self.iopub_channel = _Channel(shell), _Channel(iopub)
+
+    def kernel_info(self):
+        return "ours"
+
+    async def is_alive(self):
+        return True
+
+
+def _msg(parent, msg_type="kernel_info_reply", state=None):
+    return {"parent_header": {"msg_id": parent}, "msg_type": msg_type, "content": {"execution_state": state}}
+
+
+def test_connected_waits_for_its_own_idle_status_and_gives_up_on_a_silent_kernel():
+    import asyncio
+
+    answering = _Client(
+        shell=[_msg("old"), _msg("ours")],
+        iopub=[_msg("old", "status", "idle"), _msg("ours", "status", "busy"), _msg("ours", "status", "idle")],
+    )
+    asyncio.run(warm_kernel._connected(answering, timeout=5))
+    assert answering.iopub_channel.messages == []  # read up to its own idle status, no further
+    with pytest.raises(RuntimeError, match="did not answer"):
+        asyncio.run(warm_kernel._connected(_Client(shell=[], iopub=[]), timeout=0.01))
