@@ -246,7 +246,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
             return EXIT_FAILED
         if args.exports:
-            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters)
+            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters, args.workers)
     if outcomes:
         _summary(outcomes)
     if len(todo) < len(jobs):
@@ -255,11 +255,15 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failures else EXIT_OK
 
 
-def _export(output: Path, scenarios: set[str], parameters: Path) -> None:
+def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
     """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
+    import os
+
     from aibm_core.exports import problems, write_exports
 
-    for problem in problems(write_exports(output, sorted(scenarios), parameters_dir=parameters)):
+    workers = workers or os.cpu_count() or 1
+    exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
+    for problem in problems(exports):
         print(f"warning: export: {problem}", file=sys.stderr)
 
 

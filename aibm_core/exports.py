@@ -532,6 +532,7 @@ def write_exports(
     scenarios: Iterable[str] | None = None,
     parameters_dir: Path = PARAMETERS_DIR,
     charts: bool = True,
+    workers: int = 1,
 ) -> list[Path | Problem]:
     """Write the chart images, projection CSVs and workbook of each scenario of a batch.
 
@@ -545,6 +546,8 @@ def write_exports(
         Folder of the scenarios' parameter files the batch ran with.
     charts
         Render the chart images (about 0.1 s per chart, most of an export's time).
+    workers
+        Scenarios exported at once, each in a process of its own (1: all in this process).
 
     Returns
     -------
@@ -555,17 +558,45 @@ def write_exports(
     """
     output_dir = Path(output_dir)
     names = exported_scenarios(output_dir) if scenarios is None else list(scenarios)
-    out: list[Path | Problem] = []
-    for scenario in names:
-        folder = output_dir / scenario
-        if not folder.is_dir():
-            out.append(Problem(str(folder), "", "no such scenario folder; run `aibm run` first"))
-            continue
-        try:
-            out += export_scenario(folder, parameters_dir, charts)
-        except Exception as error:  # one scenario's failure (a full disk...) must not stop the others
-            out.append(Problem(str(folder), "", f"export failed: {type(error).__name__}: {error}"))
+    folders = [output_dir / scenario for scenario in names]
+    workers = max(1, min(workers, len(folders)))
+    if workers == 1:
+        return [item for folder in folders for item in _export_folder(folder, parameters_dir, charts)]
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_ignore_interrupts)
+    try:
+        futures = [pool.submit(_export_folder, folder, parameters_dir, charts) for folder in folders]
+        out = [item for future in futures for item in future.result()]
+    except BaseException:  # Ctrl-C (or a crashed worker): stop now, leave no temporary file
+        for process in list(getattr(pool, "_processes", {}).values()):  # no public API lists them
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        for folder in folders:
+            for path in folder.rglob(".*.tmp"):  # write_atomic's, cut short
+                path.unlink(missing_ok=True)
+        raise
+    pool.shutdown()
     return out
+
+
+def _export_folder(folder: Path, parameters_dir: Path, charts: bool) -> list[Path | Problem]:
+    """:func:`export_scenario`, with a missing folder or a failure as a problem, not an exception."""
+    if not folder.is_dir():
+        return [Problem(str(folder), "", "no such scenario folder; run `aibm run` first")]
+    try:
+        return export_scenario(folder, parameters_dir, charts)
+    except Exception as error:  # one scenario's failure (a full disk...) must not stop the others
+        return [Problem(str(folder), "", f"export failed: {type(error).__name__}: {error}")]
+
+
+def _ignore_interrupts() -> None:
+    """Worker set-up: Ctrl-C is the main process's to handle (it stops the workers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def problems(exports: Iterable[Path | Problem]) -> list[Problem]:

@@ -279,3 +279,29 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 def test_problems_are_problem_objects(fresh_copy):
     [problem] = problems(write_exports(fresh_copy, scenarios=["nowhere"]))
     assert isinstance(problem, Problem) and "run `aibm run` first" in str(problem)
+
+
+def test_exports_in_worker_processes_match_those_made_here(fresh_copy):
+    """Scenarios exported in parallel processes give the same files and problems, in order."""
+    scenarios = ["no_such_scenario", "seed"]
+    here = write_exports(fresh_copy, scenarios=scenarios, charts=False)
+    csv = (fresh_copy / "seed" / "api_access_projection.csv").read_bytes()
+    parallel = write_exports(fresh_copy, scenarios=scenarios, charts=False, workers=2)
+    assert parallel == here and len(problems(parallel)) == 1
+    assert (fresh_copy / "seed" / "api_access_projection.csv").read_bytes() == csv
+
+
+def test_interrupted_parallel_exports_stop_their_workers_and_leave_no_temporary_file(fresh_copy, monkeypatch):
+    from concurrent.futures import Future
+
+    leftover = fresh_copy / "seed" / "charts" / ".01-chart.png.abc123.tmp"  # as write_atomic names them
+    leftover.parent.mkdir(parents=True, exist_ok=True)
+    leftover.write_bytes(b"half")
+
+    def interrupted(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Future, "result", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_exports(fresh_copy, scenarios=["seed", "seed"], charts=False, workers=2)
+    assert not leftover.exists()
