@@ -122,3 +122,11 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def notebook_charts(path: Path) -> int:
+    """Vega-Lite chart outputs stored in an executed notebook."""
+    from aibm_core.charts import VEGALITE_MIME
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return sum(VEGALITE_MIME in o.get("data", {}) for c in cells for o in c.get("outputs", []))

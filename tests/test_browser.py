@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from aibm_core.charts import VEGALITE_MIME
 from aibm_core.config import OUTPUTS_DIR
 from aibm_core.models import get_model, model_names
-from tests.conftest import NEEDS_CHROMIUM, chromium
+from tests.conftest import NEEDS_CHROMIUM, chromium, notebook_charts
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
 
@@ -33,12 +29,6 @@ def page():
         )
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         yield page
-
-
-def notebook_charts(path: Path) -> int:
-    """Vega-Lite chart outputs stored in an executed notebook."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return sum(VEGALITE_MIME in o.get("data", {}) for c in cells for o in c.get("outputs", []))
 
 
 @pytest.mark.parametrize("model", [*model_names(), "pyramid_comparison"])
