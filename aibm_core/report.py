@@ -319,7 +319,7 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
             f"<h2>Scenarios</h2><ul>{legend}</ul><h2>Gross margin by scenario and model</h2>"
             f"<div class='chart'>{chart}</div>" + "".join(sections)
         )
-    write_atomic(target, _CROSS.format(body=body, digest=digest))
+    write_atomic(target, _CROSS.format(body=body, digest_meta=_DIGEST_META, digest=digest))
     return target
 
 
@@ -439,7 +439,7 @@ def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list
 
 
 _CROSS = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="aibm-inputs" content="{digest}">
+<html lang="en"><head><meta charset="utf-8"><meta name="{digest_meta}" content="{digest}">
 <title>AI business-model workbook: scenarios compared</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; color: #222; }}

@@ -120,10 +120,13 @@ def what_if_grid(
 def main_drivers(spec: ModelSpec, params: ModelParams, names: Sequence[str], count: int = 3) -> list[str]:
     """The ``count`` assumptions of ``names`` that move the gross margin most (tornado swing).
 
-    Assumptions that do not move it are left out; ties keep the given order on every CPU.
+    Assumptions that do not move it are left out; ties keep the given order on every CPU (swings
+    rounded as the tornado chart ranks them).
     """
+    from aibm_core.charts import round_significant  # the notebooks that call this import it anyway
+
     swings = tornado(spec, params, names)
-    spans = (swings["high"] - swings["low"]).abs().map(lambda v: float(f"{v:.6g}"))
+    spans = (swings["high"] - swings["low"]).abs().map(round_significant)
     ranked = swings.assign(span=spans).sort_values("span", ascending=False, kind="stable")
     return ranked.loc[ranked["span"] > 1e-9, "assumption"].head(count).tolist()
 

@@ -236,6 +236,7 @@ class WarmEngine(NBClientEngine):
         autosave_cell_every: int = 30,
         **kwargs: Any,
     ) -> Any:
+        # papermill's Engine.execute_notebook, which names its manager class: only that differs.
         nb_man = QuickSaveManager(
             nb,
             output_path=output_path,
