@@ -298,7 +298,8 @@ def _summary(outcomes: Sequence) -> None:
 
 def _results(args: argparse.Namespace) -> int:
     from aibm_core.models import model_names
-    from aibm_core.results import model_results, to_json, write_results
+    from aibm_core.results import to_json, write_results
+    from aibm_core.results_cache import model_results
 
     if args.model not in model_names():
         raise ParameterError(

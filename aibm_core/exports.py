@@ -13,8 +13,8 @@ output directory:
   projection, as real numbers with Excel number formats.
 
 Only models whose run succeeded (a results JSON ``<model>.json`` in the folder) are
-exported. Their numbers are recomputed from the scenario's parameters and checked against the
-results file, so they are those of the report; parameters edited since the run are reported
+exported. Their numbers are read from the results file the run wrote (nothing is computed again),
+so they are those of the report; a model whose parameters were edited since the run is reported
 instead of exported. Every file is written atomically, and exports left by an earlier run of
 a model that has no results now are removed, so nothing stale looks current.
 """
@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from aibm_core.config import PARAMETERS_DIR, scenario_order
+from aibm_core.files import write_atomic
 from aibm_core.params import ParameterError, Problem
-from aibm_core.report import write_atomic
 
 #: Folder of a scenario's chart images, one subfolder per notebook.
 CHARTS_DIR = "charts"
@@ -226,20 +226,28 @@ def summary_rows(payloads: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def assumption_rows(evaluation: Any) -> pd.DataFrame:
+def assumption_rows(params: Any) -> pd.DataFrame:
     """The model's assumptions: name, value, unit, role, valid range, meaning and source."""
-    table = type(evaluation.params).assumptions_table(evaluation.params).reset_index()
+    table = type(params).assumptions_table(params).reset_index()
     table = table[["assumption", "value", "unit", "role", "range", "meaning", "source"]]
     return table.rename(columns=str.capitalize)
 
 
-def kpi_rows(evaluation: Any) -> pd.DataFrame:
+def kpi_rows(payload: dict[str, Any]) -> pd.DataFrame:
     """The model's key figures in the snapshot month: metric, value (a number) and unit."""
-    frame = evaluation.kpi_frame().reset_index()
-    return pd.DataFrame({"Metric": frame["metric"], "Value": frame["number"], "Unit": frame["unit"]})
+    from aibm_core.results import from_json_number
+
+    kpis = payload["kpis"].values()
+    return pd.DataFrame(
+        {
+            "Metric": [k["label"] for k in kpis],
+            "Value": [from_json_number(k["value"]) for k in kpis],
+            "Unit": [k["unit"] for k in kpis],
+        }
+    )
 
 
-def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], evaluations: Sequence[Any]) -> bytes:
+def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], params: Sequence[Any]) -> bytes:
     """The scenario's Excel workbook (``.xlsx`` bytes).
 
     Parameters
@@ -248,8 +256,9 @@ def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], evaluation
         Scenario name, shown in each model sheet's title.
     payloads
         Results payloads of the exported models (:mod:`aibm_core.results`), in report order.
-    evaluations
-        The same models evaluated (:class:`~aibm_core.models.base.Evaluation`), in the same order.
+    params
+        The same models' validated parameters (:class:`~aibm_core.params.ModelParams`), in the
+        same order.
     """
     from openpyxl import Workbook
 
@@ -260,8 +269,8 @@ def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], evaluation
     _write_table(sheet, 1, summary, "Summary", units=_summary_units(payloads))
     sheet.freeze_panes = "B2"
     _fit_columns(sheet)
-    for payload, evaluation in zip(payloads, evaluations, strict=True):
-        _model_sheet(book, scenario, payload, evaluation)
+    for payload, values in zip(payloads, params, strict=True):
+        _model_sheet(book, scenario, payload, values)
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
@@ -276,7 +285,7 @@ def _summary_units(payloads: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
     }
 
 
-def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], evaluation: Any) -> None:
+def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], params: Any) -> None:
     """One model's sheet: title, then its assumptions, key figures and monthly projection."""
     from openpyxl.styles import Font
 
@@ -284,9 +293,11 @@ def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], evaluation: 
     sheet["A1"] = f"{payload['title']} — {scenario} scenario"
     sheet["A1"].font = Font(bold=True, size=14)
     name = payload["model"]
-    assumptions = assumption_rows(evaluation)
-    kpis = kpi_rows(evaluation)
-    projection = evaluation.projection()
+    from aibm_core.results import projection_frame
+
+    assumptions = assumption_rows(params)
+    kpis = kpi_rows(payload)
+    projection = projection_frame(payload)
     table = projection_table(projection).reset_index()
     units = {h: [unit] * len(projection) for h, unit in projection_units(projection).items()}
     sections = [
@@ -399,28 +410,23 @@ def _payload(path: Path) -> dict[str, Any]:
     return payload
 
 
-def _check_same(payload: dict[str, Any], evaluation: Any, scenario: str) -> None:
-    """``ValueError`` when the evaluation's headline numbers differ from the run's results."""
-    from aibm_core.results import from_json_number
+def _check_same(payload: dict[str, Any], params: Any, scenario: str) -> None:
+    """``ValueError`` when the scenario's parameters now differ from those the run's results used."""
+    from aibm_core.results import assumptions_payload
 
-    pairs = [
-        (from_json_number(payload["gross_margin"]), evaluation.gross_margin),
-        (from_json_number(payload["north_star"]["value"]), evaluation.tree.root.value),
-        (payload["horizon_months"], evaluation.params.horizon_months),
-    ]
-    for reported, now in pairs:
-        a = math.nan if reported is None else float(reported)
-        b = math.nan if now is None else float(now)
-        if not (math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))):
-            raise ValueError(
-                "the parameters changed since the run; run `aibm run --scenario "
-                f"{scenario}` again to export numbers that match the report"
-            )
+    if assumptions_payload(params) != payload["assumptions"]:
+        raise ValueError(
+            "the parameters changed since the run; run `aibm run --scenario "
+            f"{scenario}` again to export numbers that match the report"
+        )
 
 
-def _evaluated(folder: Path, model: str, parameters_dir: Path) -> tuple[dict[str, Any], Any]:
-    """A model's results payload and its evaluation, checked to agree (``ValueError`` if not)."""
-    from aibm_core.results import evaluate_scenario
+def _read_run(folder: Path, model: str, parameters_dir: Path) -> tuple[dict[str, Any], Any]:
+    """A model's results payload and the scenario's parameters, checked to agree (``ValueError`` if not).
+
+    Nothing is computed: the projection, key figures and assumptions exported are the run's.
+    """
+    from aibm_core.results import scenario_params
 
     payload = _payload(folder / f"{model}.json")
     if payload["model"] != model or payload["scenario"] != folder.name:
@@ -429,11 +435,11 @@ def _evaluated(folder: Path, model: str, parameters_dir: Path) -> tuple[dict[str
             f"not {model!r} under {folder.name!r}"
         )
     try:
-        evaluation = evaluate_scenario(model, folder.name, parameters_dir)
+        params = scenario_params(model, folder.name, parameters_dir)
     except ParameterError as error:
-        raise ValueError(f"cannot evaluate the scenario's parameters: {error.problems[0]}") from None
-    _check_same(payload, evaluation, folder.name)
-    return payload, evaluation
+        raise ValueError(f"cannot read the scenario's parameters: {error.problems[0]}") from None
+    _check_same(payload, params, folder.name)
+    return payload, params
 
 
 def export_scenario(
@@ -450,19 +456,20 @@ def export_scenario(
         Paths written and :class:`~aibm_core.params.Problem` for what could not be exported.
     """
     from aibm_core.models import model_names
+    from aibm_core.results import projection_frame
 
     folder = Path(folder)
     out: list[Path | Problem] = []
-    payloads, evaluations = [], []
+    payloads, params = [], []
     for model in model_names():
         results = folder / f"{model}.json"
         if not results.exists():
             _remove_model_exports(folder, model)
             continue
         try:
-            payload, evaluation = _evaluated(folder, model, parameters_dir)
+            payload, values = _read_run(folder, model, parameters_dir)
             csv = folder / f"{model}_projection.csv"
-            write_projection_csv(csv, evaluation.projection())
+            write_projection_csv(csv, projection_frame(payload))
             out.append(csv)
             if charts:
                 out += write_charts(folder / f"{model}.ipynb", folder / CHARTS_DIR / model)
@@ -471,12 +478,12 @@ def export_scenario(
             out.append(Problem(str(results), "", _reason(error)))
             continue
         payloads.append(payload)
-        evaluations.append(evaluation)
+        params.append(values)
     out += _export_pyramid(folder, charts)
     workbook = folder / f"{folder.name}.xlsx"
     if payloads:
         try:
-            write_atomic(workbook, workbook_bytes(folder.name, payloads, evaluations))
+            write_atomic(workbook, workbook_bytes(folder.name, payloads, params))
             out.append(workbook)
         except (OSError, ValueError) as error:
             out.append(Problem(str(workbook), "", f"workbook not written: {error}"))

@@ -161,7 +161,7 @@ def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[st
     OSError
         When the manifest cannot be written (the next ``--changed`` then runs more, never less).
     """
-    from aibm_core.report import write_atomic
+    from aibm_core.files import write_atomic
 
     runs = read_manifest(output_dir)
     for outcome in outcomes:

@@ -7,7 +7,6 @@ way is one call each here, so that a new model's notebook repeats no code.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,26 @@ import pandas as pd
 
 from aibm_core import summary as summary_blocks
 from aibm_core.formatting import format_value
-from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
+from aibm_core.models import Evaluation, ModelSpec, get_model
 from aibm_core.params import MONTE_CARLO_SETTINGS, ModelParams, allowed_range, notebook_parameters
 from aibm_core.results import (
     breach_labels,
-    evaluate_scenario,
     from_json_number,
     north_star_range,
-    results_payload,
+    scenario_params,
     write_results,
 )
-from aibm_core.uncertainty import MonteCarlo, monte_carlo
+from aibm_core.results_cache import computed
 
 
 def start(
     model: str, namespace: Mapping[str, Any]
-) -> tuple[ModelSpec, ModelParams, Evaluation, MonteCarlo | None]:
-    """Validate the notebook's parameters cell, evaluate the model and run its Monte Carlo.
+) -> tuple[ModelSpec, ModelParams, Evaluation, dict[str, Any]]:
+    """Validate the notebook's parameters cell and get the model's results.
+
+    The results come from :func:`aibm_core.results_cache.computed`: in a batch they were
+    computed before the notebook ran (once for every run with the same parameters) and are
+    only read here; a notebook run on its own evaluates the model and runs its Monte Carlo.
 
     Parameters
     ----------
@@ -44,40 +46,59 @@ def start(
     -------
     tuple
         The model spec, the validated parameters, the base-case evaluation (its tree's
-        guardrails carry their breach probabilities) and the Monte Carlo run (``None`` when
-        no driver is a range or ``draws`` is 0).
+        guardrails carry their breach probabilities) and the results payload
+        (:func:`aibm_core.results.results_payload`; its ``uncertainty`` is ``None`` when no
+        driver is a range or ``draws`` is 0).
     """
     spec = get_model(model)
     params = notebook_parameters(spec.params, namespace)
-    evaluation = evaluate(spec, params)
-    mc = monte_carlo(spec, params)
-    if mc is not None:
-        risks = dict(mc.breach_probabilities()["probability"])
-        evaluation = replace(evaluation, tree=evaluation.tree.with_risks(risks))
-    return spec, params, evaluation, mc
+    evaluation, results = computed(spec, params, str(namespace.get("scenario", "custom")))
+    return spec, params, evaluation, results
 
 
-def kpi_table(evaluation: Evaluation, mc: MonteCarlo | None) -> pd.DataFrame:
+def kpi_table(evaluation: Evaluation, results: Mapping[str, Any]) -> pd.DataFrame:
     """Key figures of the base case, with P10 / P50 / P90 beside them when there are draws."""
-    return evaluation.kpi_frame()[["value"]] if mc is None else mc.kpi_table(evaluation)
+    uncertainty = results.get("uncertainty")
+    if not uncertainty:
+        return evaluation.kpi_frame()[["value"]]
+    rows = {
+        m.label: {
+            "base case": format_value(m.value, m.unit),
+            **{
+                q: format_value(from_json_number(uncertainty["kpis"][key][q]), m.unit)
+                for q in ("p10", "p50", "p90")
+            },
+        }
+        for key, m in evaluation.kpis.items()
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "metric"
+    return frame
 
 
-def show_uncertainty(evaluation: Evaluation, mc: MonteCarlo | None) -> None:
+def series_percentiles(results: Mapping[str, Any], key: str) -> pd.DataFrame:
+    """Percentiles of one statement series by month from a payload's ``uncertainty`` (a fan chart's data)."""
+    fan = results["uncertainty"]["series"][key]
+    months = pd.Index(range(1, len(next(iter(fan.values()))) + 1), name="month")
+    return pd.DataFrame({q: [from_json_number(v) for v in values] for q, values in fan.items()}, index=months)
+
+
+def show_uncertainty(evaluation: Evaluation, results: Mapping[str, Any]) -> None:
     """The uncertainty section: what was sampled, fan charts and guardrail breach probabilities."""
     from IPython.display import display
 
     from aibm_core import charts
 
-    if mc is None:
+    u = results.get("uncertainty")
+    if not u:
         print("This scenario gives no ranges (or draws: 0): every driver is a point, nothing to simulate.")
         return
-    u = mc.params.uncertainty
     print(
-        f"{mc.draws:,} draws (seed {u.random_seed}) over {len(u.ranges)} ranged drivers: "
-        + ", ".join(u.ranges)
+        f"{u['draws']:,} draws (seed {u['random_seed']}) over {len(u['ranges'])} ranged drivers: "
+        + ", ".join(u["ranges"])
         + (
-            f"; rank correlations: {', '.join(f'{a} ~ {b} {r:+.2f}' for a, b, r in u.correlations)}"
-            if u.correlations
+            f"; rank correlations: {', '.join(f'{a} ~ {b} {r:+.2f}' for a, b, r in u['correlations'])}"
+            if u["correlations"]
             else ""
         )
     )
@@ -86,7 +107,7 @@ def show_uncertainty(evaluation: Evaluation, mc: MonteCarlo | None) -> None:
     star = statement.north_star_label
     charts.show(
         charts.fan_chart(
-            {star: mc.series_percentiles("north_star")},
+            {star: series_percentiles(results, "north_star")},
             f"{star}: range of outcomes by month",
             statement.north_star_unit,
             base=pd.DataFrame({star: statement.series("north_star")}, index=months),
@@ -95,18 +116,24 @@ def show_uncertainty(evaluation: Evaluation, mc: MonteCarlo | None) -> None:
     profit = {"gross profit": "gross_profit", "operating profit": "operating_profit"}
     charts.show(
         charts.fan_chart(
-            {label: mc.series_percentiles(key) for label, key in profit.items()},
+            {label: series_percentiles(results, key) for label, key in profit.items()},
             "Gross and operating profit: range of outcomes by month",
             "USD per month",
         )
     )
-    risks = mc.breach_probabilities().assign(probability=lambda f: [f"{p:.1%}" for p in f["probability"]])
-    display(risks.rename(columns={"probability": "P(breach in some month)"}).set_index("label"))
+    risks = pd.DataFrame(
+        {
+            "label": [g["label"] for g in results["guardrails"]],
+            "P(breach in some month)": [f"{g['breach_probability']:.1%}" for g in results["guardrails"]],
+        },
+        index=pd.Index([g["name"] for g in results["guardrails"]], name="guardrail"),
+    )
+    display(risks.set_index("label"))
 
 
 def seed_example(model: str) -> Evaluation:
     """The model evaluated on the shipped ``seed`` scenario (the seeds' worked example)."""
-    return evaluate_scenario(model, "seed")
+    return computed(get_model(model), scenario_params(model, "seed"), "seed")[0]
 
 
 def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024) -> dict[str, pd.DataFrame]:
@@ -162,15 +189,15 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
     """For each computed model: what moved its north star and gross margin against ``base``."""
     from aibm_core import charts
     from aibm_core.attribution import attribute, tree_delta_text
-    from aibm_core.results import evaluate_scenario
 
     if scenario == "base":
         print("This is the base scenario: there is no change to attribute.")
         return
     for o in (o for o in outcomes if o.ok):
-        base = evaluate_scenario(o.model, "base")
+        spec = get_model(o.model)
+        base, other = scenario_params(o.model, "base"), scenario_params(o.model, scenario)
         try:
-            frames = attribute(base.spec, base.params, evaluate_scenario(o.model, scenario).params)
+            frames = attribute(spec, base, other)
         except ValueError as error:  # a scenario that changes a setting (horizon, a choice)
             print(f"{o.title}: not attributable by assumption ({error})")
             continue
@@ -180,18 +207,15 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
         for label, frame in frames.items():
             unit = frame.attrs.get("unit") or "fraction"
             charts.show(charts.waterfall_chart(frame, frame.attrs["metric"], f"{o.title}: {label}", unit))
-        print(tree_delta_text(base.spec, base.params, evaluate_scenario(o.model, scenario).params))
+        print(tree_delta_text(spec, base, other))
 
 
-def publish(
-    evaluation: Evaluation, scenario: str, results_path: str | Path = "", mc: MonteCarlo | None = None
-) -> dict[str, Any]:
+def publish(results: dict[str, Any], results_path: str | Path = "") -> dict[str, Any]:
     """Write the results JSON when a path is given, print a one-line summary, return the payload."""
-    payload = results_payload(evaluation, scenario, mc)
     if results_path:
-        write_results(payload, results_path)
-    print(summary(payload))
-    return payload
+        write_results(results, results_path)
+    print(summary(results))
+    return results
 
 
 def summary(payload: Mapping[str, Any]) -> str:
@@ -212,7 +236,7 @@ def summary(payload: Mapping[str, Any]) -> str:
 
 def executive_summary(
     evaluation: Evaluation,
-    mc: MonteCarlo | None = None,
+    results: Mapping[str, Any],
     scenario: str = "custom",
     parameters_dir: Path | None = None,
 ) -> Any:
@@ -221,19 +245,19 @@ def executive_summary(
     Key-figure cards (the north star and gross margin with their P10-P90 when a Monte Carlo
     ran, then the unit-economics figures named by the spec's ``unit_focus``), a badge per
     guardrail (ok, or breach with its first month; the breach probability when there are
-    draws), the three drivers that move the north star most, the scenario's description and
-    the same figures in every shipped scenario side by side.
+    draws), the three drivers that move the north star most and the scenario's description. The
+    same figures in every scenario of a batch are on its cross-scenario page.
 
     Parameters
     ----------
     evaluation
         The base-case evaluation (from :func:`start`).
-    mc
-        Its Monte Carlo run, or ``None``.
+    results
+        Its results payload (:func:`start`).
     scenario
         Name of the scenario this run is (``custom`` outside ``aibm run``).
     parameters_dir
-        Folder of the scenarios to compare against; default: the shipped ``parameters/``.
+        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
 
     Returns
     -------
@@ -242,7 +266,7 @@ def executive_summary(
     """
     from IPython.display import HTML
 
-    return HTML(summary_blocks.summary_html(evaluation, mc, scenario, parameters_dir))
+    return HTML(summary_blocks.summary_html(evaluation, results, scenario, parameters_dir))
 
 
 def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> Any:

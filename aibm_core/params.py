@@ -13,6 +13,8 @@ the key, the offending value and what is allowed.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -121,6 +123,24 @@ class ModelParams(BaseModel):
         copy = self.model_copy()
         copy._uncertainty = uncertainty
         return copy
+
+    def content_key(self) -> str:
+        """SHA-256 of the validated values and their uncertainty: equal parameters, equal key.
+
+        Two parameter sets with the same key give the same results, so a computed result can be
+        found again by it (:mod:`aibm_core.results_cache`). Only scalar parameters have a key.
+        """
+        u = self.uncertainty
+        content = {
+            "model": type(self).__module__,
+            "values": self.model_dump(mode="json"),
+            "ranges": {name: r.to_dict() for name, r in sorted(u.ranges.items())},
+            "correlations": [list(c) for c in u.correlations],
+            "draws": u.draws,
+            "random_seed": u.random_seed,
+        }
+        text = json.dumps(content, sort_keys=True, allow_nan=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
     def base_ranges(cls) -> dict[str, Range]:

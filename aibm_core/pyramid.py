@@ -19,7 +19,8 @@ import pandas as pd
 from aibm_core.config import PARAMETERS_DIR
 from aibm_core.models import registry
 from aibm_core.params import ParameterError
-from aibm_core.results import from_json_number, model_results, number
+from aibm_core.results import from_json_number, number, scenario_params
+from aibm_core.results_cache import model_results
 from aibm_core.tree import format_value
 
 #: Layers from the bottom of the pyramid to its top; seed 003 expects margins to rise upwards.
@@ -158,11 +159,10 @@ def ordering(summary: pd.DataFrame) -> tuple[bool, str]:
 def _top_driver(outcome: Outcome) -> str:
     """The driver that moves a model's gross margin most in its scenario, with its swing."""
     from aibm_core.models import get_model
-    from aibm_core.results import evaluate_scenario
     from aibm_core.sensitivity import tornado
 
     spec = get_model(outcome.model)
-    params = evaluate_scenario(outcome.model, outcome.payload["scenario"]).params
+    params = scenario_params(outcome.model, outcome.payload["scenario"])
     swing = tornado(spec, params, list(params.uncertainty.ranges) or list(spec.what_if))
     spans = (swing["high"] - swing["low"]).abs()
     top = swing.loc[spans.idxmax()]
@@ -251,7 +251,7 @@ def models_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
 def write(payload: dict[str, Any], path: str | Path) -> None:
     """Write the comparison's JSON atomically when a path is given."""
     if path:
-        from aibm_core.report import write_atomic
+        from aibm_core.files import write_atomic
         from aibm_core.results import to_json
 
         write_atomic(Path(path), to_json(payload))

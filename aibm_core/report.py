@@ -11,8 +11,6 @@ import hashlib
 import html
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -20,29 +18,10 @@ from typing import Any
 from urllib.parse import quote
 
 from aibm_core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
+from aibm_core.files import write_atomic
 from aibm_core.scenarios import describe
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def write_atomic(path: Path, content: str | bytes) -> None:
-    """Write a file so that readers see the old file or the whole new one.
-
-    ``content`` is text (written as UTF-8) or bytes. It goes to a hidden temporary file in the
-    same folder, renamed over ``path`` once complete.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @cache
@@ -330,7 +309,7 @@ _DIGEST_META = "aibm-inputs"
 def _page_inputs_digest(*inputs: Any) -> str:
     """SHA-256 of a page's inputs (JSON-serialisable) and of the code that renders it."""
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
-    for module in ("report.py", "charts.py"):
+    for module in ("report.py", "charts.py", "summary.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()
 
@@ -355,6 +334,7 @@ def _model_section(
 ) -> str:
     """One model's table: a row per headline figure, a column per scenario."""
     from aibm_core.results import from_json_number
+    from aibm_core.summary import payload_headline_kpis
     from aibm_core.tree import format_value
 
     first = next(iter(runs.values()))
@@ -391,6 +371,16 @@ def _model_section(
 
         return cell
 
+    def kpi(key: str):
+        def cell(data: dict[str, Any]) -> str:
+            found = data["kpis"].get(key)
+            if found is None:
+                return "<td class='missing'>missing</td>"
+            return f"<td>{_text(format_value(from_json_number(found['value']), found['unit']))}</td>"
+
+        return cell
+
+    headline = payload_headline_kpis(first)
     labels: dict[str, str] = {}
     for data in runs.values():
         for g in data["guardrails"]:
@@ -398,6 +388,7 @@ def _model_section(
     rows = [
         row(f"north star: {first['north_star']['name']}", star),
         row("gross margin (snapshot month)", margin),
+        *(row(first["kpis"][key]["label"].strip(), kpi(key)) for key in headline),
         *(row(f"guardrail: {label}", guardrail(name)) for name, label in labels.items()),
     ]
     title = f"{first.get('title', model)} ({first.get('layer', '')})"

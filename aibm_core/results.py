@@ -1,7 +1,8 @@
 """Machine-readable results of a model run: one versioned schema for every model.
 
-The results of a model are a library call (:func:`model_results`), so the pyramid
-comparison, tests and sweeps need no notebook or kernel; a notebook's results cell and
+The results of a model are a library call (:func:`results_payload` on an evaluation;
+:func:`aibm_core.results_cache.model_results` for a scenario, computed once per parameter set), so
+the pyramid comparison, tests and sweeps need no notebook or kernel; a notebook's results cell and
 ``aibm results`` call the same functions. The payload is described by the JSON Schema
 ``schemas/results.schema.json`` beside this module (:func:`validate_results`).
 
@@ -20,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from aibm_core.config import PARAMETERS_DIR
+from aibm_core.files import write_atomic
+from aibm_core.json_numbers import from_json_number, number
 from aibm_core.models import Evaluation, evaluate, get_model
 from aibm_core.models.base import STATEMENT_SERIES
-from aibm_core.params import ParameterError, Problem, validate
+from aibm_core.params import ModelParams, ParameterError, Problem, validate
 
 #: Version of the results payload; bump the major part when a key changes meaning or goes.
 SCHEMA_VERSION = "1.1.0"
@@ -34,27 +38,8 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "results.schema.json
 FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
 
 
-def number(value: Any) -> float | str | None:
-    """A float for JSON: ``"inf"``/``"-inf"`` for infinities, ``None`` for NaN or missing."""
-    if value is None:
-        return None
-    x = float(value)
-    if math.isnan(x):
-        return None
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
-
-
-def from_json_number(value: float | str | None) -> float | None:
-    """Inverse of :func:`number`: a float (``inf`` included) or ``None``."""
-    return None if value is None else float(value)
-
-
-def evaluate_scenario(
-    model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR
-) -> Evaluation:
-    """Evaluate one model on one scenario (no kernel, no notebook).
+def scenario_params(model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR) -> ModelParams:
+    """The validated parameters of one model under one scenario (nothing is computed).
 
     The scenario's file for the model is laid over the scenario it overlays; a scenario without
     a file for the model takes the overlaid scenario's values (:mod:`aibm_core.scenarios`).
@@ -72,14 +57,14 @@ def evaluate_scenario(
         raise ParameterError([Problem(str(path), "", f"no parameter file for model {model!r}")])
     values = scenario_values(parameters_dir, scenario, model)
     source = path if path.exists() else scenario_files(parameters_dir, scenario, model)[-1]
-    return evaluate(spec, validate(spec.params, values, source=str(source)))
+    return validate(spec.params, values, source=str(source))
 
 
-def model_results(
+def evaluate_scenario(
     model: str, scenario: str = "base", parameters_dir: Path = PARAMETERS_DIR
-) -> dict[str, Any]:
-    """The results payload of one model under one scenario (see :func:`results_payload`)."""
-    return results_payload(evaluate_scenario(model, scenario, parameters_dir), scenario)
+) -> Evaluation:
+    """Evaluate one model on one scenario's parameters (:func:`scenario_params`; no kernel)."""
+    return evaluate(get_model(model), scenario_params(model, scenario, parameters_dir))
 
 
 def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dict[str, Any]:
@@ -155,7 +140,8 @@ def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> di
             }
             for n in tree.nodes
         ],
-        "assumptions": _assumptions(params),
+        "assumptions": assumptions_payload(params),
+        "projection": projection_payload(evaluation),
         "uncertainty": None if mc is None else percentiles_payload(mc),
         "goal_seek": [
             {
@@ -171,7 +157,35 @@ def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> di
     }
 
 
-def _assumptions(params) -> dict[str, dict[str, Any]]:
+def projection_payload(evaluation: Evaluation) -> dict[str, Any]:
+    """The monthly projection: each column with its label, unit, display scale and values."""
+    from aibm_core.models.base import projection_label
+
+    frame = evaluation.projection()
+    columns = {}
+    for name in frame.columns:
+        label, unit, scale = projection_label(name)
+        columns[name] = {
+            "label": label,
+            "unit": unit,
+            "scale": scale,
+            "values": [number(v) for v in np.asarray(frame[name], dtype=float)],
+        }
+    return {"months": [int(m) for m in frame.index], "columns": columns}
+
+
+def projection_frame(payload: Mapping[str, Any]) -> pd.DataFrame:
+    """The monthly projection of a results payload as a frame indexed by month (stored values)."""
+    projection = payload["projection"]
+    columns = {
+        name: [math.nan if v is None else float(v) for v in column["values"]]
+        for name, column in projection["columns"].items()
+    }
+    return pd.DataFrame(columns, index=pd.Index(projection["months"], name="month"), dtype=float)
+
+
+def assumptions_payload(params: ModelParams) -> dict[str, dict[str, Any]]:
+    """Every assumption's point value, unit and role, as the results payload holds them."""
     schema = type(params)
     out = {}
     for name, field in schema.model_fields.items():
@@ -204,8 +218,6 @@ def _series(statement) -> dict[str, Any]:
 
 def write_results(payload: dict[str, Any], path: str | Path) -> None:
     """Write a results payload as JSON, atomically (readers see the old or the whole new file)."""
-    from aibm_core.report import write_atomic
-
     write_atomic(Path(path), to_json(payload))
 
 

@@ -586,11 +586,16 @@ def _batches(
     if executor == "local":
         workers = max(1, min(workers or os.cpu_count() or 1, size))
         pools: list[ProcessPoolExecutor] = []
+        cache = tempfile.TemporaryDirectory(prefix="aibm-results-")
 
         def run_local(jobs: Sequence[Job], progress: bool) -> list[Outcome]:
             if not pools or getattr(pools[-1], "_broken", False):  # a crashed worker breaks a pool
                 spawn = get_context("spawn")
-                pools.append(ProcessPoolExecutor(workers, mp_context=spawn, initializer=_worker_init))
+                pools.append(
+                    ProcessPoolExecutor(
+                        workers, mp_context=spawn, initializer=_worker_init, initargs=(cache.name,)
+                    )
+                )
             return _run_batch(jobs, pools[-1], progress)
 
         try:
@@ -598,9 +603,11 @@ def _batches(
         except BaseException:
             for pool in pools:
                 pool.shutdown(wait=False, cancel_futures=True)
+            cache.cleanup()
             raise
         for pool in pools:
             pool.shutdown()
+        cache.cleanup()
         return
     from aibm_core import dask_executor  # only when asked for: it imports Dask
 
@@ -615,6 +622,7 @@ def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -
     outcomes: dict[int, Outcome] = {}
     futures: dict[Future, int] = {}
     try:
+        _compute_results(jobs, pool, progress)
         futures.update((pool.submit(execute, job), i) for i, job in enumerate(jobs))
         for i, outcome in track_outcomes(as_completed(futures), futures, jobs, progress):
             outcomes[i] = outcome
@@ -625,6 +633,43 @@ def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -
         finally:
             signal.signal(signal.SIGINT, previous)
     return [outcomes[i] for i in range(len(jobs))]
+
+
+def _compute_results(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -> None:
+    """Compute every model job's results in the pool before any notebook runs.
+
+    Jobs that give a model the same values share one computation; the workers keep the results
+    in the batch's cache (:mod:`aibm_core.results_cache`), where the notebooks, the pyramid
+    comparisons and the exports find them. A job whose results cannot be computed (bad values, a
+    model error) is left to its notebook, which reports the failure with its cell.
+    """
+    unique: dict[tuple[str, str], Job] = {}
+    for job in jobs:
+        if job.model != PYRAMID:
+            unique.setdefault((job.model, json.dumps(job.values, sort_keys=True, default=str)), job)
+    if not unique:
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, disable=not progress, transient=False) as bar:
+        task = bar.add_task("computing results", total=len(unique))
+        for future in as_completed([pool.submit(compute_results, job) for job in unique.values()]):
+            with contextlib.suppress(Exception):  # the notebook computes and reports it
+                future.result()
+            bar.advance(task)
+
+
+def compute_results(job: Job) -> None:
+    """Compute (or find) one model job's results in this worker's results cache."""
+    from aibm_core.results_cache import computed
+
+    spec = get_model(job.model)
+    try:
+        params = validate(spec.params, job.values, source=str(job.parameters_file))
+    except ParameterError:
+        return
+    computed(spec, params, job.scenario)
 
 
 def _stop(
@@ -683,12 +728,17 @@ def settle_interrupted(
 _CURRENT: list[Job] = []
 
 
-def _worker_init() -> None:
+def _worker_init(results_cache: str = "") -> None:
     """Set up a worker: Ctrl-C is the main process's to handle; SIGTERM stops the worker cleanly;
-    notebooks run on a warm kernel (:mod:`aibm_core.warm_kernel`)."""
+    results are kept in (and read from) the batch's ``results_cache`` folder; notebooks run on a
+    warm kernel (:mod:`aibm_core.warm_kernel`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stop)
     os.environ.pop(LIVE_ENV, None)  # before the warm kernel starts: it inherits the environment
+    if results_cache:
+        from aibm_core.results_cache import CACHE_ENV
+
+        os.environ[CACHE_ENV] = results_cache
     from aibm_core import warm_kernel
 
     warm_kernel.enable(KERNEL_NAME)  # one kernel per worker, reused by its notebooks

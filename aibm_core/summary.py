@@ -9,16 +9,15 @@ two dollar amounts is not typeset as mathematics.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from aibm_core.formatting import format_value
-from aibm_core.models import Evaluation
+from aibm_core.models import Evaluation, Metric
 from aibm_core.params import ModelParams
-from aibm_core.uncertainty import MonteCarlo
 
 #: Style of the executive summary, shared by the notebook output and the HTML report.
 SUMMARY_CSS = """
@@ -64,7 +63,7 @@ _STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "on", "per", "to", "by",
 
 def summary_html(
     evaluation: Evaluation,
-    mc: MonteCarlo | None = None,
+    results: Mapping[str, Any],
     scenario: str = "custom",
     parameters_dir: Path | None = None,
 ) -> str:
@@ -79,16 +78,17 @@ def summary_html(
         f"<p class='aibm-scenario'><b>Scenario {_esc(scenario)}</b>"
         + (f": {_esc(description)}" if description else "")
         + f". Figures of month {int(params.snapshot_month)} of {int(params.horizon_months)}"
-        + (f"; ranges are P10-P90 of {mc.draws:,} draws" if mc is not None else "")
+        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if (u := results.get("uncertainty")) else "")
         + ".</p>"
     )
     return (
         f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
         f"<h3>{_esc(spec.title)}: executive summary</h3>{about}"
-        f"<div class='aibm-cards'>{''.join(_card(*f) for f in key_figures(evaluation, mc))}</div>"
+        f"<div class='aibm-cards'>{''.join(_card(*f) for f in key_figures(evaluation, results))}</div>"
         f"<h4>Guardrails</h4><div class='aibm-badges'>{_badges(evaluation)}</div>"
         f"<h4>What moves {_esc(evaluation.statement.north_star_label)} most</h4>{_drivers(evaluation)}"
-        f"<h4>Across scenarios</h4>{_scenario_table(evaluation, scenario, folder)}</div>"
+        "<p class='aibm-scenario'>The same figures in every scenario of a batch: "
+        "<a href='../scenarios.html'>scenarios compared</a>.</p></div>"
     )
 
 
@@ -96,7 +96,7 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
     """The HTML of :func:`pyramid_summary`."""
     from aibm_core import pyramid
     from aibm_core.config import PARAMETERS_DIR
-    from aibm_core.formatting import format_range, format_value
+    from aibm_core.formatting import format_range
     from aibm_core.scenarios import describe
 
     summary = pyramid.layer_summary(outcomes)
@@ -168,11 +168,33 @@ def headline_kpis(evaluation: Evaluation, count: int = KEY_FIGURES) -> list[str]
     north star are left out, and a phrase the gross margin matches best adds nothing (both
     have cards of their own). Payback KPIs fill what is left.
     """
-    kpis, statement = evaluation.kpis, evaluation.statement
+    statement = evaluation.statement
     star = (statement.snapshot()["north_star"], statement.north_star_unit)
+    return headline_keys(evaluation.kpis, star, evaluation.spec.unit_focus, count)
+
+
+def payload_headline_kpis(payload: Mapping[str, Any], count: int = KEY_FIGURES) -> list[str]:
+    """:func:`headline_kpis` read from a results payload (the same keys for the same run)."""
+    from aibm_core.models import get_model
+    from aibm_core.results import from_json_number
+
+    kpis = {
+        key: Metric(k["label"], from_json_number(k["value"]), k["unit"]) for key, k in payload["kpis"].items()
+    }
+    star = (from_json_number(payload["snapshot"]["north_star"]), payload["north_star"]["unit"])
+    return headline_keys(kpis, star, get_model(payload["model"]).unit_focus, count)
+
+
+def headline_keys(
+    kpis: Mapping[str, Metric], star: tuple[Any, str], unit_focus: str, count: int = KEY_FIGURES
+) -> list[str]:
+    """The KPI keys that best match the phrases of ``unit_focus`` (see :func:`headline_kpis`).
+
+    ``star`` is the north star's value and unit in the snapshot month.
+    """
     duplicates = {k for k, m in kpis.items() if (m.value, m.unit) == star}  # the north star again
     taken: list[str] = []
-    for phrase in (p for p in evaluation.spec.unit_focus.split(";") if p.strip()):
+    for phrase in (p for p in unit_focus.split(";") if p.strip()):
         words = _words(phrase)
         scores = {
             key: (len(words & _words(f"{m.label} {key}")), -len(m.label))
@@ -195,40 +217,43 @@ def _card(label: str, value: str, spread: str) -> str:
     )
 
 
-def key_figures(evaluation: Evaluation, mc: MonteCarlo | None = None) -> list[tuple[str, str, str]]:
+def key_figures(
+    evaluation: Evaluation, results: Mapping[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
     """The summary's cards: ``(label, value, P10-P90 range or "")``, formatted.
 
-    The north star (snapshot month), the gross margin and :func:`headline_kpis`.
+    The north star (snapshot month), the gross margin and :func:`headline_kpis`; the ranges come
+    from the results payload's ``uncertainty`` block when it has one.
     """
-    from aibm_core.formatting import format_range, format_value
-    from aibm_core.tree import percentile
+    from aibm_core.formatting import format_range
+    from aibm_core.results import from_json_number
 
     statement = evaluation.statement
     star_unit = statement.north_star_unit
+    u = (results or {}).get("uncertainty")
 
-    def spread(draws: Any, unit: str) -> str:
-        if mc is None:
+    def spread(percentiles: Mapping[str, Any] | None, unit: str) -> str:
+        if not percentiles:
             return ""
-        values = np.broadcast_to(np.asarray(draws, dtype=float), (mc.draws,))
-        return "P10-P90 " + format_range(percentile(values, 10), percentile(values, 90), unit)
+        low, high = (from_json_number(percentiles[q]) for q in ("p10", "p90"))
+        return "P10-P90 " + format_range(low, high, unit)
 
     cards = [
         (
             statement.north_star_label,
             format_value(statement.snapshot()["north_star"], star_unit),
-            spread(mc.statement.snapshot()["north_star"], star_unit) if mc else "",
+            spread(u and u["headline"]["north_star"], star_unit),
         ),
         (
             "Gross margin",
             format_value(evaluation.gross_margin, "fraction"),
-            spread(evaluation.spec.gross_margin(mc.result), "fraction") if mc else "",
+            spread(u and u["headline"]["gross_margin"], "fraction"),
         ),
     ]
     for key in headline_kpis(evaluation):
         metric = evaluation.kpis[key]
-        draws = mc.kpis[key].value if mc else None
         value = format_value(metric.value, metric.unit)
-        cards.append((metric.label.strip(), value, spread(draws, metric.unit)))
+        cards.append((metric.label.strip(), value, spread(u and u["kpis"][key], metric.unit)))
     return cards
 
 
@@ -285,7 +310,7 @@ def _drivers(evaluation: Evaluation) -> str:
 
 def _badges(evaluation: Evaluation) -> str:
     """One badge per guardrail: ok or breach (first month), limit, and breach probability."""
-    from aibm_core.formatting import format_percentage, format_value
+    from aibm_core.formatting import format_percentage
 
     badges = []
     for node in evaluation.tree.guardrails():
@@ -300,55 +325,6 @@ def _badges(evaluation: Evaluation) -> str:
             f"{_esc(node.label)}: {_esc(state)}{_esc(risk)}</span>"
         )
     return "".join(badges) or "<span>none</span>"
-
-
-def _scenario_table(evaluation: Evaluation, scenario: str, parameters_dir: Path) -> str:
-    """The key figures (point values) in every scenario under ``parameters_dir``, this run marked."""
-    from aibm_core.config import scenario_order
-    from aibm_core.scenarios import available_scenarios
-
-    names = sorted(set(available_scenarios(parameters_dir)) | {scenario}, key=scenario_order)
-    model = evaluation.spec.name
-    runs = {n: evaluation if n == scenario else _try_scenario(model, n, parameters_dir) for n in names}
-    keys = headline_kpis(evaluation)
-    labels = [c[0] for c in key_figures(evaluation)] + ["Guardrails breached"]
-    columns = {name: _point_figures(run, keys) for name, run in runs.items()}
-    head = "".join(
-        f"<th class='current'>{_esc(n)} (this run)</th>" if n == scenario else f"<th>{_esc(n)}</th>"
-        for n in names
-    )
-    rows = "".join(
-        f"<tr><td>{_esc(label)}</td>"
-        + "".join(f"<td{' class=current' if n == scenario else ''}>{_esc(columns[n][i])}</td>" for n in names)
-        + "</tr>"
-        for i, label in enumerate(labels)
-    )
-    table = f"<table><thead><tr><th>figure</th>{head}</tr></thead><tbody>{rows}</tbody></table>"
-    return f"<div class='aibm-scroll'>{table}</div>"
-
-
-def _try_scenario(model: str, scenario: str, parameters_dir: Path) -> Evaluation | None:
-    """The model on a scenario, or ``None`` when the scenario cannot give it parameters."""
-    from aibm_core.params import ParameterError
-    from aibm_core.results import evaluate_scenario
-
-    try:
-        return evaluate_scenario(model, scenario, parameters_dir)
-    except ParameterError:
-        return None
-
-
-def _point_figures(evaluation: Evaluation | None, keys: list[str]) -> list[str]:
-    """North star, gross margin, the given KPIs and the breached guardrails, formatted."""
-    if evaluation is None:
-        return ["n/a"] * (len(keys) + 3)
-    values = [value for _, value, _ in key_figures(evaluation)]
-    breached = [n.label for n in evaluation.tree.guardrails() if n.status != "ok"]
-    return (
-        values[:2]
-        + [format_value(evaluation.kpis[k].value, evaluation.kpis[k].unit) for k in keys]
-        + [", ".join(breached) if breached else "none"]
-    )
 
 
 def _words(text: str) -> set[str]:

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from aibm_core import tracing
+from aibm_core.json_numbers import number
 from aibm_core.models.base import STATEMENT_SERIES, Evaluation, ModelSpec, Statement
 from aibm_core.params import ModelParams, bounds
 from aibm_core.ranges import Uncertainty, copula_correlation
@@ -113,6 +115,13 @@ class MonteCarlo:
             index=pd.Index(months, name="month"),
         )
 
+    def headline_draws(self) -> dict[str, np.ndarray]:
+        """The north star and the reported gross margin in the snapshot month, one value per draw."""
+        return {
+            "north_star": np.asarray(self.statement.snapshot()["north_star"], dtype=float),
+            "gross_margin": np.asarray(self.spec.gross_margin(self.result), dtype=float),
+        }
+
     def breach_probabilities(self) -> pd.DataFrame:
         """Probability that each guardrail breaks in at least one month of the horizon."""
         rows = [
@@ -143,14 +152,18 @@ def monte_carlo(
     u = params.uncertainty
     if not u.ranges or (u.draws if draws is None else draws) == 0:
         return None
+    tracing.record("monte_carlo", spec.name, params)
     samples = sample(params, draws, seed)
     return MonteCarlo(spec, params, samples, spec.compute(params.vary(**samples)))
 
 
+def _percentiles(mc: MonteCarlo, draws: Any) -> dict[str, float | str | None]:
+    values = np.broadcast_to(np.asarray(draws, dtype=float), (mc.draws,))
+    return {f"p{q:g}": number(percentile(values, q)) for q in PERCENTILES}
+
+
 def percentiles_payload(mc: MonteCarlo) -> dict[str, Any]:
     """The ``uncertainty`` block of the results JSON: settings, KPI and series percentiles, risks."""
-    from aibm_core.results import number
-
     kpis = mc.kpi_percentiles()
     return {
         "draws": mc.draws,
@@ -160,6 +173,7 @@ def percentiles_payload(mc: MonteCarlo) -> dict[str, Any]:
         "kpis": {
             key: {f"p{q:g}": number(kpis.at[key, f"p{q:g}"]) for q in PERCENTILES} for key in kpis.index
         },
+        "headline": {key: _percentiles(mc, draws) for key, draws in mc.headline_draws().items()},
         "series": {
             key: {
                 column: [number(v) for v in values] for column, values in mc.series_percentiles(key).items()

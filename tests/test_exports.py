@@ -26,10 +26,10 @@ from aibm_core.exports import (
     slug,
     write_exports,
 )
+from aibm_core.files import write_atomic
 from aibm_core.models import model_names
 from aibm_core.models.base import projection_label
 from aibm_core.params import Problem
-from aibm_core.report import write_atomic
 from aibm_core.results import evaluate_scenario
 
 pytestmark = pytest.mark.slow

@@ -15,7 +15,8 @@ import pytest
 
 from aibm_core import cli, dask_executor, incremental, runner
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
-from aibm_core.results import model_results, to_json
+from aibm_core.results import to_json
+from aibm_core.results_cache import model_results
 from tests.conftest import aibm, notebook_without_run_details
 
 MODELS = ("api_access", "ai_hardware")

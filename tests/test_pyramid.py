@@ -8,7 +8,7 @@ import pytest
 
 from aibm_core import pyramid
 from aibm_core.models import model_names
-from aibm_core.results import model_results
+from aibm_core.results_cache import model_results
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ from pathlib import Path
 from aibm_core import summary
 from aibm_core.models import get_model
 from aibm_core.report import _EMBED_OPTIONS, write_index
-from aibm_core.results import evaluate_scenario, results_payload
+from aibm_core.results import evaluate_scenario, results_payload, scenario_params
+from aibm_core.results_cache import model_results
 
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 
@@ -21,7 +22,8 @@ def visible_text(html: str) -> str:
 
 def test_executive_summary_of_the_seed_api_access():
     seed = evaluate_scenario("api_access", "seed")
-    html = summary.summary_html(seed, None, "seed")
+    results = model_results("api_access", "seed")
+    html = summary.summary_html(seed, results, "seed")
     text = visible_text(html)
     cards = dict((label, value) for label, value, _ in summary.key_figures(seed))
     assert cards["Gross margin"] == "50.0%"  # seed 000: $0.06 against $0.03 per 1K tokens
@@ -32,23 +34,23 @@ def test_executive_summary_of_the_seed_api_access():
     assert html.count("aibm-badge ok") + html.count("aibm-badge breach") == len(guardrails)
     assert "The seeds&#x27; worked examples" in html  # the scenario's description
     assert len(re.findall(r"<li>", html)) == 3  # the three biggest drivers
-    assert "seed (this run)" in text and "bear" in text and "commoditization" in text
+    assert "scenarios compared" in text  # the other scenarios' figures are on the cross-scenario page
     assert not SCIENTIFIC.search(text)
-    assert summary.summary_html(seed, None, "seed") == html  # deterministic
+    assert summary.summary_html(seed, results, "seed") == html  # deterministic
 
 
 def test_summary_cards_carry_ranges_and_breach_probabilities_with_draws():
-    from dataclasses import replace
+    from aibm_core.results_cache import computed
 
-    from aibm_core.uncertainty import monte_carlo
-
-    base = evaluate_scenario("api_access", "base")
-    mc = monte_carlo(base.spec, base.params, draws=200)
-    base = replace(base, tree=base.tree.with_risks(dict(mc.breach_probabilities()["probability"])))
-    figures = summary.key_figures(base, mc)
+    params = scenario_params("api_access", "base")
+    u = params.uncertainty
+    params = params.with_uncertainty(type(u)(u.ranges, u.correlations, draws=200, random_seed=u.random_seed))
+    base, results = computed(get_model("api_access"), params, "base")
+    figures = summary.key_figures(base, results)
     assert all(spread.startswith("P10-P90 ") for _, _, spread in figures)
-    html = summary.summary_html(base, mc, "base")
+    html = summary.summary_html(base, results, "base")
     assert html.count("P(breach)") == len(base.tree.guardrails())
+    assert "200 draws" in html
 
 
 def test_headline_kpis_follow_the_unit_focus():
@@ -129,7 +131,8 @@ def test_an_empty_index_says_so(tmp_path):
 def test_dollar_amounts_are_not_typeset_as_mathematics():
     """JupyterLab typesets text between two "$" as TeX unless a block opts out (mathjax_ignore)."""
     base = evaluate_scenario("api_access", "base")
-    for html in (summary.summary_html(base, None, "base"), summary.assumptions_html(base.params)):
+    results = model_results("api_access", "base")
+    for html in (summary.summary_html(base, results, "base"), summary.assumptions_html(base.params)):
         assert html.count("$") >= 2
         assert html.startswith("<div class='aibm-summary") and "mathjax_ignore" in html.split(">")[0]
 

@@ -11,7 +11,8 @@ import pytest
 from aibm_core.config import SHIPPED_SCENARIOS
 from aibm_core.models import model_names
 from aibm_core.notebook import summary
-from aibm_core.results import SCHEMA_VERSION, from_json_number, model_results, number, validate_results
+from aibm_core.results import SCHEMA_VERSION, from_json_number, number, validate_results
+from aibm_core.results_cache import model_results
 from tests.conftest import aibm
 
 

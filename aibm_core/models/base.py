@@ -9,6 +9,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
+from aibm_core import tracing
 from aibm_core.params import ModelParams
 from aibm_core.tree import MetricTree
 
@@ -368,5 +369,6 @@ class Evaluation:
 
 def evaluate(spec: ModelSpec, params: ModelParams) -> Evaluation:
     """Compute a model and read its tree and KPIs."""
+    tracing.record("evaluate", spec.name, params)
     result = spec.compute(params)
     return Evaluation(spec, params, result, spec.tree(result), spec.kpis(result))
