@@ -10,6 +10,9 @@ bundled offline, so tooltips and bound sliders work in the notebook itself.
 Numbers on axes, in tooltips and in read-outs follow the unit of what is drawn: money as
 ``$60M`` / ``$1.2B`` / ``$0.25``, fractions as percentages, counts compact (``1.2M``).
 :func:`unit_kind`, :func:`axis` and :func:`number_expr` hold that rule once for every chart.
+A unit is never guessed from a name: the caller gives it, or the data declare it (a
+projection's ``attrs["columns"]``, read by :func:`aibm_core.models.base.column_info`; the
+metric's ``attrs["unit"]`` of a tornado frame; a what-if grid's units).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import math
 import os
 import re
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,6 +32,7 @@ import vl_convert as vlc
 from IPython.display import display
 
 from aibm_core.config import LIVE_ENV
+from aibm_core.models.base import column_info
 from aibm_core.tree import MetricTree
 
 if TYPE_CHECKING:
@@ -68,21 +71,6 @@ CHART_ZERO = 1e-12
 # --- units: one rule for axes, tooltips and read-outs
 
 UnitKind = Literal["money", "fraction", "number"]
-
-#: Words of a label that mark a fraction (shown as a percentage) when no unit is given.
-_FRACTION_WORDS = (
-    "margin",
-    "share",
-    "rate",
-    "utilisation",
-    "churn",
-    "conversion",
-    "decline",
-    "erosion",
-    "discount",
-)
-#: Words of a label that mark money when no unit is given.
-_MONEY_WORDS = ("usd", "$", "revenue", "arr", "mrr", "profit", "ebitda", "cost", "price", "spend", "asp")
 
 
 def words_expr(text: str) -> str:
@@ -187,35 +175,36 @@ def words(name: str) -> str:
     return str(name).replace("_", " ")
 
 
-@cache
-def _assumption_units() -> dict[str, str]:
-    from aibm_core.models import registry
+def declared_unit(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+    """The one unit the frame declares for all of ``columns`` (:func:`~aibm_core.models.base.column_info`).
 
-    return {
-        name: (field.json_schema_extra or {}).get("unit", "")
-        for spec in registry().values()
-        for name, field in spec.params.model_fields.items()
-    }
+    Raises
+    ------
+    KeyError
+        If a column is not declared.
+    ValueError
+        If the columns are declared in different units (one axis cannot read in two).
+    """
+    units = {column: column_info(frame, column)[1] for column in columns}
+    distinct = sorted(set(units.values()))
+    if len(distinct) != 1:
+        listed = ", ".join(f"{column} ({unit})" for column, unit in units.items())
+        raise ValueError(f"columns in different units cannot share an axis: {listed}; give the unit")
+    return distinct[0]
 
 
-def guess_unit(*names: str) -> str:
-    """Unit of what a chart draws when its caller gives none: the declared unit of the first
-    name that is a model assumption, else from words of the names (``"gross margin"`` ->
-    ``"fraction"``, ``"API price per 1M tokens"`` -> ``"USD"``), else ``""`` (a count)."""
-    known = _assumption_units()
-    for name in names:
-        if known.get(name):
-            return known[name]
-    for name in names:
-        text = name.lower().replace("_", " ")
-        tokens = set(re.findall(r"[\w$]+", text))
-        if "usd" in tokens or "$" in text:
-            return "USD"
-        if any(token.startswith(_FRACTION_WORDS) for token in tokens):
-            return "fraction"
-        if tokens & set(_MONEY_WORDS):
-            return "USD"
-    return ""
+def frame_unit(frame: pd.DataFrame, what: str) -> str:
+    """The unit of the metric a frame holds, from ``frame.attrs["unit"]`` (e.g. a tornado's).
+
+    Raises
+    ------
+    ValueError
+        If the frame declares none (``what`` names the chart, for the message).
+    """
+    unit = frame.attrs.get("unit")
+    if unit is None:
+        raise ValueError(f"{what}: the frame declares no unit (frame.attrs['unit']); give the unit")
+    return str(unit)
 
 
 def unit_title(title: str, unit: str | None) -> str:
@@ -443,7 +432,11 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
 
 
 def projection_chart(
-    frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    title: str,
+    unit: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> alt.Chart:
     """Monthly lines of several columns of a projection frame (index: month).
 
@@ -456,7 +449,10 @@ def projection_chart(
     title
         Chart title.
     unit
-        Unit of the columns, e.g. ``"USD per month"`` (the y-axis reads ``$60M``) or ``"fraction"``.
+        Unit of the columns as stored, e.g. ``"USD per month"`` (the y-axis reads ``$60M``) or
+        ``"fraction"``; it titles the y-axis. Default: the unit the frame declares for them
+        (:func:`declared_unit`; they must share it), the values then drawn times their declared
+        scale (``tokens_b`` in tokens).
     labels
         Column -> legend label; a column without one is shown as words (``gross_profit`` ->
         ``gross profit``).
@@ -465,7 +461,11 @@ def projection_chart(
 
 
 def stacked_area_chart(
-    frame: pd.DataFrame, columns: Sequence[str], title: str, unit: str, labels: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    title: str,
+    unit: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> alt.Chart:
     """Monthly stacked areas, e.g. revenue split into cost and profit (arguments as
     :func:`projection_chart`)."""
@@ -480,11 +480,14 @@ def _series_labels(columns: Sequence[str], labels: Mapping[str, str] | None) -> 
 def _monthly_chart(frame, columns, title, unit, labels, mark, stack: bool) -> alt.Chart:
     names = _series_labels(columns, labels)
     order = list(names.values())  # legend and stack in the caller's order
+    data = frame[list(columns)]
+    if unit is None:
+        unit = declared_unit(frame, columns)
+        scales = {column: column_info(frame, column)[2] for column in columns}
+        if any(scale != 1.0 for scale in scales.values()):
+            data = data * pd.Series(scales)
     long = (
-        frame[list(columns)]
-        .rename(columns=names)
-        .reset_index()
-        .melt(id_vars="month", var_name="series", value_name="value")
+        data.rename(columns=names).reset_index().melt(id_vars="month", var_name="series", value_name="value")
     )
     chart = with_text(alt.Chart(long), {"value": unit})
     encoding = {
@@ -575,12 +578,13 @@ def tornado_chart(
     metric_label, title
         Name of the metric (the value axis) and chart title.
     unit
-        Unit of the metric; default: guessed from ``metric_label`` (:func:`guess_unit`).
+        Unit of the metric; default: the frame's ``attrs["unit"]``, which
+        :func:`aibm_core.sensitivity.tornado` declares (:func:`frame_unit`).
 
     The value axis spans the base value and the swings (not zero), so small swings stay
     visible; a black rule marks the base value.
     """
-    unit = guess_unit(metric_label) if unit is None else unit
+    unit = frame_unit(frame, "tornado chart") if unit is None else unit
     long = frame.melt(
         id_vars=["assumption", "base"], value_vars=["low", "high"], var_name="case", value_name="value"
     )
@@ -674,11 +678,12 @@ def slider_chart(
     start
         The slider's first position (the assumption's current value), clamped to the grid.
     x_unit, y_unit
-        Units of the two axes; default: guessed (:func:`guess_unit`) from the column names
-        (an assumption's declared unit) and titles.
+        Units of the two axes; default: the units the frame declares for ``x`` and ``y``
+        (:func:`~aibm_core.models.base.column_info`; :func:`aibm_core.sensitivity.sweep`
+        declares the assumption's unit and the metric's).
     """
-    x_unit = guess_unit(x, x_title) if x_unit is None else x_unit
-    y_unit = guess_unit(y, y_title) if y_unit is None else y_unit
+    x_unit = column_info(frame, x)[1] if x_unit is None else x_unit
+    y_unit = column_info(frame, y)[1] if y_unit is None else y_unit
     values = frame[x].to_numpy(dtype=float)
     low, high = float(values.min()), float(values.max())
     start = min(max(float(start), low), high)
@@ -744,13 +749,20 @@ def what_if_chart(
     metric_label, title
         Name of the metric (the y axis and read-out) and the chart title.
     metric_unit
-        Unit of the metric; default: guessed from ``metric_label`` (:func:`guess_unit`).
+        Unit of the metric; default: the grid's ``metric_unit``. The drivers' units are the
+        grid's ``units`` (each assumption's declared unit).
     """
-    metric_unit = guess_unit(metric_label) if metric_unit is None else metric_unit
+    if metric_unit is None:
+        if grid.metric_unit is None:
+            raise ValueError("what-if chart: the grid declares no metric unit; give metric_unit")
+        metric_unit = grid.metric_unit
     moves = list(grid.moves)
     low, high, step = min(moves), max(moves), moves[1] - moves[0]
     names = list(grid.names)
-    units = [guess_unit(name) for name in names]
+    undeclared = [name for name in names if name not in grid.units]
+    if undeclared:
+        raise ValueError(f"what-if chart: the grid declares no unit for {', '.join(undeclared)}")
+    units = [grid.units[name] for name in names]
     sliders = [
         alt.param(
             name=f"move_{i}",

@@ -52,15 +52,15 @@ CHART_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.(png|svg)$")
 def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A projection frame in people's terms, for a spreadsheet.
 
-    A ``Month`` index, each column headed with its label and unit and scaled to that unit
-    (:func:`~aibm_core.models.base.projection_label`: ``tokens_b``, in billions, becomes
+    A ``Month`` index, each column headed with its declared label and unit and scaled to that
+    unit (:func:`~aibm_core.models.base.column_info`: ``tokens_b``, in billions, becomes
     ``Tokens processed (tokens per month)``).
     """
-    from aibm_core.models.base import heading, projection_label
+    from aibm_core.models.base import column_info, heading
 
     columns = {}
     for name in frame.columns:
-        label, unit, scale = projection_label(name)
+        label, unit, scale = column_info(frame, name)
         columns[heading(label, unit)] = frame[name] * scale
     table = pd.DataFrame(columns, index=frame.index)
     table.index = table.index.rename("Month")
@@ -68,10 +68,11 @@ def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def projection_units(frame: pd.DataFrame) -> dict[str, str]:
-    """Unit of each heading of :func:`projection_table`."""
-    from aibm_core.models.base import heading, projection_label
+    """Declared unit of each heading of :func:`projection_table`."""
+    from aibm_core.models.base import column_info, heading
 
-    return {heading(label, unit): unit for label, unit, _ in map(projection_label, frame.columns)}
+    declared = (column_info(frame, name) for name in frame.columns)
+    return {heading(label, unit): unit for label, unit, _ in declared}
 
 
 def write_projection_csv(path: Path, frame: pd.DataFrame) -> None:

@@ -205,8 +205,8 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
             print(f"{o.title}: the scenario changes none of its assumptions")
             continue
         for label, frame in frames.items():
-            unit = frame.attrs.get("unit") or "fraction"
-            charts.show(charts.waterfall_chart(frame, frame.attrs["metric"], f"{o.title}: {label}", unit))
+            metric, unit = frame.attrs["metric"], frame.attrs["unit"]  # declared by attribute()
+            charts.show(charts.waterfall_chart(frame, metric, f"{o.title}: {label}", unit))
         print(tree_delta_text(spec, base, other))
 
 

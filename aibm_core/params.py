@@ -337,6 +337,19 @@ def allowed_range(schema: type[BaseModel], name: str) -> str:
     return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
 
 
+def assumption_unit(schema: type[BaseModel], name: str) -> str:
+    """The unit an assumption is declared with (:func:`assumption`), ``""`` for none.
+
+    Raises
+    ------
+    KeyError
+        If ``schema`` has no assumption ``name``.
+    """
+    if name not in schema.model_fields:
+        raise KeyError(f"{schema.__name__} has no assumption {name!r}")
+    return str((schema.model_fields[name].json_schema_extra or {}).get("unit", ""))
+
+
 def _bound(value: float) -> str:
     """A range bound as a plain number with thousands separators (``1,000,000,000``, ``0.0001``)."""
     from babel.numbers import format_decimal

@@ -62,7 +62,7 @@ def _payback(payload: dict[str, Any]) -> str:
     """The model's own payback KPI (CAC or capex), formatted; '' if it has none."""
     for key, kpi in payload["kpis"].items():
         if key.endswith("payback_months"):
-            return f"{format_value(from_json_number(kpi['value']), 'months')} ({kpi['label']})"
+            return f"{format_value(from_json_number(kpi['value']), kpi['unit'])} ({kpi['label']})"
     return ""
 
 

@@ -159,12 +159,12 @@ def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> di
 
 def projection_payload(evaluation: Evaluation) -> dict[str, Any]:
     """The monthly projection: each column with its label, unit, display scale and values."""
-    from aibm_core.models.base import projection_label
+    from aibm_core.models.base import column_info
 
     frame = evaluation.projection()
     columns = {}
     for name in frame.columns:
-        label, unit, scale = projection_label(name)
+        label, unit, scale = column_info(frame, name)
         columns[name] = {
             "label": label,
             "unit": unit,
@@ -175,13 +175,23 @@ def projection_payload(evaluation: Evaluation) -> dict[str, Any]:
 
 
 def projection_frame(payload: Mapping[str, Any]) -> pd.DataFrame:
-    """The monthly projection of a results payload as a frame indexed by month (stored values)."""
+    """The monthly projection of a results payload as a frame indexed by month (stored values).
+
+    Each column's label, unit and scale travel with it (``attrs["columns"]``, as the model
+    declared them), so tables and exports read them as from the model's own projection.
+    """
     projection = payload["projection"]
     columns = {
         name: [math.nan if v is None else float(v) for v in column["values"]]
         for name, column in projection["columns"].items()
     }
-    return pd.DataFrame(columns, index=pd.Index(projection["months"], name="month"), dtype=float)
+    frame = pd.DataFrame(columns, index=pd.Index(projection["months"], name="month"), dtype=float)
+    frame.attrs["model"] = payload["model"]
+    frame.attrs["columns"] = {
+        name: {key: column[key] for key in ("label", "unit", "scale")}
+        for name, column in projection["columns"].items()
+    }
+    return frame
 
 
 def assumptions_payload(params: ModelParams) -> dict[str, dict[str, Any]]:

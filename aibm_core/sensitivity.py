@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -24,8 +24,8 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from aibm_core.models.base import ModelSpec
-from aibm_core.params import ModelParams, bounds, clip_to_range
+from aibm_core.models.base import COLUMNS_ATTR, MODEL_ATTR, Column, ModelSpec
+from aibm_core.params import ModelParams, assumption_unit, bounds, clip_to_range
 
 #: A metric read from a model result: one value per draw (or a float for scalar parameters).
 MetricFn = Callable[[Any], Any]
@@ -38,6 +38,16 @@ RANGE_RULE = "P10-P90"
 SOBOL_COLUMNS = ["S1", "S1_conf", "ST", "ST_conf"]
 #: Largest quantile distance from 0 and 1 used on the unit hypercube (keeps ppf finite).
 _EDGE = 1e-12
+#: Label and unit of the default metric of a sweep, tornado or what-if grid.
+GROSS_MARGIN = Column("gross margin", "fraction")
+
+
+def _metric_unit(metric: MetricFn | None, unit: str | None) -> str | None:
+    """Unit of an analysis' metric: the caller's, else the gross margin's for the default metric
+    (``None``, undeclared, for a metric function given without a unit)."""
+    if unit is not None:
+        return unit
+    return GROSS_MARGIN.unit if metric is None else None
 
 
 def north_star(spec: ModelSpec) -> MetricFn:
@@ -54,12 +64,42 @@ def sweep(
     name: str,
     values: Sequence[float],
     metric: MetricFn | None = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
-    """Evaluate a metric (default: gross margin) over values of one assumption at once."""
+    """Evaluate a metric (default: gross margin) over values of one assumption at once.
+
+    Parameters
+    ----------
+    spec, params
+        The model and its (validated) parameters.
+    name
+        The assumption swept.
+    values
+        Its values, in its unit.
+    metric
+        Result -> metric; default: the gross margin (fraction).
+    unit
+        Unit of ``metric``; default: ``"fraction"`` for the gross margin, undeclared otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name`` and ``metric``, declared in ``attrs["columns"]`` (the assumption's
+        declared unit; the metric's unit when known), as :func:`aibm_core.charts.slider_chart`
+        reads them.
+    """
+    metric_unit = _metric_unit(metric, unit)
+    label = GROSS_MARGIN.label if metric is None else "metric"
     metric = metric or spec.gross_margin
     grid = np.asarray(values, dtype=float)
     result = spec.compute(params.vary(**{name: grid}))
-    return pd.DataFrame({name: grid, "metric": np.broadcast_to(metric(result), grid.shape)})
+    frame = pd.DataFrame({name: grid, "metric": np.broadcast_to(metric(result), grid.shape)})
+    columns = {name: Column(name, assumption_unit(type(params), name))}
+    if metric_unit is not None:
+        columns["metric"] = Column(label, metric_unit)
+    frame.attrs[COLUMNS_ATTR] = {key: column.as_attrs() for key, column in columns.items()}
+    frame.attrs[MODEL_ATTR] = spec.name
+    return frame
 
 
 #: Moves of each driver in a what-if grid, in percent of its base value.
@@ -80,12 +120,18 @@ class WhatIfGrid:
         Each assumption's value at each move, in its unit, clipped to its valid range.
     frame
         One row per combination: ``move_0 .. move_{k-1}`` (percent, integers) and ``metric``.
+    units
+        Each assumption's declared unit.
+    metric_unit
+        Unit of the metric (``None`` when the caller's metric came without one).
     """
 
     names: tuple[str, ...]
     moves: tuple[int, ...]
     values: dict[str, list[float]]
     frame: pd.DataFrame
+    units: dict[str, str] = field(default_factory=dict)
+    metric_unit: str | None = None
 
 
 def what_if_grid(
@@ -94,15 +140,19 @@ def what_if_grid(
     names: Sequence[str],
     moves: Sequence[int] = WHAT_IF_MOVES,
     metric: MetricFn | None = None,
+    unit: str | None = None,
 ) -> WhatIfGrid:
     """Evaluate a metric (default: gross margin) on the full grid of moves of ``names``.
 
     Each assumption takes its base value times ``1 + move / 100`` for every move, clipped to its
     valid range; all ``len(moves) ** len(names)`` combinations go through one model call (9
-    moves of 3 drivers: 729 evaluations). The other assumptions keep their values.
+    moves of 3 drivers: 729 evaluations). The other assumptions keep their values. The grid
+    carries each assumption's declared unit and the metric's ``unit`` (default: ``"fraction"``
+    for the gross margin).
     """
     if 0 not in moves:
         raise ValueError(f"moves {list(moves)} must include 0 (the base case)")
+    metric_unit = _metric_unit(metric, unit)
     metric = metric or spec.gross_margin
     schema = type(params)
     values = {
@@ -114,7 +164,8 @@ def what_if_grid(
     result = np.broadcast_to(metric(spec.compute(params.vary(**varied))), (len(index),))
     frame = pd.DataFrame({f"move_{i}": np.asarray(moves)[index[:, i]] for i in range(len(names))})
     frame["metric"] = np.asarray(result, dtype=float)
-    return WhatIfGrid(tuple(names), tuple(moves), values, frame)
+    units = {name: assumption_unit(schema, name) for name in names}
+    return WhatIfGrid(tuple(names), tuple(moves), values, frame, units, metric_unit)
 
 
 def main_drivers(spec: ModelSpec, params: ModelParams, names: Sequence[str], count: int = 3) -> list[str]:
@@ -167,6 +218,7 @@ def tornado(
     names: Sequence[str],
     swing: float = 0.2,
     metric: MetricFn | None = None,
+    unit: str | None = None,
 ) -> pd.DataFrame:
     """A metric with each assumption moved on its own to a low and a high value.
 
@@ -184,6 +236,8 @@ def tornado(
         Relative move (fraction) of assumptions without a range.
     metric
         Result -> metric; default: the gross margin (fraction). See also :func:`north_star`.
+    unit
+        Unit of ``metric``; default: ``"fraction"`` for the gross margin, undeclared otherwise.
 
     Returns
     -------
@@ -191,9 +245,20 @@ def tornado(
         One row per assumption, in the given order: ``assumption``, ``low`` and ``high`` (the
         metric at the low and high value), ``base`` (the metric at ``params``), ``rule``
         (``"P10-P90"`` or ``"±20%"``), ``low_value`` and ``high_value`` (the assumption's
-        values, in its unit).
+        values, in its unit). ``attrs["unit"]`` is the metric's unit when known (what
+        :func:`aibm_core.charts.tornado_chart` reads).
     """
-    metric = metric or spec.gross_margin
+    metric_unit = _metric_unit(metric, unit)
+    frame = _tornado_frame(spec, params, names, swing, metric or spec.gross_margin)
+    if metric_unit is not None:
+        frame.attrs["unit"] = metric_unit
+    return frame
+
+
+def _tornado_frame(
+    spec: ModelSpec, params: ModelParams, names: Sequence[str], swing: float, metric: MetricFn
+) -> pd.DataFrame:
+    """The rows of :func:`tornado` (two model calls: the base and every move at once)."""
     base = float(np.asarray(metric(spec.compute(params))))
     moves = [swing_values(params, name, swing) for name in names]
     if not moves:

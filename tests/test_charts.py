@@ -13,6 +13,7 @@ import pytest
 import vl_convert as vlc
 
 from aibm_core import charts
+from aibm_core.models.base import Column
 from aibm_core.report import WIDGET_MIME, OfflineCharts
 from aibm_core.results import results_payload
 
@@ -128,7 +129,7 @@ def test_tornado_ties_keep_their_given_order_on_every_cpu():
             "base": [0.5] * 4,
         }
     )
-    spec = charts.tornado_chart(frame, "margin", "t").to_dict()
+    spec = charts.tornado_chart(frame, "margin", "t", unit="fraction").to_dict()
     assert spec["layer"][0]["encoding"]["y"]["sort"] == ["b", "d", "a", "c"]
 
 
@@ -205,6 +206,10 @@ def test_tree_nodes_read_in_two_lines_at_most(api_base):
 
 def _slider(start: float) -> alt.LayerChart:
     frame = pd.DataFrame({"utilisation": [0.2, 0.4, 0.6, 0.8, 1.0], "metric": [-1.0, 0.0, 0.2, 0.3, 0.5]})
+    frame.attrs["columns"] = {  # as sensitivity.sweep declares them
+        "utilisation": Column("utilisation", "fraction").as_attrs(),
+        "metric": Column("gross margin", "fraction").as_attrs(),
+    }
     return charts.slider_chart(
         frame, "utilisation", "metric", "utilisation", "gross margin", "t", start=start
     )
@@ -286,13 +291,14 @@ def test_fraction_and_count_axes():
     assert {"0", "20K", "60K"} <= set(_axis_labels(charts.projection_chart(counts, ["users"], "t", "users")))
 
 
-def test_units_are_guessed_from_assumptions_and_labels():
-    assert charts.guess_unit("utilisation") == "fraction"  # a declared assumption
-    assert charts.guess_unit("api_price_per_m_tokens").startswith("USD")
-    assert charts.guess_unit("metric", "gross margin") == "fraction"
-    assert charts.guess_unit("API revenue (MRR)") == "USD" and charts.guess_unit("Platform ARR") == "USD"
-    assert charts.guess_unit("free-tier cost per user (USD per month)") == "USD"
-    assert charts.guess_unit("installed GPUs") == ""
+def test_units_are_never_guessed_from_names():
+    assert not hasattr(charts, "guess_unit")
+    frame = pd.DataFrame({"assumption": ["price"], "low": [0.4], "high": [0.5], "base": [0.45]})
+    with pytest.raises(ValueError, match="declares no unit"):
+        charts.tornado_chart(frame, "gross margin", "t")  # a name that sounds like a fraction is not a unit
+    sweep = pd.DataFrame({"revenue_price": [1.0, 2.0], "metric": [0.1, 0.2]})
+    with pytest.raises(KeyError, match="revenue_price"):
+        charts.slider_chart(sweep, "revenue_price", "metric", "price", "gross margin", "t", start=1.0)
 
 
 # --- bug: tornado axes started at zero
@@ -302,6 +308,7 @@ def test_tornado_axis_spans_the_swings_not_zero():
     frame = pd.DataFrame(
         {"assumption": ["price", "volume"], "low": [0.40, 0.44], "high": [0.50, 0.46], "base": [0.45, 0.45]}
     )
+    frame.attrs["unit"] = "fraction"  # as sensitivity.tornado declares it
     spec = charts.tornado_chart(frame, "gross margin", "t").to_dict()
     scale = spec["layer"][0]["encoding"]["x"]["scale"]
     assert scale["zero"] is False
@@ -326,7 +333,7 @@ def test_series_without_a_label_read_as_words_in_the_callers_order(api_base):
 
 def test_tornado_and_sobol_show_drivers_as_words():
     frame = pd.DataFrame({"assumption": ["gpu_hour_cost_usd"], "low": [0.4], "high": [0.5], "base": [0.45]})
-    assert "gpu hour cost usd" in _axis_labels(charts.tornado_chart(frame, "gross margin", "t"))
+    assert "gpu hour cost usd" in _axis_labels(charts.tornado_chart(frame, "gross margin", "t", "fraction"))
     sobol = pd.DataFrame(
         {"S1": [0.5], "S1_conf": [0.01], "ST": [0.6], "ST_conf": [0.01]},
         index=pd.Index(["monthly_churn"], name="driver"),

@@ -59,8 +59,9 @@ def test_live_mode_shows_a_jupyter_chart_with_vega_bundled_offline(monkeypatch, 
 
 def test_live_chart_keeps_the_slider_bound(monkeypatch):
     frame = pd.DataFrame({"x": [0.0, 0.5, 1.0], "metric": [0.1, 0.2, 0.4]})
+    units = {"x_unit": "fraction", "y_unit": "fraction"}
     widget = charts.live_chart(
-        charts.slider_chart(frame, "x", "metric", "share", "gross margin", "t", start=0.25)
+        charts.slider_chart(frame, "x", "metric", "share", "gross margin", "t", start=0.25, **units)
     )
     (pick,) = widget.spec["params"]
     assert pick["bind"]["input"] == "range" and pick["value"] == 0.25

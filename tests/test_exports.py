@@ -28,7 +28,7 @@ from aibm_core.exports import (
 )
 from aibm_core.files import write_atomic
 from aibm_core.models import model_names
-from aibm_core.models.base import projection_label
+from aibm_core.models.base import column_info
 from aibm_core.params import Problem
 from aibm_core.results import evaluate_scenario
 
@@ -190,9 +190,12 @@ def test_every_projection_column_has_a_label_and_unit():
             units = projection_units(frame)
             assert [h for h, unit in units.items() if not unit] == [], model
             assert len(units) == frame.shape[1], f"{model}: two columns share a heading"
-    assert projection_label("revenue_gen2") == ("Revenue: chip generation 2", "USD per month", 1.0)
-    assert projection_label("contract_margin") == ("Contract margin", "fraction", 1.0)
-    assert projection_label("tokens_b") == ("Tokens processed", "tokens per month", 1e9)
+    hardware = evaluate_scenario("ai_hardware", "base").projection()
+    assert column_info(hardware, "revenue_gen2") == ("Revenue: chip generation 2", "USD per month", 1.0)
+    application = evaluate_scenario("application_layer", "base").projection()
+    assert column_info(application, "contract_margin") == ("Contract margin", "fraction", 1.0)
+    api = evaluate_scenario("api_access", "base").projection()
+    assert column_info(api, "tokens_b") == ("Tokens processed", "tokens per month", 1e9)
 
 
 def test_csv_is_scaled_to_the_unit_in_its_heading():

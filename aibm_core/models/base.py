@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -130,99 +130,118 @@ class Statement:
         return {k: float(v) if np.ndim(v) == 0 else v for k, v in values.items()}
 
 
-#: Projection columns whose label, unit or scale a rule cannot guess: column -> (label, unit, scale).
-#: The value shown is the column times ``scale`` in ``unit`` (``tokens_b`` is in billions).
-#: Other columns follow :func:`projection_label`'s rules (``*_revenue`` is USD per month...).
-PROJECTION_COLUMNS: dict[str, tuple[str, str, float]] = {
-    "revenue": ("Revenue", "USD per month", 1.0),
-    "cogs": ("Cost of revenue", "USD per month", 1.0),
-    "capex": ("Capital expenditure", "USD per month", 1.0),
-    "arr": ("Revenue run-rate (ARR)", "USD per year", 1.0),
-    "ebitda": ("EBITDA", "USD per month", 1.0),
-    "rnd": ("R&D", "USD per month", 1.0),
-    "depreciation": ("Depreciation", "USD per month", 1.0),
-    "contribution": ("Contribution after training and acquisition", "USD per month", 1.0),
-    "bookings": ("Bookings", "USD per month", 1.0),
-    "customers": ("Customers", "customers", 1.0),
-    "tokens_b": ("Tokens processed", "tokens per month", 1e9),
-    "net_price_per_m": ("Net price per 1M tokens", "USD per 1M tokens", 1.0),
-    "cost_per_m": ("Cost to serve per 1M tokens", "USD per 1M tokens", 1.0),
-    "api_price_per_m": ("API price paid per 1M tokens", "USD per 1M tokens", 1.0),
-    "units": ("Units shipped", "units per month", 1.0),
-    "production_units": ("Units produced", "units per month", 1.0),
-    "inventory_units": ("Inventory", "units", 1.0),
-    "inventory": ("Inventory value", "USD", 1.0),
-    "inventory_writedowns": ("Inventory write-downs", "USD per month", 1.0),
-    "list_asp": ("List ASP", "USD per unit", 1.0),
-    "net_asp": ("Net ASP after discounts", "USD per unit", 1.0),
-    "manufacturing_cost_per_unit": ("Manufacturing cost per unit", "USD per unit", 1.0),
-    "full_cost_per_unit": ("Cost per unit incl. R&D", "USD per unit", 1.0),
-    "installed_gpus": ("Installed GPUs", "GPUs", 1.0),
-    "utilisation": ("GPU utilisation", "fraction", 1.0),
-    "sold_gpu_hours_m": ("GPU-hours sold", "GPU-hours per month", 1e6),
-    "compute_hours_m": ("Compute used", "GPU-hours per month", 1e6),
-    "storage_pb": ("Storage used", "PB", 1.0),
-    "revenue_per_sold_hour": ("Revenue per sold GPU-hour", "USD per GPU-hour", 1.0),
-    "revenue_per_installed_hour": ("Revenue per installed GPU-hour", "USD per GPU-hour", 1.0),
-    "revenue_per_provisioned_hour": ("Revenue per provisioned GPU-hour", "USD per GPU-hour", 1.0),
-    "cost_per_hour": ("Full cost per installed GPU-hour", "USD per GPU-hour", 1.0),
-    "infra_cost_per_hour": ("Infrastructure cost per GPU-hour", "USD per GPU-hour", 1.0),
-    "dc_opex": ("Other data-centre opex", "USD per month", 1.0),
-    "profit_after_financing": ("Profit after financing", "USD per month", 1.0),
-    "npv_per_gpu": ("NPV per GPU", "USD per GPU", 1.0),
-    "fleet_power_mw": ("Facility power", "MW", 1.0),
-    "downloads": ("Model downloads", "downloads per month", 1.0),
-    "active_users": ("Monthly active users", "users", 1.0),
-    "paid_seats": ("Paid seats", "seats", 1.0),
-    "seats": ("Paying seats", "seats", 1.0),
-    "enterprise_contracts": ("Enterprise contracts", "contracts", 1.0),
-    "contracts_active": ("Contracts billing", "contracts", 1.0),
-    "api_customers": ("API customers", "customers", 1.0),
-    "automation_customers": ("Automation customers", "customers", 1.0),
-    "org_revenue": ("Organisation plans revenue", "USD per month", 1.0),
-    "free_cost_share": ("Free-tier cost / revenue", "fraction", 1.0),
-    "seat_churn_share": ("Seat churn", "fraction per month", 1.0),
-    "flywheel_strength_share": ("Data flywheel strength", "fraction", 1.0),
-}
+@dataclass(frozen=True)
+class Column:
+    """How a column of a monthly frame reads: its label, its unit and its display scale.
 
-#: Rules for the other columns, by the end of their name: suffix -> unit.
-_SUFFIX_UNITS = (
-    ("_margin", "fraction"),
-    ("_share", "fraction"),
-    ("_months", "months"),
-    ("_revenue", "USD per month"),
-    ("_cost", "USD per month"),
-    ("_spend", "USD per month"),
-    ("_opex", "USD per month"),
-    ("_profit", "USD per month"),
-    ("_expenses", "USD per month"),
-    ("_amortisation", "USD per month"),
-    ("_capex", "USD per month"),
-)
+    The value shown is the stored value times ``scale``, in ``unit``: ``tokens_b``, stored in
+    billions, is ``Column("Tokens processed", "tokens per month", 1e9)``.
 
-#: Words a generated label spells out.
-_WORDS = {"rnd": "R&D", "api": "API", "gmv": "GMV", "npv": "NPV", "ebitda": "EBITDA"}
-
-
-def projection_label(column: str) -> tuple[str, str, float]:
-    """Label, unit and scale of a projection column: ``cogs`` -> ``("Cost of revenue", "USD per month", 1)``.
-
-    Looked up in :data:`PROJECTION_COLUMNS`, else guessed from the name: the unit from its
-    ending (``_margin`` and ``_share`` are fractions, ``_revenue`` and ``_cost`` USD per month,
-    ``_months`` months, ``revenue_<x>`` revenue of ``x``) and the words from its parts.
+    Attributes
+    ----------
+    label
+        Name in words, e.g. ``"Cost of revenue"``.
+    unit
+        Unit of the value after scaling, e.g. ``"USD per month"``, ``"fraction"``; ``""`` for
+        a plain number.
+    scale
+        Factor from the stored value to ``unit``.
     """
-    if column in PROJECTION_COLUMNS:
-        return PROJECTION_COLUMNS[column]
-    words = [_WORDS.get(word, word) for word in column.split("_")]
-    unit = next((unit for suffix, unit in _SUFFIX_UNITS if column.endswith(suffix)), "")
-    if column.startswith("revenue_gen") and column[len("revenue_gen") :].isdigit():
-        return f"Revenue: chip generation {column[len('revenue_gen') :]}", "USD per month", 1.0
-    if column.startswith("revenue_"):
-        return f"Revenue: {' '.join(words[1:])}", "USD per month", 1.0
-    if unit == "months":
-        words = words[:-1]
-    label = " ".join(words)
-    return label[:1].upper() + label[1:], unit, 1.0
+
+    label: str
+    unit: str
+    scale: float = 1.0
+
+    def as_attrs(self) -> dict[str, Any]:
+        """The column as plain data for ``DataFrame.attrs`` (``label``, ``unit``, ``scale``)."""
+        return {"label": self.label, "unit": self.unit, "scale": float(self.scale)}
+
+
+#: Key of ``DataFrame.attrs`` holding the declared columns: name -> ``Column.as_attrs()``.
+COLUMNS_ATTR = "columns"
+#: Key of ``DataFrame.attrs`` naming the model whose frame it is (for error messages).
+MODEL_ATTR = "model"
+
+
+def declare_columns(frame: pd.DataFrame, columns: Mapping[str, Column], model: str) -> pd.DataFrame:
+    """Attach the declaration of every column of ``frame`` to its ``attrs``, in place.
+
+    ``frame.attrs["columns"]`` becomes ``{name: {"label", "unit", "scale"}}`` for the
+    columns present, and ``frame.attrs["model"]`` names the model. pandas keeps ``attrs``
+    through selection, ``round``, ``loc``/``iloc``, arithmetic and ``melt``; it drops them
+    when a new frame is built from the data (``pd.DataFrame(frame)``, ``join`` or ``concat``
+    with a frame without the same attrs), so declare after joining.
+
+    Parameters
+    ----------
+    frame
+        A model's monthly frame.
+    columns
+        Column name -> its :class:`Column`; may declare more columns than ``frame`` has.
+    model
+        Name of the model, e.g. ``"api_access"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` itself.
+
+    Raises
+    ------
+    KeyError
+        If some column of ``frame`` is not declared (naming the model and the columns).
+    """
+    missing = [str(name) for name in frame.columns if name not in columns]
+    if missing:
+        raise KeyError(
+            f"{model}: projection column(s) {', '.join(missing)} have no declared label and unit "
+            "(add them to the model's projection columns)"
+        )
+    frame.attrs[COLUMNS_ATTR] = {str(name): columns[name].as_attrs() for name in frame.columns}
+    frame.attrs[MODEL_ATTR] = model
+    return frame
+
+
+def column_info(frame: pd.DataFrame, column: str) -> tuple[str, str, float]:
+    """Declared label, unit and scale of a column: ``cogs`` -> ``("Cost of revenue", "USD per month", 1.0)``.
+
+    Read from ``frame.attrs["columns"]``, which the model's projection declares
+    (:func:`declare_columns`); nothing is guessed from the column's name.
+
+    Parameters
+    ----------
+    frame
+        A frame carrying column declarations (a projection, or a selection of one).
+    column
+        The column.
+
+    Returns
+    -------
+    tuple
+        ``(label, unit, scale)``: the value shown is the stored value times ``scale``, in ``unit``.
+
+    Raises
+    ------
+    KeyError
+        If the frame declares no such column (naming the model, when known, and the column).
+    """
+    declared = frame.attrs.get(COLUMNS_ATTR) or {}
+    info = declared.get(str(column))
+    if info is None:
+        model = frame.attrs.get(MODEL_ATTR) or "frame"
+        where = (
+            "its frame declares no columns (frame.attrs['columns'] was dropped or never set)"
+            if not declared
+            else "not among its declared columns"
+        )
+        raise KeyError(f"{model}: column {column!r} has no declared label and unit: {where}")
+    return str(info["label"]), str(info["unit"]), float(info.get("scale", 1.0))
+
+
+def column_units(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> dict[str, str]:
+    """Declared unit of each column (default: every column of ``frame``), see :func:`column_info`."""
+    names = list(frame.columns) if columns is None else list(columns)
+    return {str(name): column_info(frame, name)[1] for name in names}
 
 
 def heading(label: str, unit: str, percent: bool = False) -> str:
@@ -281,7 +300,8 @@ class ModelSpec:
     kpis
         Result -> key figures by name.
     projection
-        Result (scalar parameters) -> monthly frame indexed by month.
+        Result (scalar parameters) -> monthly frame indexed by month, each column declared
+        (label, unit, scale) in ``attrs["columns"]`` (:func:`declare_columns`).
     what_if
         Assumptions offered as sliders in the what-if panel.
     statement
@@ -333,13 +353,13 @@ class Evaluation:
         return self.spec.statement(self.result)
 
     def projection(self) -> pd.DataFrame:
-        """Monthly projection frame."""
+        """Monthly projection frame; ``attrs["columns"]`` declares each column's label, unit and scale."""
         return self.spec.projection(self.result)
 
     def projection_summary(self, months: tuple[int, ...] = (1, 12, 24)) -> pd.DataFrame:
         """Selected months of the projection (and the last), one row per series, formatted.
 
-        Rows are labelled in words with their unit (:func:`projection_label`), e.g.
+        Rows are labelled in words with their declared unit (:func:`column_info`), e.g.
         ``Cost of revenue (USD per month)``; every value goes through
         :mod:`aibm_core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
         """
@@ -349,7 +369,7 @@ class Evaluation:
         picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
         rows = {}
         for column in frame.columns:
-            label, unit, scale = projection_label(column)
+            label, unit, scale = column_info(frame, column)
             values = [format_bare(frame.at[m, column] * scale, unit) for m in picked]
             rows[heading(label, unit, percent=True)] = values
         table = pd.DataFrame.from_dict(rows, orient="index", columns=[f"month {m}" for m in picked])

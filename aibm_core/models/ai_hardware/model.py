@@ -10,7 +10,7 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.ai_hardware.params import AiHardwareParams
-from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
 
 @dataclass(frozen=True)
@@ -492,8 +492,44 @@ def revenue_by_generation(r: AiHardwareResult) -> pd.DataFrame:
     return frame.loc[:, (frame != 0).any()]
 
 
+def generation_column(generation: int) -> Column:
+    """Declaration of a generation's revenue column (:func:`generation_label`)."""
+    return Column(f"Revenue: chip generation {int(generation)}", "USD per month")
+
+
+#: Columns of :func:`projection` besides each generation's revenue (:func:`generation_column`):
+#: name -> label, unit and display scale.
+PROJECTION_COLUMNS: dict[str, Column] = {
+    "customers": Column("Customers", "customers"),
+    "units": Column("Units shipped", "units per month"),
+    "list_asp": Column("List ASP", "USD per unit"),
+    "net_asp": Column("Net ASP after discounts", "USD per unit"),
+    "manufacturing_cost_per_unit": Column("Manufacturing cost per unit", "USD per unit"),
+    "full_cost_per_unit": Column("Cost per unit incl. R&D", "USD per unit"),
+    "hardware_revenue": Column("Hardware revenue", "USD per month"),
+    "software_revenue": Column("Software revenue", "USD per month"),
+    "revenue": Column("Revenue", "USD per month"),
+    "cogs": Column("Cost of revenue", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "rnd": Column("R&D", "USD per month"),
+    "sales_spend": Column("Sales spend", "USD per month"),
+    "other_opex": Column("Other opex", "USD per month"),
+    "operating_profit": Column("Operating profit", "USD per month"),
+    "operating_margin": Column("Operating margin", "fraction"),
+    "capex": Column("Capital expenditure", "USD per month"),
+    "production_units": Column("Units produced", "units per month"),
+    "inventory_units": Column("Inventory", "units"),
+    "inventory": Column("Inventory value", "USD"),
+    "inventory_months": Column("Inventory", "months"),
+    "inventory_writedowns": Column("Inventory write-downs", "USD per month"),
+    "bookings": Column("Bookings", "USD per month"),
+}
+
+
 def projection(r: AiHardwareResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`
+    and, for each sold generation's revenue, :func:`generation_column`."""
     frame = pd.DataFrame(
         {
             "customers": r.customers,
@@ -523,4 +559,6 @@ def projection(r: AiHardwareResult) -> pd.DataFrame:
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )
-    return frame.join(revenue_by_generation(r))
+    frame = frame.join(revenue_by_generation(r))  # join keeps no attrs: declare after it
+    columns = {**PROJECTION_COLUMNS, **{generation_label(g): generation_column(g) for g in r.generations}}
+    return declare_columns(frame, columns, "ai_hardware")

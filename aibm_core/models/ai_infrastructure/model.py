@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, USD_H, AiInfrastructureParams
-from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
 #: Longest useful life the schema allows (10 years), in months: the window of a GPU's cash path.
 MAX_LIFE_MONTHS = 120
@@ -487,9 +487,40 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
     }
 
 
+#: Columns of :func:`projection`: name -> label, unit and display scale.
+PROJECTION_COLUMNS: dict[str, Column] = {
+    "installed_gpus": Column("Installed GPUs", "GPUs"),
+    "utilisation": Column("GPU utilisation", "fraction"),
+    "sold_gpu_hours_m": Column("GPU-hours sold", "GPU-hours per month", 1e6),  # stored in millions
+    "revenue_per_sold_hour": Column("Revenue per sold GPU-hour", "USD per GPU-hour"),
+    "revenue_per_installed_hour": Column("Revenue per installed GPU-hour", "USD per GPU-hour"),
+    "cost_per_hour": Column("Full cost per installed GPU-hour", "USD per GPU-hour"),
+    "on_demand_revenue": Column("On demand revenue", "USD per month"),
+    "reserved_revenue": Column("Reserved revenue", "USD per month"),
+    "spot_revenue": Column("Spot revenue", "USD per month"),
+    "revenue": Column("Revenue", "USD per month"),
+    "power_cost": Column("Power cost", "USD per month"),
+    "dc_opex": Column("Other data-centre opex", "USD per month"),
+    "ebitda": Column("EBITDA", "USD per month"),
+    "depreciation": Column("Depreciation", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "financing_cost": Column("Financing cost", "USD per month"),
+    "profit_after_financing": Column("Profit after financing", "USD per month"),
+    "expansion_capex": Column("Expansion capex", "USD per month"),
+    "replacement_capex": Column("Replacement capex", "USD per month"),
+    "capex": Column("Capital expenditure", "USD per month"),
+    "capex_payback_months": Column("Capex payback", "months"),
+    "npv_per_gpu": Column("NPV per GPU", "USD per GPU"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "ebitda_margin": Column("EBITDA margin", "fraction"),
+    "fleet_power_mw": Column("Facility power", "MW"),
+    "arr": Column("Revenue run-rate (ARR)", "USD per year"),
+}
+
+
 def projection(r: AiInfrastructureResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
-    return pd.DataFrame(
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`."""
+    frame = pd.DataFrame(
         {
             "installed_gpus": r.installed_gpus,
             "utilisation": r.utilisation,
@@ -520,3 +551,4 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )
+    return declare_columns(frame, PROJECTION_COLUMNS, "ai_infrastructure")

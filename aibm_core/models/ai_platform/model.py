@@ -19,7 +19,7 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.ai_platform.params import AiPlatformParams
-from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
 #: The concentration guardrail looks at the largest tenth of customers.
 TOP_FRACTION = 0.10
@@ -321,8 +321,31 @@ def statement(r: AiPlatformResult) -> Statement:
     )
 
 
+#: Columns of :func:`projection`: name -> label, unit and display scale.
+PROJECTION_COLUMNS: dict[str, Column] = {
+    "customers": Column("Customers", "customers"),
+    "compute_hours_m": Column("Compute used", "GPU-hours per month", 1e6),  # stored in millions
+    "storage_pb": Column("Storage used", "PB"),
+    "on_demand_revenue": Column("On demand revenue", "USD per month"),
+    "reserved_revenue": Column("Reserved revenue", "USD per month"),
+    "spot_revenue": Column("Spot revenue", "USD per month"),
+    "storage_revenue": Column("Storage revenue", "USD per month"),
+    "inference_revenue": Column("Inference revenue", "USD per month"),
+    "revenue": Column("Revenue", "USD per month"),
+    "infra_cost": Column("Infra cost", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "acquisition_spend": Column("Acquisition spend", "USD per month"),
+    "fixed_opex": Column("Fixed opex", "USD per month"),
+    "revenue_per_provisioned_hour": Column("Revenue per provisioned GPU-hour", "USD per GPU-hour"),
+    "infra_cost_per_hour": Column("Infrastructure cost per GPU-hour", "USD per GPU-hour"),
+    "operating_profit": Column("Operating profit", "USD per month"),
+    "arr": Column("Revenue run-rate (ARR)", "USD per year"),
+}
+
+
 def projection(r: AiPlatformResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`."""
     frame = pd.DataFrame(
         {
             "customers": r.customers,
@@ -346,4 +369,4 @@ def projection(r: AiPlatformResult) -> pd.DataFrame:
     )
     frame["operating_profit"] = frame["gross_profit"] - frame["acquisition_spend"] - frame["fixed_opex"]
     frame["arr"] = 12 * frame["revenue"]
-    return frame
+    return declare_columns(frame, PROJECTION_COLUMNS, "ai_platform")

@@ -17,7 +17,7 @@ from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.params import ApiAccessParams
-from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
 Arrays = dict[str, np.ndarray]
 
@@ -353,8 +353,25 @@ def statement(r: ApiAccessResult) -> Statement:
     )
 
 
+#: Columns of :func:`projection`: name -> label, unit and display scale.
+PROJECTION_COLUMNS: dict[str, Column] = {
+    "customers": Column("Customers", "customers"),
+    "tokens_b": Column("Tokens processed", "tokens per month", 1e9),  # stored in billions
+    "net_price_per_m": Column("Net price per 1M tokens", "USD per 1M tokens"),
+    "cost_per_m": Column("Cost to serve per 1M tokens", "USD per 1M tokens"),
+    "revenue": Column("Revenue", "USD per month"),
+    "cogs": Column("Cost of revenue", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "training_amortisation": Column("Training amortisation", "USD per month"),
+    "acquisition_spend": Column("Acquisition spend", "USD per month"),
+    "contribution": Column("Contribution after training and acquisition", "USD per month"),
+    "arr": Column("Revenue run-rate (ARR)", "USD per year"),
+}
+
+
 def projection(r: ApiAccessResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`."""
     frame = pd.DataFrame(
         {
             "customers": r.customers,
@@ -374,4 +391,4 @@ def projection(r: ApiAccessResult) -> pd.DataFrame:
         frame["gross_profit"] - frame["training_amortisation"] - frame["acquisition_spend"]
     )
     frame["arr"] = 12 * frame["revenue"]
-    return frame
+    return declare_columns(frame, PROJECTION_COLUMNS, "api_access")

@@ -7,7 +7,7 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult, safe_ratio
-from aibm_core.models.base import Metric, Statement
+from aibm_core.models.base import Column, Metric, Statement, declare_columns
 
 
 def _at(r: ApplicationLayerResult, series: np.ndarray) -> np.ndarray | float:
@@ -128,11 +128,34 @@ def statement_of(r: ApplicationLayerResult) -> Statement:
     )
 
 
+#: Columns of :func:`projection`: name -> label, unit and display scale. Each stream has a
+#: revenue, a cost and a margin column, labelled after its key (``contract_margin`` ->
+#: ``Contract margin``).
+PROJECTION_COLUMNS: dict[str, Column] = {
+    **{f"{k}_revenue": Column(f"{k.capitalize()} revenue", "USD per month") for k in STREAMS},
+    **{f"{k}_cost": Column(f"{k.capitalize()} cost", "USD per month") for k in STREAMS},
+    **{f"{k}_margin": Column(f"{k.capitalize()} margin", "fraction") for k in STREAMS},
+    "revenue": Column("Revenue", "USD per month"),
+    "cogs": Column("Cost of revenue", "USD per month"),
+    "inference_cost": Column("Inference cost", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "acquisition_spend": Column("Acquisition spend", "USD per month"),
+    "operating_profit": Column("Operating profit", "USD per month"),
+    "seats": Column("Paying seats", "seats"),
+    "automation_customers": Column("Automation customers", "customers"),
+    "contracts_active": Column("Contracts billing", "contracts"),
+    "seat_churn_share": Column("Seat churn", "fraction per month"),
+    "flywheel_strength_share": Column("Data flywheel strength", "fraction"),
+    "api_price_per_m": Column("API price paid per 1M tokens", "USD per 1M tokens"),
+}
+
+
 def projection(r: ApplicationLayerResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise).
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`.
 
     Each stream's revenue, cost and margin (NaN while a stream has no revenue), the totals,
-    the stocks behind them and the flywheel; ``*_share`` columns are fractions.
+    the stocks behind them and the flywheel.
     """
     columns = {f"{k}_revenue": v for k, v in r.revenue_by_stream.items()}
     columns.update({f"{k}_cost": v for k, v in r.cost_by_stream.items()})
@@ -154,4 +177,5 @@ def projection(r: ApplicationLayerResult) -> pd.DataFrame:
             "api_price_per_m": r.api_price,
         }
     )
-    return pd.DataFrame(columns, index=pd.Index(r.months.astype(int), name="month"))
+    frame = pd.DataFrame(columns, index=pd.Index(r.months.astype(int), name="month"))
+    return declare_columns(frame, PROJECTION_COLUMNS, "application_layer")

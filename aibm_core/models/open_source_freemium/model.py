@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from aibm_core import finance, funnels
-from aibm_core.models.base import Metric, MonthlyResult, Statement
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 from aibm_core.models.open_source_freemium.params import STREAM_WEIGHTS, OpenSourceFreemiumParams
 
 Arrays = dict[str, np.ndarray]
@@ -346,8 +346,33 @@ def statement(r: OpenSourceFreemiumResult) -> Statement:
     )
 
 
+#: Columns of :func:`projection`: name -> label, unit and display scale.
+PROJECTION_COLUMNS: dict[str, Column] = {
+    "downloads": Column("Model downloads", "downloads per month"),
+    "active_users": Column("Monthly active users", "users"),
+    "paid_seats": Column("Paid seats", "seats"),
+    "paid_share": Column("Paid share", "fraction"),
+    "enterprise_contracts": Column("Enterprise contracts", "contracts"),
+    "api_customers": Column("API customers", "customers"),
+    "individual_revenue": Column("Individual revenue", "USD per month"),
+    "org_revenue": Column("Organisation plans revenue", "USD per month"),
+    "enterprise_revenue": Column("Enterprise revenue", "USD per month"),
+    "api_revenue": Column("API revenue", "USD per month"),
+    "services_revenue": Column("Services revenue", "USD per month"),
+    "revenue": Column("Revenue", "USD per month"),
+    "free_tier_cost": Column("Free tier cost", "USD per month"),
+    "cost_of_revenue": Column("Cost of revenue", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "free_cost_share": Column("Free-tier cost / revenue", "fraction"),
+    "operating_expenses": Column("Operating expenses", "USD per month"),
+    "operating_profit": Column("Operating profit", "USD per month"),
+    "arr": Column("Revenue run-rate (ARR)", "USD per year"),
+}
+
+
 def projection(r: OpenSourceFreemiumResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`."""
     frame = pd.DataFrame(
         {
             "downloads": r.downloads,
@@ -373,4 +398,4 @@ def projection(r: OpenSourceFreemiumResult) -> pd.DataFrame:
     )
     frame["operating_profit"] = frame["gross_profit"] - frame["operating_expenses"]
     frame["arr"] = r.arr
-    return frame
+    return declare_columns(frame, PROJECTION_COLUMNS, "open_source_freemium")
