@@ -636,17 +636,17 @@ def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -
 
 
 def _compute_results(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -> None:
-    """Compute every model job's results in the pool before any notebook runs.
+    """Compute the results every job reads in the pool, before any notebook runs.
 
-    Jobs that give a model the same values share one computation; the workers keep the results
-    in the batch's cache (:mod:`aibm_core.results_cache`), where the notebooks, the pyramid
-    comparisons and the exports find them. A job whose results cannot be computed (bad values, a
-    model error) is left to its notebook, which reports the failure with its cell.
+    A model job reads its model's results; a pyramid comparison reads every model's results in
+    its scenario. Runs that give a model the same values share one computation; the workers keep
+    the results in the batch's cache (:mod:`aibm_core.results_cache`), where the notebooks, the
+    pyramid comparisons and the exports find them. Results that cannot be computed (bad values,
+    a model error) are left to the notebook, which reports the failure with its cell.
     """
-    unique: dict[tuple[str, str], Job] = {}
-    for job in jobs:
-        if job.model != PYRAMID:
-            unique.setdefault((job.model, json.dumps(job.values, sort_keys=True, default=str)), job)
+    unique: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+    for model, scenario, values in _results_read(jobs):
+        unique.setdefault((model, json.dumps(values, sort_keys=True, default=str)), (model, scenario, values))
     if not unique:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -654,22 +654,34 @@ def _compute_results(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: b
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=False) as bar:
         task = bar.add_task("computing results", total=len(unique))
-        for future in as_completed([pool.submit(compute_results, job) for job in unique.values()]):
+        for future in as_completed([pool.submit(compute_results, *run) for run in unique.values()]):
             with contextlib.suppress(Exception):  # the notebook computes and reports it
                 future.result()
             bar.advance(task)
 
 
-def compute_results(job: Job) -> None:
-    """Compute (or find) one model job's results in this worker's results cache."""
+def _results_read(jobs: Sequence[Job]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """``(model, scenario, values)`` of every model run the jobs read."""
+    for job in jobs:
+        if job.model != PYRAMID:
+            yield job.model, job.scenario, job.values
+            continue
+        folder = Path(job.values.get("parameters_dir") or job.parameters_file.parent)
+        for model in model_names():
+            with contextlib.suppress(ParameterError):
+                yield model, job.scenario, scenario_values(folder, job.scenario, model)
+
+
+def compute_results(model: str, scenario: str, values: dict[str, Any]) -> None:
+    """Compute (or find) one model's results on ``values`` in this worker's results cache."""
     from aibm_core.results_cache import computed
 
-    spec = get_model(job.model)
+    spec = get_model(model)
     try:
-        params = validate(spec.params, job.values, source=str(job.parameters_file))
+        params = validate(spec.params, values)
     except ParameterError:
         return
-    computed(spec, params, job.scenario)
+    computed(spec, params, scenario)
 
 
 def _stop(

@@ -194,9 +194,10 @@ class WhatIfPanel(widgets.VBox):
         self.redraw()
 
     def evaluation(self) -> Evaluation:
-        """The model evaluated at the sliders' values."""
+        """The model evaluated at the sliders' values (the starting evaluation while none has moved)."""
         start = self.start
-        return evaluate(start.spec, start.params.vary(**{n: s.value for n, s in self.sliders.items()}))
+        moved = {n: s.value for n, s in self.sliders.items() if s.value != getattr(start.params, n)}
+        return evaluate(start.spec, start.params.vary(**moved)) if moved else start
 
     def redraw(self, _change: Any = None) -> None:
         """Re-evaluate the model and replace the headline, figures and chart."""

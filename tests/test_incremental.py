@@ -265,3 +265,42 @@ def test_a_scheduler_without_the_dask_executor_is_bad_input(tmp_path, capsys):
     code = cli.main(["run", "--scheduler", "tcp://localhost:8786", "--output", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 2 and "--executor dask" in err and err.count("\n") == 1
+
+
+def test_after_an_edit_no_page_shows_the_old_figures(workbook):
+    """A report shows only its own scenario; the page that shows every scenario is rebuilt."""
+    from aibm_core.formatting import format_value
+    from aibm_core.results import from_json_number
+
+    run, params, _notebooks, out, _state = workbook
+    run()
+
+    def child_margin() -> str:
+        payload = json.loads((out / "child" / "api_access.json").read_text())
+        return format_value(from_json_number(payload["gross_margin"]), "fraction")
+
+    before = child_margin()
+    (params / "child" / "api_access.yaml").write_text("price_per_m_output_tokens: 9.0\n")
+    assert run("--changed")[1] == ["child/api_access", f"child/{runner.PYRAMID}"]
+    after = child_margin()
+    assert after != before
+    page = (out / "scenarios.html").read_text()
+    section = page[page.index("id='model-api_access'") :]
+    row = section[section.index("gross margin (snapshot month)") :].split("</tr>")[0]
+    assert re.findall(r"<td>([^<]*)</td>", row)[-1] == after  # child's column: base, seed, child
+    # the runs skipped (base, seed) hold no figure of another scenario that could go stale
+    seed = re.sub(r"<style>.*?</style>", "", runner_summary_html("seed", params), flags=re.S)
+    assert "child" not in seed and "base" not in seed
+
+
+def runner_summary_html(scenario: str, params: Path) -> str:
+    """The executive summary a model notebook shows for ``scenario`` (its HTML)."""
+    from aibm_core import summary
+    from aibm_core.models import get_model
+    from aibm_core.results import scenario_params
+    from aibm_core.results_cache import computed
+
+    evaluation, results = computed(
+        get_model("api_access"), scenario_params("api_access", scenario, params), scenario
+    )
+    return summary.summary_html(evaluation, results, scenario, params)
