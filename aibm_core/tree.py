@@ -219,7 +219,12 @@ def gross_margin_floor(
 
 @dataclass(frozen=True)
 class MetricTree:
-    """A validated tree of :class:`Node` objects, evaluated bottom-up."""
+    """A validated tree of :class:`Node` objects, evaluated bottom-up when it is built.
+
+    Building the tree computes every formula node from its operands (one place, so a
+    model's tree builder only lists nodes); :meth:`with_values` builds a new tree, so its
+    formulas follow the changed leaves.
+    """
 
     title: str
     nodes: tuple[Node, ...]
@@ -244,7 +249,10 @@ class MetricTree:
                     raise ValueError(f"node {node.id!r}: unknown operand {operand!r}")
             if node.threshold is not None and node.direction is None:
                 raise ValueError(f"node {node.id!r}: a threshold needs a direction")
-        object.__setattr__(self, "_index", index)
+        values = _evaluated_values(self.nodes)
+        nodes = tuple(replace(n, value=values[n.id]) for n in self.nodes)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "_index", {n.id: n for n in nodes})
 
     def __getitem__(self, node_id: str) -> Node:
         return self._index[node_id]
@@ -259,7 +267,7 @@ class MetricTree:
         return [n for n in self.nodes if n.parent == node_id]
 
     def value(self, node_id: str) -> Any:
-        """Value of one node (after :meth:`evaluate`): a float, or an array of draws."""
+        """Value of one node: a float, or an array of draws."""
         return self._index[node_id].value
 
     @property
@@ -269,17 +277,11 @@ class MetricTree:
         return max(sizes) if sizes else None
 
     def evaluate(self) -> MetricTree:
-        """Return a copy where every formula node is computed from its operands."""
-        values = {n.id: None if n.value is None else _plain(n.value) for n in self.nodes if n.formula is None}
-        pending = {n.id: n.formula for n in self.nodes if n.formula is not None}
-        while pending:
-            ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
-            if not ready:
-                raise ValueError(f"formula cycle among {sorted(pending)}")
-            for node_id in ready:
-                formula = pending.pop(node_id)
-                values[node_id] = formula.apply([values[o] for o in formula.operands])
-        return replace(self, nodes=tuple(replace(n, value=values[n.id]) for n in self.nodes))
+        """The tree itself: a tree computes its formula nodes when it is built.
+
+        Kept so that older callers still work; a model's tree builder need not call it.
+        """
+        return self
 
     def summary(self, percentiles: tuple[float, ...] = PERCENTILES) -> pd.DataFrame:
         """Per node: mean and percentiles over the draws; per guardrail: probability of breach.
@@ -307,7 +309,7 @@ class MetricTree:
             if self._index[node_id].formula is not None:
                 raise ValueError(f"{node_id!r} is computed by a formula; change its operands")
         nodes = tuple(replace(n, value=values.get(n.id, n.value)) for n in self.nodes)
-        return replace(self, nodes=nodes).evaluate()
+        return replace(self, nodes=nodes)
 
     def with_risks(self, probabilities: Mapping[str, float]) -> MetricTree:
         """A copy whose guardrails carry their Monte Carlo breach probabilities (by node id)."""
@@ -438,6 +440,24 @@ class MetricTree:
             ]
         )
         return frame.reset_index(), edges
+
+
+def _evaluated_values(nodes: tuple[Node, ...]) -> dict[str, Any]:
+    """Every node's value, formula nodes computed bottom-up from their operands.
+
+    Leaves keep their value (a 0-d array becomes a float); a formula node's supplied value is
+    replaced by the formula's result. Raises ``ValueError`` on a cycle of formulas.
+    """
+    values = {n.id: None if n.value is None else _plain(n.value) for n in nodes if n.formula is None}
+    pending = {n.id: n.formula for n in nodes if n.formula is not None}
+    while pending:
+        ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
+        if not ready:
+            raise ValueError(f"formula cycle among {sorted(pending)}")
+        for node_id in ready:
+            formula = pending.pop(node_id)
+            values[node_id] = formula.apply([values[o] for o in formula.operands])
+    return values
 
 
 def percentile(values: np.ndarray, q: float) -> float:

@@ -32,7 +32,7 @@ def small_tree(**overrides) -> MetricTree:
         ),
         Node("docs", "Docs views", "leading", "drivers", "views", value=3.0, observed=True),
     ]
-    return MetricTree("Test", tuple(nodes)).evaluate()
+    return MetricTree("Test", tuple(nodes))
 
 
 def test_formulas_are_computed_from_operands():
@@ -95,7 +95,7 @@ def test_formula_cycles_are_detected():
         Node("b", "B", "input", "a", formula=Formula("sum", ("a",))),
     )
     with pytest.raises(ValueError, match="cycle"):
-        MetricTree("cyclic", nodes).evaluate()
+        MetricTree("cyclic", nodes)
 
 
 def test_text_rendering_shows_structure_values_and_status():
@@ -154,7 +154,7 @@ def payback_tree(profit, series=None) -> MetricTree:
             direction="max",
         ),
     )
-    return MetricTree("payback", nodes).evaluate()
+    return MetricTree("payback", nodes)
 
 
 @pytest.mark.parametrize("profit", [0.0, -50.0])
@@ -195,3 +195,16 @@ def test_non_finite_values_are_formatted_in_words():
     assert format_value(float("inf"), "USD per customer") == "unbounded"
     assert format_value(float("-inf"), "ratio") == "-unbounded"
     assert format_value(float("nan"), "fraction") == "n/a"
+
+
+def test_a_tree_computes_its_formulas_when_built():
+    nodes = (
+        Node("total", "Total", "north_star", formula=Formula("product", ("a", "b"))),
+        Node("a", "A", "input", "total", value=3.0),
+        Node("b", "B", "input", "total", value=np.array(4.0)),
+    )
+    built = MetricTree("built", nodes)
+    assert built.value("total") == 12.0
+    assert isinstance(built.value("b"), float)  # a 0-d array reads as a float
+    assert built.evaluate() is built
+    assert built.with_values(a=5.0).value("total") == 20.0

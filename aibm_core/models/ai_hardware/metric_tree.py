@@ -373,4 +373,4 @@ def tree(r: AiHardwareResult) -> MetricTree:
         formula=Formula("product", ("units_shipped", "net_asp")),
     )
     nodes = [root, *_driver_nodes(r), *_health_and_economics_nodes(r), *_leading_and_guardrail_nodes(r)]
-    return MetricTree("AI hardware model metrics", tuple(nodes)).evaluate()
+    return MetricTree("AI hardware model metrics", tuple(nodes))

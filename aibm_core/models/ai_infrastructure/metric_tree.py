@@ -355,4 +355,4 @@ def tree(r: AiInfrastructureResult) -> MetricTree:
         *_capacity_and_bridge_nodes(r),
         *_leading_and_guardrail_nodes(r),
     ]
-    return MetricTree("AI infrastructure / GPU cloud metrics", tuple(nodes)).evaluate()
+    return MetricTree("AI infrastructure / GPU cloud metrics", tuple(nodes))

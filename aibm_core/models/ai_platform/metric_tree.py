@@ -410,4 +410,4 @@ def tree(r: AiPlatformResult) -> MetricTree:
         formula=Formula("product", ("mrr",), 12.0),
     )
     nodes = [root, *_revenue_nodes(r), *_unit_nodes(r), *_adoption_nodes(r), *_guardrail_nodes(r)]
-    return MetricTree("AI platform model metrics", tuple(nodes)).evaluate()
+    return MetricTree("AI platform model metrics", tuple(nodes))

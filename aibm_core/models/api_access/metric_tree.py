@@ -271,4 +271,4 @@ def tree(r: ApiAccessResult) -> MetricTree:
             direction="max",
         ),
     ]
-    return MetricTree("API access model metrics", tuple(nodes)).evaluate()
+    return MetricTree("API access model metrics", tuple(nodes))

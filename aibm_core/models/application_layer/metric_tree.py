@@ -477,4 +477,4 @@ def tree(r: ApplicationLayerResult) -> MetricTree:
         formula=Formula("sum", tuple(f"{k}_revenue" for k in STREAMS)),
     )
     nodes = [root, *_streams(r), *_unit_economics(r), *_flywheel_and_leading(r), *_guardrails(r)]
-    return MetricTree("Application layer metrics", tuple(nodes)).evaluate()
+    return MetricTree("Application layer metrics", tuple(nodes))

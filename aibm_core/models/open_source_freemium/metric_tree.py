@@ -439,4 +439,4 @@ def tree(r: OpenSourceFreemiumResult) -> MetricTree:
         *_leading_nodes(r),
         *_guardrail_nodes(r),
     ]
-    return MetricTree("Open-source freemium model metrics", tuple(nodes)).evaluate()
+    return MetricTree("Open-source freemium model metrics", tuple(nodes))
