@@ -24,7 +24,6 @@ CASES = [(name, i) for name in model_names() for i in range(len(get_model(name).
 def test_every_model_asks_questions_of_its_own_drivers_and_kpis(name):
     spec, params = _base(name)
     kpis = spec.kpis(spec.compute(params))
-    assert len(spec.questions) >= 2
     for question in spec.questions:
         assert spec.params.role_of(question.driver) == "driver"
         assert question.kpi in kpis

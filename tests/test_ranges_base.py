@@ -7,6 +7,7 @@ case does not move when ranges are added; the seed scenario stays a point scenar
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -66,13 +67,44 @@ def test_base_point_values_are_the_schema_defaults(model):
         assert metric.value == expected or (math.isnan(metric.value) and math.isnan(expected)), key
 
 
+def point_scenario_problem(model: str, parameters_dir: Path = PARAMETERS_DIR) -> str | None:
+    """Why ``<parameters_dir>/seed/<model>.yaml`` is not a point scenario (``None`` when it is).
+
+    The seed scenario reproduces worked examples: it keeps no ranges or says ``draws: 0``,
+    else it silently runs a Monte Carlo over the ranges it overlays from ``base``.
+    """
+    path = Path(parameters_dir) / "seed" / f"{model}.yaml"
+    if not path.exists():
+        return f"{path} is missing: write the seed's worked example there, with `draws: 0`"
+    ev = evaluate_scenario(model, "seed", parameters_dir)
+    ranged = sorted(ev.params.uncertainty.ranges)
+    if ranged and ev.params.uncertainty.draws != 0:
+        return (
+            f"{path} is not a point scenario: it keeps the ranges of {', '.join(ranged)} and runs "
+            f"{ev.params.uncertainty.draws} draws; add `draws: 0`"
+        )
+    return None
+
+
 @pytest.mark.parametrize("model", model_names())
 def test_seed_is_a_point_scenario(model):
-    path = PARAMETERS_DIR / "seed" / f"{model}.yaml"
-    assert read_yaml(path)["draws"] == 0
+    assert point_scenario_problem(model) is None, point_scenario_problem(model)
     ev = evaluate_scenario(model, "seed")
-    assert ev.params.uncertainty.draws == 0
+    assert read_yaml(PARAMETERS_DIR / "seed" / f"{model}.yaml")["draws"] == 0
     assert monte_carlo(ev.spec, ev.params) is None
+
+
+def test_a_seed_without_draws_0_is_reported_naming_its_file(tmp_path):
+    for scenario in ("base", "seed"):
+        (tmp_path / scenario).mkdir()
+        for name in ("scenario.yaml", "api_access.yaml"):
+            text = (PARAMETERS_DIR / scenario / name).read_text()
+            (tmp_path / scenario / name).write_text(text.replace("draws: 0", "draws: 100"))
+    problem = point_scenario_problem("api_access", tmp_path)
+    assert problem is not None and problem.startswith(f"{tmp_path / 'seed' / 'api_access.yaml'} is not")
+    assert "add `draws: 0`" in problem
+    (tmp_path / "seed" / "api_access.yaml").unlink()
+    assert "is missing" in point_scenario_problem("api_access", tmp_path)
 
 
 @pytest.mark.parametrize("model", model_names())

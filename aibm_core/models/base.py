@@ -9,10 +9,13 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from aibm_core.params import ModelParams
+from aibm_core.params import ModelParams, ProjectionParams
 from aibm_core.tree import MetricTree
 
 Layer = Literal["infrastructure", "platform", "application"]
+
+#: The layers of the seeds' revenue pyramid, bottom first (the registry's order).
+LAYERS: tuple[str, ...] = ("infrastructure", "platform", "application")
 
 
 @dataclass(frozen=True)
@@ -364,6 +367,79 @@ class Evaluation:
             for m in self.kpis.values()
         ]
         return pd.DataFrame(rows).set_index("metric")
+
+
+class ModelSpecError(ValueError):
+    """A model whose :class:`ModelSpec` breaks the contract; ``problems`` lists every reason."""
+
+    def __init__(self, name: str, problems: list[str]):
+        self.problems = list(problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"model {name!r} cannot be registered:\n{lines}")
+
+
+def spec_problems(spec: ModelSpec, package: str | None = None) -> list[str]:
+    """Every way a model's spec breaks the contract the library relies on (empty when none).
+
+    Checks that the name is a Python name equal to its package's (so the notebook and
+    parameter files ``<name>.ipynb``/``<name>.yaml`` are found), the layer is one of
+    :data:`LAYERS`, the schema projects month by month (:class:`ProjectionParams`), the
+    functions are callable, every ``what_if`` slider and question driver is a ``driver`` of
+    the schema, and every question's KPI is one of the model's KPIs at the defaults.
+
+    Parameters
+    ----------
+    spec
+        The model's spec.
+    package
+        The last part of the package name the spec was found in (``None``: not checked).
+    """
+    problems: list[str] = []
+    if not (isinstance(spec.name, str) and spec.name.isidentifier() and spec.name == spec.name.lower()):
+        problems.append(f"name {spec.name!r}: use a lower-case Python name, e.g. 'my_model'")
+    elif package is not None and spec.name != package:
+        problems.append(f"name {spec.name!r} differs from its package {package!r}: make them equal")
+    if spec.layer not in LAYERS:
+        problems.append(f"layer {spec.layer!r}: expected one of {', '.join(LAYERS)}")
+    if not (isinstance(spec.params, type) and issubclass(spec.params, ProjectionParams)):
+        problems.append("params must be a ProjectionParams subclass (horizon and snapshot month)")
+        return problems
+    for field in ("compute", "tree", "kpis", "projection", "statement", "gross_margin"):
+        if not callable(getattr(spec, field)):
+            problems.append(f"{field} must be a function of the result")
+    fields = spec.params.model_fields
+
+    def driver_problem(name: str, where: str) -> str | None:
+        if name not in fields:
+            return f"{where} {name!r} is not an assumption of {spec.params.__name__}"
+        role = spec.params.role_of(name)
+        return None if role == "driver" else f"{where} {name!r} is a {role}, not a driver"
+
+    if len(set(spec.what_if)) != len(spec.what_if):
+        problems.append("what_if names a driver twice")
+    problems += [p for name in spec.what_if if (p := driver_problem(name, "what_if")) is not None]
+    for question in spec.questions:
+        problem = driver_problem(question.driver, f"question {question.label!r}: driver")
+        if problem is not None:
+            problems.append(problem)
+        if not np.isfinite(question.target):
+            problems.append(f"question {question.label!r}: target {question.target!r} must be finite")
+    if spec.questions and not problems:
+        kpis = spec.kpis(spec.compute(spec.params()))
+        problems += [
+            f"question {q.label!r}: KPI {q.kpi!r} is not one of the model's KPIs ({', '.join(kpis)})"
+            for q in spec.questions
+            if q.kpi not in kpis
+        ]
+    return problems
+
+
+def check_spec(spec: ModelSpec, package: str | None = None) -> ModelSpec:
+    """The spec itself when it keeps the contract; else :class:`ModelSpecError` listing why."""
+    problems = spec_problems(spec, package)
+    if problems:
+        raise ModelSpecError(str(spec.name), problems)
+    return spec
 
 
 def evaluate(spec: ModelSpec, params: ModelParams) -> Evaluation:
