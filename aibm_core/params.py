@@ -522,6 +522,30 @@ def defaults_yaml(schema: type[ModelParams], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_defaults_yaml(schema: type[ModelParams], title: str, path: Path) -> bool:
+    """Write a model's base parameter file (:func:`defaults_yaml`) unless it already holds it.
+
+    Parameters
+    ----------
+    schema, title
+        The model's assumptions and display title.
+    path
+        The file, usually ``parameters/base/<model>.yaml``; its folder is created if needed.
+
+    Returns
+    -------
+    bool
+        True when the file was written (it was missing or differed), False when it was current.
+    """
+    text = defaults_yaml(schema, title)
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
 def read_scenario(path: Path) -> dict[str, Any]:
     """A scenario file's values laid over those of the scenario its folder overlays.
 

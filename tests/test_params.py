@@ -112,7 +112,9 @@ def test_base_file_is_the_schema_defaults(model):
     base = load_file(spec.params, path)
     assert base.model_dump() == spec.params.defaults()  # ranges keep the defaults as their points
     assert base.uncertainty.ranges == spec.params.base_ranges()
-    assert path.read_text() == defaults_yaml(spec.params, spec.title), "regenerate with defaults_yaml()"
+    assert path.read_text() == defaults_yaml(spec.params, spec.title), (
+        f"{path} is not the schema's defaults: run `aibm base-parameters {model}`"
+    )
 
 
 @pytest.mark.parametrize("model", model_names())
@@ -157,3 +159,26 @@ def test_every_assumption_can_be_set_with_papermill_p(model):
     for name, default in schema.defaults().items():
         parsed = _resolve_type(str(default))
         assert getattr(validate(schema, {name: parsed}), name) == default, name
+
+
+def test_base_parameters_command_writes_the_schema_defaults(tmp_path, capsys):
+    from aibm_core.cli import main
+
+    spec = get_model("api_access")
+    target = tmp_path / "base" / "api_access.yaml"
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path), "--check"]) == 1
+    assert not target.exists()
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path)]) == 0
+    assert target.read_text() == defaults_yaml(spec.params, spec.title)
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path)]) == 0
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert f"{target}: written" in out and f"{target}: unchanged" in out and f"{target}: up to date" in out
+    assert main(["base-parameters", "api_acess", "--parameters", str(tmp_path)]) == 2
+    assert "unknown model 'api_acess'" in capsys.readouterr().err
+
+
+def test_shipped_base_files_are_current_by_the_command(capsys):
+    from aibm_core.cli import main
+
+    assert main(["base-parameters", "--check"]) == 0, capsys.readouterr().out
