@@ -18,6 +18,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from aibm_core.finance import payback_months
+from aibm_core.numeric import plain, ratio
+
 Kind = Literal["north_star", "group", "input", "leading", "guardrail"]
 Direction = Literal["max", "min"]
 Op = Literal["sum", "product", "ratio", "difference", "margin", "payback"]
@@ -34,9 +37,11 @@ class Formula:
     """How a node is computed from its operands.
 
     ``sum``/``product`` combine all operands; ``ratio`` is a / b, ``difference`` a − b
-    and ``margin`` (a − b) / a. ``payback`` is a / b when b > 0 and infinite otherwise:
-    an upfront cost ``a`` that a monthly profit ``b <= 0`` never earns back. The result is
-    multiplied by ``scale``. Operands may be numpy arrays (one value per draw).
+    and ``margin`` (a − b) / a (a zero denominator gives ±inf by the numerator's sign, NaN
+    for 0 / 0: :func:`aibm_core.numeric.ratio` with ``at_zero="unbounded"``). ``payback`` is
+    a / b when b > 0 and infinite otherwise: an upfront cost ``a`` that a monthly profit
+    ``b <= 0`` never earns back. The result is multiplied by ``scale``. Operands may be numpy
+    arrays (one value per draw).
     """
 
     op: Op
@@ -51,15 +56,14 @@ class Formula:
             out = functools.reduce(np.multiply, values)
         else:
             a, b = (np.asarray(v, dtype=float) for v in values)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if self.op == "ratio":
-                    out = a / b
-                elif self.op == "difference":
-                    out = a - b
-                elif self.op == "margin":
-                    out = (a - b) / a
-                else:  # payback
-                    out = np.where(b > 0, a / np.where(b > 0, b, 1.0), np.inf)
+            if self.op == "ratio":
+                out = ratio(a, b, at_zero="unbounded")
+            elif self.op == "difference":
+                out = a - b
+            elif self.op == "margin":
+                out = ratio(a - b, a, at_zero="unbounded")
+            else:  # payback
+                out = payback_months(a, b)
         return _plain(np.asarray(out, dtype=float) * self.scale)
 
     def describe(self, labels: Mapping[str, str]) -> str:
@@ -73,10 +77,7 @@ class Formula:
         return text if self.scale == 1 else f"{text} × {self.scale:g}"
 
 
-def _plain(value: Any) -> Any:
-    """A 0-d array as a Python float; arrays of draws unchanged."""
-    array = np.asarray(value, dtype=float)
-    return float(array) if array.ndim == 0 else array
+_plain = plain
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,49 @@ def gross_margin_floor(
         formula=formula,
         threshold=threshold,
         direction="min",
+        series=series,
+    )
+
+
+def cac_payback_guardrail(
+    parent: str,
+    cac: str,
+    gross_profit: str,
+    threshold: Any,
+    series: Any,
+    *,
+    node_id: str = "cac_payback",
+    label: str = "CAC payback (on gross profit)",
+    kind: Kind = "input",
+    payer: str = "customer",
+) -> Node:
+    """The CAC-payback limit: months of gross profit that repay the cost of winning a payer.
+
+    Parameters
+    ----------
+    parent
+        Id of the group it hangs from.
+    cac, gross_profit
+        Ids of the nodes holding the acquisition cost (USD per payer) and the monthly gross
+        profit of one payer (USD per payer per month); a profit ``<= 0`` never repays (``inf``).
+    threshold
+        Longest acceptable payback (months), e.g. ``params.max_cac_payback_months``.
+    series
+        Payback in every month of the horizon (months; draws × months).
+    node_id, label, kind, payer
+        Id, display name, kind (``input`` in the unit economics, or ``guardrail``) and what
+        is acquired (``customer``, ``seat``), for the definition.
+    """
+    return Node(
+        node_id,
+        label,
+        kind,
+        parent,
+        "months",
+        f"Months of a {payer}'s gross profit that repay its acquisition cost",
+        formula=Formula("payback", (cac, gross_profit)),
+        threshold=threshold,
+        direction="max",
         series=series,
     )
 

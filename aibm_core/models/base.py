@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from aibm_core import finance
+from aibm_core.numeric import plain, ratio
 from aibm_core.params import ModelParams, ProjectionParams
 from aibm_core.tree import MetricTree
 
@@ -31,6 +33,61 @@ class MonthlyResult:
         series = np.asarray(getattr(self, name))
         value = series[..., int(self.params.snapshot_month) - 1]
         return float(value) if np.ndim(value) == 0 else value
+
+
+def monthly_inputs(params: ModelParams) -> dict[str, np.ndarray]:
+    """Every numeric assumption (each role but ``setting``) as a float array of shape draws × 1.
+
+    The trailing month axis lets a driver given as draws broadcast against months. Settings
+    (horizon, snapshot month, choices such as a cost basis) are structural and left out: read
+    them from ``params`` directly.
+    """
+    schema = type(params)
+    return {
+        name: finance.along_months(getattr(params, name))
+        for name in schema.model_fields
+        if schema.role_of(name) != "setting"
+    }
+
+
+def monthly_result(
+    result_type: type[Any],
+    params: ModelParams,
+    months: np.ndarray,
+    series: Mapping[str, Any],
+    groups: Mapping[str, Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> Any:
+    """A result dataclass whose monthly arrays all share one shape (draws × months).
+
+    ``compute`` ends here: every series (and every series of each group, e.g. revenue by
+    stream) is broadcast to their common shape with the months, so that a result is array-total: any
+    driver given as draws gives every output one row per draw.
+
+    Parameters
+    ----------
+    result_type
+        The model's result dataclass (a :class:`MonthlyResult`).
+    params
+        The parameters it was computed from.
+    months
+        Months ``1 .. horizon`` (float array).
+    series
+        Field name -> monthly array (or a per-draw value with a trailing month axis).
+    groups
+        Field name -> mapping of named monthly arrays, broadcast like the series.
+    **fields
+        Other fields passed unchanged.
+    """
+    groups = groups or {}
+    shape = np.broadcast_shapes(
+        np.shape(months),
+        *(np.shape(x) for x in series.values()),
+        *(np.shape(x) for g in groups.values() for x in g.values()),
+    )
+    full: dict[str, Any] = {k: np.broadcast_to(x, shape) for k, x in series.items()}
+    full.update({g: {k: np.broadcast_to(x, shape) for k, x in d.items()} for g, d in groups.items()})
+    return result_type(params=params, months=months, **full, **fields)
 
 
 #: The monthly series every model reports, with the same keys and units in every model:
@@ -104,25 +161,21 @@ class Statement:
         A month without revenue has no margin (NaN), not an infinite one.
         """
         revenue = self.series("revenue")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe = np.where(revenue != 0, revenue, np.nan)
-            return {
-                "gross_margin": self.gross_profit / safe,
-                "operating_margin": self.operating_profit / safe,
-                "capital_intensity": self.series("capex") / safe,
-            }
+        return {
+            "gross_margin": ratio(self.gross_profit, revenue),
+            "operating_margin": ratio(self.operating_profit, revenue),
+            "capital_intensity": ratio(self.series("capex"), revenue),
+        }
 
     def horizon_ratios(self) -> dict[str, np.ndarray | float]:
         """The same ratios over the whole horizon: sums of the flows, then the ratio."""
         revenue = self.series("revenue").sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe = np.where(revenue != 0, revenue, np.nan)
-            out = {
-                "gross_margin": self.gross_profit.sum(axis=-1) / safe,
-                "operating_margin": self.operating_profit.sum(axis=-1) / safe,
-                "capital_intensity": self.series("capex").sum(axis=-1) / safe,
-            }
-        return {k: float(v) if np.ndim(v) == 0 else v for k, v in out.items()}
+        out = {
+            "gross_margin": ratio(self.gross_profit.sum(axis=-1), revenue),
+            "operating_margin": ratio(self.operating_profit.sum(axis=-1), revenue),
+            "capital_intensity": ratio(self.series("capex").sum(axis=-1), revenue),
+        }
+        return {k: plain(v) for k, v in out.items()}
 
     def snapshot(self) -> dict[str, np.ndarray | float]:
         """Every series and ratio in the snapshot month (floats for scalar parameters)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aibm_core.models.ai_platform.model import AiPlatformResult
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
+from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 USD_H = "USD per GPU-hour"
 PER_CUSTOMER = "USD per customer per month"
@@ -225,17 +225,8 @@ def _unit_nodes(r: AiPlatformResult) -> list[Node]:
             "USD per customer",
             value=p.cac_usd,
         ),
-        Node(
-            "cac_payback",
-            "CAC payback (on gross profit)",
-            "input",
-            "unit_economics",
-            "months",
-            "Months of a customer's gross profit that repay its acquisition cost",
-            formula=Formula("payback", ("cac", "gp_per_customer")),
-            threshold=p.max_cac_payback_months,
-            direction="max",
-            series=r.cac_payback_months,
+        cac_payback_guardrail(
+            "unit_economics", "cac", "gp_per_customer", p.max_cac_payback_months, r.cac_payback_months
         ),
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.model import ApiAccessResult
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
+from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 
 def tree(r: ApiAccessResult) -> MetricTree:
@@ -142,17 +142,8 @@ def tree(r: ApiAccessResult) -> MetricTree:
         Node(
             "cac", "Customer acquisition cost", "input", "unit_economics", "USD per customer", value=p.cac_usd
         ),
-        Node(
-            "cac_payback",
-            "CAC payback (on gross profit)",
-            "input",
-            "unit_economics",
-            "months",
-            "Months of a customer's gross profit that repay its acquisition cost",
-            formula=Formula("payback", ("cac", "gp_per_customer")),
-            threshold=p.max_cac_payback_months,
-            direction="max",
-            series=r.cac_payback_months,
+        cac_payback_guardrail(
+            "unit_economics", "cac", "gp_per_customer", p.max_cac_payback_months, r.cac_payback_months
         ),
         Node("adoption", "Product adoption", "group", "mrr"),
         Node(

@@ -9,7 +9,7 @@ indicators and guardrails judged over the whole horizon.
 from __future__ import annotations
 
 from aibm_core.models.application_layer.model import COSTS, STREAMS, ApplicationLayerResult
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
+from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 USD = "USD per month"
 SEAT = "USD per seat per month"
@@ -443,17 +443,16 @@ def _guardrails(r: ApplicationLayerResult) -> list[Node]:
             direction="max",
             series=r.seat_churn,
         ),
-        Node(
-            "seat_cac_payback",
-            "Seat CAC payback",
-            "guardrail",
+        cac_payback_guardrail(
             "guardrails",
-            "months",
-            "Months of a seat's gross profit that repay its acquisition cost",
-            formula=Formula("payback", ("seat_cac", "seat_gross_profit")),
-            threshold=p.max_seat_cac_payback_months,
-            direction="max",
-            series=r.seat_cac_payback_months,
+            "seat_cac",
+            "seat_gross_profit",
+            p.max_seat_cac_payback_months,
+            r.seat_cac_payback_months,
+            node_id="seat_cac_payback",
+            label="Seat CAC payback",
+            kind="guardrail",
+            payer="seat",
         ),
         gross_margin_floor(
             "gross_margin_floor",
