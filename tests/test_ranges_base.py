@@ -13,10 +13,14 @@ import numpy as np
 import pytest
 
 from aibm_core.config import PARAMETERS_DIR
-from aibm_core.models import get_model, model_names
+from aibm_core.models import get_model
 from aibm_core.params import bounds, load_file, read_yaml
 from aibm_core.results import evaluate_scenario
 from aibm_core.uncertainty import monte_carlo
+from tests.contract_models import CONTRACT_MODELS, parameters_dir_of
+
+# Every model test here also runs on the minimal model of docs/adding-a-model.md.
+pytestmark = pytest.mark.usefixtures("with_minimal_model")
 
 #: Draws for the Monte Carlo checks: enough for stable percentiles, quick on a shared machine.
 DRAWS = 2_000
@@ -24,10 +28,10 @@ DRAWS = 2_000
 
 def base_params(model: str):
     spec = get_model(model)
-    return spec, load_file(spec.params, PARAMETERS_DIR / "base" / f"{model}.yaml")
+    return spec, load_file(spec.params, parameters_dir_of(model) / "base" / f"{model}.yaml")
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_file_ranges_the_declared_drivers_with_sources(model):
     spec, base = base_params(model)
     schema = spec.params
@@ -45,7 +49,7 @@ def test_base_file_ranges_the_declared_drivers_with_sources(model):
         assert (low is None or rng.low >= low) and (high is None or rng.high <= high), name
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_correlations_are_sourced_and_shipped(model):
     spec, base = base_params(model)
     declared = spec.params.base_correlations
@@ -53,11 +57,11 @@ def test_base_correlations_are_sourced_and_shipped(model):
     assert base.uncertainty.correlations == tuple((a, b, float(rho)) for a, b, rho, _ in declared)
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_point_values_are_the_schema_defaults(model):
     spec, base = base_params(model)
     assert base.model_dump() == spec.params.defaults()
-    ev = evaluate_scenario(model, "base")
+    ev = evaluate_scenario(model, "base", parameters_dir_of(model))
     default = spec.compute(spec.params())
     np.testing.assert_array_equal(
         ev.spec.statement(ev.result).series("revenue"), spec.statement(default).series("revenue")
@@ -86,11 +90,12 @@ def point_scenario_problem(model: str, parameters_dir: Path = PARAMETERS_DIR) ->
     return None
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_seed_is_a_point_scenario(model):
-    assert point_scenario_problem(model) is None, point_scenario_problem(model)
-    ev = evaluate_scenario(model, "seed")
-    assert read_yaml(PARAMETERS_DIR / "seed" / f"{model}.yaml")["draws"] == 0
+    folder = parameters_dir_of(model)
+    assert point_scenario_problem(model, folder) is None, point_scenario_problem(model, folder)
+    ev = evaluate_scenario(model, "seed", folder)
+    assert read_yaml(folder / "seed" / f"{model}.yaml")["draws"] == 0
     assert monte_carlo(ev.spec, ev.params) is None
 
 
@@ -107,9 +112,9 @@ def test_a_seed_without_draws_0_is_reported_naming_its_file(tmp_path):
     assert "is missing" in point_scenario_problem("api_access", tmp_path)
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_monte_carlo_runs_with_ordered_percentiles(model):
-    ev = evaluate_scenario(model, "base")
+    ev = evaluate_scenario(model, "base", parameters_dir_of(model))
     mc = monte_carlo(ev.spec, ev.params, draws=DRAWS)
     assert mc is not None and mc.draws == DRAWS
     table = mc.kpi_percentiles()
