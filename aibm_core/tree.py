@@ -80,9 +80,9 @@ class Formula:
 _plain = plain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Node:
-    """One metric in a tree.
+    """One metric in a tree; every field is given by name (``Node(id=..., label=..., kind=...)``).
 
     Attributes
     ----------
@@ -205,12 +205,12 @@ def gross_margin_floor(
         What the margin is measured after, for the tooltip.
     """
     return Node(
-        node_id,
-        "Gross margin",
-        "guardrail",
-        parent,
-        "fraction",
-        definition,
+        id=node_id,
+        label="Gross margin",
+        kind="guardrail",
+        parent=parent,
+        unit="fraction",
+        definition=definition,
         formula=formula,
         threshold=threshold,
         direction="min",
@@ -248,12 +248,12 @@ def cac_payback_guardrail(
         is acquired (``customer``, ``seat``), for the definition.
     """
     return Node(
-        node_id,
-        label,
-        kind,
-        parent,
-        "months",
-        f"Months of a {payer}'s gross profit that repay its acquisition cost",
+        id=node_id,
+        label=label,
+        kind=kind,
+        parent=parent,
+        unit="months",
+        definition=f"Months of a {payer}'s gross profit that repay its acquisition cost",
         formula=Formula("payback", (cac, gross_profit)),
         threshold=threshold,
         direction="max",
