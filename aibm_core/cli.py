@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
+from aibm_core.errors import AibmInputError
 from aibm_core.params import ParameterError, Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -23,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ParameterError as error:
+    except AibmInputError as error:  # parameters, ranges, YAML files, a model's spec
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT

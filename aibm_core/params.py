@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from aibm_core.errors import AibmInputError
 from aibm_core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
 from aibm_core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
@@ -277,12 +278,13 @@ def _one_line(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-class ParameterError(ValueError):
-    """Invalid parameters; the message has one line per problem."""
+class ParameterError(AibmInputError):
+    """Invalid parameters; ``problems`` holds a :class:`Problem` per line of the message."""
+
+    problems: list[Problem]
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(problems)
 
     def _render_traceback_(self) -> list[str]:
         """Show IPython users the problems, not a traceback."""

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from aibm_core import finance
+from aibm_core.errors import AibmInputError
 from aibm_core.numeric import plain, ratio
 from aibm_core.params import ModelParams, ProjectionParams
 from aibm_core.tree import MetricTree
@@ -422,13 +423,14 @@ class Evaluation:
         return pd.DataFrame(rows).set_index("metric")
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(AibmInputError):
     """A model whose :class:`ModelSpec` breaks the contract; ``problems`` lists every reason."""
 
+    problems: list[str]
+
     def __init__(self, name: str, problems: list[str]):
-        self.problems = list(problems)
-        lines = "\n".join(f"  {problem}" for problem in self.problems)
-        super().__init__(f"model {name!r} cannot be registered:\n{lines}")
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(problems, f"model {name!r} cannot be registered:\n{lines}")
 
 
 def spec_problems(spec: ModelSpec, package: str | None = None) -> list[str]:
