@@ -31,3 +31,16 @@ def test_the_minimal_model_is_not_shipped_but_can_be_registered(with_minimal_mod
 
 def test_the_minimal_model_is_gone_after_its_test():
     assert MINIMAL not in model_names()
+
+
+def test_a_model_without_goal_seek_questions_gives_results():
+    from dataclasses import replace
+
+    from aibm_core.models import registered
+    from aibm_core.results import model_results, validate_results
+    from tests.contract_models import MINIMAL_PARAMETERS_DIR
+
+    with registered(replace(MINIMAL_SPEC, questions=())):
+        payload = model_results(MINIMAL, "base", MINIMAL_PARAMETERS_DIR)
+    validate_results(payload)
+    assert payload["goal_seek"] == []
