@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
+from aibm_core.errors import AibmInputError
 from aibm_core.params import ParameterError, Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -23,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ParameterError as error:
+    except AibmInputError as error:  # parameters, ranges, YAML files, a model's spec
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -197,6 +198,23 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--port", type=int, default=8866, metavar="N", help="TCP port (default: 8866)")
     dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     dashboard.set_defaults(handler=_dashboard)
+
+    base = sub.add_parser(
+        "base-parameters",
+        help="write parameters/base/<model>.yaml from each model's schema (defaults, units, ranges)",
+    )
+    base.add_argument("models", nargs="*", metavar="MODEL", help="models to write (default: every model)")
+    base.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder whose base/ receives the files (default: parameters/)",
+    )
+    base.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when a file is missing or out of date"
+    )
+    base.set_defaults(handler=_base_parameters)
 
     models = sub.add_parser("models", help="list the business models")
     models.set_defaults(handler=_models)
@@ -408,6 +426,31 @@ def _dashboard(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
     return dashboard.serve(command, dashboard.live_environment())
+
+
+def _base_parameters(args: argparse.Namespace) -> int:
+    """Write (or with ``--check`` compare) each model's base parameter file from its schema."""
+    from aibm_core.models import get_model, model_names
+    from aibm_core.params import defaults_yaml, write_defaults_yaml
+
+    unknown = [name for name in args.models if name not in model_names()]
+    if unknown:
+        known = ", ".join(model_names())
+        problems = [Problem("", "MODEL", f"unknown model {n!r}; available: {known}") for n in unknown]
+        raise ParameterError(problems)
+    stale = []
+    for name in args.models or model_names():
+        spec = get_model(name)
+        path = args.parameters / "base" / f"{name}.yaml"
+        if args.check:
+            expected = defaults_yaml(spec.params, spec.title)
+            current = path.is_file() and path.read_text(encoding="utf-8") == expected
+            print(f"{path}: {'up to date' if current else 'out of date'}")
+            stale += [] if current else [path]
+        else:
+            written = write_defaults_yaml(spec.params, spec.title, path)
+            print(f"{path}: {'written' if written else 'unchanged'}")
+    return EXIT_FAILED if stale else EXIT_OK
 
 
 def _models(_args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from aibm_core.errors import AibmInputError
 from aibm_core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
 from aibm_core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
@@ -297,12 +298,13 @@ def _one_line(text: str) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-class ParameterError(ValueError):
-    """Invalid parameters; the message has one line per problem."""
+class ParameterError(AibmInputError):
+    """Invalid parameters; ``problems`` holds a :class:`Problem` per line of the message."""
+
+    problems: list[Problem]
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__(problems)
 
     def _render_traceback_(self) -> list[str]:
         """Show IPython users the problems, not a traceback."""
@@ -553,6 +555,30 @@ def defaults_yaml(schema: type[ModelParams], title: str) -> str:
         for a, b, rho, source in schema.base_correlations:
             lines.append(f"  - [{a}, {b}, {rho}]  # {source}")
     return "\n".join(lines) + "\n"
+
+
+def write_defaults_yaml(schema: type[ModelParams], title: str, path: Path) -> bool:
+    """Write a model's base parameter file (:func:`defaults_yaml`) unless it already holds it.
+
+    Parameters
+    ----------
+    schema, title
+        The model's assumptions and display title.
+    path
+        The file, usually ``parameters/base/<model>.yaml``; its folder is created if needed.
+
+    Returns
+    -------
+    bool
+        True when the file was written (it was missing or differed), False when it was current.
+    """
+    text = defaults_yaml(schema, title)
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True
 
 
 def read_scenario(path: Path) -> dict[str, Any]:

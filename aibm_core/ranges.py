@@ -24,6 +24,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy.special import expit, logit
 
+from aibm_core.errors import AibmInputError
+
 #: z-value of the 95th percentile: a 90% interval spans mean ± Z90 standard deviations.
 Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95); scipy.stats is imported when first used
 
@@ -40,8 +42,11 @@ _KEYS = {
 }
 
 
-class RangeError(ValueError):
-    """A range that cannot be read; the message says what is allowed."""
+class RangeError(AibmInputError):
+    """A range that cannot be read; its one problem (and message) says what is allowed."""
+
+    def __init__(self, message: str):
+        super().__init__([message])
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from aibm_core.finance import payback_months
+from aibm_core.numeric import plain, ratio
+
 Kind = Literal["north_star", "group", "input", "leading", "guardrail"]
 Direction = Literal["max", "min"]
 Op = Literal["sum", "product", "ratio", "difference", "margin", "payback"]
@@ -34,9 +37,11 @@ class Formula:
     """How a node is computed from its operands.
 
     ``sum``/``product`` combine all operands; ``ratio`` is a / b, ``difference`` a − b
-    and ``margin`` (a − b) / a. ``payback`` is a / b when b > 0 and infinite otherwise:
-    an upfront cost ``a`` that a monthly profit ``b <= 0`` never earns back. The result is
-    multiplied by ``scale``. Operands may be numpy arrays (one value per draw).
+    and ``margin`` (a − b) / a (a zero denominator gives ±inf by the numerator's sign, NaN
+    for 0 / 0: :func:`aibm_core.numeric.ratio` with ``at_zero="unbounded"``). ``payback`` is
+    a / b when b > 0 and infinite otherwise: an upfront cost ``a`` that a monthly profit
+    ``b <= 0`` never earns back. The result is multiplied by ``scale``. Operands may be numpy
+    arrays (one value per draw).
     """
 
     op: Op
@@ -51,15 +56,14 @@ class Formula:
             out = functools.reduce(np.multiply, values)
         else:
             a, b = (np.asarray(v, dtype=float) for v in values)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if self.op == "ratio":
-                    out = a / b
-                elif self.op == "difference":
-                    out = a - b
-                elif self.op == "margin":
-                    out = (a - b) / a
-                else:  # payback
-                    out = np.where(b > 0, a / np.where(b > 0, b, 1.0), np.inf)
+            if self.op == "ratio":
+                out = ratio(a, b, at_zero="unbounded")
+            elif self.op == "difference":
+                out = a - b
+            elif self.op == "margin":
+                out = ratio(a - b, a, at_zero="unbounded")
+            else:  # payback
+                out = payback_months(a, b)
         return _plain(np.asarray(out, dtype=float) * self.scale)
 
     def describe(self, labels: Mapping[str, str]) -> str:
@@ -73,15 +77,12 @@ class Formula:
         return text if self.scale == 1 else f"{text} × {self.scale:g}"
 
 
-def _plain(value: Any) -> Any:
-    """A 0-d array as a Python float; arrays of draws unchanged."""
-    array = np.asarray(value, dtype=float)
-    return float(array) if array.ndim == 0 else array
+_plain = plain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Node:
-    """One metric in a tree.
+    """One metric in a tree; every field is given by name (``Node(id=..., label=..., kind=...)``).
 
     Attributes
     ----------
@@ -204,12 +205,12 @@ def gross_margin_floor(
         What the margin is measured after, for the tooltip.
     """
     return Node(
-        node_id,
-        "Gross margin",
-        "guardrail",
-        parent,
-        "fraction",
-        definition,
+        id=node_id,
+        label="Gross margin",
+        kind="guardrail",
+        parent=parent,
+        unit="fraction",
+        definition=definition,
         formula=formula,
         threshold=threshold,
         direction="min",
@@ -217,9 +218,57 @@ def gross_margin_floor(
     )
 
 
+def cac_payback_guardrail(
+    parent: str,
+    cac: str,
+    gross_profit: str,
+    threshold: Any,
+    series: Any,
+    *,
+    node_id: str = "cac_payback",
+    label: str = "CAC payback (on gross profit)",
+    kind: Kind = "input",
+    payer: str = "customer",
+) -> Node:
+    """The CAC-payback limit: months of gross profit that repay the cost of winning a payer.
+
+    Parameters
+    ----------
+    parent
+        Id of the group it hangs from.
+    cac, gross_profit
+        Ids of the nodes holding the acquisition cost (USD per payer) and the monthly gross
+        profit of one payer (USD per payer per month); a profit ``<= 0`` never repays (``inf``).
+    threshold
+        Longest acceptable payback (months), e.g. ``params.max_cac_payback_months``.
+    series
+        Payback in every month of the horizon (months; draws × months).
+    node_id, label, kind, payer
+        Id, display name, kind (``input`` in the unit economics, or ``guardrail``) and what
+        is acquired (``customer``, ``seat``), for the definition.
+    """
+    return Node(
+        id=node_id,
+        label=label,
+        kind=kind,
+        parent=parent,
+        unit="months",
+        definition=f"Months of a {payer}'s gross profit that repay its acquisition cost",
+        formula=Formula("payback", (cac, gross_profit)),
+        threshold=threshold,
+        direction="max",
+        series=series,
+    )
+
+
 @dataclass(frozen=True)
 class MetricTree:
-    """A validated tree of :class:`Node` objects, evaluated bottom-up."""
+    """A validated tree of :class:`Node` objects, evaluated bottom-up when it is built.
+
+    Building the tree computes every formula node from its operands (one place, so a
+    model's tree builder only lists nodes); :meth:`with_values` builds a new tree, so its
+    formulas follow the changed leaves.
+    """
 
     title: str
     nodes: tuple[Node, ...]
@@ -244,7 +293,10 @@ class MetricTree:
                     raise ValueError(f"node {node.id!r}: unknown operand {operand!r}")
             if node.threshold is not None and node.direction is None:
                 raise ValueError(f"node {node.id!r}: a threshold needs a direction")
-        object.__setattr__(self, "_index", index)
+        values = _evaluated_values(self.nodes)
+        nodes = tuple(replace(n, value=values[n.id]) for n in self.nodes)
+        object.__setattr__(self, "nodes", nodes)
+        object.__setattr__(self, "_index", {n.id: n for n in nodes})
 
     def __getitem__(self, node_id: str) -> Node:
         return self._index[node_id]
@@ -259,7 +311,7 @@ class MetricTree:
         return [n for n in self.nodes if n.parent == node_id]
 
     def value(self, node_id: str) -> Any:
-        """Value of one node (after :meth:`evaluate`): a float, or an array of draws."""
+        """Value of one node: a float, or an array of draws."""
         return self._index[node_id].value
 
     @property
@@ -269,17 +321,11 @@ class MetricTree:
         return max(sizes) if sizes else None
 
     def evaluate(self) -> MetricTree:
-        """Return a copy where every formula node is computed from its operands."""
-        values = {n.id: None if n.value is None else _plain(n.value) for n in self.nodes if n.formula is None}
-        pending = {n.id: n.formula for n in self.nodes if n.formula is not None}
-        while pending:
-            ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
-            if not ready:
-                raise ValueError(f"formula cycle among {sorted(pending)}")
-            for node_id in ready:
-                formula = pending.pop(node_id)
-                values[node_id] = formula.apply([values[o] for o in formula.operands])
-        return replace(self, nodes=tuple(replace(n, value=values[n.id]) for n in self.nodes))
+        """The tree itself: a tree computes its formula nodes when it is built.
+
+        Kept so that older callers still work; a model's tree builder need not call it.
+        """
+        return self
 
     def summary(self, percentiles: tuple[float, ...] = PERCENTILES) -> pd.DataFrame:
         """Per node: mean and percentiles over the draws; per guardrail: probability of breach.
@@ -307,7 +353,7 @@ class MetricTree:
             if self._index[node_id].formula is not None:
                 raise ValueError(f"{node_id!r} is computed by a formula; change its operands")
         nodes = tuple(replace(n, value=values.get(n.id, n.value)) for n in self.nodes)
-        return replace(self, nodes=nodes).evaluate()
+        return replace(self, nodes=nodes)
 
     def with_risks(self, probabilities: Mapping[str, float]) -> MetricTree:
         """A copy whose guardrails carry their Monte Carlo breach probabilities (by node id)."""
@@ -438,6 +484,24 @@ class MetricTree:
             ]
         )
         return frame.reset_index(), edges
+
+
+def _evaluated_values(nodes: tuple[Node, ...]) -> dict[str, Any]:
+    """Every node's value, formula nodes computed bottom-up from their operands.
+
+    Leaves keep their value (a 0-d array becomes a float); a formula node's supplied value is
+    replaced by the formula's result. Raises ``ValueError`` on a cycle of formulas.
+    """
+    values = {n.id: None if n.value is None else _plain(n.value) for n in nodes if n.formula is None}
+    pending = {n.id: n.formula for n in nodes if n.formula is not None}
+    while pending:
+        ready = [i for i, f in pending.items() if all(o in values for o in f.operands)]
+        if not ready:
+            raise ValueError(f"formula cycle among {sorted(pending)}")
+        for node_id in ready:
+            formula = pending.pop(node_id)
+            values[node_id] = formula.apply([values[o] for o in formula.operands])
+    return values
 
 
 def percentile(values: np.ndarray, q: float) -> float:

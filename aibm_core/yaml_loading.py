@@ -34,6 +34,8 @@ from typing import Any
 import yaml
 from yaml.events import AliasEvent
 
+from aibm_core.errors import AibmInputError
+
 #: Largest parameter file read (bytes); the shipped ones are under 10 kB.
 MAX_BYTES = 1_000_000
 #: Deepest nesting of lists and mappings (a correlation list is three levels deep).
@@ -66,13 +68,18 @@ class YamlProblem:
     column: int | None = None
     key: str = ""
 
+    def __str__(self) -> str:
+        where = "" if self.line is None else f"line {self.line}, column {self.column}: "
+        return f"{where}{f'key {echo(self.key)}: ' if self.key else ''}{self.message}"
 
-class YamlProblems(ValueError):
+
+class YamlProblems(AibmInputError):
     """A parameter file that cannot be read safely; ``problems`` lists every reason."""
 
+    problems: list[YamlProblem]
+
     def __init__(self, problems: list[YamlProblem]):
-        self.problems = problems
-        super().__init__("; ".join(p.message for p in problems))
+        super().__init__(problems, "; ".join(p.message for p in problems))
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -18,6 +18,16 @@ from aibm_core.models import evaluate, get_model
 from aibm_core.params import load_file
 
 
+@pytest.fixture
+def with_minimal_model():
+    """The walk-through's minimal model registered for the test (``tests/contract_models.py``)."""
+    from aibm_core.models import registered
+    from tests.contract_models import MINIMAL_SPEC
+
+    with registered(MINIMAL_SPEC, package=MINIMAL_SPEC.name) as spec:
+        yield spec
+
+
 @pytest.fixture(scope="session")
 def api_spec():
     return get_model("api_access")

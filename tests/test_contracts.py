@@ -1,15 +1,22 @@
-"""Contracts every model shares: roles, array-total drivers, the common statement, array trees."""
+"""Contracts every model shares: roles, array-total drivers, the common statement, array trees.
+
+Each runs on every shipped model and on the minimal model the walk-through builds.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from aibm_core.models import get_model, model_names
+from aibm_core.models import get_model
 from aibm_core.models.base import STATEMENT_SERIES
 from aibm_core.params import ROLES, clip_to_range
+from tests.contract_models import CONTRACT_MODELS, spec_of
 
-DRIVERS = [(m, name) for m in model_names() for name in get_model(m).params.names_with_role("driver")]
+# Every test here also runs on the minimal model of docs/adding-a-model.md, registered for it.
+pytestmark = pytest.mark.usefixtures("with_minimal_model")
+
+DRIVERS = [(m, name) for m in CONTRACT_MODELS for name in spec_of(m).params.names_with_role("driver")]
 
 
 def _values_around(schema, name: str, value: float) -> list[float]:
@@ -27,7 +34,7 @@ def _close(batch, single, what: str) -> None:
     )
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_every_assumption_has_a_role_and_limits_are_named_as_such(model):
     schema = get_model(model).params
     for name in schema.model_fields:
@@ -63,7 +70,7 @@ def test_array_of_driver_values_gives_the_same_results_as_scalar_calls(model, na
             _close(np.broadcast_to(tree[node.id].value, (len(values),))[i], node.value, f"{name}: {node.id}")
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_statement_identities_and_shapes(model):
     spec = get_model(model)
     params = spec.params()
@@ -80,7 +87,7 @@ def test_statement_identities_and_shapes(model):
     _close(snapshot["north_star"], spec.tree(spec.compute(params)).root.value, "north star = tree root")
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_tree_of_draws_reports_percentiles_and_breach_probabilities(model):
     spec = get_model(model)
     base = spec.params()

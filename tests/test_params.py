@@ -21,6 +21,7 @@ from aibm_core.params import (
     validate,
 )
 from aibm_core.scenarios import scenario_values
+from tests.contract_models import CONTRACT_MODELS, parameters_dir_of
 
 
 def write(tmp_path: Path, text: str, name: str = "api_access.yaml") -> Path:
@@ -105,14 +106,18 @@ def test_vary_accepts_arrays_but_rejects_unknown_names():
         params.vary(monthly_chrun=0.1)
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.usefixtures("with_minimal_model")
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_file_is_the_schema_defaults(model):
     spec = get_model(model)
-    path = PARAMETERS_DIR / "base" / f"{model}.yaml"
+    path = parameters_dir_of(model) / "base" / f"{model}.yaml"
     base = load_file(spec.params, path)
     assert base.model_dump() == spec.params.defaults()  # ranges keep the defaults as their points
     assert base.uncertainty.ranges == spec.params.base_ranges()
-    assert path.read_text() == defaults_yaml(spec.params, spec.title), "regenerate with defaults_yaml()"
+    assert path.read_text() == defaults_yaml(spec.params, spec.title), (
+        f"{path} is not the schema's defaults: run `aibm base-parameters {model}`"
+        + ("" if parameters_dir_of(model) == PARAMETERS_DIR else f" --parameters {parameters_dir_of(model)}")
+    )
 
 
 @pytest.mark.parametrize("model", model_names())
@@ -141,14 +146,16 @@ def test_shipped_scenarios_are_valid(scenario, model):
         validate(get_model(model).params, scenario_values(PARAMETERS_DIR, scenario, model), source=str(path))
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.usefixtures("with_minimal_model")
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_every_assumption_is_documented(model):
     table = get_model(model).params.assumptions_table()
     for column in ("unit", "meaning", "source", "range"):
         assert (table[column].str.len() > 0).all(), f"{model}: empty {column}"
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.usefixtures("with_minimal_model")
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_every_assumption_can_be_set_with_papermill_p(model):
     """`papermill -p NAME VALUE` parses VALUE with its own rules; every default must survive that."""
     from papermill.cli import _resolve_type
@@ -157,3 +164,26 @@ def test_every_assumption_can_be_set_with_papermill_p(model):
     for name, default in schema.defaults().items():
         parsed = _resolve_type(str(default))
         assert getattr(validate(schema, {name: parsed}), name) == default, name
+
+
+def test_base_parameters_command_writes_the_schema_defaults(tmp_path, capsys):
+    from aibm_core.cli import main
+
+    spec = get_model("api_access")
+    target = tmp_path / "base" / "api_access.yaml"
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path), "--check"]) == 1
+    assert not target.exists()
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path)]) == 0
+    assert target.read_text() == defaults_yaml(spec.params, spec.title)
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path)]) == 0
+    assert main(["base-parameters", "api_access", "--parameters", str(tmp_path), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert f"{target}: written" in out and f"{target}: unchanged" in out and f"{target}: up to date" in out
+    assert main(["base-parameters", "api_acess", "--parameters", str(tmp_path)]) == 2
+    assert "unknown model 'api_acess'" in capsys.readouterr().err
+
+
+def test_shipped_base_files_are_current_by_the_command(capsys):
+    from aibm_core.cli import main
+
+    assert main(["base-parameters", "--check"]) == 0, capsys.readouterr().out

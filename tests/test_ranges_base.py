@@ -7,15 +7,20 @@ case does not move when ranges are added; the seed scenario stays a point scenar
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from aibm_core.config import PARAMETERS_DIR
-from aibm_core.models import get_model, model_names
+from aibm_core.models import get_model
 from aibm_core.params import bounds, load_file, read_yaml
 from aibm_core.results import evaluate_scenario
 from aibm_core.uncertainty import monte_carlo
+from tests.contract_models import CONTRACT_MODELS, parameters_dir_of
+
+# Every model test here also runs on the minimal model of docs/adding-a-model.md.
+pytestmark = pytest.mark.usefixtures("with_minimal_model")
 
 #: Draws for the Monte Carlo checks: enough for stable percentiles, quick on a shared machine.
 DRAWS = 2_000
@@ -23,10 +28,10 @@ DRAWS = 2_000
 
 def base_params(model: str):
     spec = get_model(model)
-    return spec, load_file(spec.params, PARAMETERS_DIR / "base" / f"{model}.yaml")
+    return spec, load_file(spec.params, parameters_dir_of(model) / "base" / f"{model}.yaml")
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_file_ranges_the_declared_drivers_with_sources(model):
     spec, base = base_params(model)
     schema = spec.params
@@ -44,7 +49,7 @@ def test_base_file_ranges_the_declared_drivers_with_sources(model):
         assert (low is None or rng.low >= low) and (high is None or rng.high <= high), name
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_correlations_are_sourced_and_shipped(model):
     spec, base = base_params(model)
     declared = spec.params.base_correlations
@@ -52,11 +57,11 @@ def test_base_correlations_are_sourced_and_shipped(model):
     assert base.uncertainty.correlations == tuple((a, b, float(rho)) for a, b, rho, _ in declared)
 
 
-@pytest.mark.parametrize("model", model_names())
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_point_values_are_the_schema_defaults(model):
     spec, base = base_params(model)
     assert base.model_dump() == spec.params.defaults()
-    ev = evaluate_scenario(model, "base")
+    ev = evaluate_scenario(model, "base", parameters_dir_of(model))
     default = spec.compute(spec.params())
     np.testing.assert_array_equal(
         ev.spec.statement(ev.result).series("revenue"), spec.statement(default).series("revenue")
@@ -66,18 +71,50 @@ def test_base_point_values_are_the_schema_defaults(model):
         assert metric.value == expected or (math.isnan(metric.value) and math.isnan(expected)), key
 
 
-@pytest.mark.parametrize("model", model_names())
+def point_scenario_problem(model: str, parameters_dir: Path = PARAMETERS_DIR) -> str | None:
+    """Why ``<parameters_dir>/seed/<model>.yaml`` is not a point scenario (``None`` when it is).
+
+    The seed scenario reproduces worked examples: it keeps no ranges or says ``draws: 0``,
+    else it silently runs a Monte Carlo over the ranges it overlays from ``base``.
+    """
+    path = Path(parameters_dir) / "seed" / f"{model}.yaml"
+    if not path.exists():
+        return f"{path} is missing: write the seed's worked example there, with `draws: 0`"
+    ev = evaluate_scenario(model, "seed", parameters_dir)
+    ranged = sorted(ev.params.uncertainty.ranges)
+    if ranged and ev.params.uncertainty.draws != 0:
+        return (
+            f"{path} is not a point scenario: it keeps the ranges of {', '.join(ranged)} and runs "
+            f"{ev.params.uncertainty.draws} draws; add `draws: 0`"
+        )
+    return None
+
+
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_seed_is_a_point_scenario(model):
-    path = PARAMETERS_DIR / "seed" / f"{model}.yaml"
-    assert read_yaml(path)["draws"] == 0
-    ev = evaluate_scenario(model, "seed")
-    assert ev.params.uncertainty.draws == 0
+    folder = parameters_dir_of(model)
+    assert point_scenario_problem(model, folder) is None, point_scenario_problem(model, folder)
+    ev = evaluate_scenario(model, "seed", folder)
+    assert read_yaml(folder / "seed" / f"{model}.yaml")["draws"] == 0
     assert monte_carlo(ev.spec, ev.params) is None
 
 
-@pytest.mark.parametrize("model", model_names())
+def test_a_seed_without_draws_0_is_reported_naming_its_file(tmp_path):
+    for scenario in ("base", "seed"):
+        (tmp_path / scenario).mkdir()
+        for name in ("scenario.yaml", "api_access.yaml"):
+            text = (PARAMETERS_DIR / scenario / name).read_text()
+            (tmp_path / scenario / name).write_text(text.replace("draws: 0", "draws: 100"))
+    problem = point_scenario_problem("api_access", tmp_path)
+    assert problem is not None and problem.startswith(f"{tmp_path / 'seed' / 'api_access.yaml'} is not")
+    assert "add `draws: 0`" in problem
+    (tmp_path / "seed" / "api_access.yaml").unlink()
+    assert "is missing" in point_scenario_problem("api_access", tmp_path)
+
+
+@pytest.mark.parametrize("model", CONTRACT_MODELS)
 def test_base_monte_carlo_runs_with_ordered_percentiles(model):
-    ev = evaluate_scenario(model, "base")
+    ev = evaluate_scenario(model, "base", parameters_dir_of(model))
     mc = monte_carlo(ev.spec, ev.params, draws=DRAWS)
     assert mc is not None and mc.draws == DRAWS
     table = mc.kpi_percentiles()

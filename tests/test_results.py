@@ -14,6 +14,7 @@ from aibm_core.notebook import summary
 from aibm_core.results import SCHEMA_VERSION, from_json_number, number, validate_results
 from aibm_core.results_cache import model_results
 from tests.conftest import aibm
+from tests.contract_models import MINIMAL, parameters_dir_of
 
 
 @pytest.mark.parametrize("scenario", SHIPPED_SCENARIOS)
@@ -31,6 +32,15 @@ def test_every_results_payload_fits_the_schema(model, scenario):
     assert math.isclose(payload["horizon"]["revenue"], revenue, rel_tol=1e-12)
     i = payload["snapshot_month"] - 1
     assert payload["snapshot"]["revenue"] == payload["series"]["revenue"]["values"][i]
+
+
+@pytest.mark.usefixtures("with_minimal_model")
+@pytest.mark.parametrize("scenario", ["base", "seed"])
+def test_the_minimal_model_payload_fits_the_schema(scenario):
+    payload = model_results(MINIMAL, scenario, parameters_dir_of(MINIMAL))
+    validate_results(payload)
+    json.loads(json.dumps(payload, allow_nan=False))  # strict JSON
+    assert payload["model"] == MINIMAL and payload["snapshot"]["revenue"] > 0
 
 
 def test_a_payload_that_breaks_the_schema_is_refused():

@@ -11,28 +11,52 @@ from aibm_core.tree import Formula, MetricTree, Node, format_value
 def small_tree(**overrides) -> MetricTree:
     nodes = [
         Node(
-            "revenue", "Revenue", "north_star", unit="USD", formula=Formula("product", ("customers", "arpu"))
+            id="revenue",
+            label="Revenue",
+            kind="north_star",
+            unit="USD",
+            formula=Formula("product", ("customers", "arpu")),
         ),
-        Node("drivers", "Drivers", "group", "revenue"),
+        Node(id="drivers", label="Drivers", kind="group", parent="revenue"),
         Node(
-            "customers", "Customers", "input", "drivers", "customers", value=overrides.get("customers", 10.0)
+            id="customers",
+            label="Customers",
+            kind="input",
+            parent="drivers",
+            unit="customers",
+            value=overrides.get("customers", 10.0),
         ),
-        Node("arpu", "ARPU", "input", "drivers", "USD", formula=Formula("difference", ("list", "discount"))),
-        Node("list", "List price", "input", "arpu", "USD", value=5.0),
-        Node("discount", "Discount", "input", "arpu", "USD", value=1.0),
         Node(
-            "margin",
-            "Margin",
-            "guardrail",
-            "drivers",
-            "fraction",
+            id="arpu",
+            label="ARPU",
+            kind="input",
+            parent="drivers",
+            unit="USD",
+            formula=Formula("difference", ("list", "discount")),
+        ),
+        Node(id="list", label="List price", kind="input", parent="arpu", unit="USD", value=5.0),
+        Node(id="discount", label="Discount", kind="input", parent="arpu", unit="USD", value=1.0),
+        Node(
+            id="margin",
+            label="Margin",
+            kind="guardrail",
+            parent="drivers",
+            unit="fraction",
             formula=Formula("margin", ("list", "discount")),
             threshold=0.9,
             direction="min",
         ),
-        Node("docs", "Docs views", "leading", "drivers", "views", value=3.0, observed=True),
+        Node(
+            id="docs",
+            label="Docs views",
+            kind="leading",
+            parent="drivers",
+            unit="views",
+            value=3.0,
+            observed=True,
+        ),
     ]
-    return MetricTree("Test", tuple(nodes)).evaluate()
+    return MetricTree("Test", tuple(nodes))
 
 
 def test_formulas_are_computed_from_operands():
@@ -77,11 +101,20 @@ def test_formula_operations(op, values, expected):
 @pytest.mark.parametrize(
     "nodes, message",
     [
-        ((Node("a", "A", "north_star"), Node("a", "A", "input", "a")), "duplicate"),
-        ((Node("a", "A", "north_star"), Node("b", "B", "north_star")), "exactly one root"),
-        ((Node("a", "A", "north_star"), Node("b", "B", "input", "zzz")), "unknown parent"),
-        ((Node("a", "A", "north_star", formula=Formula("sum", ("zzz",))),), "unknown operand"),
-        ((Node("a", "A", "north_star", value=1.0, threshold=1.0),), "needs a direction"),
+        (
+            (Node(id="a", label="A", kind="north_star"), Node(id="a", label="A", kind="input", parent="a")),
+            "duplicate",
+        ),
+        (
+            (Node(id="a", label="A", kind="north_star"), Node(id="b", label="B", kind="north_star")),
+            "exactly one root",
+        ),
+        (
+            (Node(id="a", label="A", kind="north_star"), Node(id="b", label="B", kind="input", parent="zzz")),
+            "unknown parent",
+        ),
+        ((Node(id="a", label="A", kind="north_star", formula=Formula("sum", ("zzz",))),), "unknown operand"),
+        ((Node(id="a", label="A", kind="north_star", value=1.0, threshold=1.0),), "needs a direction"),
     ],
 )
 def test_malformed_trees_are_rejected(nodes, message):
@@ -91,11 +124,11 @@ def test_malformed_trees_are_rejected(nodes, message):
 
 def test_formula_cycles_are_detected():
     nodes = (
-        Node("a", "A", "north_star", formula=Formula("sum", ("b",))),
-        Node("b", "B", "input", "a", formula=Formula("sum", ("a",))),
+        Node(id="a", label="A", kind="north_star", formula=Formula("sum", ("b",))),
+        Node(id="b", label="B", kind="input", parent="a", formula=Formula("sum", ("a",))),
     )
     with pytest.raises(ValueError, match="cycle"):
-        MetricTree("cyclic", nodes).evaluate()
+        MetricTree("cyclic", nodes)
 
 
 def test_text_rendering_shows_structure_values_and_status():
@@ -130,31 +163,31 @@ def test_frame_and_layout():
 
 def payback_tree(profit, series=None) -> MetricTree:
     nodes = (
-        Node("root", "Profit", "north_star", unit="USD per month", value=profit),
-        Node("cost", "Upfront cost", "input", "root", "USD", value=1200.0),
+        Node(id="root", label="Profit", kind="north_star", unit="USD per month", value=profit),
+        Node(id="cost", label="Upfront cost", kind="input", parent="root", unit="USD", value=1200.0),
         Node(
-            "payback",
-            "Payback",
-            "guardrail",
-            "root",
-            "months",
+            id="payback",
+            label="Payback",
+            kind="guardrail",
+            parent="root",
+            unit="months",
             formula=Formula("payback", ("cost", "root")),
             threshold=24.0,
             direction="max",
         ),
         Node(
-            "share",
-            "Top share",
-            "guardrail",
-            "root",
-            "fraction",
+            id="share",
+            label="Top share",
+            kind="guardrail",
+            parent="root",
+            unit="fraction",
             value=0.2 if series is None else series[..., 0],
             series=series,
             threshold=0.3,
             direction="max",
         ),
     )
-    return MetricTree("payback", nodes).evaluate()
+    return MetricTree("payback", nodes)
 
 
 @pytest.mark.parametrize("profit", [0.0, -50.0])
@@ -195,3 +228,22 @@ def test_non_finite_values_are_formatted_in_words():
     assert format_value(float("inf"), "USD per customer") == "unbounded"
     assert format_value(float("-inf"), "ratio") == "-unbounded"
     assert format_value(float("nan"), "fraction") == "n/a"
+
+
+def test_a_tree_computes_its_formulas_when_built():
+    nodes = (
+        Node(id="total", label="Total", kind="north_star", formula=Formula("product", ("a", "b"))),
+        Node(id="a", label="A", kind="input", parent="total", value=3.0),
+        Node(id="b", label="B", kind="input", parent="total", value=np.array(4.0)),
+    )
+    built = MetricTree("built", nodes)
+    assert built.value("total") == 12.0
+    assert isinstance(built.value("b"), float)  # a 0-d array reads as a float
+    assert built.evaluate() is built
+    assert built.with_values(a=5.0).value("total") == 20.0
+
+
+def test_nodes_are_built_by_keyword_only():
+    with pytest.raises(TypeError):
+        Node("a", "A", "north_star")  # type: ignore[misc]
+    assert Node(id="a", label="A", kind="north_star").parent is None

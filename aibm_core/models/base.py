@@ -9,11 +9,16 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from aibm_core import tracing
-from aibm_core.params import ModelParams
+from aibm_core import finance, tracing
+from aibm_core.errors import AibmInputError
+from aibm_core.numeric import plain, ratio
+from aibm_core.params import ModelParams, ProjectionParams
 from aibm_core.tree import MetricTree
 
 Layer = Literal["infrastructure", "platform", "application"]
+
+#: The layers of the seeds' revenue pyramid, bottom first (the registry's order).
+LAYERS: tuple[str, ...] = ("infrastructure", "platform", "application")
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,61 @@ class MonthlyResult:
         series = np.asarray(getattr(self, name))
         value = series[..., int(self.params.snapshot_month) - 1]
         return float(value) if np.ndim(value) == 0 else value
+
+
+def monthly_inputs(params: ModelParams) -> dict[str, np.ndarray]:
+    """Every numeric assumption (each role but ``setting``) as a float array of shape draws × 1.
+
+    The trailing month axis lets a driver given as draws broadcast against months. Settings
+    (horizon, snapshot month, choices such as a cost basis) are structural and left out: read
+    them from ``params`` directly.
+    """
+    schema = type(params)
+    return {
+        name: finance.along_months(getattr(params, name))
+        for name in schema.model_fields
+        if schema.role_of(name) != "setting"
+    }
+
+
+def monthly_result(
+    result_type: type[Any],
+    params: ModelParams,
+    months: np.ndarray,
+    series: Mapping[str, Any],
+    groups: Mapping[str, Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> Any:
+    """A result dataclass whose monthly arrays all share one shape (draws × months).
+
+    ``compute`` ends here: every series (and every series of each group, e.g. revenue by
+    stream) is broadcast to their common shape with the months, so that a result is array-total: any
+    driver given as draws gives every output one row per draw.
+
+    Parameters
+    ----------
+    result_type
+        The model's result dataclass (a :class:`MonthlyResult`).
+    params
+        The parameters it was computed from.
+    months
+        Months ``1 .. horizon`` (float array).
+    series
+        Field name -> monthly array (or a per-draw value with a trailing month axis).
+    groups
+        Field name -> mapping of named monthly arrays, broadcast like the series.
+    **fields
+        Other fields passed unchanged.
+    """
+    groups = groups or {}
+    shape = np.broadcast_shapes(
+        np.shape(months),
+        *(np.shape(x) for x in series.values()),
+        *(np.shape(x) for g in groups.values() for x in g.values()),
+    )
+    full: dict[str, Any] = {k: np.broadcast_to(x, shape) for k, x in series.items()}
+    full.update({g: {k: np.broadcast_to(x, shape) for k, x in d.items()} for g, d in groups.items()})
+    return result_type(params=params, months=months, **full, **fields)
 
 
 #: The monthly series every model reports, with the same keys and units in every model:
@@ -102,25 +162,21 @@ class Statement:
         A month without revenue has no margin (NaN), not an infinite one.
         """
         revenue = self.series("revenue")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe = np.where(revenue != 0, revenue, np.nan)
-            return {
-                "gross_margin": self.gross_profit / safe,
-                "operating_margin": self.operating_profit / safe,
-                "capital_intensity": self.series("capex") / safe,
-            }
+        return {
+            "gross_margin": ratio(self.gross_profit, revenue),
+            "operating_margin": ratio(self.operating_profit, revenue),
+            "capital_intensity": ratio(self.series("capex"), revenue),
+        }
 
     def horizon_ratios(self) -> dict[str, np.ndarray | float]:
         """The same ratios over the whole horizon: sums of the flows, then the ratio."""
         revenue = self.series("revenue").sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            safe = np.where(revenue != 0, revenue, np.nan)
-            out = {
-                "gross_margin": self.gross_profit.sum(axis=-1) / safe,
-                "operating_margin": self.operating_profit.sum(axis=-1) / safe,
-                "capital_intensity": self.series("capex").sum(axis=-1) / safe,
-            }
-        return {k: float(v) if np.ndim(v) == 0 else v for k, v in out.items()}
+        out = {
+            "gross_margin": ratio(self.gross_profit.sum(axis=-1), revenue),
+            "operating_margin": ratio(self.operating_profit.sum(axis=-1), revenue),
+            "capital_intensity": ratio(self.series("capex").sum(axis=-1), revenue),
+        }
+        return {k: plain(v) for k, v in out.items()}
 
     def snapshot(self) -> dict[str, np.ndarray | float]:
         """Every series and ratio in the snapshot month (floats for scalar parameters)."""
@@ -385,6 +441,80 @@ class Evaluation:
             for m in self.kpis.values()
         ]
         return pd.DataFrame(rows).set_index("metric")
+
+
+class ModelSpecError(AibmInputError):
+    """A model whose :class:`ModelSpec` breaks the contract; ``problems`` lists every reason."""
+
+    problems: list[str]
+
+    def __init__(self, name: str, problems: list[str]):
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        super().__init__(problems, f"model {name!r} cannot be registered:\n{lines}")
+
+
+def spec_problems(spec: ModelSpec, package: str | None = None) -> list[str]:
+    """Every way a model's spec breaks the contract the library relies on (empty when none).
+
+    Checks that the name is a Python name equal to its package's (so the notebook and
+    parameter files ``<name>.ipynb``/``<name>.yaml`` are found), the layer is one of
+    :data:`LAYERS`, the schema projects month by month (:class:`ProjectionParams`), the
+    functions are callable, every ``what_if`` slider and question driver is a ``driver`` of
+    the schema, and every question's KPI is one of the model's KPIs at the defaults.
+
+    Parameters
+    ----------
+    spec
+        The model's spec.
+    package
+        The last part of the package name the spec was found in (``None``: not checked).
+    """
+    problems: list[str] = []
+    if not (isinstance(spec.name, str) and spec.name.isidentifier() and spec.name == spec.name.lower()):
+        problems.append(f"name {spec.name!r}: use a lower-case Python name, e.g. 'my_model'")
+    elif package is not None and spec.name != package:
+        problems.append(f"name {spec.name!r} differs from its package {package!r}: make them equal")
+    if spec.layer not in LAYERS:
+        problems.append(f"layer {spec.layer!r}: expected one of {', '.join(LAYERS)}")
+    if not (isinstance(spec.params, type) and issubclass(spec.params, ProjectionParams)):
+        problems.append("params must be a ProjectionParams subclass (horizon and snapshot month)")
+        return problems
+    for field in ("compute", "tree", "kpis", "projection", "statement", "gross_margin"):
+        if not callable(getattr(spec, field)):
+            problems.append(f"{field} must be a function of the result")
+    fields = spec.params.model_fields
+
+    def driver_problem(name: str, where: str) -> str | None:
+        if name not in fields:
+            return f"{where} {name!r} is not an assumption of {spec.params.__name__}"
+        role = spec.params.role_of(name)
+        return None if role == "driver" else f"{where} {name!r} is a {role}, not a driver"
+
+    if len(set(spec.what_if)) != len(spec.what_if):
+        problems.append("what_if names a driver twice")
+    problems += [p for name in spec.what_if if (p := driver_problem(name, "what_if")) is not None]
+    for question in spec.questions:
+        problem = driver_problem(question.driver, f"question {question.label!r}: driver")
+        if problem is not None:
+            problems.append(problem)
+        if not np.isfinite(question.target):
+            problems.append(f"question {question.label!r}: target {question.target!r} must be finite")
+    if spec.questions and not problems:
+        kpis = spec.kpis(spec.compute(spec.params()))
+        problems += [
+            f"question {q.label!r}: KPI {q.kpi!r} is not one of the model's KPIs ({', '.join(kpis)})"
+            for q in spec.questions
+            if q.kpi not in kpis
+        ]
+    return problems
+
+
+def check_spec(spec: ModelSpec, package: str | None = None) -> ModelSpec:
+    """The spec itself when it keeps the contract; else :class:`ModelSpecError` listing why."""
+    problems = spec_problems(spec, package)
+    if problems:
+        raise ModelSpecError(str(spec.name), problems)
+    return spec
 
 
 def evaluate(spec: ModelSpec, params: ModelParams) -> Evaluation:

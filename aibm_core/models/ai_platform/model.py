@@ -19,7 +19,7 @@ import pandas as pd
 
 from aibm_core import finance
 from aibm_core.models.ai_platform.params import AiPlatformParams
-from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
+from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns, monthly_result
 
 #: The concentration guardrail looks at the largest tenth of customers.
 TOP_FRACTION = 0.10
@@ -219,10 +219,7 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
         "net_revenue_retention": m(net_revenue_retention(p)),
         "top10pct_revenue_share": m(_top_share(np.asarray(p.customer_size_dispersion, dtype=float))),
     }
-    shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()))
-    return AiPlatformResult(
-        params=p, months=months, **{k: np.broadcast_to(v, shape) for k, v in series.items()}
-    )
+    return monthly_result(AiPlatformResult, p, months, series)
 
 
 def net_revenue_retention(p: AiPlatformParams) -> np.ndarray:

@@ -17,7 +17,16 @@ from aibm_core import finance
 from aibm_core.compute_cost import cost_per_m_tokens
 from aibm_core.config import DAYS_PER_MONTH
 from aibm_core.models.api_access.params import ApiAccessParams
-from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
+from aibm_core.models.base import (
+    Column,
+    Metric,
+    MonthlyResult,
+    Statement,
+    declare_columns,
+    monthly_inputs,
+    monthly_result,
+)
+from aibm_core.numeric import plain, ratio
 
 Arrays = dict[str, np.ndarray]
 
@@ -127,13 +136,6 @@ def _self_serve_tier_discount(
         return np.where(self_serve > 0, total / np.where(self_serve > 0, self_serve, 1.0), 0.0)
 
 
-def _inputs(p: ApiAccessParams) -> Arrays:
-    """Every numeric assumption as a float array with a trailing month axis (draws × 1)."""
-    return {
-        name: finance.along_months(getattr(p, name)) for name in type(p).model_fields if name != "cost_basis"
-    }
-
-
 def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     """Per-customer usage and per-1M-token prices and cost in the given months.
 
@@ -148,7 +150,7 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
         ``list``, ``cache_discount``, ``batch_discount``, ``enterprise``, ``self_serve``,
         ``net`` and ``cost``; each draws × months.
     """
-    a = _inputs(p)
+    a = monthly_inputs(p)
     price_level = finance.annual_decline_factor(a["annual_price_decline"][..., 0], months)
     cost_level = finance.annual_decline_factor(a["annual_cost_decline"][..., 0], months)
     share_in, hit, p_in = a["input_token_share"], a["cache_hit_rate"], a["price_per_m_input_tokens"]
@@ -211,7 +213,7 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     """Project the API business month by month; any driver may be an array of draws."""
     months = finance.month_index(p.horizon_months)
     u = unit_paths(p, months)
-    a = _inputs(p)
+    a = monthly_inputs(p)
     new_customers = a["developer_signups_per_month"] * a["signup_to_paid_conversion"]
     customers = finance.customers_over_time(
         p.initial_customers, new_customers[..., 0], p.monthly_churn, months
@@ -242,10 +244,7 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
         "acquisition_spend": new_customers * a["cac_usd"],
         "top10_revenue_share": _top10_revenue_share(p, customers, u),
     }
-    shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()))
-    return ApiAccessResult(
-        params=p, months=months, **{k: np.broadcast_to(v, shape) for k, v in series.items()}
-    )
+    return monthly_result(ApiAccessResult, p, months, series)
 
 
 def _discounted_path_value(monthly_values: np.ndarray, keep: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -277,14 +276,6 @@ def lifetime_value(r: ApiAccessResult) -> np.ndarray | float:
     return float(value) if np.ndim(value) == 0 else value
 
 
-def _ratio_or_unbounded(numerator: np.ndarray | float, denominator: np.ndarray | float) -> np.ndarray | float:
-    """``numerator / denominator``; ± inf (by the numerator's sign) when the denominator is 0."""
-    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.inf * np.sign(num))
-    return float(out) if out.ndim == 0 else out
-
-
 def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
     """Per-customer economics in the snapshot month (USD unless named otherwise)."""
     ltv = lifetime_value(r)
@@ -293,7 +284,7 @@ def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
         "gross_profit_per_customer": r.at("gross_profit_per_customer"),
         "cac_payback_months": r.at("cac_payback_months"),
         "ltv": ltv,
-        "ltv_to_cac": _ratio_or_unbounded(ltv, r.params.cac_usd),
+        "ltv_to_cac": plain(ratio(ltv, r.params.cac_usd, at_zero="unbounded")),
         "cost_per_request": r.at("cost_per_request"),
     }
 

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from aibm_core import finance
-from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult, safe_ratio
+from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult
 from aibm_core.models.base import Column, Metric, Statement, declare_columns
+from aibm_core.numeric import ratio
 
 
 def _at(r: ApplicationLayerResult, series: np.ndarray) -> np.ndarray | float:
@@ -18,7 +19,7 @@ def _at(r: ApplicationLayerResult, series: np.ndarray) -> np.ndarray | float:
 
 def stream_margins(r: ApplicationLayerResult) -> dict[str, np.ndarray]:
     """Gross margin of each stream by month (fraction; NaN while a stream has no revenue)."""
-    return {k: 1.0 - safe_ratio(r.cost_by_stream[k], r.revenue_by_stream[k]) for k in STREAMS}
+    return {k: 1.0 - ratio(r.cost_by_stream[k], r.revenue_by_stream[k]) for k in STREAMS}
 
 
 def unit_economics(r: ApplicationLayerResult) -> dict[str, np.ndarray | float]:
@@ -56,7 +57,7 @@ def kpis(r: ApplicationLayerResult) -> dict[str, Metric]:
         "arr": Metric("Application revenue run-rate (ARR)", 12 * revenue, "USD per year"),
         "gross_margin": Metric("Gross margin", _at(r, r.gross_margin), "fraction"),
         "operating_margin": Metric(
-            "Operating margin", _at(r, safe_ratio(statement.operating_profit, r.revenue)), "fraction"
+            "Operating margin", _at(r, ratio(statement.operating_profit, r.revenue)), "fraction"
         ),
         "inference_cost_share": Metric(
             "Inference cost / revenue", _at(r, r.inference_cost_share), "fraction"

@@ -15,7 +15,8 @@ import numpy as np
 from aibm_core import finance
 from aibm_core.models.application_layer.params import ApplicationLayerParams
 from aibm_core.models.application_layer.streams import active_contracts, contract_backlog, project_accounts
-from aibm_core.models.base import MonthlyResult
+from aibm_core.models.base import MonthlyResult, monthly_inputs, monthly_result
+from aibm_core.numeric import ratio
 
 Arrays = dict[str, np.ndarray]
 
@@ -37,13 +38,6 @@ COSTS = (
     "payment",
     "contract_delivery",
 )
-
-
-def safe_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``; NaN where the denominator is 0 (a stream without revenue)."""
-    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
 
 
 @dataclass(frozen=True)
@@ -99,7 +93,7 @@ class ApplicationLayerResult(MonthlyResult):
     @property
     def gross_margin(self) -> np.ndarray:
         """Gross margin by month: 1 − cost of revenue / revenue (fraction)."""
-        return 1.0 - safe_ratio(self.cogs, self.revenue)
+        return 1.0 - ratio(self.cogs, self.revenue)
 
     @property
     def inference_cost(self) -> np.ndarray:
@@ -109,7 +103,7 @@ class ApplicationLayerResult(MonthlyResult):
     @property
     def inference_cost_share(self) -> np.ndarray:
         """Inference cost over revenue by month (fraction)."""
-        return safe_ratio(self.inference_cost, self.revenue)
+        return ratio(self.inference_cost, self.revenue)
 
     @property
     def seat_fixed_cost(self) -> np.ndarray:
@@ -139,15 +133,6 @@ class ApplicationLayerResult(MonthlyResult):
     def operating_expenses(self) -> np.ndarray:
         """Acquisition spend plus fixed operating costs (USD per month)."""
         return self.acquisition_spend + finance.along_months(self.params.fixed_opex_usd)
-
-
-def _inputs(p: ApplicationLayerParams) -> Arrays:
-    """Every numeric driver, limit and observation as a float array of shape draws × 1."""
-    return {
-        name: finance.along_months(getattr(p, name))
-        for name in type(p).model_fields
-        if type(p).role_of(name) != "setting"
-    }
 
 
 def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
@@ -264,7 +249,7 @@ def _costs(a: Arrays, v: dict, revenue: dict[str, np.ndarray], api: np.ndarray) 
 def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
     """Project the application business month by month; any driver may be an array of draws."""
     months = finance.month_index(p.horizon_months)
-    a = _inputs(p)
+    a = monthly_inputs(p)
     api = _api_price(p, months)
     v = _volumes(p, a, months)
     acc = v["acc"]
@@ -301,9 +286,4 @@ def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
         "cost_by_stream": costs["by_stream"],
         "cost_parts": costs["parts"],
     }
-    shape = np.broadcast_shapes(
-        *(np.shape(x) for x in series.values()), *(np.shape(x) for g in groups.values() for x in g.values())
-    )
-    full = {k: np.broadcast_to(x, shape) for k, x in series.items()}
-    full.update({g: {k: np.broadcast_to(x, shape) for k, x in d.items()} for g, d in groups.items()})
-    return ApplicationLayerResult(params=p, months=months, **full)
+    return monthly_result(ApplicationLayerResult, p, months, series, groups)

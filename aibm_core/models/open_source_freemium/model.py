@@ -20,8 +20,17 @@ import numpy as np
 import pandas as pd
 
 from aibm_core import finance, funnels
-from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
+from aibm_core.models.base import (
+    Column,
+    Metric,
+    MonthlyResult,
+    Statement,
+    declare_columns,
+    monthly_inputs,
+    monthly_result,
+)
 from aibm_core.models.open_source_freemium.params import STREAM_WEIGHTS, OpenSourceFreemiumParams
+from aibm_core.numeric import ratio
 
 Arrays = dict[str, np.ndarray]
 
@@ -99,7 +108,7 @@ class OpenSourceFreemiumResult(MonthlyResult):
     @property
     def gross_margin(self) -> np.ndarray:
         """Blended gross margin after hosting the free tier (fraction; NaN without revenue)."""
-        return _ratio(self.revenue - self.cost_of_revenue, self.revenue)
+        return ratio(self.revenue - self.cost_of_revenue, self.revenue, at_zero="unbounded")
 
     @property
     def subscription_gross_profit(self) -> np.ndarray:
@@ -114,12 +123,12 @@ class OpenSourceFreemiumResult(MonthlyResult):
     @property
     def free_cost_share(self) -> np.ndarray:
         """Free-tier cost over revenue (fraction)."""
-        return _ratio(self.free_tier_cost, self.revenue)
+        return ratio(self.free_tier_cost, self.revenue, at_zero="unbounded")
 
     @property
     def paid_share(self) -> np.ndarray:
         """Paid seats over active users: the observed free -> paid conversion (fraction)."""
-        return _ratio(self.paid_seats, self.active_users)
+        return ratio(self.paid_seats, self.active_users, at_zero="unbounded")
 
     @property
     def community_growth(self) -> np.ndarray:
@@ -127,7 +136,7 @@ class OpenSourceFreemiumResult(MonthlyResult):
         active = self.active_users
         start = np.broadcast_to(finance.along_months(self.params.initial_active_users), active[..., :1].shape)
         previous = np.concatenate([start, active[..., :-1]], axis=-1)
-        return _ratio(active, previous) - 1.0
+        return ratio(active, previous, at_zero="unbounded") - 1.0
 
     @property
     def break_even_conversion(self) -> np.ndarray:
@@ -151,21 +160,6 @@ class OpenSourceFreemiumResult(MonthlyResult):
         p = self.params
         ratio = finance.along_months(p.api_price_per_m) / finance.along_months(p.rival_hosting_price_per_m)
         return np.broadcast_to(ratio, np.broadcast_shapes(ratio.shape, self.months.shape))
-
-
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """``numerator / denominator``; NaN for 0/0 and ±inf for x/0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(numerator, dtype=float) / np.asarray(denominator, dtype=float)
-
-
-def _inputs(p: OpenSourceFreemiumParams) -> Arrays:
-    """Every numeric assumption as a float array with a trailing month axis (draws × 1)."""
-    return {
-        name: finance.along_months(getattr(p, name))
-        for name in type(p).model_fields
-        if name != "monetisation"
-    }
 
 
 def _subscriptions(p: OpenSourceFreemiumParams, a: Arrays, signups: np.ndarray) -> Arrays:
@@ -203,7 +197,7 @@ def _enterprise(p: OpenSourceFreemiumParams, a: Arrays, months: np.ndarray) -> A
 def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
     """Project the business month by month; any driver may be an array of draws."""
     months = finance.month_index(p.horizon_months)
-    a = _inputs(p)
+    a = monthly_inputs(p)
     downloads, signups = funnels.stages(
         a["downloads_per_month"] * finance.growth_factor(p.community_growth_monthly, months),
         a["signups_per_download"],
@@ -244,10 +238,7 @@ def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
         "sales_spend": ent["wins_entering"] * a["enterprise_cac_usd"],
         "fixed_opex": a["fixed_opex_usd"],
     }
-    shape = np.broadcast_shapes(*(np.shape(v) for v in series.values()), months.shape)
-    return OpenSourceFreemiumResult(
-        params=p, months=months, **{k: np.broadcast_to(v, shape) for k, v in series.items()}
-    )
+    return monthly_result(OpenSourceFreemiumResult, p, months, series)
 
 
 def enterprise_profit_per_contract(p: OpenSourceFreemiumParams) -> np.ndarray | float:
