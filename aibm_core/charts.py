@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -33,6 +32,7 @@ from IPython.display import display
 
 from aibm_core.config import LIVE_ENV
 from aibm_core.models.base import column_info
+from aibm_core.numeric import CHART_DIGITS, round_significant
 from aibm_core.tree import MetricTree
 
 if TYPE_CHECKING:
@@ -55,17 +55,6 @@ KIND_COLOURS = {
 STATUS_COLOURS = {"ok": "#1e8449", "breach": "#c0392b", "none": "#ffffff"}
 
 
-#: Significant digits kept in chart data. Charts and their tooltips show at most four, and
-#: six keep any real change to a model (0.01% and up) visible to a strict notebook
-#: comparison, while the last-bit differences between CPUs (numpy's SIMD kernels, about
-#: 1e-15 relative) never reach them.
-CHART_DIGITS = 6
-
-
-#: Below this size a float in chart data is taken as zero: a difference of two nearly equal
-#: numbers (a Sobol index of a driver that does not matter) is noise around 1e-16 whose sign
-#: differs between CPUs.
-CHART_ZERO = 1e-12
 
 
 # --- units: one rule for axes, tooltips and read-outs
@@ -216,13 +205,6 @@ def unit_title(title: str, unit: str | None) -> str:
 
 
 # --- data portability, SVG and display
-
-
-def round_significant(value: Any, digits: int = CHART_DIGITS) -> Any:
-    """A float rounded to ``digits`` significant digits (0.0 below :data:`CHART_ZERO`)."""
-    if isinstance(value, float) and math.isfinite(value):
-        return 0.0 if abs(value) < CHART_ZERO else float(f"{value:.{digits}g}")
-    return value
 
 
 def _round_floats(value: Any, digits: int) -> Any:

@@ -174,7 +174,7 @@ def main_drivers(spec: ModelSpec, params: ModelParams, names: Sequence[str], cou
     Assumptions that do not move it are left out; ties keep the given order on every CPU (swings
     rounded as the tornado chart ranks them).
     """
-    from aibm_core.charts import round_significant  # the notebooks that call this import it anyway
+    from aibm_core.numeric import round_significant
 
     swings = tornado(spec, params, names)
     spans = (swings["high"] - swings["low"]).abs().map(round_significant)

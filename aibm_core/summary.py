@@ -264,7 +264,7 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     the other numeric drivers moved ±20% fill the list. A driver that does not move the north
     star (a cost, when the north star is revenue) is not listed.
     """
-    from aibm_core.charts import round_significant
+    from aibm_core.numeric import round_significant
     from aibm_core.sensitivity import north_star, tornado
 
     spec, params = evaluation.spec, evaluation.params

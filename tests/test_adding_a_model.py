@@ -37,7 +37,8 @@ def test_a_model_without_goal_seek_questions_gives_results():
     from dataclasses import replace
 
     from aibm_core.models import registered
-    from aibm_core.results import model_results, validate_results
+    from aibm_core.results import validate_results
+    from aibm_core.results_cache import model_results
     from tests.contract_models import MINIMAL_PARAMETERS_DIR
 
     with registered(replace(MINIMAL_SPEC, questions=())):
