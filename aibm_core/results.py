@@ -68,6 +68,29 @@ def evaluate_scenario(
 
 
 def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dict[str, Any]:
+    """Results of one evaluation, typed by :class:`~aibm_core.results_model.ModelResults`.
+
+    The payload :func:`_build_payload` assembles is validated by the model (a missing or stray
+    key, a wrong type or a non-finite float is a ``pydantic.ValidationError`` here) and dumped
+    as JSON-ready values: the same keys, order and numbers.
+
+    Parameters
+    ----------
+    evaluation
+        The base-case evaluation.
+    scenario
+        Scenario name written into the payload.
+    mc
+        A :class:`~aibm_core.uncertainty.MonteCarlo` already run on these parameters (run here
+        when omitted and the parameters carry ranges).
+    """
+    from aibm_core.results_model import ModelResults
+
+    payload = _build_payload(evaluation, scenario, mc)
+    return ModelResults.model_validate(payload).model_dump(mode="json")
+
+
+def _build_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dict[str, Any]:
     """Results of one evaluation in the common schema (version :data:`SCHEMA_VERSION`).
 
     Every model reports the same statement series, the same snapshot and horizon ratios and
