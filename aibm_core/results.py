@@ -31,7 +31,7 @@ from aibm_core.models.base import STATEMENT_SERIES
 from aibm_core.params import ModelParams, ParameterError, Problem, validate
 
 #: Version of the results payload; bump the major part when a key changes meaning or goes.
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "results.schema.json"
 
 #: Flows that add up over the horizon (stocks such as customers or GPUs do not).

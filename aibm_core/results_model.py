@@ -148,6 +148,24 @@ class StatementSeries(_Strict):
     north_star: Series = Field(description="The model's north-star metric, in its own unit (`unit`).")
 
 
+class ProjectionColumn(_Strict):
+    """One column of the monthly projection, as the model declares it."""
+
+    label: StrictStr = Field(description="Label for people.")
+    unit: StrictStr = Field(description="Unit of a value once multiplied by `scale`.")
+    scale: Annotated[float, Field(strict=True, gt=0)] = Field(
+        description="Factor from a stored value to `unit` (1e9 for a column stored in billions)."
+    )
+    values: list[JsonNumber] = Field(description="Stored value by month, months as in `months`.")
+
+
+class Projection(_Strict):
+    """The model's monthly projection: every column it computes, with its label and unit."""
+
+    months: list[Month] = Field(description="Month numbers, 1..horizon_months.")
+    columns: dict[str, ProjectionColumn] = Field(description="Columns by name, in the model's order.")
+
+
 class Kpi(_Strict):
     """One of the model's own KPIs in the snapshot month."""
 
@@ -254,6 +272,13 @@ class Percentiles(_Strict):
     p90: JsonNumber = Field(description="90th percentile.")
 
 
+class Headline(_Strict):
+    """Percentiles of the headline figures in the snapshot month."""
+
+    north_star: Percentiles = Field(description="The north-star metric, in its unit (`north_star.unit`).")
+    gross_margin: Percentiles = _unit("The reported gross margin", _FRACTION)
+
+
 class Fan(_Strict):
     """Percentiles of a monthly series over the draws, by month, in the series' unit."""
 
@@ -289,6 +314,7 @@ class Uncertainty(_Strict):
     kpis: dict[str, Percentiles] = Field(
         description="Percentiles of every KPI in the snapshot month, by KPI key."
     )
+    headline: Headline = Field(description="Percentiles of the north star and gross margin.")
     series: SeriesFans = Field(description="Percentiles of every statement series by month.")
     breach_probability: dict[str, Probability] = Field(
         description="Share of draws in which each guardrail breaks in some month, by guardrail name."
@@ -337,6 +363,7 @@ class ModelResults(_Strict):
     assumptions: dict[str, Assumption] = Field(
         description="Every assumption with its value, unit and role, by name."
     )
+    projection: Projection = Field(description="The monthly projection with each column's label and unit.")
     uncertainty: Uncertainty | None = Field(
         description="Monte Carlo over the ranged drivers (null for a point scenario)."
     )

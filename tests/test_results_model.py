@@ -17,11 +17,11 @@ from aibm_core.results import (
     SCHEMA_VERSION,
     _build_payload,
     evaluate_scenario,
-    model_results,
     schema,
     to_json,
     validate_results,
 )
+from aibm_core.results_cache import model_results
 from aibm_core.results_model import REGENERATE, ModelResults, RangeSpec, main, schema_text, write_schema
 
 

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from aibm_core import finance
-from aibm_core.models.base import Metric, MonthlyResult, Statement, monthly_inputs, monthly_result
+from aibm_core.models.base import (
+    Column,
+    Metric,
+    MonthlyResult,
+    Statement,
+    declare_columns,
+    monthly_inputs,
+    monthly_result,
+)
 from aibm_core.numeric import ratio
 from tests.minimal_subscription.params import MinimalSubscriptionParams
 
@@ -97,15 +105,20 @@ def kpis(r: MinimalSubscriptionResult) -> dict[str, Metric]:
     }
 
 
+#: Every projection column with its label and unit (read by tables, charts and exports).
+PROJECTION_COLUMNS = {
+    "customers": Column("Customers", "customers"),
+    "revenue": Column("Revenue", "USD per month"),
+    "cogs": Column("Cost of revenue", "USD per month"),
+    "gross_profit": Column("Gross profit", "USD per month"),
+    "gross_margin": Column("Gross margin", "fraction"),
+}
+
+
 def projection(r: MinimalSubscriptionResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters (USD per month unless named otherwise)."""
-    return pd.DataFrame(
-        {
-            "customers": r.customers,
-            "revenue": r.revenue,
-            "cogs": r.cogs,
-            "gross_profit": r.gross_profit,
-            "gross_margin": r.gross_margin,
-        },
+    """Monthly projection for scalar parameters, each column declared in :data:`PROJECTION_COLUMNS`."""
+    frame = pd.DataFrame(
+        {name: getattr(r, name) for name in PROJECTION_COLUMNS},
         index=pd.Index(r.months.astype(int), name="month"),
     )
+    return declare_columns(frame, PROJECTION_COLUMNS, "minimal_subscription")
