@@ -362,9 +362,9 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
 
     warm = warm_kernel.current()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-        engine = {}
+        options: dict[str, Any] = {"request_save_on_cell_execute": True}
         if warm is not None:  # a worker of `aibm run`: the notebook runs on its warm kernel
-            engine = {"engine_name": warm_kernel.ENGINE, "km": warm_kernel.wait_started(warm)}
+            options = warm_kernel.papermill_options(warm, target)
         try:
             papermill.execute_notebook(
                 str(source),
@@ -373,9 +373,8 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 log_output=False,
-                request_save_on_cell_execute=True,
                 execution_timeout=CELL_TIMEOUT_SECONDS,
-                **engine,
+                **options,
             )
             return
         except papermill.PapermillExecutionError:

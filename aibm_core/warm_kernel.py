@@ -11,22 +11,27 @@ compares). Modules stay imported; a notebook must not depend on module state lef
 
 A kernel that died, timed out or failed in any way other than an exception in a cell is shut
 down, and the next notebook starts a new one.
+
+Only public interfaces are used: the notebooks run through :class:`WarmEngine`, a papermill
+engine (``papermill.engines.Engine``, registered by name and through the ``papermill.engine``
+entry point) driving papermill's nbclient ``NotebookClient`` on a kernel manager it does not
+own; the kernel is managed with jupyter_client. The papermill and nbclient versions this was
+checked against are bounded in ``pyproject.toml`` (``tests/test_packaging.py`` fails when the
+installed ones leave that range).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import time
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-from nbclient.util import ensure_async, run_hook
+import nbformat
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-from papermill.log import logger
-from papermill.utils import merge_kwargs, remove_args
+from papermill.engines import Engine, papermill_engines
 
 #: Name of the papermill engine running notebooks on a warm kernel.
 ENGINE = "aibm-warm"
@@ -153,135 +158,101 @@ def _sync(awaitable: Any) -> Any:
     return run_sync(wait)()
 
 
-class QuickSaveManager(NotebookExecutionManager):
-    """papermill's execution manager, saving the notebook being run as compact JSON.
+class WarmEngine(Engine):
+    """A papermill engine running notebooks on a kernel it is given and leaves running.
 
-    papermill saves the whole notebook when each cell starts and ends, through nbformat's
-    indented writer, which cost about 2 s per model notebook (half a megabyte, some sixty
-    times). The saves during the run (which show the running cell, should the kernel die)
-    here use the C JSON encoder without indentation; the last one, the notebook that is
-    kept, is written by nbformat as usual.
+    Pass the kernel's manager as ``km`` (:meth:`WarmKernel.manager`). The notebook runs through
+    papermill's own notebook client, :class:`~papermill.clientwrap.PapermillNotebookClient` (an
+    nbclient ``NotebookClient``), which records each cell's status and timing exactly as
+    papermill's default engine does. Given a kernel manager, nbclient neither starts nor shuts
+    down the kernel; the engine only closes the client's channels after the run.
+
+    With ``quick_save_path`` (and ``request_save_on_cell_execute=False``, so that papermill
+    does not also save the notebook through nbformat's indented writer at every cell) the
+    notebook is saved as compact JSON as each code cell starts, from nbclient's
+    ``on_cell_execute`` hook: the saved notebook names the cell that was running should the
+    kernel die. When the run fails outside a cell (the kernel died, a cell timed out) the
+    notebook as it stands is saved through nbformat; otherwise papermill saves the finished
+    notebook. Registered with papermill as :data:`ENGINE` (module import and the
+    ``papermill.engine`` entry point).
     """
-
-    _final = False
-
-    def save(self, **kwargs: Any) -> None:
-        if self._final or not self.output_path:
-            super().save(**kwargs)
-            return
-        Path(self.output_path).write_text(json.dumps(self.nb, ensure_ascii=False), encoding="utf-8")
-        self.last_save_time = self.now()
-
-    def notebook_complete(self, **kwargs: Any) -> None:
-        self._final = True
-        super().notebook_complete(**kwargs)
-
-
-async def _connected(client: Any, timeout: float) -> None:
-    """Wait until the kernel answers ``client`` on both channels (the warm kernel is running).
-
-    A kernel-info request is repeated until its reply comes back and its ``idle`` status
-    arrives on the output channel, which proves that channel connected. Unlike
-    ``wait_for_ready`` it then stops at once instead of waiting out 0.2 s of silence.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        request = client.kernel_info()
-        with contextlib.suppress(Empty):
-            while True:  # the reply, skipping any other
-                reply = await client.shell_channel.get_msg(timeout=1)
-                if reply["parent_header"].get("msg_id") == request:
-                    break
-            while True:  # then our request's idle status on the output channel
-                msg = await client.iopub_channel.get_msg(timeout=1)
-                mine = msg["parent_header"].get("msg_id") == request
-                if mine and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                    return
-        if not await ensure_async(client.is_alive()):
-            raise RuntimeError("the warm kernel died before answering")
-    raise RuntimeError(f"the warm kernel did not answer in {timeout:.0f} s")
-
-
-class _WarmClient(PapermillNotebookClient):
-    """papermill's notebook client, connecting to the warm kernel without the fixed wait."""
-
-    async def async_start_new_kernel_client(self) -> Any:
-        self.kc = self.km.client()
-        await ensure_async(self.kc.start_channels())
-        try:
-            await _connected(self.kc, self.startup_timeout)
-        except Exception:
-            self.kc.stop_channels()
-            raise
-        self.kc.allow_stdin = False
-        await run_hook(self.on_notebook_start, notebook=self.nb)
-        return self.kc
-
-
-class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine on a running kernel (``km``), which it leaves running.
-
-    The notebook's own kernel client is closed after the run; the kernel is not. Saves during
-    the run are quick (:class:`QuickSaveManager`).
-    """
-
-    @classmethod
-    def execute_notebook(
-        cls,
-        nb: Any,
-        kernel_name: str,
-        output_path: str | None = None,
-        progress_bar: bool = True,
-        log_output: bool = False,
-        autosave_cell_every: int = 30,
-        **kwargs: Any,
-    ) -> Any:
-        # papermill's Engine.execute_notebook, which names its manager class: only that differs.
-        nb_man = QuickSaveManager(
-            nb,
-            output_path=output_path,
-            progress_bar=progress_bar,
-            log_output=log_output,
-            autosave_cell_every=autosave_cell_every,
-        )
-        nb_man.notebook_start()
-        try:
-            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-        finally:
-            nb_man.cleanup_pbar()
-            nb_man.notebook_complete()
-        return nb_man.nb
 
     @classmethod
     def execute_managed_notebook(
         cls,
         nb_man: Any,
         kernel_name: str,
+        km: Any = None,
         log_output: bool = False,
         stdout_file: Any = None,
         stderr_file: Any = None,
         start_timeout: int = 60,
         execution_timeout: int | None = None,
+        quick_save_path: str | None = None,
+        input_path: Any = None,
         **kwargs: Any,
     ) -> Any:
-        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-        final_kwargs = merge_kwargs(
-            kwargs,
+        """Run ``nb_man``'s notebook on the kernel of ``km`` (papermill's engine interface).
+
+        Parameters
+        ----------
+        nb_man : papermill.engines.NotebookExecutionManager
+            The notebook and its execution state, from papermill.
+        kernel_name : str
+            The notebook's kernel name (the kernel of ``km`` runs it whatever its name).
+        km : jupyter_client.manager.AsyncKernelManager
+            A running kernel's manager; required.
+        log_output, stdout_file, stderr_file, start_timeout, execution_timeout
+            As for papermill's default engine.
+        quick_save_path : str, optional
+            Where to save the notebook while it runs (see the class).
+        input_path : Any, optional
+            Papermill's input path; unused.
+        **kwargs
+            Further ``NotebookClient`` options.
+
+        Returns
+        -------
+        nbformat.NotebookNode
+            The executed notebook.
+
+        Raises
+        ------
+        ValueError
+            Without ``km``.
+        """
+        if km is None:
+            raise ValueError(f"the {ENGINE} engine runs on a given kernel: pass km=WarmKernel.manager()")
+        if quick_save_path:
+            kwargs["on_cell_execute"] = lambda **_hook: _quick_save(nb_man.nb, quick_save_path)
+        client = PapermillNotebookClient(
+            nb_man,
+            km=km,
+            kernel_name=kernel_name,
             timeout=execution_timeout,
             startup_timeout=start_timeout,
-            kernel_name=kernel_name,
-            log=logger,
+            log=logging.getLogger("papermill"),
             log_output=log_output,
             stdout_file=stdout_file,
             stderr_file=stderr_file,
+            **kwargs,
         )
-        client = _WarmClient(nb_man, **final_kwargs)
         try:
             return client.execute()
+        except BaseException:
+            if quick_save_path:
+                with contextlib.suppress(Exception):
+                    nbformat.write(nb_man.nb, quick_save_path)
+            raise
         finally:
-            if client.kc is not None:
+            if client.kc is not None:  # nbclient keeps the client of a kernel it does not own
                 with contextlib.suppress(Exception):
                     client.kc.stop_channels()
+
+
+def _quick_save(nb: Any, path: str) -> None:
+    """Write ``nb`` to ``path`` as compact JSON (the C encoder; nbformat indents in Python)."""
+    Path(path).write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
 
 
 papermill_engines.register(ENGINE, WarmEngine)
@@ -309,6 +280,37 @@ def shutdown() -> None:
     """Shut down this process's warm kernel, if any."""
     if _KERNEL:
         _KERNEL[0].discard()
+
+
+def papermill_options(kernel: WarmKernel, output_path: str | Path) -> dict[str, Any]:
+    """``papermill.execute_notebook``'s options running a notebook on ``kernel`` (started if need be).
+
+    The notebook is saved compactly as each code cell starts (:class:`WarmEngine`), not through
+    papermill's per-cell saves.
+
+    Parameters
+    ----------
+    kernel : WarmKernel
+        The kernel to run on.
+    output_path : str or pathlib.Path
+        The notebook's output path, as given to papermill.
+
+    Returns
+    -------
+    dict
+        ``engine_name``, ``km``, ``request_save_on_cell_execute`` and ``quick_save_path``.
+
+    Raises
+    ------
+    KernelStartError
+        When the kernel does not start (:func:`wait_started`).
+    """
+    return {
+        "engine_name": ENGINE,
+        "km": wait_started(kernel),
+        "request_save_on_cell_execute": False,
+        "quick_save_path": str(output_path),
+    }
 
 
 def wait_started(kernel: WarmKernel, attempts: int = 3) -> Any:

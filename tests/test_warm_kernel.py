@@ -7,7 +7,7 @@ import json
 import papermill
 import pytest
 
-from aibm_core import warm_kernel
+from aibm_core import runner, warm_kernel
 from aibm_core.config import NOTEBOOKS_DIR
 from tests.conftest import notebook_without_run_details
 
@@ -34,8 +34,8 @@ def test_every_notebook_gives_the_same_outputs_on_a_warm_kernel(kernel, tmp_path
     # on a new kernel; the kernel's state must not leak from one notebook into the next.
     warm = {}
     for source in [*NOTEBOOKS, NOTEBOOKS[0]]:
-        engine = {"engine_name": warm_kernel.ENGINE, "km": kernel.manager()}
-        warm[source.name] = _run(source, tmp_path / f"warm-{source.name}", **engine)
+        target = tmp_path / f"warm-{source.name}"
+        warm[source.name] = _run(source, target, **warm_kernel.papermill_options(kernel, target))
     for source in NOTEBOOKS:
         fresh = _run(source, tmp_path / f"fresh-{source.name}")
         assert json.dumps(warm[source.name], sort_keys=True) == json.dumps(fresh, sort_keys=True), source.name
@@ -67,74 +67,69 @@ def test_a_fresh_namespace_forgets_variables_and_counts_from_one(kernel, tmp_pat
     assert cell.execution_count == 1
 
 
-def test_a_dead_kernel_is_replaced(kernel, tmp_path):
+def _notebook(path, *sources):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import os\nos._exit(1)")]
-    path = tmp_path / "dies.ipynb"
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(nb, path)
-    km = kernel.manager()
-    with pytest.raises(Exception, match=r"[Dd]ead|died"):
-        papermill.execute_notebook(str(path), str(path), engine_name=warm_kernel.ENGINE, km=km)
-    assert kernel.manager() is not km  # a new kernel, not the dead one
+    return path
 
 
-def test_saves_during_a_run_are_compact_and_the_kept_notebook_is_nbformats(tmp_path):
+def test_a_dead_kernel_is_replaced_and_the_saved_notebook_shows_where_it_died(kernel, tmp_path):
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"), nbformat.v4.new_code_cell("2")])
-    nb.metadata["papermill"] = {}  # as papermill prepares a notebook before running it
-    target = tmp_path / "run.ipynb"
-    manager = warm_kernel.QuickSaveManager(nb, output_path=str(target), progress_bar=False)
-    manager.notebook_start()
-    manager.cell_start(nb.cells[0], 0)
-    during = target.read_text(encoding="utf-8")
-    assert "\n" not in during  # the quick writer: no indentation
-    assert nbformat.read(target, as_version=4).cells[0].metadata.papermill["status"] == "running"
-    manager.cell_complete(nb.cells[0], 0)
-    manager.notebook_complete()
-    assert target.read_text(encoding="utf-8") == nbformat.writes(nb)
+    path = _notebook(tmp_path / "dies.ipynb", "1 + 1", "import os\nos._exit(1)")
+    options = warm_kernel.papermill_options(kernel, path)
+    with pytest.raises(Exception, match=r"[Dd]ead|died"):
+        papermill.execute_notebook(str(path), str(path), **options)
+    assert kernel.manager() is not options["km"]  # a new kernel, not the dead one
+    cells = nbformat.read(path, as_version=4).cells  # saved through nbformat when the run failed
+    assert all(c.metadata.papermill["start_time"] for c in cells)
+    assert runner._running_cell(path) == 1  # what the runner reports as the cell the kernel died in
+    assert cells[0].outputs[0]["data"]["text/plain"] == "2"
 
 
-class _Channel:
-    """A client channel replaying messages, then empty (as a kernel that stopped answering)."""
+def test_saves_during_a_run_are_compact_and_the_kept_notebook_is_nbformats(kernel, tmp_path):
+    import nbformat
 
-    def __init__(self, messages):
-        self.messages = list(messages)
-
-    async def get_msg(self, timeout=None):
-        from queue import Empty
-
-        if not self.messages:
-            raise Empty
-        return self.messages.pop(0)
-
-
-class _Client:
-    def __init__(self, shell, iopub):
-        self.shell_channel, self.iopub_channel = _Channel(shell), _Channel(iopub)
-
-    def kernel_info(self):
-        return "ours"
-
-    async def is_alive(self):
-        return True
-
-
-def _msg(parent, msg_type="kernel_info_reply", state=None):
-    return {"parent_header": {"msg_id": parent}, "msg_type": msg_type, "content": {"execution_state": state}}
-
-
-def test_connected_waits_for_its_own_idle_status_and_gives_up_on_a_silent_kernel():
-    import asyncio
-
-    answering = _Client(
-        shell=[_msg("old"), _msg("ours")],
-        iopub=[_msg("old", "status", "idle"), _msg("ours", "status", "busy"), _msg("ours", "status", "idle")],
+    path = tmp_path / "run.ipynb"
+    # The second cell reads the notebook saved as it started.
+    read_back = f"import json\nsaved = open({str(path)!r}).read()\n" + (
+        "print('\\n' in saved, [c['metadata']['papermill']['status'] for c in json.loads(saved)['cells']])"
     )
-    asyncio.run(warm_kernel._connected(answering, timeout=5))
-    assert answering.iopub_channel.messages == []  # read up to its own idle status, no further
-    with pytest.raises(RuntimeError, match="did not answer"):
-        asyncio.run(warm_kernel._connected(_Client(shell=[], iopub=[]), timeout=0.01))
+    _notebook(path, "1 + 1", read_back)
+    papermill.execute_notebook(str(path), str(path), **warm_kernel.papermill_options(kernel, path))
+    kept = path.read_text(encoding="utf-8")
+    cells = nbformat.reads(kept, as_version=4).cells
+    assert cells[1].outputs[0]["text"] == "False ['completed', 'running']\n"
+    assert kept == nbformat.writes(nbformat.reads(kept, as_version=4))
+
+
+def test_the_engine_needs_a_kernel(tmp_path):
+    path = _notebook(tmp_path / "nb.ipynb", "1")
+    with pytest.raises(ValueError, match="km="):
+        papermill.execute_notebook(str(path), str(path), engine_name=warm_kernel.ENGINE, progress_bar=False)
+
+
+def test_the_engine_leaves_the_kernel_running_and_closes_its_client(kernel, tmp_path, monkeypatch):
+    from papermill.clientwrap import PapermillNotebookClient
+
+    clients = []
+    original = PapermillNotebookClient.execute
+
+    def execute(self, **kwargs):
+        clients.append(self)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(PapermillNotebookClient, "execute", execute)
+    path = _notebook(tmp_path / "nb.ipynb", "1")
+    km = kernel.manager()
+    papermill.execute_notebook(
+        str(path), str(path), engine_name=warm_kernel.ENGINE, km=km, progress_bar=False
+    )
+    assert warm_kernel._sync(km.is_alive())
+    [client] = clients
+    assert client.km is km and not client.owns_km
+    assert not client.kc.channels_running
