@@ -17,18 +17,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from aibm_core.execution import execute
 from aibm_core.incremental import chain_folders, scenario_inputs
-from aibm_core.models import model_names
-from aibm_core.params import ParameterError, Problem
-from aibm_core.runner import (
+from aibm_core.jobs import (
     OUTPUT_SUFFIXES,
     PYRAMID,
     Job,
     Outcome,
-    execute,
     settle_interrupted,
     track_outcomes,
 )
+from aibm_core.models import model_names
+from aibm_core.params import ParameterError, Problem
 
 #: Worker processes of the local Dask cluster started when no scheduler address is given.
 DASK_LOCAL_WORKERS = 2

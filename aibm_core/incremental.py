@@ -15,9 +15,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from aibm_core.config import PARAMETERS_DIR
+from aibm_core.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
 from aibm_core.models import model_names
 from aibm_core.params import ParameterError
-from aibm_core.runner import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
 from aibm_core.scenarios import SCENARIO_FILE, scenario_chain
 
 #: File in the output folder mapping each run (``<scenario>/<model>``) to the fingerprint of the

@@ -579,29 +579,3 @@ def write_defaults_yaml(schema: type[ModelParams], title: str, path: Path) -> bo
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return True
-
-
-def read_scenario(path: Path) -> dict[str, Any]:
-    """A scenario file's values laid over those of the scenario its folder overlays.
-
-    ``parameters/<scenario>/<model>.yaml`` is laid over the resolved values of ``<model>`` in the
-    scenario named by ``parameters/<scenario>/scenario.yaml`` (``base`` by default; see
-    :mod:`aibm_core.scenarios`), so a driver the file does not mention keeps the value or range
-    of the scenario it overlays. The base file itself, and a file without a ``base`` folder
-    beside its own, are read as they are.
-
-    Raises
-    ------
-    ParameterError
-        If the file or a file it overlays is unreadable, or the overlay chain is broken.
-    """
-    from aibm_core.scenarios import overlaid_values
-
-    path = Path(path)
-    own = read_yaml(path)
-    return {**overlaid_values(path.parent.parent, path.parent.name, path.stem), **own}
-
-
-def load_file(schema: type[ModelParams], path: Path) -> ModelParams:
-    """Read and validate one parameter file, laid over the scenario it overlays (:func:`read_scenario`)."""
-    return validate(schema, read_scenario(Path(path)), source=str(path))

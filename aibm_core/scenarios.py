@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.config import scenario_order
-from aibm_core.params import ParameterError, Problem, read_yaml
+from aibm_core.params import ModelParams, ParameterError, Problem, read_yaml, validate
 from aibm_core.yaml_loading import echo
 
 #: Name of the file describing a scenario folder (never a model file).
@@ -234,3 +234,27 @@ def describe(parameters_dir: Path, scenario: str) -> str:
         return scenario_info(parameters_dir, scenario).description
     except ParameterError:
         return ""
+
+
+def read_scenario(path: Path) -> dict[str, Any]:
+    """A scenario file's values laid over those of the scenario its folder overlays.
+
+    ``parameters/<scenario>/<model>.yaml`` is laid over the resolved values of ``<model>`` in the
+    scenario named by ``parameters/<scenario>/scenario.yaml`` (``base`` by default; see
+    :mod:`aibm_core.scenarios`), so a driver the file does not mention keeps the value or range
+    of the scenario it overlays. The base file itself, and a file without a ``base`` folder
+    beside its own, are read as they are.
+
+    Raises
+    ------
+    ParameterError
+        If the file or a file it overlays is unreadable, or the overlay chain is broken.
+    """
+    path = Path(path)
+    own = read_yaml(path)
+    return {**overlaid_values(path.parent.parent, path.parent.name, path.stem), **own}
+
+
+def load_file(schema: type[ModelParams], path: Path) -> ModelParams:
+    """Read and validate one parameter file, laid over the scenario it overlays (:func:`read_scenario`)."""
+    return validate(schema, read_scenario(Path(path)), source=str(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aibm_core import cli, dask_executor, incremental, runner
+from aibm_core import cli, dask_executor, incremental, jobs, runner
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.results import to_json
 from aibm_core.results_cache import model_results
@@ -46,28 +46,28 @@ def workbook(tmp_path, monkeypatch):
     params = _parameters(tmp_path)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    for model in (*MODELS, runner.PYRAMID):
+    for model in (*MODELS, jobs.PYRAMID):
         shutil.copy(NOTEBOOKS_DIR / f"{model}.ipynb", notebooks)
     state = {"ran": [], "fail": set()}
 
-    def batch(jobs, _workers, _progress):
+    def batch(planned, _workers, _progress):
         outcomes = []
-        for job in jobs:
+        for job in planned:
             state["ran"].append(incremental.run_key(job))
             job.folder.mkdir(parents=True, exist_ok=True)
             if incremental.run_key(job) in state["fail"]:
                 job.path(".json").unlink(missing_ok=True)
-                outcomes.append(runner.Outcome(job, False, 0.1, "cell 3: RuntimeError: deliberate"))
+                outcomes.append(jobs.Outcome(job, False, 0.1, "cell 3: RuntimeError: deliberate"))
                 continue
             payload = (
                 {"kind": "pyramid_comparison"}
-                if job.model == runner.PYRAMID
+                if job.model == jobs.PYRAMID
                 else json.loads(to_json(model_results(job.model, job.scenario, params)))
             )
             job.path(".json").write_text(json.dumps(payload))
             job.path(".html").write_text("<html></html>")
             job.path(".ipynb").write_text("{}")
-            outcomes.append(runner.Outcome(job, True, 0.1))
+            outcomes.append(jobs.Outcome(job, True, 0.1))
         return outcomes
 
     monkeypatch.setattr(runner, "_run_batch", batch)
@@ -86,7 +86,7 @@ def workbook(tmp_path, monkeypatch):
 
 ALL_RUNS = sorted(
     [f"{s}/{m}" for s in ("base", "seed", "child") for m in MODELS]
-    + [f"{s}/{runner.PYRAMID}" for s in ("base", "seed", "child")]
+    + [f"{s}/{jobs.PYRAMID}" for s in ("base", "seed", "child")]
 )
 
 
@@ -108,7 +108,7 @@ def test_a_changed_parameter_file_reruns_its_run_and_its_pyramid(workbook):
     run()
     path = params / "child" / "api_access.yaml"
     path.write_text("monthly_churn: 0.06\n")
-    assert run("--changed")[1] == ["child/api_access", f"child/{runner.PYRAMID}"]
+    assert run("--changed")[1] == ["child/api_access", f"child/{jobs.PYRAMID}"]
     assert run("--changed")[1] == []
     path.write_text("monthly_churn: 0.06\n")  # rewritten with the same content: judged by content
     assert run("--changed")[1] == []
@@ -121,11 +121,11 @@ def test_a_changed_overlay_parent_reruns_every_scenario_laid_over_it(workbook):
     path.write_text(path.read_text() + "\n# a comment changes the file\n")
     # child has no ai_hardware file: it takes seed's
     expected = sorted(
-        ["seed/ai_hardware", "child/ai_hardware"] + [f"{s}/{runner.PYRAMID}" for s in ("seed", "child")]
+        ["seed/ai_hardware", "child/ai_hardware"] + [f"{s}/{jobs.PYRAMID}" for s in ("seed", "child")]
     )
     assert run("--changed")[1] == expected
     (params / "child" / "scenario.yaml").write_text("description: A child of base\noverlays: base\n")
-    assert run("--changed")[1] == sorted([f"child/{m}" for m in MODELS] + [f"child/{runner.PYRAMID}"])
+    assert run("--changed")[1] == sorted([f"child/{m}" for m in MODELS] + [f"child/{jobs.PYRAMID}"])
 
 
 def test_a_changed_notebook_reruns_its_model_in_every_scenario(workbook):
@@ -136,7 +136,7 @@ def test_a_changed_notebook_reruns_its_model_in_every_scenario(workbook):
     nbformat.write(nb, notebooks / "ai_hardware.ipynb")
     expected = sorted(
         [f"{s}/ai_hardware" for s in ("base", "seed", "child")]
-        + [f"{s}/{runner.PYRAMID}" for s in ("base", "seed", "child")]
+        + [f"{s}/{jobs.PYRAMID}" for s in ("base", "seed", "child")]
     )
     assert run("--changed")[1] == expected
 
@@ -148,7 +148,7 @@ def test_a_failed_run_and_a_missing_output_run_again(workbook):
     state["fail"] = set()
     (out / "base" / "ai_hardware.html").unlink()
     assert run("--changed")[1] == sorted(
-        ["seed/api_access", "base/ai_hardware", f"seed/{runner.PYRAMID}", f"base/{runner.PYRAMID}"]
+        ["seed/api_access", "base/ai_hardware", f"seed/{jobs.PYRAMID}", f"base/{jobs.PYRAMID}"]
     )
     assert run("--changed")[1] == []
 
@@ -160,9 +160,9 @@ def test_the_pyramid_alone_reruns_when_a_model_file_of_its_scenario_changes(work
         (params / "seed" / "api_access.yaml").read_text() + "\n# edited\n"
     )
     # the comparison reads every model's files itself, whether or not the models run
-    assert run("--changed", "--model", runner.PYRAMID)[1] == [
-        f"child/{runner.PYRAMID}",
-        f"seed/{runner.PYRAMID}",
+    assert run("--changed", "--model", jobs.PYRAMID)[1] == [
+        f"child/{jobs.PYRAMID}",
+        f"seed/{jobs.PYRAMID}",
     ]
 
 
@@ -238,8 +238,8 @@ def test_a_dask_cluster_gives_the_same_outputs_as_local_workers(tmp_path):
 
 def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
     params = _parameters(tmp_path)
-    jobs = runner.plan(params, tmp_path / "out", ["child"], [runner.PYRAMID, "api_access"])
-    pyramid = next(j for j in jobs if j.model == runner.PYRAMID)
+    planned = runner.plan(params, tmp_path / "out", ["child"], [jobs.PYRAMID, "api_access"])
+    pyramid = next(j for j in planned if j.model == jobs.PYRAMID)
     files = dask_executor.job_files(pyramid)
     assert (
         files["notebooks/pyramid_comparison.ipynb"]
@@ -247,7 +247,7 @@ def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
     )
     assert files["parameters/child/api_access.yaml"] == b"monthly_churn: 0.05\n"
     assert {"parameters/base/ai_hardware.yaml", "parameters/seed/scenario.yaml"} <= set(files)
-    model = next(j for j in jobs if j.model == "api_access")
+    model = next(j for j in planned if j.model == "api_access")
     assert set(dask_executor.job_files(model)) == {"notebooks/api_access.ipynb"}  # its values travel with it
 
 
@@ -281,7 +281,7 @@ def test_after_an_edit_no_page_shows_the_old_figures(workbook):
 
     before = child_margin()
     (params / "child" / "api_access.yaml").write_text("price_per_m_output_tokens: 9.0\n")
-    assert run("--changed")[1] == ["child/api_access", f"child/{runner.PYRAMID}"]
+    assert run("--changed")[1] == ["child/api_access", f"child/{jobs.PYRAMID}"]
     after = child_margin()
     assert after != before
     page = (out / "scenarios.html").read_text()

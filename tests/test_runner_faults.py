@@ -11,12 +11,13 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from aibm_core import cli, report, runner
+from aibm_core import cli, execution, report, runner
 from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from tests.conftest import aibm
 
@@ -98,7 +99,7 @@ def _parameters(tmp_path: Path, *scenarios: str) -> Path:
 
 def test_runs_name_their_temporary_files_uniquely(tmp_path):
     job = runner.plan(PARAMETERS_DIR, tmp_path, ["seed"], ["api_access"])[0]
-    first, second = (runner.replace(job, run_id=runner.new_run_id()) for _ in range(2))
+    first, second = (replace(job, run_id=execution.new_run_id()) for _ in range(2))
     assert first.partial(".ipynb") != second.partial(".ipynb")
     assert str(os.getpid()) in first.partial(".ipynb").name
     assert first.partial(".ipynb").name.startswith(".api_access.")
@@ -334,7 +335,7 @@ def test_a_full_disk_fails_the_run_and_leaves_nothing_stale(tmp_path, monkeypatc
         monkeypatch.setattr(report, "write_atomic", _no_space)
     else:
         monkeypatch.setattr(os, "replace", _no_space)
-    outcome = runner.execute(job)
+    outcome = execution.execute(job)
     monkeypatch.undo()
     assert not outcome.ok
     assert "No space left on device" in outcome.message
@@ -358,7 +359,7 @@ def test_a_crashed_worker_fails_its_batch_and_the_next_batch_gets_new_workers(tm
     )
     params = _parameters(tmp_path, "crash", "seed")
     crash, fine = (
-        runner.replace(job, run_id=runner.new_run_id())  # as runner.run names a batch's files
+        replace(job, run_id=execution.new_run_id())  # as runner.run names a batch's files
         for job in runner.plan(params, tmp_path / "out", ["crash", "seed"], ["api_access"], notebooks)
     )
     with runner._batches("local", 1, None, 2) as run_batch:

@@ -7,7 +7,7 @@ import json
 import papermill
 import pytest
 
-from aibm_core import runner, warm_kernel
+from aibm_core import execution, warm_kernel
 from aibm_core.config import NOTEBOOKS_DIR
 from tests.conftest import notebook_without_run_details
 
@@ -87,7 +87,7 @@ def test_a_dead_kernel_is_replaced_and_the_saved_notebook_shows_where_it_died(ke
     assert kernel.manager() is not options["km"]  # a new kernel, not the dead one
     cells = nbformat.read(path, as_version=4).cells  # saved through nbformat when the run failed
     assert all(c.metadata.papermill["start_time"] for c in cells)
-    assert runner._running_cell(path) == 1  # what the runner reports as the cell the kernel died in
+    assert execution._running_cell(path) == 1  # what the runner reports as the cell the kernel died in
     assert cells[0].outputs[0]["data"]["text/plain"] == "2"
 
 
