@@ -24,7 +24,7 @@ test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end,
 	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" $(BIN)/python -m pytest notebooks -q
 
 lab: $(STAMP)  ## JupyterLab on the notebooks: trusted, charts live, no outside requests (root too)
-	$(BIN)/python -m aibm_core.dashboard lab notebooks
+	$(BIN)/python -m aibm_core.present.dashboard lab notebooks
 
 dashboard: $(STAMP)  ## the notebooks as Voila dashboards (code hidden, sliders live)
 	$(BIN)/aibm dashboard
@@ -35,7 +35,7 @@ bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, f
 	$(BIN)/python benchmarks/monte_carlo.py
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
-	$(BIN)/python -m aibm_core.notebook  # parameters cells = the base scenario of each schema
+	$(BIN)/python -m aibm_core.present.notebook  # parameters cells = the base scenario of each schema
 	for nb in notebooks/*.ipynb; do \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
 	$(BIN)/python -c "import sys, nbformat; [nbformat.write((nb := nbformat.read(p, 4), nb.metadata.pop('widgets', None))[0], p) for p in sys.argv[1:]]" notebooks/*.ipynb

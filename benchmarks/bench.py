@@ -27,7 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aibm_core import charts, evaluate, get_model, model_names, sensitivity, widgets
+from aibm_core import evaluate, get_model, model_names
+from aibm_core.analysis import sensitivity
+from aibm_core.present import charts, widgets
 
 DRAWS = 100_000
 #: Notebooks run at once for the cold-kernel floor (as on a two-core machine).
@@ -124,10 +126,10 @@ def cold_kernel_floor(count: int, folder: Path) -> float:
 
 def batch() -> None:
     """Print the batch figures for every notebook under every shipped scenario."""
-    from aibm_core import runner
-    from aibm_core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
+    from aibm_core.batch import runner
+    from aibm_core.core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
 
-    aibm = [sys.executable, "-m", "aibm_core.cli"]
+    aibm = [sys.executable, "-m", "aibm_core.batch.cli"]
     def show(label: str, text: str) -> None:
         print(f"{label:36} {text}", flush=True)
 

@@ -17,8 +17,8 @@ import time
 import tracemalloc
 
 from aibm_core import get_model, model_names
-from aibm_core.params import bounds, clip_to_range, validate
-from aibm_core.uncertainty import monte_carlo
+from aibm_core.analysis.uncertainty import monte_carlo
+from aibm_core.core.params import bounds, clip_to_range, validate
 
 DRAWS = 100_000
 HORIZON = 60
@@ -97,7 +97,7 @@ def main() -> None:
     else:
         print(f"  squigglepy sample: {squiggle:8.2f} s   ratio {squiggle / seconds:,.0f}x")
     try:
-        from aibm_core.sensitivity import model_sobol, north_star
+        from aibm_core.analysis.sensitivity import model_sobol, north_star
     except ImportError:
         return
     print("Sobol indices of the north-star metric (SALib, n=1024):")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import evaluate, get_model
-from aibm_core.params import load_file
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def api_base(api_spec):
 
 def aibm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the `aibm` command in a subprocess, as a user would."""
-    command = [sys.executable, "-m", "aibm_core.cli", *args]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=900)
 
 
@@ -136,7 +136,7 @@ def chromium():
 
 def notebook_charts(path: Path) -> int:
     """Vega-Lite chart outputs stored in an executed notebook."""
-    from aibm_core.charts import VEGALITE_MIME
+    from aibm_core.present.charts import VEGALITE_MIME
 
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     return sum(VEGALITE_MIME in o.get("data", {}) for c in cells for o in c.get("outputs", []))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import ModelSpec, get_model, model_names
 from tests.minimal_subscription import PARAMETERS_DIR as MINIMAL_PARAMETERS_DIR
 from tests.minimal_subscription import SPEC as MINIMAL_SPEC

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from aibm_core.config import ROOT
+from aibm_core.core.config import ROOT
 from aibm_core.models import model_names
 from tests.contract_models import MINIMAL, MINIMAL_SPEC
 
@@ -36,9 +36,9 @@ def test_the_minimal_model_is_gone_after_its_test():
 def test_a_model_without_goal_seek_questions_gives_results():
     from dataclasses import replace
 
+    from aibm_core.analysis.results import validate_results
+    from aibm_core.analysis.results_cache import model_results
     from aibm_core.models import registered
-    from aibm_core.results import validate_results
-    from aibm_core.results_cache import model_results
     from tests.contract_models import MINIMAL_PARAMETERS_DIR
 
     with registered(replace(MINIMAL_SPEC, questions=())):

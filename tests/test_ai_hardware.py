@@ -7,8 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aibm_core import finance
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core import finance
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import MONTE_CARLO_SETTINGS, ParameterError, defaults_yaml, read_yaml, validate
+from aibm_core.core.tree import format_value
 from aibm_core.models import evaluate, get_model
 from aibm_core.models.ai_hardware import (
     SPEC,
@@ -22,15 +25,6 @@ from aibm_core.models.ai_hardware import (
     unit_economics,
 )
 from aibm_core.models.base import snapshot_gross_margin as gross_margin
-from aibm_core.params import (
-    MONTE_CARLO_SETTINGS,
-    ParameterError,
-    defaults_yaml,
-    load_file,
-    read_yaml,
-    validate,
-)
-from aibm_core.tree import format_value
 
 BASE = AiHardwareParams()
 #: A plain business: one customer base that never changes, flat demand, no discounts or drift.

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from aibm_core import finance
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core import finance
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import ParameterError, defaults_yaml, validate
 from aibm_core.models import evaluate, get_model
 from aibm_core.models.ai_infrastructure import (
     HOURS_PER_MONTH,
@@ -21,7 +23,6 @@ from aibm_core.models.ai_infrastructure import (
     power_runway_months,
     tree,
 )
-from aibm_core.params import ParameterError, defaults_yaml, load_file, validate
 
 #: A small case whose cost stack is easy to compute by hand.
 SMALL = {

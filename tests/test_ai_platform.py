@@ -7,10 +7,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import ParameterError, validate
 from aibm_core.models import evaluate, get_model
 from aibm_core.models.ai_platform import AiPlatformParams, compute, statement
-from aibm_core.params import ParameterError, load_file, validate
 
 
 @st.composite

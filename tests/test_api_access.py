@@ -8,13 +8,14 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from scipy.special import ndtri
 
-from aibm_core import finance
-from aibm_core.compute_cost import cost_per_m_tokens
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core import finance
+from aibm_core.core.compute_cost import cost_per_m_tokens
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import ParameterError, validate
+from aibm_core.core.tree import format_value
 from aibm_core.models import evaluate
 from aibm_core.models.api_access import ApiAccessParams, compute, unit_economics, unit_paths
-from aibm_core.params import ParameterError, load_file, validate
-from aibm_core.tree import format_value
 from tests.strategies import api_params
 
 

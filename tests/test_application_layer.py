@@ -9,7 +9,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import ParameterError, validate
+from aibm_core.core.tree import format_value
 from aibm_core.models import evaluate, get_model
 from aibm_core.models.application_layer import (
     STREAMS,
@@ -20,9 +24,6 @@ from aibm_core.models.application_layer import (
     unit_economics,
 )
 from aibm_core.models.application_layer.streams import active_contracts, flywheel_strength
-from aibm_core.params import ParameterError, load_file, validate
-from aibm_core.results import evaluate_scenario
-from aibm_core.tree import format_value
 
 P = ApplicationLayerParams
 

@@ -13,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aibm_core import attribution, charts
+from aibm_core.analysis import attribution
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.analysis.sensitivity import north_star
+from aibm_core.core.params import ModelParams, assumption, clip_to_range
 from aibm_core.models import get_model
 from aibm_core.models.base import ModelSpec
-from aibm_core.params import ModelParams, assumption, clip_to_range
-from aibm_core.results import evaluate_scenario
-from aibm_core.sensitivity import north_star
+from aibm_core.present import charts
 
 MODELS = ("api_access", "ai_hardware", "ai_infrastructure")
 

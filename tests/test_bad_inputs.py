@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aibm_core.cli import main
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.batch.cli import main
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import ParameterError, Problem, read_yaml, validate
+from aibm_core.core.yaml_loading import MAX_BYTES
 from aibm_core.models import get_model
-from aibm_core.params import ParameterError, Problem, load_file, read_yaml, validate
-from aibm_core.yaml_loading import MAX_BYTES
 from tests.conftest import aibm
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -146,7 +147,7 @@ def test_fifo_is_refused_without_opening_it(tmp_path):
 
 def aibm_with_timeout(*args: str) -> subprocess.CompletedProcess:
     """``aibm`` in a subprocess that must finish within 60 s (a hang fails, it does not block)."""
-    command = [sys.executable, "-m", "aibm_core.cli", *args]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 

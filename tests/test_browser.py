@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aibm_core.config import OUTPUTS_DIR
+from aibm_core.core.config import OUTPUTS_DIR
 from aibm_core.models import get_model, model_names
 from tests.conftest import NEEDS_CHROMIUM, chromium, notebook_charts
 

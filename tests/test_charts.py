@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import vl_convert as vlc
 
-from aibm_core import charts
+from aibm_core.analysis.results import results_payload
 from aibm_core.models.base import Column
-from aibm_core.report import WIDGET_MIME, OfflineCharts
-from aibm_core.results import results_payload
+from aibm_core.present import charts
+from aibm_core.present.report import WIDGET_MIME, OfflineCharts
 
 
 def test_tree_chart_draws_every_node_with_its_value(api_base):
@@ -342,9 +342,9 @@ def test_tornado_and_sobol_show_drivers_as_words():
 
 
 def test_waterfall_steps_read_as_words():
-    from aibm_core.attribution import attribute
+    from aibm_core.analysis.attribution import attribute
+    from aibm_core.analysis.results import evaluate_scenario
     from aibm_core.models import get_model
-    from aibm_core.results import evaluate_scenario
 
     base, bear = (evaluate_scenario("api_access", s).params for s in ("base", "bear"))
     frame = attribute(get_model("api_access"), base, bear)["gross margin"]

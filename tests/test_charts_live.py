@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from aibm_core import charts
+from aibm_core.present import charts
 
 #: An ES module import (static or dynamic) fetched over the network.
 NETWORK_IMPORT = re.compile(r"""(?:\bimport\b[^;'"]*|\bfrom\s*|\bimport\s*\(\s*)["']https?://""")

@@ -10,7 +10,7 @@ import sys
 import nbformat
 import pytest
 
-from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.models import get_model, model_names
 from tests.conftest import aibm, notebook_charts
 
@@ -237,7 +237,7 @@ def test_output_into_a_closed_pipe_is_not_a_traceback():
     read, write = os.pipe()
     os.close(read)  # the reader is gone before the first line, as after `| head -0`
     done = subprocess.run(
-        [sys.executable, "-m", "aibm_core.cli", "assumptions", "api_access"],
+        [sys.executable, "-m", "aibm_core.batch.cli", "assumptions", "api_access"],
         stdout=write,
         stderr=subprocess.PIPE,
         text=True,
@@ -267,11 +267,12 @@ def test_papermill_help_notebook_explains_units_ranges_and_choices():
 def test_a_batch_started_from_a_live_session_writes_static_charts(seed_run, tmp_path):
     import os
 
-    from aibm_core.charts import VEGALITE_MIME
-    from aibm_core.config import LIVE_ENV
+    from aibm_core.core.config import LIVE_ENV
+    from aibm_core.present.charts import VEGALITE_MIME
 
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "aibm_core.cli", "run", "--scenario", "seed", "--model", "api_access"]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", "run", "--scenario", "seed"]
+    command += ["--model", "api_access"]
     command += ["--output", str(out), "--no-progress", "--no-exports"]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, LIVE_ENV: "1"})
     assert done.returncode == 0, done.stdout + done.stderr

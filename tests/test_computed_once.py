@@ -7,10 +7,10 @@ import os
 import subprocess
 import sys
 
+from aibm_core.analysis.results import scenario_params
+from aibm_core.analysis.results_cache import CACHE_ENV, computed
+from aibm_core.core.tracing import TRACE_ENV
 from aibm_core.models import get_model
-from aibm_core.results import scenario_params
-from aibm_core.results_cache import CACHE_ENV, computed
-from aibm_core.tracing import TRACE_ENV
 
 
 def test_a_batch_evaluates_each_parameter_set_once(tmp_path):
@@ -21,7 +21,7 @@ def test_a_batch_evaluates_each_parameter_set_once(tmp_path):
     (the four other models are computed once, before them); the exports compute nothing.
     """
     trace = tmp_path / "trace.log"
-    command = [sys.executable, "-m", "aibm_core.cli", "run", "--output", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", "run", "--output", str(tmp_path / "out")]
     command += ["--no-progress"]
     command += ["--scenario", "base", "--scenario", "commoditization"]
     command += ["--model", "api_access", "--model", "ai_hardware", "--model", "pyramid_comparison"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from aibm_core.core.params import ROLES, clip_to_range
 from aibm_core.models import get_model
 from aibm_core.models.base import STATEMENT_SERIES
-from aibm_core.params import ROLES, clip_to_range
 from tests.contract_models import CONTRACT_MODELS, spec_of
 
 # Every test here also runs on the minimal model of docs/adding-a-model.md, registered for it.

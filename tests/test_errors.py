@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from aibm_core.cli import EXIT_BAD_INPUT, main
-from aibm_core.errors import AibmInputError
+from aibm_core.batch.cli import EXIT_BAD_INPUT, main
+from aibm_core.core.errors import AibmInputError
+from aibm_core.core.params import ParameterError, Problem
+from aibm_core.core.ranges import RangeError, parse_range
+from aibm_core.core.yaml_loading import YamlProblem, YamlProblems
 from aibm_core.models.base import ModelSpecError
-from aibm_core.params import ParameterError, Problem
-from aibm_core.ranges import RangeError, parse_range
-from aibm_core.yaml_loading import YamlProblem, YamlProblems
 
 
 def test_each_input_error_is_an_aibm_input_error_with_its_problems():
@@ -42,6 +42,6 @@ def test_the_command_reports_any_input_error_as_bad_input(monkeypatch, capsys):
     def broken(_args):
         raise RangeError("a lognormal range needs low > 0")
 
-    monkeypatch.setattr("aibm_core.cli._models", broken)
+    monkeypatch.setattr("aibm_core.batch.cli._models", broken)
     assert main(["models"]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err == "error: a lognormal range needs low > 0\n"

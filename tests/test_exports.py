@@ -15,9 +15,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from aibm_core.charts import VEGALITE_MIME
-from aibm_core.config import PARAMETERS_DIR
-from aibm_core.exports import (
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.files import write_atomic
+from aibm_core.core.params import Problem
+from aibm_core.models import model_names
+from aibm_core.models.base import column_info
+from aibm_core.present.charts import VEGALITE_MIME
+from aibm_core.present.exports import (
     cell_value,
     number_format,
     problems,
@@ -26,11 +31,6 @@ from aibm_core.exports import (
     slug,
     write_exports,
 )
-from aibm_core.files import write_atomic
-from aibm_core.models import model_names
-from aibm_core.models.base import column_info
-from aibm_core.params import Problem
-from aibm_core.results import evaluate_scenario
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aibm_core import finance
-from aibm_core.compute_cost import cost_per_m_tokens
+from aibm_core.core import finance
+from aibm_core.core.compute_cost import cost_per_m_tokens
 
 
 def test_customers_closed_form_matches_the_recursion():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aibm_core import finance
+from aibm_core.core import finance
 
 
 def test_pricing_mix_by_hand():

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from aibm_core.formatting import format_bare, format_frame, format_range, format_value
-from aibm_core.tree import format_value as tree_format_value
+from aibm_core.core.formatting import format_bare, format_frame, format_range, format_value
+from aibm_core.core.tree import format_value as tree_format_value
 
 
 @pytest.mark.parametrize(

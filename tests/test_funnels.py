@@ -1,4 +1,4 @@
-"""Funnels and cohorts (aibm_core.funnels): hand-computed cohort sums, delays and break-even."""
+"""Funnels and cohorts (aibm_core.core.funnels): hand-computed cohort sums, delays and break-even."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aibm_core import finance, funnels
+from aibm_core.core import finance, funnels
 
 
 def test_stages_multiply_the_rates_in_order():

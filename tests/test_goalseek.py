@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aibm_core import goalseek
+from aibm_core.analysis import goalseek
+from aibm_core.analysis.scenarios import load_file
 from aibm_core.models import get_model
 from aibm_core.models.base import Question
-from aibm_core.params import load_file
 from tests.contract_models import CONTRACT_MODELS, parameters_dir_of, spec_of
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aibm_core import cli, dask_executor, incremental, jobs, runner
-from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
-from aibm_core.results import to_json
-from aibm_core.results_cache import model_results
+from aibm_core.analysis.results import to_json
+from aibm_core.analysis.results_cache import model_results
+from aibm_core.batch import cli, dask_executor, incremental, jobs, runner
+from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from tests.conftest import aibm, notebook_without_run_details
 
 MODELS = ("api_access", "ai_hardware")
@@ -269,8 +269,8 @@ def test_a_scheduler_without_the_dask_executor_is_bad_input(tmp_path, capsys):
 
 def test_after_an_edit_no_page_shows_the_old_figures(workbook):
     """A report shows only its own scenario; the page that shows every scenario is rebuilt."""
-    from aibm_core.formatting import format_value
-    from aibm_core.results import from_json_number
+    from aibm_core.analysis.results import from_json_number
+    from aibm_core.core.formatting import format_value
 
     run, params, _notebooks, out, _state = workbook
     run()
@@ -295,10 +295,10 @@ def test_after_an_edit_no_page_shows_the_old_figures(workbook):
 
 def runner_summary_html(scenario: str, params: Path) -> str:
     """The executive summary a model notebook shows for ``scenario`` (its HTML)."""
-    from aibm_core import summary
+    from aibm_core.analysis.results import scenario_params
+    from aibm_core.analysis.results_cache import computed
     from aibm_core.models import get_model
-    from aibm_core.results import scenario_params
-    from aibm_core.results_cache import computed
+    from aibm_core.present import summary
 
     evaluation, results = computed(
         get_model("api_access"), scenario_params("api_access", scenario, params), scenario

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from aibm_core import dashboard
-from aibm_core.config import NOTEBOOKS_DIR, OUTPUTS_DIR
+from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR
+from aibm_core.present import dashboard
 from tests.conftest import NEEDS_CHROMIUM, chromium
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
@@ -93,7 +93,7 @@ def screenshot(page, name: str) -> None:
 
 def test_voila_dashboard_slider_updates_margin_and_chart(browser, tmp_path):
     port = free_port()
-    command = [sys.executable, "-m", "aibm_core.cli", "dashboard", "api_access"]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", "dashboard", "api_access"]
     command += ["--port", str(port), "--no-browser"]
     with server(command, port, dict(os.environ), tmp_path / "voila.log") as base:
         page = open_page(browser, base)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from aibm_core.numeric import plain, ratio
+from aibm_core.core.numeric import plain, ratio
 
 
 def test_nan_rule_gives_no_value_wherever_the_denominator_is_zero():

@@ -7,11 +7,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aibm_core import goalseek
+from aibm_core.analysis import goalseek
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.core.params import ParameterError, validate
 from aibm_core.models import evaluate, get_model
 from aibm_core.models.open_source_freemium import OpenSourceFreemiumParams, compute, kpis, unit_economics
-from aibm_core.params import ParameterError, validate
-from aibm_core.results import evaluate_scenario
 
 MODEL = "open_source_freemium"
 

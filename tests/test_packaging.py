@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 
-from aibm_core.config import ROOT
+from aibm_core.core.config import ROOT
 
 
 def _normalise(requirement: str) -> str:
@@ -31,10 +31,10 @@ def test_environment_yml_matches_pyproject():
 
 def test_console_script_is_declared():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["aibm"] == "aibm_core.cli:main"
+    assert project["scripts"]["aibm"] == "aibm_core.batch.cli:main"
 
 
-#: Libraries whose public interfaces aibm_core.warm_kernel builds on, each only within the range
+#: Libraries whose public interfaces aibm_core.batch.warm_kernel builds on, each only within the range
 #: pyproject.toml declares for it: the releases it was checked against.
 CHECKED = ("papermill", "nbclient")
 
@@ -58,7 +58,7 @@ def test_the_installed_papermill_and_nbclient_are_the_checked_releases():
     for name in CHECKED:
         installed, checked = version(name), _declared(name)
         assert checked.contains(installed, prereleases=True), (
-            f"{name} {installed} is installed, but aibm_core.warm_kernel (a papermill engine on "
+            f"{name} {installed} is installed, but aibm_core.batch.warm_kernel (a papermill engine on "
             f"nbclient's NotebookClient) was checked only with {name}{checked}: run "
             "tests/test_warm_kernel.py with it, then widen the range in pyproject.toml and "
             "environment.yml, or install a release in that range"
@@ -69,11 +69,11 @@ def test_the_warm_engine_is_a_papermill_entry_point(tmp_path):
     import subprocess
     import sys
 
-    from aibm_core import warm_kernel
+    from aibm_core.batch import warm_kernel
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = project["entry-points"]["papermill.engine"]
-    assert declared == {warm_kernel.ENGINE: "aibm_core.warm_kernel:WarmEngine"}
+    assert declared == {warm_kernel.ENGINE: "aibm_core.batch.warm_kernel:WarmEngine"}
     # papermill loads it while papermill itself is being imported (metadata as pip installs it).
     info = tmp_path / "aibm_probe-0.dist-info"
     info.mkdir()

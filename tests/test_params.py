@@ -8,19 +8,18 @@ import nbformat
 import papermill
 import pytest
 
-from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR, SHIPPED_SCENARIOS
-from aibm_core.models import get_model, model_names
-from aibm_core.notebook import parameters_cell
-from aibm_core.params import (
+from aibm_core.analysis.scenarios import load_file, scenario_values
+from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR, SHIPPED_SCENARIOS
+from aibm_core.core.params import (
     MONTE_CARLO_SETTINGS,
     RUN_SETTINGS,
     ParameterError,
     defaults_yaml,
-    load_file,
     read_yaml,
     validate,
 )
-from aibm_core.scenarios import scenario_values
+from aibm_core.models import get_model, model_names
+from aibm_core.present.notebook import parameters_cell
 from tests.contract_models import CONTRACT_MODELS, parameters_dir_of
 
 
@@ -125,7 +124,7 @@ def test_notebook_parameters_cell_matches_schema(model):
     spec = get_model(model)
     path = NOTEBOOKS_DIR / f"{model}.ipynb"
     cell = next(c for c in nbformat.read(path, 4).cells if "parameters" in c.metadata.get("tags", []))
-    assert cell.source == parameters_cell(spec), "run `python -m aibm_core.notebook` (make notebooks)"
+    assert cell.source == parameters_cell(spec), "run `python -m aibm_core.present.notebook` (make notebooks)"
     declared = papermill.inspect_notebook(str(path))
     base = read_yaml(PARAMETERS_DIR / "base" / f"{model}.yaml")  # the notebook run bare is the base case
     expected = {**MONTE_CARLO_SETTINGS, **base, **RUN_SETTINGS}
@@ -167,7 +166,7 @@ def test_every_assumption_can_be_set_with_papermill_p(model):
 
 
 def test_base_parameters_command_writes_the_schema_defaults(tmp_path, capsys):
-    from aibm_core.cli import main
+    from aibm_core.batch.cli import main
 
     spec = get_model("api_access")
     target = tmp_path / "base" / "api_access.yaml"
@@ -184,6 +183,6 @@ def test_base_parameters_command_writes_the_schema_defaults(tmp_path, capsys):
 
 
 def test_shipped_base_files_are_current_by_the_command(capsys):
-    from aibm_core.cli import main
+    from aibm_core.batch.cli import main
 
     assert main(["base-parameters", "--check"]) == 0, capsys.readouterr().out

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aibm_core import pyramid
+from aibm_core.analysis import pyramid
+from aibm_core.analysis.results_cache import model_results
 from aibm_core.models import model_names
-from aibm_core.results_cache import model_results
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aibm_core.config import PARAMETERS_DIR
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.analysis.scenarios import load_file
+from aibm_core.analysis.uncertainty import monte_carlo
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.params import bounds, read_yaml
 from aibm_core.models import get_model
-from aibm_core.params import bounds, load_file, read_yaml
-from aibm_core.results import evaluate_scenario
-from aibm_core.uncertainty import monte_carlo
 from tests.contract_models import CONTRACT_MODELS, parameters_dir_of
 
 # Every model test here also runs on the minimal model of docs/adding-a-model.md.
@@ -130,6 +131,6 @@ def test_base_monte_carlo_runs_with_ordered_percentiles(model):
 def test_z90_is_the_normal_95th_percentile():
     from scipy import stats
 
-    from aibm_core.ranges import Z90
+    from aibm_core.core.ranges import Z90
 
     assert Z90 == float(stats.norm.ppf(0.95))

@@ -6,11 +6,11 @@ import json
 import re
 from pathlib import Path
 
-from aibm_core import summary
+from aibm_core.analysis.results import evaluate_scenario, results_payload, scenario_params
+from aibm_core.analysis.results_cache import model_results
 from aibm_core.models import get_model
-from aibm_core.report import _EMBED_OPTIONS, write_index
-from aibm_core.results import evaluate_scenario, results_payload, scenario_params
-from aibm_core.results_cache import model_results
+from aibm_core.present import summary
+from aibm_core.present.report import _EMBED_OPTIONS, write_index
 
 SCIENTIFIC = re.compile(r"\d[eE][+-]?\d")
 
@@ -40,7 +40,7 @@ def test_executive_summary_of_the_seed_api_access():
 
 
 def test_summary_cards_carry_ranges_and_breach_probabilities_with_draws():
-    from aibm_core.results_cache import computed
+    from aibm_core.analysis.results_cache import computed
 
     params = scenario_params("api_access", "base")
     u = params.uncertainty

@@ -8,11 +8,11 @@ import math
 import jsonschema
 import pytest
 
-from aibm_core.config import SHIPPED_SCENARIOS
+from aibm_core.analysis.results import SCHEMA_VERSION, from_json_number, number, validate_results
+from aibm_core.analysis.results_cache import model_results
+from aibm_core.core.config import SHIPPED_SCENARIOS
 from aibm_core.models import model_names
-from aibm_core.notebook import summary
-from aibm_core.results import SCHEMA_VERSION, from_json_number, number, validate_results
-from aibm_core.results_cache import model_results
+from aibm_core.present.notebook import summary
 from tests.conftest import aibm
 from tests.contract_models import MINIMAL, parameters_dir_of
 

@@ -11,8 +11,7 @@ import jsonschema
 import pydantic
 import pytest
 
-from aibm_core.models import model_names
-from aibm_core.results import (
+from aibm_core.analysis.results import (
     SCHEMA_PATH,
     SCHEMA_VERSION,
     _build_payload,
@@ -21,8 +20,16 @@ from aibm_core.results import (
     to_json,
     validate_results,
 )
-from aibm_core.results_cache import model_results
-from aibm_core.results_model import REGENERATE, ModelResults, RangeSpec, main, schema_text, write_schema
+from aibm_core.analysis.results_cache import model_results
+from aibm_core.analysis.results_model import (
+    REGENERATE,
+    ModelResults,
+    RangeSpec,
+    main,
+    schema_text,
+    write_schema,
+)
+from aibm_core.models import model_names
 
 
 @pytest.mark.parametrize("scenario", ["base", "seed"])

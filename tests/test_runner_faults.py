@@ -17,8 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aibm_core import cli, execution, report, runner
-from aibm_core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.batch import cli, execution, runner
+from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.present import report
 from tests.conftest import aibm
 
 SEED_API = ("--scenario", "seed", "--model", "api_access", "--no-progress")
@@ -26,7 +27,7 @@ SEED_API = ("--scenario", "seed", "--model", "api_access", "--no-progress")
 
 def _start(*args: str) -> subprocess.Popen:
     """`aibm` in a subprocess of its own session (so signals reach only its process group)."""
-    command = [sys.executable, "-m", "aibm_core.cli", *args]
+    command = [sys.executable, "-m", "aibm_core.batch.cli", *args]
     return subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )

@@ -7,19 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from aibm_core import runner
-from aibm_core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
-from aibm_core.models import get_model, model_names
-from aibm_core.params import ParameterError, read_scenario, validate
-from aibm_core.report import write_cross_scenario, write_index
-from aibm_core.results import evaluate_scenario
-from aibm_core.scenarios import (
+from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.analysis.scenarios import (
     available_scenarios,
+    read_scenario,
     scenario_chain,
     scenario_info,
     scenario_models,
     scenario_values,
 )
+from aibm_core.batch import runner
+from aibm_core.core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
+from aibm_core.core.params import ParameterError, validate
+from aibm_core.models import get_model, model_names
+from aibm_core.present.report import write_cross_scenario, write_index
 from tests.conftest import aibm
 
 RISK_SCENARIOS = SHIPPED_SCENARIOS[4:]
@@ -185,7 +186,7 @@ def test_cross_scenario_page_lists_scenarios_and_missing_runs(outputs):
 
 def test_cross_scenario_page_is_rebuilt_only_when_its_results_change(outputs, monkeypatch):
     """Unchanged results keep the page (no chart rendered); a changed result rebuilds it."""
-    from aibm_core import report
+    from aibm_core.present import report
 
     page = write_cross_scenario(outputs, parameters_dir=PARAMETERS_DIR)
     first = page.read_text()

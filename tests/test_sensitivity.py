@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from aibm_core import charts, sensitivity
+from aibm_core.analysis import sensitivity
+from aibm_core.core.params import validate
+from aibm_core.core.ranges import Z90
 from aibm_core.models import get_model, model_names
-from aibm_core.params import validate
-from aibm_core.ranges import Z90
+from aibm_core.present import charts
 
 #: z-values of the 10th and 90th percentiles of a standard normal.
 Z10, Z_90 = -1.2815515655446004, 1.2815515655446004

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aibm_core.tree import Formula, MetricTree, Node, format_value
+from aibm_core.core.tree import Formula, MetricTree, Node, format_value
 
 
 def small_tree(**overrides) -> MetricTree:

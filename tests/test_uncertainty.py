@@ -7,10 +7,10 @@ import pytest
 import yaml
 from scipy import stats
 
+from aibm_core.analysis.uncertainty import monte_carlo, sample
+from aibm_core.core.params import ParameterError, validate
+from aibm_core.core.ranges import RangeError, parse_range
 from aibm_core.models import get_model, model_names
-from aibm_core.params import ParameterError, validate
-from aibm_core.ranges import RangeError, parse_range
-from aibm_core.uncertainty import monte_carlo, sample
 
 API = get_model("api_access")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from aibm_core import charts, sensitivity
+from aibm_core.analysis import sensitivity
+from aibm_core.analysis.results import evaluate_scenario
 from aibm_core.models import get_model, model_names
 from aibm_core.models.base import Column, column_info, column_units, declare_columns
-from aibm_core.results import evaluate_scenario
+from aibm_core.present import charts
 
 
 def _declared(units: dict[str, tuple[str, str, float]], model: str = "test_model") -> pd.DataFrame:

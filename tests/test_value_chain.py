@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aibm_core.results_cache import model_results
-from aibm_core.value_chain import LAYERS, StackParams, defaults_from_results, flows, transfer_effect
+from aibm_core.analysis.results_cache import model_results
+from aibm_core.analysis.value_chain import LAYERS, StackParams, defaults_from_results, flows, transfer_effect
 
 TRANSFER_PRICES = ("api_price_per_m_tokens", "gpu_hour_price", "asp_per_gpu")
 

@@ -7,8 +7,8 @@ import json
 import papermill
 import pytest
 
-from aibm_core import execution, warm_kernel
-from aibm_core.config import NOTEBOOKS_DIR
+from aibm_core.batch import execution, warm_kernel
+from aibm_core.core.config import NOTEBOOKS_DIR
 from tests.conftest import notebook_without_run_details
 
 pytestmark = pytest.mark.slow

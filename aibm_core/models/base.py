@@ -9,11 +9,11 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance, tracing
-from aibm_core.errors import AibmInputError
-from aibm_core.numeric import plain, ratio
-from aibm_core.params import ModelParams, ProjectionParams
-from aibm_core.tree import MetricTree
+from aibm_core.core import finance, tracing
+from aibm_core.core.errors import AibmInputError
+from aibm_core.core.numeric import plain, ratio
+from aibm_core.core.params import ModelParams, ProjectionParams
+from aibm_core.core.tree import MetricTree
 
 Layer = Literal["infrastructure", "platform", "application"]
 
@@ -26,7 +26,7 @@ class MonthlyResult:
     """Base of model results: monthly series (shape draws × months) read at the snapshot month.
 
     Subclasses are frozen dataclasses with a ``params`` field (a
-    :class:`~aibm_core.params.ProjectionParams`) and a ``gross_margin`` series.
+    :class:`~aibm_core.core.params.ProjectionParams`) and a ``gross_margin`` series.
     """
 
     def at(self, name: str) -> np.ndarray | float:
@@ -417,9 +417,9 @@ class Evaluation:
 
         Rows are labelled in words with their declared unit (:func:`column_info`), e.g.
         ``Cost of revenue (USD per month)``; every value goes through
-        :mod:`aibm_core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
+        :mod:`aibm_core.core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
         """
-        from aibm_core.formatting import format_bare
+        from aibm_core.core.formatting import format_bare
 
         frame = self.projection()
         picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
@@ -434,7 +434,7 @@ class Evaluation:
 
     def kpi_frame(self) -> pd.DataFrame:
         """Key figures: formatted ``value`` for reading, raw ``number`` and ``unit`` for use."""
-        from aibm_core.tree import format_value
+        from aibm_core.core.tree import format_value
 
         rows = [
             {"metric": m.label, "value": format_value(m.value, m.unit), "number": m.value, "unit": m.unit}

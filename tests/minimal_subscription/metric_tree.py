@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
+from aibm_core.core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 from tests.minimal_subscription.model import MinimalSubscriptionResult
 
 

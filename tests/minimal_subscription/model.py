@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance
+from aibm_core.core import finance
+from aibm_core.core.numeric import ratio
 from aibm_core.models.base import (
     Column,
     Metric,
@@ -21,7 +22,6 @@ from aibm_core.models.base import (
     monthly_inputs,
     monthly_result,
 )
-from aibm_core.numeric import ratio
 from tests.minimal_subscription.params import MinimalSubscriptionParams
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
+from aibm_core.core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 EXAMPLE = "illustrative SaaS figures for the walk-through (docs/adding-a-model.md)"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from aibm_core.core.tree import Formula, MetricTree, Node, gross_margin_floor
 from aibm_core.models.ai_hardware.model import AiHardwareResult, unit_economics
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 
 def _driver_nodes(r: AiHardwareResult) -> list[Node]:

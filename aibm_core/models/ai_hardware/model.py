@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance
+from aibm_core.core import finance
 from aibm_core.models.ai_hardware.params import AiHardwareParams
 from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
+from aibm_core.core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 SEED0 = "seed 000 §3 (AI hardware)"
 SEED3 = "seed 003 (revenue pyramid: infrastructure layer)"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from aibm_core.core.tree import Formula, MetricTree, Node, gross_margin_floor
 from aibm_core.models.ai_infrastructure.model import AiInfrastructureResult
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, HOURS_PER_YEAR, USD_H
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 
 def _revenue_nodes(r: AiInfrastructureResult) -> list[Node]:

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from aibm_core import finance
-from aibm_core.compute_cost import cost_per_m_tokens
+from aibm_core.core import finance
+from aibm_core.core.compute_cost import cost_per_m_tokens
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, USD_H, AiInfrastructureParams
 from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
@@ -258,7 +258,7 @@ def _payback_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray) ->
     ``weights`` the in-service share of each month. The first month ``k`` whose cumulative
     cash reaches the cost gives ``k - 1 + (cost - cumulative_{k-1}) / cash_k``; ``inf``
     (never) when the cost is not recovered within the weighted months. A candidate for
-    ``aibm_core.finance`` (payback on a path).
+    ``aibm_core.core.finance`` (payback on a path).
     """
     cumulative = np.cumsum(cash * weights, axis=-1)
     reached = cumulative >= finance.along_months(cost)
@@ -275,7 +275,7 @@ def _npv_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray, rate: 
 
     Equals ``numpy_financial.npv(r, [-cost, cash_1, ..., cash_L])`` for a whole life of
     ``L`` months, vectorised over draws with one rate per draw (USD). A candidate for
-    ``aibm_core.finance`` (NPV over a monthly path).
+    ``aibm_core.core.finance`` (NPV over a monthly path).
     """
     discount = (1.0 + finance.along_months(rate)) ** -np.arange(1.0, cash.shape[-1] + 1.0)
     return np.sum(cash * weights * discount, axis=-1) - cost

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.config import DAYS_PER_MONTH
-from aibm_core.params import (
+from aibm_core.core.config import DAYS_PER_MONTH
+from aibm_core.core.params import (
     ANALYST,
     ProjectionParams,
     assumption,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from aibm_core.core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 from aibm_core.models.ai_platform.model import AiPlatformResult
-from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 USD_H = "USD per GPU-hour"
 PER_CUSTOMER = "USD per customer per month"

@@ -3,7 +3,7 @@
 Enterprise customers run GPU-hours, store data and call managed inference APIs. Compute
 sells on demand, reserved (commitment discount) or spot (excess capacity at a discount; an
 interrupted spot hour runs but is not billed), priced once through
-:func:`aibm_core.finance.pricing_mix`. Each service a customer uses beyond the first adds
+:func:`aibm_core.core.finance.pricing_mix`. Each service a customer uses beyond the first adds
 consumption; bundled revenue carries a discount. Infrastructure cost is paid per provisioned
 GPU-hour (run hours over utilisation), per GB-month and per call, plus the free tier of new
 accounts. The platform rents its infrastructure at all-in rates, so capex is zero here: the
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance
+from aibm_core.core import finance
 from aibm_core.models.ai_platform.params import AiPlatformParams
 from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns, monthly_result
 

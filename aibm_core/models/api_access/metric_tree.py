@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from aibm_core.config import DAYS_PER_MONTH
+from aibm_core.core.config import DAYS_PER_MONTH
+from aibm_core.core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 from aibm_core.models.api_access.model import ApiAccessResult
-from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 
 def tree(r: ApiAccessResult) -> MetricTree:

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from aibm_core import finance
-from aibm_core.compute_cost import cost_per_m_tokens
-from aibm_core.config import DAYS_PER_MONTH
+from aibm_core.core import finance
+from aibm_core.core.compute_cost import cost_per_m_tokens
+from aibm_core.core.config import DAYS_PER_MONTH
+from aibm_core.core.numeric import plain, ratio
 from aibm_core.models.api_access.params import ApiAccessParams
 from aibm_core.models.base import (
     Column,
@@ -26,7 +27,6 @@ from aibm_core.models.base import (
     monthly_inputs,
     monthly_result,
 )
-from aibm_core.numeric import plain, ratio
 
 Arrays = dict[str, np.ndarray]
 
@@ -251,7 +251,7 @@ def _discounted_path_value(monthly_values: np.ndarray, keep: np.ndarray, rate: n
     """``Σ_k v_k ((1 − churn) / (1 + r))^k`` over the last axis (k = 0, 1, ...), USD.
 
     The first month counts in full; ``keep`` (1 − churn) and ``rate`` (monthly discount
-    rate) are per draw. A candidate for ``aibm_core.finance`` (discounted value of a path).
+    rate) are per draw. A candidate for ``aibm_core.core.finance`` (discounted value of a path).
     """
     k = np.arange(np.shape(monthly_values)[-1], dtype=float)
     weights = (finance.along_months(keep) / (1.0 + finance.along_months(rate))) ** k

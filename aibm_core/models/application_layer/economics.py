@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance
+from aibm_core.core import finance
+from aibm_core.core.numeric import ratio
 from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult
 from aibm_core.models.base import Column, Metric, Statement, declare_columns
-from aibm_core.numeric import ratio
 
 
 def _at(r: ApplicationLayerResult, series: np.ndarray) -> np.ndarray | float:
@@ -26,7 +26,7 @@ def unit_economics(r: ApplicationLayerResult) -> dict[str, np.ndarray | float]:
     """Per-seat economics in the snapshot month (USD unless named otherwise).
 
     The seat's lifetime value is its gross profit in the snapshot month kept for life
-    (:func:`aibm_core.finance.lifetime_value`) at the month's churn after the flywheel.
+    (:func:`aibm_core.core.finance.lifetime_value`) at the month's churn after the flywheel.
     """
     p = r.params
     gross_profit = _at(r, r.seat_gross_profit)

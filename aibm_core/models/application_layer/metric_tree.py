@@ -8,8 +8,8 @@ indicators and guardrails judged over the whole horizon.
 
 from __future__ import annotations
 
+from aibm_core.core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 from aibm_core.models.application_layer.model import COSTS, STREAMS, ApplicationLayerResult
-from aibm_core.tree import Formula, MetricTree, Node, cac_payback_guardrail, gross_margin_floor
 
 USD = "USD per month"
 SEAT = "USD per seat per month"

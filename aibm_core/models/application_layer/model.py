@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aibm_core import finance
+from aibm_core.core import finance
+from aibm_core.core.numeric import ratio
 from aibm_core.models.application_layer.params import ApplicationLayerParams
 from aibm_core.models.application_layer.streams import active_contracts, contract_backlog, project_accounts
 from aibm_core.models.base import MonthlyResult, monthly_inputs, monthly_result
-from aibm_core.numeric import ratio
 
 Arrays = dict[str, np.ndarray]
 

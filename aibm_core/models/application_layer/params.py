@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
+from aibm_core.core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 SEED3 = "seed 003 (revenue pyramid)"
 API_LAYER = "api_access base scenario: net revenue per 1M tokens in month 12 ($3.32, `aibm results`)"

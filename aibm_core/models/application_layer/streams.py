@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aibm_core import finance
+from aibm_core.core import finance
 
 
 def flywheel_strength(cumulative_m_tasks: np.ndarray, scale_m_tasks: np.ndarray, enabled: bool) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from aibm_core.core.tree import Formula, MetricTree, Node, gross_margin_floor
 from aibm_core.models.open_source_freemium.model import OpenSourceFreemiumResult
-from aibm_core.tree import Formula, MetricTree, Node, gross_margin_floor
 
 USD_M = "USD per month"
 USD_SEAT = "USD per seat per month"

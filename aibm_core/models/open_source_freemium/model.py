@@ -9,7 +9,7 @@ inquiries grow with the community and turn into contracts after the sales cycle.
 
 Because every user stock is linear in the conversion, the conversion at which the paid
 tiers' gross profit just covers the free tier's cost has a closed form
-(:func:`aibm_core.funnels.break_even_conversion` with cohort stocks as weights).
+(:func:`aibm_core.core.funnels.break_even_conversion` with cohort stocks as weights).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aibm_core import finance, funnels
+from aibm_core.core import finance, funnels
+from aibm_core.core.numeric import ratio
 from aibm_core.models.base import (
     Column,
     Metric,
@@ -30,7 +31,6 @@ from aibm_core.models.base import (
     monthly_result,
 )
 from aibm_core.models.open_source_freemium.params import STREAM_WEIGHTS, OpenSourceFreemiumParams
-from aibm_core.numeric import ratio
 
 Arrays = dict[str, np.ndarray]
 

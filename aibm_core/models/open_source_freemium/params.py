@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from aibm_core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
+from aibm_core.core.params import ANALYST, ProjectionParams, assumption, min_gross_margin_assumption
 
 SEED = "seed 000 §4 (open-source freemium)"
 SEED1 = "seed 001 (model-as-a-service)"

@@ -1,0 +1,465 @@
+"""The ``aibm`` command: run the notebooks in batch, compute results, validate parameter files.
+
+Exit codes: 0 success, 1 some runs failed, 2 bad input (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
+from aibm_core.core.errors import AibmInputError
+from aibm_core.core.params import ParameterError, Problem
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aibm`` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except AibmInputError as error:  # parameters, ranges, YAML files, a model's spec
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (``aibm assumptions ... | head``)
+        _silence_stdout()
+        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("aibm")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def _run_epilog() -> str:
+    """Examples, the shipped scenarios and models, and the exit codes (``aibm run --help``)."""
+    from aibm_core.analysis.scenarios import available_scenarios
+    from aibm_core.models import model_names
+
+    return f"""examples:
+  aibm run                                  every scenario of every model, then outputs/index.html
+  aibm run --scenario bear --model api_access
+  aibm run --changed                        only what changed since the last run into outputs/
+  aibm run --parameters my_params --output my_reports
+  aibm run --executor dask --scheduler tcp://10.0.0.5:8786
+
+scenarios in {PARAMETERS_DIR.name}/: {", ".join(available_scenarios(PARAMETERS_DIR))}
+models: {", ".join(model_names())} (and pyramid_comparison, run after them)
+
+exit codes:
+  0    every run succeeded
+  1    some runs failed (the summary names the cell; the others still ran)
+  2    bad input: a parameter file, scenario, model or option (nothing was run)
+  130  interrupted with Ctrl-C (no half-written report is left)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aibm", description="AI business-model workbook.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="execute notebooks for scenarios and write reports",
+        description="Execute the notebooks for each scenario and model; write reports, results, "
+        "exports and outputs/index.html.",
+        epilog=_run_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scenario folder under the parameters directory (repeatable; default: all)",
+    )
+    run.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="business model (repeatable; default: all)",
+    )
+    run.add_argument(
+        "--output", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: outputs/)"
+    )
+    run.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)",
+    )
+    run.add_argument(
+        "--notebooks",
+        type=Path,
+        default=NOTEBOOKS_DIR,
+        metavar="DIR",
+        help="folder holding <model>.ipynb (default: notebooks/)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel worker processes (default: one per core)",
+    )
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--no-exports",
+        dest="exports",
+        action="store_false",
+        help="skip the exports: chart images (PNG, SVG), projection CSVs, an Excel workbook per scenario",
+    )
+    run.add_argument(
+        "--changed",
+        action="store_true",
+        help="run only what changed since its last successful run into this output folder "
+        "(notebook, parameter files, aibm_core, installed packages)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where the notebooks run: worker processes here (default) or a Dask cluster",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster of --workers, 2)",
+    )
+    run.set_defaults(handler=_run)
+
+    results = sub.add_parser(
+        "results", help="compute one model's results JSON without a notebook (stdout or a file)"
+    )
+    results.add_argument("--model", required=True, metavar="NAME", help="business model")
+    results.add_argument("--scenario", default="base", metavar="NAME", help="scenario (default: base)")
+    results.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)",
+    )
+    results.add_argument("--output", type=Path, metavar="FILE", help="write the JSON here instead of stdout")
+    results.set_defaults(handler=_results)
+
+    check = sub.add_parser("validate", help="check parameter files (exit 2 on any problem)")
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: the parameters directory)",
+    )
+    check.set_defaults(handler=_validate)
+
+    table = sub.add_parser("assumptions", help="print a model's assumptions with units and sources")
+    table.add_argument("model")
+    table.add_argument(
+        "--format",
+        choices=("text", "csv", "json"),
+        default="text",
+        help="text for reading (default), csv for a spreadsheet, json for programs",
+    )
+    table.set_defaults(handler=_assumptions)
+
+    dashboard = sub.add_parser(
+        "dashboard", help="serve the notebooks as live dashboards (Voila: code hidden, sliders live)"
+    )
+    dashboard.add_argument(
+        "model", nargs="?", metavar="MODEL", help="one model's notebook (default: the notebooks folder)"
+    )
+    dashboard.add_argument("--port", type=int, default=8866, metavar="N", help="TCP port (default: 8866)")
+    dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    dashboard.set_defaults(handler=_dashboard)
+
+    base = sub.add_parser(
+        "base-parameters",
+        help="write parameters/base/<model>.yaml from each model's schema (defaults, units, ranges)",
+    )
+    base.add_argument("models", nargs="*", metavar="MODEL", help="models to write (default: every model)")
+    base.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder whose base/ receives the files (default: parameters/)",
+    )
+    base.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when a file is missing or out of date"
+    )
+    base.set_defaults(handler=_base_parameters)
+
+    models = sub.add_parser("models", help="list the business models")
+    models.set_defaults(handler=_models)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
+    from aibm_core.batch import dask_executor, incremental, runner
+    from aibm_core.present.report import write_cross_scenario, write_index
+
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(
+            [Problem("", "--workers", f"value {args.workers} is not allowed; expected >= 1")]
+        )
+    if args.scheduler and args.executor != "dask":
+        raise ParameterError([Problem("", "--scheduler", "is used only with --executor dask")])
+    if args.executor == "dask":
+        dask_executor.require_dask()
+    runner.check_output(args.output)  # before any file is read or kernel started
+    jobs = runner.plan(args.parameters, args.output, args.scenario, args.model, args.notebooks)
+    with runner.output_lock(args.output):
+        prints = incremental.fingerprints(jobs, args.parameters)
+        todo = incremental.changed_jobs(jobs, prints) if args.changed else jobs
+        outcomes = runner.run(
+            todo,
+            workers=args.workers,
+            progress=not args.no_progress,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+        try:
+            incremental.record_inputs(args.output, outcomes, prints)
+        except OSError as error:
+            why = f"cannot record the runs' inputs ({error}); --changed will run them again"
+            print(f"warning: {why}", file=sys.stderr)
+        if any(o.interrupted for o in outcomes):
+            _summary(outcomes)
+            print("interrupted: the index was not updated", file=sys.stderr)
+            return 130
+        failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
+        try:
+            index = write_index(args.output, failures, parameters_dir=args.parameters)
+            write_cross_scenario(args.output, parameters_dir=args.parameters)
+        except OSError as error:  # e.g. a full disk: the reports themselves are in place
+            _summary(outcomes)
+            print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
+            return EXIT_FAILED
+        if args.exports:
+            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters, args.workers)
+    if outcomes:
+        _summary(outcomes)
+    if len(todo) < len(jobs):
+        print(f"skipped {len(jobs) - len(todo)} unchanged run(s)")
+    print(f"index: {index}")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
+    """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
+    import os
+
+    from aibm_core.present.exports import problems, write_exports
+
+    workers = workers or os.cpu_count() or 1
+    exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
+    for problem in problems(exports):
+        print(f"warning: export: {problem}", file=sys.stderr)
+
+
+def _summary(outcomes: Sequence) -> None:
+    """Print a table of the runs, then one unwrapped line per run that did not succeed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="aibm run")
+    for column in ("scenario", "model", "status", "seconds", "gross margin", "detail"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        margin = "" if o.gross_margin is None else f"{o.gross_margin:.1%}"
+        status = (
+            "[green]ok[/green]"
+            if o.ok
+            else "[yellow]INTERRUPTED[/yellow]"
+            if o.interrupted
+            else "[red]FAILED[/red]"
+        )
+        detail = str(o.job.path(".html")) if o.ok else o.message
+        table.add_row(o.job.scenario, o.job.model, status, f"{o.seconds:.1f}", margin, detail)
+    Console(width=160).print(table)
+    for o in outcomes:  # in full, whatever the terminal's width
+        if not o.ok:
+            state = "INTERRUPTED" if o.interrupted else "FAILED"
+            print(f"{state} {o.job.scenario}/{o.job.model}: {o.message}")
+    if any(o.interrupted for o in outcomes):
+        finished = sum(not o.interrupted for o in outcomes)
+        print(f"interrupted: {finished} of {len(outcomes)} run(s) finished")
+
+
+def _results(args: argparse.Namespace) -> int:
+    from aibm_core.analysis.results import to_json, write_results
+    from aibm_core.analysis.results_cache import model_results
+    from aibm_core.models import model_names
+
+    if args.model not in model_names():
+        raise ParameterError(
+            [Problem("", "--model", f"unknown model {args.model!r}; available: {', '.join(model_names())}")]
+        )
+    payload = model_results(args.model, args.scenario, args.parameters)
+    if args.output is None:
+        sys.stdout.write(to_json(payload))
+    else:
+        write_results(payload, args.output)
+        print(f"results: {args.output}")
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from aibm_core.analysis.scenarios import is_scenario_file, read_scenario, scenario_problems
+    from aibm_core.core.params import validate
+    from aibm_core.models import get_model, model_names
+
+    files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
+    for path in files:
+        if path.suffix != ".yaml":
+            problems.append(_misnamed(path))
+            continue
+        if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
+            problems.extend(
+                p for p in scenario_problems(path.parent.parent, path.parent.name) if p not in problems
+            )
+            continue
+        if path.stem not in model_names():
+            problems.append(
+                Problem(str(path), "", f"the file name must be a model name: {', '.join(model_names())}")
+            )
+            continue
+        try:
+            validate(get_model(path.stem).params, read_scenario(path), source=str(path))
+        except ParameterError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+    if problems:
+        raise ParameterError(problems)
+    print(f"{len(files)} parameter file(s) valid")
+    return EXIT_OK
+
+
+def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The files ``aibm validate`` checks (folders searched for ``.yaml``/``.yml``) and what is missing.
+
+    A path that does not exist and a folder without any YAML file are problems: nothing
+    validated is never reported as valid.
+    """
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
+            files.extend(p for p in found if not p.is_dir())
+            if not any(not p.is_dir() for p in found):
+                problems.append(Problem(str(path), "", "nothing to validate: no .yaml file in this folder"))
+        elif path.exists() or path.is_symlink() or path.is_fifo():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "", "no such file or folder"))
+    return files, problems
+
+
+def _misnamed(path: Path) -> Problem:
+    """The problem of a file given to ``aibm validate`` whose name does not end in ``.yaml``."""
+    # `aibm run` reads only <model>.yaml: refuse a .yml rather than check a file it ignores
+    if path.suffix == ".yml":
+        return Problem(str(path), "", f"only .yaml files are read; rename it {path.stem}.yaml")
+    return Problem(str(path), "", "not a parameter file: a parameter file's name ends in .yaml")
+
+
+def _assumptions(args: argparse.Namespace) -> int:
+    from aibm_core.models import get_model
+
+    try:
+        spec = get_model(args.model)
+    except KeyError as error:
+        raise ParameterError([Problem("", "model", str(error.args[0]))]) from None
+    frame = spec.params.assumptions_table()
+    if args.format == "csv":
+        sys.stdout.write(frame.drop(columns="formatted").to_csv(lineterminator="\n"))
+    elif args.format == "json":
+        rows = frame.drop(columns="formatted").reset_index().to_dict(orient="records")
+        print(json.dumps({"model": spec.name, "assumptions": rows}, indent=1))
+    else:
+        for name, row in frame.iterrows():
+            print(
+                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}]\n"
+                f"    {row['meaning']}. Source: {row['source']}"
+            )
+    return EXIT_OK
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
+    import importlib.util
+
+    from aibm_core.present import dashboard
+
+    target = dashboard.dashboard_target(args.model)
+    command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
+    if importlib.util.find_spec("voila") is None:
+        print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
+    return dashboard.serve(command, dashboard.live_environment())
+
+
+def _base_parameters(args: argparse.Namespace) -> int:
+    """Write (or with ``--check`` compare) each model's base parameter file from its schema."""
+    from aibm_core.core.params import defaults_yaml, write_defaults_yaml
+    from aibm_core.models import get_model, model_names
+
+    unknown = [name for name in args.models if name not in model_names()]
+    if unknown:
+        known = ", ".join(model_names())
+        problems = [Problem("", "MODEL", f"unknown model {n!r}; available: {known}") for n in unknown]
+        raise ParameterError(problems)
+    stale = []
+    for name in args.models or model_names():
+        spec = get_model(name)
+        path = args.parameters / "base" / f"{name}.yaml"
+        if args.check:
+            expected = defaults_yaml(spec.params, spec.title)
+            current = path.is_file() and path.read_text(encoding="utf-8") == expected
+            print(f"{path}: {'up to date' if current else 'out of date'}")
+            stale += [] if current else [path]
+        else:
+            written = write_defaults_yaml(spec.params, spec.title, path)
+            print(f"{path}: {'written' if written else 'unchanged'}")
+    return EXIT_FAILED if stale else EXIT_OK
+
+
+def _models(_args: argparse.Namespace) -> int:
+    from aibm_core.models import registry
+
+    for spec in registry().values():
+        print(f"{spec.name:20} {spec.layer:15} {spec.title}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

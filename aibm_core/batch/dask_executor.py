@@ -1,0 +1,176 @@
+"""``aibm run --executor dask``: the batch's jobs on a Dask distributed cluster.
+
+Workers need only the installed package: each job carries its notebook (and, for the pyramid
+comparison, its parameter files) to the worker, runs there in a temporary folder, and sends its
+output files back; this process writes them into the output folder, all or none, as a local run
+does. No shared file system is assumed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from aibm_core.batch.execution import execute
+from aibm_core.batch.incremental import chain_folders, scenario_inputs
+from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome, settle_interrupted, track_outcomes
+from aibm_core.core.params import ParameterError, Problem
+from aibm_core.models import model_names
+
+#: Worker processes of the local Dask cluster started when no scheduler address is given.
+DASK_LOCAL_WORKERS = 2
+#: Longest wait (s) to connect to a Dask scheduler.
+DASK_CONNECT_SECONDS = 30
+
+
+def require_dask() -> None:
+    """Raise a one-line :class:`ParameterError` when Dask's distributed scheduler is not installed."""
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        raise ParameterError(
+            [Problem("", "", "--executor dask needs Dask, which is not installed: pip install 'aibm[dask]'")]
+        ) from None
+
+
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Iterator[Any]:
+    """A Dask client of the scheduler at ``scheduler``, or of a local cluster started for the run.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``); ``None`` starts a local cluster
+        of ``workers`` processes (default :data:`DASK_LOCAL_WORKERS`), one job at a time each.
+    workers
+        Processes of the local cluster (ignored with a scheduler).
+
+    Raises
+    ------
+    ParameterError
+        When Dask is not installed or the scheduler cannot be reached.
+    """
+    require_dask()
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as error:
+            why = f"cannot reach the Dask scheduler at {scheduler}: {error}"
+            raise ParameterError([Problem("", "--scheduler", why)]) from None
+        with client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or DASK_LOCAL_WORKERS,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def job_files(job: Job) -> dict[str, bytes]:
+    """The files a job needs on a machine that has only the package, by path relative to its folder.
+
+    The notebook (``notebooks/<model>.ipynb``) and, for the pyramid comparison, which reads the
+    parameter files itself, those of its scenario's overlay chain (``parameters/...``).
+    """
+    files = {f"notebooks/{job.source.name}": job.source.read_bytes()}
+    if job.model == PYRAMID:
+        root = Path(job.values["parameters_dir"])
+        for path in scenario_inputs(chain_folders(root, job.scenario), model_names()):
+            files[f"parameters/{path.relative_to(root).as_posix()}"] = path.read_bytes()
+    return files
+
+
+def execute_remote(job: Job, files: dict[str, bytes]) -> tuple[Outcome, dict[str, bytes]]:
+    """Run a job in a temporary folder (on a Dask worker) and return its outcome and output files.
+
+    Parameters
+    ----------
+    job
+        The job as planned on the client; its folders are not used here.
+    files
+        What :func:`job_files` gathered, written under the temporary folder before the run.
+
+    Returns
+    -------
+    tuple
+        The outcome (naming the client's job) and the files the run published, by suffix
+        (``.json``, ``.html``, ``.ipynb``; a failed run has no ``.json``).
+    """
+    with tempfile.TemporaryDirectory(prefix="aibm-job-") as folder:
+        root = Path(folder)
+        for name, data in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        values = dict(job.values)
+        if "parameters_dir" in values:
+            values["parameters_dir"] = str(root / "parameters")
+        here = replace(job, output_dir=root / "outputs", notebooks_dir=root / "notebooks", values=values)
+        outcome = execute(here)
+        produced = {s: here.path(s).read_bytes() for s in OUTPUT_SUFFIXES if here.path(s).is_file()}
+    return replace(outcome, job=job), produced
+
+
+def _publish_remote(job: Job, result: tuple[Outcome, dict[str, bytes]]) -> Outcome:
+    """Write a remote run's files into the output folder, all or none, as :func:`execute` does.
+
+    Outputs the run did not produce are removed (a failed run leaves no results or report that
+    would look current).
+    """
+    outcome, produced = result
+    try:
+        job.folder.mkdir(parents=True, exist_ok=True)
+        for suffix, data in produced.items():
+            job.partial(suffix).write_bytes(data)
+        for suffix in OUTPUT_SUFFIXES:
+            if suffix in produced:
+                os.replace(job.partial(suffix), job.path(suffix))
+            else:
+                job.path(suffix).unlink(missing_ok=True)
+    except OSError as error:  # a full disk in the output folder
+        for path in [*(job.partial(s) for s in OUTPUT_SUFFIXES), job.path(".json"), job.path(".html")]:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        return replace(outcome, ok=False, message=f"report: {type(error).__name__}: {error}")
+    return outcome
+
+
+def run_batch(jobs: Sequence[Job], client: Any, progress: bool) -> list[Outcome]:
+    """Run jobs on a Dask cluster; their files come back to this process, which publishes them."""
+    from dask.distributed import as_completed as dask_completed
+
+    if not jobs:
+        return []
+    futures = {
+        client.submit(execute_remote, job, job_files(job), key=f"aibm-{job.run_id}-{i}", pure=False): i
+        for i, job in enumerate(jobs)
+    }
+    outcomes: dict[int, Outcome] = {}
+    try:
+        for i, outcome in track_outcomes(dask_completed(futures), futures, jobs, progress, _publish_remote):
+            outcomes[i] = outcome
+    except KeyboardInterrupt:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            client.cancel(list(futures), force=True)  # a running job stops when its cluster does
+            settle_interrupted(futures, outcomes, jobs, _publish_remote)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    return [outcomes[i] for i in range(len(jobs))]

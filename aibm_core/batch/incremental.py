@@ -1,0 +1,173 @@
+"""Incremental runs (``aibm run --changed``): what each run read, fingerprinted and kept with its outputs.
+
+A run's fingerprint covers its notebook, its parameter files (and those of the scenarios they
+overlay, and the shipped ``seed`` and ``base`` the notebooks read), the ``aibm_core`` source and
+the installed packages' versions. The fingerprints of successful runs are kept in the output
+folder (:data:`MANIFEST`); a run whose fingerprint and outputs are unchanged is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain
+from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
+from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
+from aibm_core.core.params import ParameterError
+from aibm_core.models import model_names
+
+#: File in the output folder mapping each run (``<scenario>/<model>``) to the fingerprint of the
+#: inputs of its last successful run.
+MANIFEST = ".aibm-inputs.json"
+#: Shipped scenarios a notebook reads whatever scenario it runs: the model notebooks show the seeds'
+#: worked example, and the pyramid comparison attributes each scenario's change against base.
+REFERENCE_SCENARIOS = ("seed", "base")
+#: What in ``aibm_core`` a run depends on: its source, data files and report templates.
+PACKAGE_SUFFIXES = (".py", ".json")
+
+
+def run_key(job: Job) -> str:
+    """The name of a run in the manifest: ``<scenario>/<model>``."""
+    return f"{job.scenario}/{job.model}"
+
+
+def input_files(
+    job: Job, parameters_dir: Path, chains: dict[tuple[Path, str], list[Path]] | None = None
+) -> list[Path]:
+    """Files a job reads besides the package, sorted: its notebook and its parameter files.
+
+    The parameter files are those of the job's scenario and of every scenario it overlays
+    (``scenario.yaml`` included), for its model or, for the pyramid comparison, for every
+    model; and the same for the shipped :data:`REFERENCE_SCENARIOS` (and, for the pyramid
+    comparison, the shipped folder of its scenario, which its attribution reads). ``chains``
+    caches the folders of each overlay chain across calls.
+    """
+    chains = {} if chains is None else chains
+    models = model_names() if job.model == PYRAMID else [job.model]
+    sources = [(Path(parameters_dir), job.scenario), *((PARAMETERS_DIR, s) for s in REFERENCE_SCENARIOS)]
+    if job.model == PYRAMID:
+        sources.append((PARAMETERS_DIR, job.scenario))
+    files = {job.source}
+    for root, scenario in sources:
+        if (root, scenario) not in chains:
+            chains[root, scenario] = chain_folders(root, scenario)
+        files.update(scenario_inputs(chains[root, scenario], models))
+    return sorted(files)
+
+
+def chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
+    """Folders of a scenario's overlay chain, root first."""
+    try:
+        return [s.folder for s in scenario_chain(parameters_dir, scenario)]
+    except ParameterError:  # plan reports it when the run depends on it; hash what is there
+        return [Path(parameters_dir) / scenario]
+
+
+def scenario_inputs(folders: Sequence[Path], models: Sequence[str]) -> list[Path]:
+    """The existing ``scenario.yaml`` and model files in the folders of an overlay chain."""
+    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models)]
+    return [folder / name for folder in folders for name in names if (folder / name).is_file()]
+
+
+def fingerprints(jobs: Sequence[Job], parameters_dir: Path) -> dict[str, str]:
+    """A SHA-256 of everything each job reads, by :func:`run_key`.
+
+    A job's fingerprint covers its notebook and parameter files (:func:`input_files`, by
+    path and content), the values passed to it, the ``aibm_core`` source, the Python version
+    and the name and version of every installed distribution. Files are hashed, not imported.
+    """
+    environment = _environment_digest()
+    hashed: dict[Path, str] = {}
+    chains: dict[tuple[Path, str], list[Path]] = {}
+
+    def file_digest(path: Path) -> str:
+        if path not in hashed:
+            try:
+                hashed[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as error:  # the run itself reports a missing or unreadable notebook
+                hashed[path] = f"unreadable: {type(error).__name__}"
+        return hashed[path]
+
+    prints = {}
+    for job in jobs:
+        digest = hashlib.sha256(environment.encode())
+        values = json.dumps(job.values, sort_keys=True, default=str)
+        digest.update(f"\0{job.scenario}\0{job.model}\0{values}".encode())
+        for path in input_files(job, parameters_dir, chains):
+            digest.update(f"\0{path.resolve()}\0{file_digest(path)}".encode())
+        prints[run_key(job)] = digest.hexdigest()
+    return prints
+
+
+def _environment_digest() -> str:
+    """SHA-256 of the ``aibm_core`` files a run uses and of the installed distributions' versions."""
+    from importlib import metadata
+
+    package = PACKAGE_DIR
+    digest = hashlib.sha256()
+    for path in sorted(_package_files(package)):
+        digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    versions = sorted({f"{dist.name}=={dist.version}" for dist in metadata.distributions()})
+    digest.update("\n".join([sys.version, *versions]).encode())
+    return digest.hexdigest()
+
+
+def _package_files(package: Path) -> Iterator[Path]:
+    """The package's source and data files and everything under its templates."""
+    for path in package.rglob("*"):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        if path.suffix in PACKAGE_SUFFIXES or "templates" in path.relative_to(package).parts:
+            yield path
+
+
+def read_manifest(output_dir: Path) -> dict[str, str]:
+    """Fingerprints recorded in ``output_dir`` (``{}`` when there are none or they are unreadable)."""
+    try:
+        runs = json.loads((Path(output_dir) / MANIFEST).read_text(encoding="utf-8")).get("runs", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in runs.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def changed_jobs(jobs: Sequence[Job], prints: dict[str, str]) -> list[Job]:
+    """The jobs to run again: inputs changed since their last success, or outputs missing.
+
+    A pyramid comparison also runs again when any model of its scenario does.
+    """
+    recorded: dict[Path, dict[str, str]] = {}
+
+    def current(job: Job) -> bool:
+        if job.output_dir not in recorded:
+            recorded[job.output_dir] = read_manifest(job.output_dir)
+        same = recorded[job.output_dir].get(run_key(job)) == prints.get(run_key(job))
+        return same and all(job.path(suffix).is_file() for suffix in OUTPUT_SUFFIXES)
+
+    stale = [job for job in jobs if not current(job)]
+    rerun = {job.scenario for job in stale if job.model != PYRAMID}
+    return [job for job in jobs if job in stale or (job.model == PYRAMID and job.scenario in rerun)]
+
+
+def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[str, str]) -> None:
+    """Record the fingerprints of the runs that succeeded; forget those of the others.
+
+    Raises
+    ------
+    OSError
+        When the manifest cannot be written (the next ``--changed`` then runs more, never less).
+    """
+    from aibm_core.core.files import write_atomic
+
+    runs = read_manifest(output_dir)
+    for outcome in outcomes:
+        key = run_key(outcome.job)
+        if outcome.ok and key in prints:
+            runs[key] = prints[key]
+        else:
+            runs.pop(key, None)
+    write_atomic(Path(output_dir) / MANIFEST, json.dumps({"runs": runs}, indent=1, sort_keys=True) + "\n")

@@ -1,0 +1,581 @@
+"""Parameter sets: typed, ranged, documented assumptions loaded from papermill YAML.
+
+A parameter file is plain papermill YAML (``papermill NB out.ipynb -f file.yaml``).
+A scenario file only lists what differs from the model's defaults; the defaults
+live in the model's pydantic schema, which is the single source of truth.
+
+Every assumption is declared with :func:`assumption`, which records its unit,
+valid range, one-line meaning and source. Validation problems are collected into a
+:class:`ParameterError` whose message has one line per problem, naming the file,
+the key, the offending value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal, get_args
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from aibm_core.core.errors import AibmInputError
+from aibm_core.core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
+from aibm_core.core.yaml_loading import YamlProblems, echo, load_mapping, shorten
+
+#: Source label of figures that are the workbook's own base-case judgement.
+ANALYST = "analyst assumption (base case)"
+
+#: What an assumption is, for sampling and reporting:
+#: ``driver`` (uncertain; may be an array of draws, later a range), ``setting`` (structural:
+#: horizon, snapshot month, choices), ``observed`` (a measured figure) or ``limit`` (a
+#: guardrail threshold).
+Role = Literal["driver", "setting", "observed", "limit"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+#: Settings the runner passes to every notebook; they are not assumptions.
+RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
+
+#: Monte Carlo settings a parameter file or notebook may give besides its assumptions:
+#: the number of draws (0: none), their seed, and rank correlations between ranged drivers
+#: as ``[[driver, driver, rho], ...]``.
+MONTE_CARLO_SETTINGS: dict[str, Any] = {"draws": 10_000, "random_seed": 20261123, "correlations": []}
+
+
+def assumption(
+    default: Any,
+    *,
+    unit: str,
+    meaning: str,
+    source: str,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    role: Role = "driver",
+    base_range: Mapping[str, Any] | None = None,
+    range_source: str | None = None,
+) -> Any:
+    """Declare one model assumption as a pydantic field.
+
+    Parameters
+    ----------
+    default
+        Base-scenario value.
+    unit
+        Unit of the value, e.g. ``"USD per 1M output tokens"`` or ``"fraction per month"``.
+    meaning
+        One line saying what the number is.
+    source
+        Seed file or dated public figure the default comes from.
+    ge, le, gt, lt
+        Bounds of the valid range (inclusive ``ge``/``le``, exclusive ``gt``/``lt``).
+    role
+        ``driver`` (default), ``setting``, ``observed`` or ``limit``; see :data:`Role`.
+    base_range, range_source
+        For drivers: the range the ``base`` scenario gives (as written in a parameter file,
+        e.g. ``{"low": 10, "high": 20}``, a 90% interval) and the source that supports it.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    if base_range is not None and (role != "driver" or not range_source):
+        raise ValueError("only a driver takes a base_range, and it needs a range_source")
+    extra = {"unit": unit, "source": source, "role": role}
+    if base_range is not None:
+        extra.update(base_range=dict(base_range), range_source=range_source)
+    return Field(
+        default,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        description=meaning,
+        json_schema_extra=extra,
+    )
+
+
+class ModelParams(BaseModel):
+    """Base class of every model's parameter schema.
+
+    Strict typing (a string is never a number), unknown keys forbidden. Use
+    :meth:`vary` to put numpy arrays into a validated set for sweeps and Monte Carlo.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    _uncertainty: Uncertainty | None = PrivateAttr(default=None)
+
+    #: Rank correlations the ``base`` scenario gives between ranged drivers:
+    #: ``((driver, driver, rho, source), ...)``.
+    base_correlations: ClassVar[tuple[tuple[str, str, float, str], ...]] = ()
+
+    @property
+    def uncertainty(self) -> Uncertainty:
+        """Ranges, correlations, draws and seed given with these parameters (none by default)."""
+        return self._uncertainty or Uncertainty({})
+
+    def with_uncertainty(self, uncertainty: Uncertainty) -> ModelParams:
+        """A copy carrying the given ranges and Monte Carlo settings."""
+        copy = self.model_copy()
+        copy._uncertainty = uncertainty
+        return copy
+
+    def content_key(self) -> str:
+        """SHA-256 of the validated values and their uncertainty: equal parameters, equal key.
+
+        Two parameter sets with the same key give the same results, so a computed result can be
+        found again by it (:mod:`aibm_core.analysis.results_cache`). Only scalar parameters have a key.
+        """
+        u = self.uncertainty
+        content = {
+            "model": type(self).__module__,
+            "values": self.model_dump(mode="json"),
+            "ranges": {name: r.to_dict() for name, r in sorted(u.ranges.items())},
+            "correlations": [list(c) for c in u.correlations],
+            "draws": u.draws,
+            "random_seed": u.random_seed,
+        }
+        text = json.dumps(content, sort_keys=True, allow_nan=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def base_ranges(cls) -> dict[str, Range]:
+        """The ranges the ``base`` scenario gives its drivers, as declared in the schema."""
+        out = {}
+        for name, field in cls.model_fields.items():
+            raw = (field.json_schema_extra or {}).get("base_range")
+            if raw is not None:
+                out[name] = parse_range({"value": field.default, **raw}, *bounds(cls, name))
+        return out
+
+    def vary(self, **values: Any) -> ModelParams:
+        """Return a copy with some assumptions replaced, unvalidated (arrays allowed)."""
+        unknown = set(values) - set(type(self).model_fields)
+        if unknown:
+            raise KeyError(f"unknown assumption(s): {', '.join(sorted(unknown))}")
+        return self.model_copy(update=values)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Default value of every assumption, by name."""
+        return {name: field.default for name, field in cls.model_fields.items()}
+
+    @classmethod
+    def role_of(cls, name: str) -> Role:
+        """The role of one assumption (``driver``, ``setting``, ``observed`` or ``limit``)."""
+        return (cls.model_fields[name].json_schema_extra or {}).get("role", "driver")
+
+    @classmethod
+    def names_with_role(cls, role: Role) -> list[str]:
+        """Assumptions with the given role, in declaration order."""
+        return [name for name in cls.model_fields if cls.role_of(name) == role]
+
+    @classmethod
+    def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
+        """One row per assumption: value, its formatted text, unit, valid range, meaning and source.
+
+        ``value`` keeps each value as given (an int stays an int, a choice a string: the column
+        is never coerced to floats, whose display would switch to scientific notation);
+        ``formatted`` is the value for reading, in its unit (:mod:`aibm_core.core.formatting`).
+        """
+        from aibm_core.core.formatting import format_value
+
+        rows = []
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            value = getattr(params, name) if params is not None else field.default
+            rows.append(
+                {
+                    "assumption": name,
+                    "value": value,
+                    "formatted": format_value(value, extra.get("unit", "")),
+                    "role": cls.role_of(name),
+                    "unit": extra.get("unit", ""),
+                    "range": allowed_range(cls, name),
+                    "meaning": field.description or "",
+                    "source": extra.get("source", ""),
+                }
+            )
+        frame = pd.DataFrame(rows).set_index("assumption")
+        frame["value"] = pd.Series([row["value"] for row in rows], index=frame.index, dtype=object)
+        return frame
+
+
+def horizon_assumption(default: int) -> Any:
+    """The projection length (months), declared once; models may pick their own default."""
+    return assumption(
+        default,
+        unit="months",
+        ge=12,
+        le=120,
+        meaning="Length of the monthly projection",
+        source="-",
+        role="setting",
+    )
+
+
+def min_gross_margin_assumption(default: float, source: str) -> Any:
+    """The gross-margin floor guardrail's threshold, declared the same way in every model."""
+    return assumption(
+        default,
+        unit="fraction",
+        ge=-1,
+        le=1,
+        meaning="Guardrail: lowest acceptable gross margin in any month of the horizon",
+        source=source,
+        role="limit",
+    )
+
+
+class ProjectionParams(ModelParams):
+    """Base of the models projected month by month: the horizon and the month they report."""
+
+    horizon_months: int = horizon_assumption(36)
+    snapshot_month: int = assumption(
+        12,
+        unit="month",
+        ge=1,
+        le=120,
+        meaning="Month the metric tree and unit economics describe",
+        source="-",
+        role="setting",
+    )
+
+    @model_validator(mode="after")
+    def _snapshot_within_horizon(self) -> ProjectionParams:
+        if self.snapshot_month > self.horizon_months:
+            raise ValueError(
+                f"snapshot_month ({self.snapshot_month}) must not exceed "
+                f"horizon_months ({self.horizon_months})"
+            )
+        return self
+
+
+#: Longest problem message shown; longer ones keep their start and end around "…".
+MAX_MESSAGE = 400
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a parameter set, shown on one line.
+
+    Attributes
+    ----------
+    source
+        Where the values came from (usually a file path; ``""`` when none).
+    key
+        The assumption or setting concerned (``""`` when the problem is not one key's).
+    message
+        What is wrong and what is allowed.
+    line, column
+        1-based position in the file, when known.
+    """
+
+    source: str
+    key: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{_one_line(self.source)}: " if self.source else ""
+        if self.line is not None:
+            where += f"line {self.line}, column {self.column}: "
+        key = f"key {echo(self.key)}: " if self.key else ""
+        message = _one_line(self.message)
+        if len(message) > MAX_MESSAGE:
+            message = message[: MAX_MESSAGE - 121] + "…" + message[-120:]
+        return f"{where}{key}{message}"
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped."""
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+class ParameterError(AibmInputError):
+    """Invalid parameters; ``problems`` holds a :class:`Problem` per line of the message."""
+
+    problems: list[Problem]
+
+    def __init__(self, problems: Iterable[Problem]):
+        super().__init__(problems)
+
+    def _render_traceback_(self) -> list[str]:
+        """Show IPython users the problems, not a traceback."""
+        return ["Invalid parameters:", *(f"  {p}" for p in self.problems)]
+
+
+def allowed_range(schema: type[BaseModel], name: str) -> str:
+    """Human-readable valid range or choice list of one field."""
+    field = schema.model_fields[name]
+    choices = getattr(field.annotation, "__args__", None)
+    if choices and all(isinstance(c, str) for c in choices):
+        return "one of " + ", ".join(repr(c) for c in choices)
+    low = high = None
+    low_sign, high_sign = ">=", "<="
+    for rule in field.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">")):
+            if getattr(rule, attr, None) is not None:
+                low, low_sign = getattr(rule, attr), sign
+        for attr, sign in (("le", "<="), ("lt", "<")):
+            if getattr(rule, attr, None) is not None:
+                high, high_sign = getattr(rule, attr), sign
+    kind = "an integer" if field.annotation is int else "a number"
+    if field.annotation is bool:
+        return "true or false"
+    if field.annotation is str:
+        return "text"
+    parts = [kind]
+    if low is not None:
+        parts.append(f"{low_sign} {_bound(low)}")
+    if high is not None:
+        parts.append(f"{high_sign} {_bound(high)}")
+    return " ".join(parts[:1]) + (" " + " and ".join(parts[1:]) if len(parts) > 1 else "")
+
+
+def assumption_unit(schema: type[BaseModel], name: str) -> str:
+    """The unit an assumption is declared with (:func:`assumption`), ``""`` for none.
+
+    Raises
+    ------
+    KeyError
+        If ``schema`` has no assumption ``name``.
+    """
+    if name not in schema.model_fields:
+        raise KeyError(f"{schema.__name__} has no assumption {name!r}")
+    return str((schema.model_fields[name].json_schema_extra or {}).get("unit", ""))
+
+
+def _bound(value: float) -> str:
+    """A range bound as a plain number with thousands separators (``1,000,000,000``, ``0.0001``)."""
+    from babel.numbers import format_decimal
+
+    from aibm_core.core.formatting import LOCALE
+
+    return format_decimal(value, format="#,##0.##########", locale=LOCALE)
+
+
+def clip_to_range(schema: type[BaseModel], name: str, value: float) -> float:
+    """Nearest value to ``value`` inside the valid range of one numeric field."""
+    for rule in schema.model_fields[name].metadata:
+        for attr in ("ge", "gt"):
+            if getattr(rule, attr, None) is not None:
+                value = max(value, float(getattr(rule, attr)))
+        for attr in ("le", "lt"):
+            if getattr(rule, attr, None) is not None:
+                bound = float(getattr(rule, attr))
+                value = min(value, bound if attr == "le" else math.nextafter(bound, -math.inf))
+    return value
+
+
+def _describe(schema: type[BaseModel], key: str) -> str:
+    field = schema.model_fields[key]
+    unit = (field.json_schema_extra or {}).get("unit", "")
+    allowed = allowed_range(schema, key)
+    return f"{allowed} ({unit})" if unit else allowed
+
+
+def _problems_from(error: ValidationError, schema: type[BaseModel], source: str) -> list[Problem]:
+    problems = []
+    for item in error.errors():
+        key = str(item["loc"][0]) if item["loc"] else ""
+        value = item.get("input")
+        if item["type"] == "extra_forbidden":
+            close = difflib.get_close_matches(key, list(schema.model_fields), n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(Problem(source, key, f"unknown parameter{hint}"))
+        elif key in schema.model_fields:
+            shown = "no value (empty or null)" if value is None else f"value {echo(value)}"
+            problems.append(
+                Problem(source, key, f"{shown} is not allowed; expected {_describe(schema, key)}")
+            )
+        else:  # a rule spanning several fields (model validator)
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(Problem(source, "", message))
+    return problems
+
+
+def _reject_non_finite(values: Mapping[str, Any], source: str) -> list[Problem]:
+    return [
+        Problem(source, key, f"value {echo(value)} is not a finite number")
+        for key, value in values.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+
+
+def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str = "") -> ModelParams:
+    """Validate a mapping of assumption overrides against a model schema.
+
+    Parameters
+    ----------
+    schema
+        The model's parameter class.
+    values
+        Overrides of the defaults (a scenario file's content); a driver may be a range
+        (:mod:`aibm_core.core.ranges`) and the :data:`MONTE_CARLO_SETTINGS` may be given; run
+        settings are ignored.
+    source
+        Where the values came from, for error messages (usually a file path).
+
+    Raises
+    ------
+    ParameterError
+        With one line per unknown key, wrong type, out-of-range value, bad range or broken rule.
+    """
+    ignored = set(RUN_SETTINGS) | set(MONTE_CARLO_SETTINGS)
+    overrides = {k: v for k, v in values.items() if k not in ignored}
+    problems = _reject_non_finite(overrides, source)
+    if problems:
+        raise ParameterError(problems)
+    ranges = {}
+    for key, raw in overrides.items():
+        if isinstance(raw, Mapping) and key in schema.model_fields:
+            try:
+                ranges[key] = _range_of(schema, key, raw)
+            except RangeError as error:
+                problems.append(Problem(source, key, f"range {echo(dict(raw))}: {shorten(str(error), 200)}"))
+    # Ranges enter validation as their point values; unreadable ones (already reported) drop out.
+    numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
+    points = {k: r.point for k, r in ranges.items()}
+    drivers = schema.names_with_role("driver")
+    settings, setting_problems = _monte_carlo_settings(values, list(ranges), drivers, source)
+    problems += setting_problems
+    try:
+        params = schema.model_validate({**numbers, **points})
+    except ValidationError as error:
+        problems += _problems_from(error, schema, source)
+    if problems:
+        raise ParameterError(problems)
+    return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
+
+
+def bounds(schema: type[BaseModel], name: str) -> tuple[float | None, float | None]:
+    """Inclusive valid range of one numeric field (``None`` where unbounded)."""
+    low = high = None
+    for rule in schema.model_fields[name].metadata:
+        if getattr(rule, "ge", None) is not None:
+            low = float(rule.ge)
+        if getattr(rule, "gt", None) is not None:
+            low = math.nextafter(float(rule.gt), math.inf)
+        if getattr(rule, "le", None) is not None:
+            high = float(rule.le)
+        if getattr(rule, "lt", None) is not None:
+            high = math.nextafter(float(rule.lt), -math.inf)
+    return low, high
+
+
+def _range_of(schema: type[ModelParams], key: str, raw: Mapping[str, Any]) -> Range:
+    if schema.role_of(key) != "driver" or schema.model_fields[key].annotation is not float:
+        raise RangeError(f"only drivers can be ranges; '{key}' is a {schema.role_of(key)}: give a number")
+    return parse_range(raw, *bounds(schema, key))
+
+
+def _monte_carlo_settings(
+    values: Mapping[str, Any], ranged: list[str], drivers: list[str], source: str
+) -> tuple[dict[str, Any], list[Problem]]:
+    settings = {key: values.get(key, default) for key, default in MONTE_CARLO_SETTINGS.items()}
+    problems = []
+    for key, high in (("draws", 1_000_000), ("random_seed", 2**63 - 1)):
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+            allowed = f"expected an integer 0..{high}"
+            problems.append(Problem(source, key, f"value {echo(value)} is not allowed; {allowed}"))
+    correlations, messages = check_correlations(settings["correlations"], ranged, drivers)
+    problems += [Problem(source, "correlations", message) for message in messages]
+    return {
+        "draws": settings["draws"],
+        "random_seed": settings["random_seed"],
+        "correlations": correlations,
+    }, problems
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a parameter file strictly and safely (:mod:`aibm_core.core.yaml_loading`).
+
+    Raises
+    ------
+    ParameterError
+        One line per problem, with its line and column where it has one: a file that is missing,
+        not a regular file, over 1 MB, not UTF-8 or not YAML; anchors, aliases, tags, YAML 1.1
+        surprises (``036``, ``1:00``, ``1e-2``, ``yes``), duplicate keys, keys that are not
+        Python identifiers, an empty file, a document that is not a mapping, or a run setting
+        (:data:`RUN_SETTINGS`) written in the file.
+    """
+    source = str(path)
+    try:
+        content = load_mapping(Path(path))
+    except YamlProblems as error:
+        raise ParameterError(
+            [Problem(source, p.key, p.message, p.line, p.column) for p in error.problems]
+        ) from None
+    settings = [key for key in content if key in RUN_SETTINGS]
+    if settings:
+        why = "a run setting, set by `aibm run`, not a parameter; remove it"
+        raise ParameterError([Problem(source, key, why) for key in settings])
+    return content
+
+
+def notebook_parameters(schema: type[ModelParams], namespace: Mapping[str, Any]) -> ModelParams:
+    """Validate the assumptions defined in a notebook's namespace (its parameters cell)."""
+    names = [*schema.model_fields, *MONTE_CARLO_SETTINGS]
+    values = {name: namespace[name] for name in names if name in namespace}
+    return validate(schema, values, source="notebook parameters")
+
+
+def defaults_yaml(schema: type[ModelParams], title: str) -> str:
+    """The base parameter file of a model: every default with its unit and meaning.
+
+    Drivers that declare a ``base_range`` are written as that range, with the default as the
+    point ``value`` of the base case and the range's source in the comment.
+    """
+    lines = [
+        f"# {title}: base scenario (every assumption at its default; main drivers as ranges).",
+        "# Plain papermill YAML. Units and meanings follow each value; sources: `aibm assumptions`.",
+        "# A range {low, high} is a 90% interval; `value` is the point the base case uses.",
+        "",
+    ]
+    for name, field in schema.model_fields.items():
+        extra = field.json_schema_extra or {}
+        comment = f"{extra.get('unit', '')}: {field.description}"
+        entry = field.default
+        if "base_range" in extra:
+            entry = {"value": field.default, **extra["base_range"]}
+            comment += f" (range: {extra['range_source']})"
+        value = yaml.safe_dump(entry, default_flow_style=True, sort_keys=False).strip().removesuffix("\n...")
+        lines.append(f"{name}: {value}  # {comment}")
+    if schema.base_correlations:
+        lines += ["", "# Rank correlations between ranged drivers (Gaussian copula):"]
+        lines.append("correlations:")
+        for a, b, rho, source in schema.base_correlations:
+            lines.append(f"  - [{a}, {b}, {rho}]  # {source}")
+    return "\n".join(lines) + "\n"
+
+
+def write_defaults_yaml(schema: type[ModelParams], title: str, path: Path) -> bool:
+    """Write a model's base parameter file (:func:`defaults_yaml`) unless it already holds it.
+
+    Parameters
+    ----------
+    schema, title
+        The model's assumptions and display title.
+    path
+        The file, usually ``parameters/base/<model>.yaml``; its folder is created if needed.
+
+    Returns
+    -------
+    bool
+        True when the file was written (it was missing or differed), False when it was current.
+    """
+    text = defaults_yaml(schema, title)
+    path = Path(path)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return True

@@ -1,0 +1,370 @@
+"""The calls every business-model notebook shares: set-up, the seed example and results.
+
+A model notebook is narrative plus model-specific cells; what every notebook does the same
+way is one call each here, so that a new model's notebook repeats no code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aibm_core.analysis.results import (
+    breach_labels,
+    from_json_number,
+    north_star_range,
+    scenario_params,
+    write_results,
+)
+from aibm_core.analysis.results_cache import computed
+from aibm_core.core.formatting import format_value
+from aibm_core.core.params import MONTE_CARLO_SETTINGS, ModelParams, allowed_range, notebook_parameters
+from aibm_core.models import Evaluation, ModelSpec, get_model
+from aibm_core.present import summary as summary_blocks
+
+
+def start(
+    model: str, namespace: Mapping[str, Any]
+) -> tuple[ModelSpec, ModelParams, Evaluation, dict[str, Any]]:
+    """Validate the notebook's parameters cell and get the model's results.
+
+    The results come from :func:`aibm_core.analysis.results_cache.computed`: in a batch they were
+    computed before the notebook ran (once for every run with the same parameters) and are
+    only read here; a notebook run on its own evaluates the model and runs its Monte Carlo.
+
+    Parameters
+    ----------
+    model
+        Model name, e.g. ``"api_access"``.
+    namespace
+        The notebook's globals (where papermill injected the parameters).
+
+    Returns
+    -------
+    tuple
+        The model spec, the validated parameters, the base-case evaluation (its tree's
+        guardrails carry their breach probabilities) and the results payload
+        (:func:`aibm_core.analysis.results.results_payload`; its ``uncertainty`` is ``None`` when no
+        driver is a range or ``draws`` is 0).
+    """
+    spec = get_model(model)
+    params = notebook_parameters(spec.params, namespace)
+    evaluation, results = computed(spec, params, str(namespace.get("scenario", "custom")))
+    return spec, params, evaluation, results
+
+
+def kpi_table(evaluation: Evaluation, results: Mapping[str, Any]) -> pd.DataFrame:
+    """Key figures of the base case, with P10 / P50 / P90 beside them when there are draws."""
+    uncertainty = results.get("uncertainty")
+    if not uncertainty:
+        return evaluation.kpi_frame()[["value"]]
+    rows = {
+        m.label: {
+            "base case": format_value(m.value, m.unit),
+            **{
+                q: format_value(from_json_number(uncertainty["kpis"][key][q]), m.unit)
+                for q in ("p10", "p50", "p90")
+            },
+        }
+        for key, m in evaluation.kpis.items()
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "metric"
+    return frame
+
+
+def series_percentiles(results: Mapping[str, Any], key: str) -> pd.DataFrame:
+    """Percentiles of one statement series by month from a payload's ``uncertainty`` (a fan chart's data)."""
+    fan = results["uncertainty"]["series"][key]
+    months = pd.Index(range(1, len(next(iter(fan.values()))) + 1), name="month")
+    return pd.DataFrame({q: [from_json_number(v) for v in values] for q, values in fan.items()}, index=months)
+
+
+def show_uncertainty(evaluation: Evaluation, results: Mapping[str, Any]) -> None:
+    """The uncertainty section: what was sampled, fan charts and guardrail breach probabilities."""
+    from IPython.display import display
+
+    from aibm_core.present import charts
+
+    u = results.get("uncertainty")
+    if not u:
+        print("This scenario gives no ranges (or draws: 0): every driver is a point, nothing to simulate.")
+        return
+    print(
+        f"{u['draws']:,} draws (seed {u['random_seed']}) over {len(u['ranges'])} ranged drivers: "
+        + ", ".join(u["ranges"])
+        + (
+            f"; rank correlations: {', '.join(f'{a} ~ {b} {r:+.2f}' for a, b, r in u['correlations'])}"
+            if u["correlations"]
+            else ""
+        )
+    )
+    statement = evaluation.statement
+    months = pd.Index(range(1, len(statement.series("revenue")) + 1), name="month")
+    star = statement.north_star_label
+    charts.show(
+        charts.fan_chart(
+            {star: series_percentiles(results, "north_star")},
+            f"{star}: range of outcomes by month",
+            statement.north_star_unit,
+            base=pd.DataFrame({star: statement.series("north_star")}, index=months),
+        )
+    )
+    profit = {"gross profit": "gross_profit", "operating profit": "operating_profit"}
+    charts.show(
+        charts.fan_chart(
+            {label: series_percentiles(results, key) for label, key in profit.items()},
+            "Gross and operating profit: range of outcomes by month",
+            "USD per month",
+        )
+    )
+    risks = pd.DataFrame(
+        {
+            "label": [g["label"] for g in results["guardrails"]],
+            "P(breach in some month)": [f"{g['breach_probability']:.1%}" for g in results["guardrails"]],
+        },
+        index=pd.Index([g["name"] for g in results["guardrails"]], name="guardrail"),
+    )
+    display(risks.set_index("label"))
+
+
+def seed_example(model: str) -> Evaluation:
+    """The model evaluated on the shipped ``seed`` scenario (the seeds' worked example)."""
+    return computed(get_model(model), scenario_params(model, "seed"), "seed")[0]
+
+
+def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024) -> dict[str, pd.DataFrame]:
+    """The north-star tornado over the ranged drivers and Sobol indices of the north star and gross margin."""
+    from aibm_core.analysis.sensitivity import model_sobol_metrics, north_star, tornado
+    from aibm_core.present import charts
+
+    if not params.uncertainty.active:
+        print("A point scenario (no ranges, or draws: 0): global sensitivity needs ranges.")
+        return {}
+    statement = spec.statement(spec.compute(params))
+    star, unit = statement.north_star_label, statement.north_star_unit
+    swings = tornado(spec, params, list(params.uncertainty.ranges), metric=north_star(spec))
+    title = f"{star}: each ranged driver from its P10 to its P90"
+    charts.show(charts.tornado_chart(swings, star, title, unit=unit))
+    frames = model_sobol_metrics(spec, params, n=n)
+    for label, frame in frames.items():
+        charts.show(charts.sobol_chart(frame, label, f"What drives the spread of the {label}: Sobol indices"))
+    return frames
+
+
+def show_what_if_sliders(evaluation: Evaluation, count: int = 3) -> Any:
+    """The gross margin on a grid of moves of the ``count`` what-if drivers that move it most.
+
+    Each driver moves from -40% to +40% of its base value in steps of 10%; the chart has a
+    slider per driver that keeps working in the static report (no kernel). Returns the
+    :class:`~aibm_core.analysis.sensitivity.WhatIfGrid` (None when no what-if driver moves the margin).
+    """
+    from aibm_core.analysis.sensitivity import main_drivers, what_if_grid
+    from aibm_core.present import charts
+
+    spec, params = evaluation.spec, evaluation.params
+    drivers = main_drivers(spec, params, spec.what_if, count)
+    if not drivers:
+        print("None of the what-if drivers moves the gross margin in this scenario.")
+        return None
+    grid = what_if_grid(spec, params, drivers)
+    kpi = evaluation.kpis.get("gross_margin")
+    margin = kpi.label.lower() if kpi is not None else "gross margin"
+    title = f"What if: {margin} as its {len(grid.names)} main drivers move (sliders: change from base)"
+    charts.show(charts.what_if_chart(grid, margin, title, metric_unit="fraction"))
+    return grid
+
+
+def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
+    """The model's goal-seek questions answered on the base case (a table)."""
+    from aibm_core.analysis.goalseek import answer_all, answers_frame
+
+    return answers_frame(answer_all(spec, params))
+
+
+def show_attribution(outcomes: Any, scenario: str) -> None:
+    """For each computed model: what moved its north star and gross margin against ``base``."""
+    from aibm_core.analysis.attribution import attribute, tree_delta_text
+    from aibm_core.present import charts
+
+    if scenario == "base":
+        print("This is the base scenario: there is no change to attribute.")
+        return
+    for o in (o for o in outcomes if o.ok):
+        spec = get_model(o.model)
+        base, other = scenario_params(o.model, "base"), scenario_params(o.model, scenario)
+        try:
+            frames = attribute(spec, base, other)
+        except ValueError as error:  # a scenario that changes a setting (horizon, a choice)
+            print(f"{o.title}: not attributable by assumption ({error})")
+            continue
+        if frames["gross margin"].empty:
+            print(f"{o.title}: the scenario changes none of its assumptions")
+            continue
+        for label, frame in frames.items():
+            metric, unit = frame.attrs["metric"], frame.attrs["unit"]  # declared by attribute()
+            charts.show(charts.waterfall_chart(frame, metric, f"{o.title}: {label}", unit))
+        print(tree_delta_text(spec, base, other))
+
+
+def publish(results: dict[str, Any], results_path: str | Path = "") -> dict[str, Any]:
+    """Write the results JSON when a path is given, print a one-line summary, return the payload."""
+    if results_path:
+        write_results(results, results_path)
+    print(summary(results))
+    return results
+
+
+def summary(payload: Mapping[str, Any]) -> str:
+    """North star, margins, capital intensity and guardrails of a results payload, on one line."""
+    star = payload["north_star"]
+    snapshot = payload["snapshot"]
+    breaches = breach_labels(payload)
+    figures = [
+        f"{star['name']}: {format_value(from_json_number(star['value']), star['unit'])}"
+        + north_star_range(payload),
+        f"gross margin {format_value(from_json_number(payload['gross_margin']), 'fraction')}",
+        f"operating margin {format_value(from_json_number(snapshot['operating_margin']), 'fraction')}",
+        f"capex / revenue {format_value(from_json_number(snapshot['capital_intensity']), 'fraction')}",
+        "guardrails: " + ("all ok" if not breaches else "breach: " + ", ".join(breaches)),
+    ]
+    return f"month {payload['snapshot_month']}: " + "; ".join(figures)
+
+
+def executive_summary(
+    evaluation: Evaluation,
+    results: Mapping[str, Any],
+    scenario: str = "custom",
+    parameters_dir: Path | None = None,
+) -> Any:
+    """The executive summary of a model run, as an HTML block (the first output of a notebook).
+
+    Key-figure cards (the north star and gross margin with their P10-P90 when a Monte Carlo
+    ran, then the unit-economics figures named by the spec's ``unit_focus``), a badge per
+    guardrail (ok, or breach with its first month; the breach probability when there are
+    draws), the three drivers that move the north star most and the scenario's description. The
+    same figures in every scenario of a batch are on its cross-scenario page.
+
+    Parameters
+    ----------
+    evaluation
+        The base-case evaluation (from :func:`start`).
+    results
+        Its results payload (:func:`start`).
+    scenario
+        Name of the scenario this run is (``custom`` outside ``aibm run``).
+    parameters_dir
+        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displayed when it is the last expression of a cell.
+    """
+    from IPython.display import HTML
+
+    return HTML(summary_blocks.summary_html(evaluation, results, scenario, parameters_dir))
+
+
+def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> Any:
+    """The pyramid comparison's summary as an HTML block: one card per layer and the verdict.
+
+    Each layer (top of the pyramid first) shows its revenue-weighted gross margin, the P10-P90
+    band of its models' margins, its capital intensity and its models; a badge says whether
+    margins rise up the pyramid, and one per model that has no results says why.
+
+    Parameters
+    ----------
+    outcomes
+        The models' outcomes (:func:`aibm_core.analysis.pyramid.gather`).
+    scenario
+        The scenario compared.
+    parameters_dir
+        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
+    """
+    from IPython.display import HTML
+
+    return HTML(summary_blocks.pyramid_summary_html(outcomes, scenario, parameters_dir))
+
+
+def show_assumptions(params: ModelParams) -> Any:
+    """Every assumption of a run as a readable HTML table (nothing cut short).
+
+    One row per assumption: its name and meaning, the value in its unit, the range it is drawn
+    from when it is uncertain, the valid range, its role and its full source. See
+    :func:`aibm_core.present.summary.assumptions_html`.
+    """
+    from IPython.display import HTML
+
+    return HTML(summary_blocks.assumptions_html(params))
+
+
+
+def parameters_cell(spec: ModelSpec) -> str:
+    """Source of a model notebook's ``parameters`` cell: the base scenario, typed and commented.
+
+    Every assumption at its default (ranged drivers as their base range, with the default as
+    the point ``value``), the Monte Carlo settings and the run settings, so that the notebook
+    run without a parameter file is the base scenario and ``papermill --help-notebook``
+    explains each name (its unit and valid range or choices; no ``=`` in a comment, or papermill
+    skips the line).
+    """
+    schema = spec.params
+    lines = [
+        "# Assumptions (defaults = base scenario). Units follow each value; ranges and sources:",
+        f"# spec.params.assumptions_table() below, or `aibm assumptions {spec.name}`.",
+        "# A driver may be a range: {low, high} is a 90% interval, `value` the base-case point.",
+    ]
+    for name, field in schema.model_fields.items():
+        extra = field.json_schema_extra or {}
+        kind = {int: "int", float: "float", bool: "bool"}.get(field.annotation, "str")  # choices: str
+        value: Any = field.default
+        # papermill's --help-notebook skips a line holding two "=" signs
+        allowed = allowed_range(schema, name).replace(">=", "≥").replace("<=", "≤")
+        comment = "; ".join(part for part in (extra.get("unit", ""), allowed) if part)
+        if "base_range" in extra:  # a range; a plain number (papermill -p) makes it a point
+            kind, value = "dict", {"value": field.default, **extra["base_range"]}
+            comment += " (a range {low, high}, or a number)"
+        lines.append(f"{name}: {kind} = {value!r}  # {comment}")
+    correlations = [[a, b, rho] for a, b, rho, _ in schema.base_correlations]
+    lines += [
+        "",
+        "# Monte Carlo over the ranged drivers",
+        f"draws: int = {MONTE_CARLO_SETTINGS['draws']!r}  # number of draws; 0: none",
+        f"random_seed: int = {MONTE_CARLO_SETTINGS['random_seed']!r}  # the same seed gives the same draws",
+        f"correlations: list = {correlations!r}  # rank correlations [[driver, driver, rho], ...]",
+        "",
+        "# Run settings (set by `aibm run`; not assumptions)",
+        'scenario: str = "custom"  # scenario name written into the results',
+        'results_path: str = ""  # where to write the results JSON; empty: do not write',
+    ]
+    return "\n".join(lines)
+
+
+def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
+    """Rewrite the ``parameters`` cell of every model notebook from its schema; return the changed."""
+    import nbformat
+
+    from aibm_core.core.config import NOTEBOOKS_DIR
+    from aibm_core.models import registry
+
+    changed = []
+    for name, spec in registry().items():
+        path = Path(notebooks_dir or NOTEBOOKS_DIR) / f"{name}.ipynb"
+        if not path.exists():  # a model being written has no notebook yet
+            continue
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        if cell.source != (source := parameters_cell(spec)):
+            cell.source = source
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    for path in sync_parameters_cells():
+        print(f"parameters cell updated: {path}")

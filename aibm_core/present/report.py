@@ -1,0 +1,480 @@
+"""Self-contained HTML reports and the index page.
+
+Reports are exported with nbconvert through the ``aibm_report`` template: code is
+hidden, nothing is fetched from the internet (Vega is inlined once per page) and
+each chart's Vega-Lite spec becomes an interactive chart, with its SVG as fallback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from aibm_core.analysis.scenarios import describe
+from aibm_core.core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
+from aibm_core.core.files import write_atomic
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+@cache
+def _offline_charts_class() -> type:
+    """The nbconvert preprocessor of the reports (built on first use: nbconvert takes seconds to import)."""
+    from nbconvert.preprocessors import Preprocessor
+
+    from aibm_core.present.charts import VEGALITE_MIME
+
+    class OfflineCharts(Preprocessor):
+        """Turn chart outputs into inline Vega embeds and live widgets into a short note."""
+
+        def preprocess(self, nb, resources):
+            self.count = 0
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if VEGALITE_MIME in data:
+                    self.count += 1
+                    output["data"] = {"text/html": _embed(f"chart-{index}-{self.count}", data)}
+                elif WIDGET_MIME in data:
+                    output["data"] = {
+                        "text/html": (
+                            '<p class="aibm-note">Live what-if panel: open the notebook in JupyterLab to '
+                            "move its sliders. The slider charts in this report work without a kernel.</p>"
+                        )
+                    }
+            return cell, resources
+
+    return OfflineCharts
+
+
+def __getattr__(name: str) -> Any:
+    """``OfflineCharts``, built when first asked for (PEP 562), so the index needs no nbconvert."""
+    if name == "OfflineCharts":
+        return _offline_charts_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: vega-embed options: the action menu offers PNG / SVG export only (nothing is fetched).
+_EMBED_OPTIONS = "{actions: {export: true, source: false, compiled: false, editor: false}, renderer: 'svg'}"
+
+
+def _embed(element_id: str, data: dict[str, Any]) -> str:
+    from aibm_core.present.charts import VEGALITE_MIME
+
+    spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")
+    fallback = data.get("image/svg+xml", "")
+    return (
+        f'<div class="aibm-chart" id="{element_id}">{fallback}</div>'
+        f'<script type="application/json" id="{element_id}-spec">{spec}</script>'
+        f"<script>vegaEmbed('#{element_id}', JSON.parse(document.getElementById("
+        f"'{element_id}-spec').textContent), {_EMBED_OPTIONS});</script>"
+    )
+
+
+def _reproducible(nb: Any) -> Any:
+    """Drop what differs between two runs of the same inputs, so reports are byte-identical.
+
+    Papermill gives its injected-parameters cell a random id, and the saved widget state
+    has random model ids; the report shows no live widgets, so that state is not needed.
+    """
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    return nb
+
+
+@cache
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one inline script (no network needed)."""
+    import vl_convert
+
+    return vl_convert.javascript_bundle().replace("</script", "<\\/script")
+
+
+def export_html(notebook_path: Path, html_path: Path, title: str | None = None) -> None:
+    """Export an executed notebook to a self-contained HTML report (code hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = _reproducible(nbformat.read(notebook_path, as_version=4))
+    if title:
+        nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="aibm_report",
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(_offline_charts_class()(), enabled=True)
+    from aibm_core.present.summary import SUMMARY_CSS
+
+    resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    write_atomic(html_path, body)
+
+
+def write_index(
+    output_dir: Path,
+    failures: Iterable[tuple[str, str, str]] = (),
+    parameters_dir: Path = PARAMETERS_DIR,
+) -> Path:
+    """Write ``index.html``: a grid of every report under ``output_dir``, scenarios by models.
+
+    One row per scenario (its name, one-line description from
+    ``<parameters_dir>/<scenario>/scenario.yaml`` and its pyramid comparison when there is
+    one), one column per model; each cell gives the north star (with its P10-P90 when the run
+    had ranges), the gross margin, the guardrails and links to the report, notebook and JSON.
+    A run that failed in the latest batch shows its reason. The page links the cross-scenario
+    page (``scenarios.html``, written beside it by ``aibm run``) when there are results.
+
+    Parameters
+    ----------
+    output_dir
+        Folder holding ``<scenario>/<model>.{json,html,ipynb}``.
+    failures
+        ``(scenario, model, reason)`` of runs that failed in the latest batch.
+    parameters_dir
+        Folder holding the scenario folders, for the descriptions.
+    """
+    output_dir = Path(output_dir)
+    failed = {(s, m): reason for s, m, reason in failures}
+    cells: dict[tuple[str, str], str] = {}
+    titles: dict[str, str] = {}
+    comparisons: set[str] = set()
+    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
+        scenario, model = path.parent.name, path.stem
+        if (scenario, model) in failed:
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("kind") == "pyramid_comparison":
+            comparisons.add(scenario)
+            continue
+        titles.setdefault(model, f"{data.get('title', model)} ({data.get('layer', '')})")
+        cells[scenario, model] = _index_cell(data, scenario, model)
+    for (scenario, model), reason in failed.items():
+        titles.setdefault(model, model)
+        cells[scenario, model] = _failed_cell(scenario, model, reason)
+    models = sorted(titles, key=_model_order)
+    scenarios = sorted({s for s, _ in cells} | comparisons, key=scenario_order)
+    head = "".join(f"<th scope='col'>{_text(titles[m])}</th>" for m in models)
+    rows = [
+        f"<tr>{_scenario_header(s, describe(parameters_dir, s), s in comparisons)}"
+        + "".join(cells.get((s, m), "<td class='missing'>no run</td>") for m in models)
+        + "</tr>"
+        for s in scenarios
+    ]
+    links = "<a href='scenarios.html'>Compare the scenarios side by side</a>." if cells else ""
+    page = _INDEX.format(head=head, links=links, rows="\n".join(rows) or "<tr><td>No results yet.</td></tr>")
+    index = output_dir / "index.html"
+    write_atomic(index, page)
+    return index
+
+
+def _text(value: Any) -> str:
+    """Text or attribute value escaped for HTML (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def _href(scenario: str, model: str, suffix: str) -> str:
+    """Escaped relative link to one run's file."""
+    return _text(f"{quote(scenario)}/{quote(model)}{suffix}")
+
+
+def _scenario_header(scenario: str, description: str, comparison: bool) -> str:
+    """The row header of a scenario: its name, description and pyramid comparison link."""
+    text = f"<div class='description'>{_text(description)}</div>" if description else ""
+    pyramid = (
+        f"<div class='links'><a href='{_href(scenario, 'pyramid_comparison', '.html')}'>"
+        f"pyramid comparison</a> · <a href='{_href(scenario, 'pyramid_comparison', '.json')}'>json</a></div>"
+        if comparison
+        else ""
+    )
+    return f"<th scope='row' id='scenario-{_text(scenario)}'>{_text(scenario)}{text}{pyramid}</th>"
+
+
+def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
+    """Shipped scenarios first (base, bull, bear, seed), then models in pyramid order."""
+    return scenario_order(path.parent.name), *_model_order(path.stem)
+
+
+def _model_order(model: str) -> tuple[int, str]:
+    """Sort key of a model: registered models in pyramid order, then any others by name."""
+    from aibm_core.models import model_names
+
+    models = model_names()
+    return models.index(model) if model in models else len(models), model
+
+
+def _links(scenario: str, model: str) -> str:
+    """Links to one run's report, notebook and JSON."""
+    return (
+        f"<div class='links'><a href='{_href(scenario, model, '.html')}'>report</a>"
+        f" · <a href='{_href(scenario, model, '.ipynb')}'>notebook</a>"
+        f" · <a href='{_href(scenario, model, '.json')}'>json</a></div>"
+    )
+
+
+def _failed_cell(scenario: str, model: str, reason: str) -> str:
+    """The grid cell of a run that failed: the reason and what it left behind."""
+    return (
+        f"<td class='failed'><b>FAILED</b>: {_text(reason)}"
+        f"<div class='links'><a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
+        f"<a href='{_href(scenario, model, '.html')}'>report</a></div></td>"
+    )
+
+
+def _index_cell(data: dict[str, Any], scenario: str, model: str) -> str:
+    """The grid cell of one run: north star (and range), gross margin, guardrails, links."""
+    from aibm_core.analysis.results import breach_labels, from_json_number, north_star_range
+    from aibm_core.core.formatting import format_value
+
+    star = data["north_star"]
+    breaches = breach_labels(data)
+    status = "guardrails ok" if not breaches else "breach: " + ", ".join(breaches)
+    star_value = format_value(from_json_number(star["value"]), star["unit"])
+    spread = north_star_range(data).strip().strip("()")
+    margin = format_value(from_json_number(data.get("gross_margin")), "fraction")
+    return (
+        f"<td><div class='star' title='{_text(star['name'])}'>{_text(star_value)}</div>"
+        + (f"<div class='range'>{_text(spread)}</div>" if spread else "")
+        + f"<div>gross margin <b>{_text(margin)}</b></div>"
+        f"<div class='{'ok' if not breaches else 'breach'}'>{_text(status)}</div>"
+        f"{_links(scenario, model)}</td>"
+    )
+
+
+def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR) -> Path:
+    """Write ``scenarios.html``: every model's headline figures side by side across scenarios.
+
+    For each model found in the results JSON files under ``output_dir``, a table with one
+    column per scenario gives the north-star metric, the gross margin and every guardrail
+    (value and status over the horizon); a model without results in a scenario shows
+    "missing". A bar chart of gross margin by scenario and model is inlined as SVG, so the page
+    needs no network.
+
+    Parameters
+    ----------
+    output_dir
+        Folder holding ``<scenario>/<model>.json``.
+    parameters_dir
+        Folder holding the scenario folders, for the descriptions.
+
+    Returns
+    -------
+    Path
+        The page written, ``<output_dir>/scenarios.html``.
+    """
+    output_dir = Path(output_dir)
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "north_star" in data:
+            results.setdefault(path.stem, {})[path.parent.name] = data
+    scenarios = sorted({s for runs in results.values() for s in runs}, key=scenario_order)
+    descriptions = {s: describe(parameters_dir, s) for s in scenarios}
+    target = output_dir / "scenarios.html"
+    digest = _page_inputs_digest(results, descriptions)
+    if _page_digest(target) == digest:  # the same results: the page (and its chart) stands
+        return target
+    legend = "".join(
+        f"<li><b>{_text(s)}</b>{': ' + _text(d) if d else ''}</li>" for s, d in descriptions.items()
+    )
+    sections = [_model_section(model, runs, scenarios, descriptions) for model, runs in results.items()]
+    body = "<p>No results yet.</p>"
+    if results:
+        chart = _margin_chart(results, scenarios)
+        body = (
+            f"<h2>Scenarios</h2><ul>{legend}</ul><h2>Gross margin by scenario and model</h2>"
+            f"<div class='chart'>{chart}</div>" + "".join(sections)
+        )
+    write_atomic(target, _CROSS.format(body=body, digest_meta=_DIGEST_META, digest=digest))
+    return target
+
+
+#: Name of the ``<meta>`` tag holding the digest of what a generated page was built from.
+_DIGEST_META = "aibm-inputs"
+
+
+def _page_inputs_digest(*inputs: Any) -> str:
+    """SHA-256 of a page's inputs (JSON-serialisable) and of the code that renders it."""
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
+    for module in ("report.py", "charts.py", "summary.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()
+
+
+def _page_digest(page: Path) -> str | None:
+    """The inputs digest recorded in a page written here, or None (no page, or none recorded)."""
+    try:
+        with page.open(encoding="utf-8", errors="replace") as handle:
+            head = handle.read(2048)
+    except OSError:
+        return None
+    marker = f'<meta name="{_DIGEST_META}" content="'
+    start = head.find(marker)
+    if start < 0:
+        return None
+    start += len(marker)
+    return head[start : head.find('"', start)]
+
+
+def _model_section(
+    model: str, runs: dict[str, dict[str, Any]], scenarios: list[str], descriptions: dict[str, str]
+) -> str:
+    """One model's table: a row per headline figure, a column per scenario."""
+    from aibm_core.analysis.results import from_json_number
+    from aibm_core.core.tree import format_value
+    from aibm_core.present.summary import payload_headline_kpis
+
+    first = next(iter(runs.values()))
+    head = "".join(
+        f"<th title='{_text(descriptions[s])}'><a href='{_href(s, model, '.html')}'>{_text(s)}</a></th>"
+        if s in runs
+        else f"<th title='{_text(descriptions[s])}'>{_text(s)}</th>"
+        for s in scenarios
+    )
+
+    def row(label: str, cell) -> str:
+        cells = "".join(cell(runs[s]) if s in runs else "<td class='missing'>missing</td>" for s in scenarios)
+        return f"<tr><th>{_text(label)}</th>{cells}</tr>"
+
+    def star(data: dict[str, Any]) -> str:
+        value = format_value(from_json_number(data["north_star"]["value"]), data["north_star"]["unit"])
+        return f"<td>{_text(value)}</td>"
+
+    def margin(data: dict[str, Any]) -> str:
+        return f"<td>{_text(format_value(from_json_number(data.get('gross_margin')), 'fraction'))}</td>"
+
+    def guardrail(name: str):
+        def cell(data: dict[str, Any]) -> str:
+            found = [g for g in data["guardrails"] if g["name"] == name]
+            if not found:
+                return "<td class='missing'>missing</td>"
+            g = found[0]
+            value = format_value(from_json_number(g["value"]), g["unit"])
+            if g["ok"]:
+                return f"<td class='ok'>ok: {_text(value)}</td>"
+            worst = format_value(from_json_number(g["worst"]), g["unit"])
+            month = f" from month {g['first_breach_month']}" if g.get("first_breach_month") else ""
+            return f"<td class='breach'>breach{_text(month)}: {_text(value)} (worst {_text(worst)})</td>"
+
+        return cell
+
+    def kpi(key: str):
+        def cell(data: dict[str, Any]) -> str:
+            found = data["kpis"].get(key)
+            if found is None:
+                return "<td class='missing'>missing</td>"
+            return f"<td>{_text(format_value(from_json_number(found['value']), found['unit']))}</td>"
+
+        return cell
+
+    headline = payload_headline_kpis(first)
+    labels: dict[str, str] = {}
+    for data in runs.values():
+        for g in data["guardrails"]:
+            labels.setdefault(g["name"], g["label"])
+    rows = [
+        row(f"north star: {first['north_star']['name']}", star),
+        row("gross margin (snapshot month)", margin),
+        *(row(first["kpis"][key]["label"].strip(), kpi(key)) for key in headline),
+        *(row(f"guardrail: {label}", guardrail(name)) for name, label in labels.items()),
+    ]
+    title = f"{first.get('title', model)} ({first.get('layer', '')})"
+    return (
+        f"<h2 id='model-{_text(model)}'>{_text(title)}</h2><table><thead><tr><th>figure</th>{head}</tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str]) -> str:
+    """Grouped bars of snapshot gross margin (scenario on x, one bar per model), as inline SVG."""
+    import altair as alt
+    import vl_convert
+
+    from aibm_core.analysis.results import from_json_number
+    from aibm_core.present.charts import compact_svg, portable_spec
+
+    rows = [
+        {"scenario": scenario, "model": data.get("title", model), "gross margin": margin}
+        for model, runs in results.items()
+        for scenario, data in runs.items()
+        if (margin := from_json_number(data.get("gross_margin"))) is not None and math.isfinite(margin)
+    ]
+    if not rows:
+        return "<p>No gross margins to chart.</p>"
+    chart = (
+        alt.Chart(alt.Data(values=rows), title="Gross margin in the snapshot month")
+        .mark_bar()
+        .encode(
+            x=alt.X("scenario:N", sort=scenarios, title="scenario"),
+            xOffset=alt.XOffset("model:N"),
+            y=alt.Y("gross margin:Q", axis=alt.Axis(format="%"), title="gross margin"),
+            color=alt.Color("model:N", title="model", legend=alt.Legend(labelLimit=320)),
+            tooltip=["scenario:N", "model:N", alt.Tooltip("gross margin:Q", format=".1%")],
+        )
+        .properties(width=max(300, 70 * len(scenarios)), height=260)
+    )
+    return compact_svg(vl_convert.vegalite_to_svg(json.dumps(portable_spec(chart.to_dict()))))
+
+
+_CROSS = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="{digest_meta}" content="{digest}">
+<title>AI business-model workbook: scenarios compared</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }}
+thead th {{ background: #f4f6f8; }} tbody th {{ font-weight: normal; color: #444; }}
+.ok {{ color: #1e8449; }} .breach {{ color: #c0392b; }} .missing {{ color: #999; font-style: italic; }}
+</style></head>
+<body>
+<h1>Scenarios compared</h1>
+<p><a href='index.html'>All reports</a>. For every business model: its north-star metric, gross margin
+(snapshot month) and guardrails (judged over the whole horizon) under each scenario. "missing" means
+the scenario has no results for that model in this folder.</p>
+{body}
+</body></html>
+"""
+
+
+_INDEX = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>AI business-model workbook: reports</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em;
+  color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #dde3ea; padding: 6px 8px; text-align: left; vertical-align: top; }}
+thead th {{ background: #f4f6f8; }}
+tbody th {{ background: #f8fafc; min-width: 12em; max-width: 22em; }}
+.description {{ font-weight: normal; color: #44546a; font-size: 0.9em; margin-top: 0.2em; }}
+.star {{ font-weight: 600; font-size: 1.05em; }} .range {{ color: #5b6b7f; font-size: 0.85em; }}
+.links {{ font-size: 0.85em; margin-top: 0.3em; font-weight: normal; }}
+.ok {{ color: #1e8449; }} .breach, .failed {{ color: #c0392b; }}
+.missing {{ color: #999; font-style: italic; }}
+</style></head>
+<body>
+<h1>AI business-model workbook</h1>
+<p>One row per scenario, one column per business model. Each cell gives the model's north-star
+metric and gross margin in its snapshot month (with the P10-P90 range when the scenario gives
+ranges) and its guardrails, judged over the whole horizon with the first month of any breach
+(hover the north star for its name). Open a report for the metric tree, unit economics,
+projections and sensitivities. {links}</p>
+<table>
+<thead><tr><th scope='col'>scenario</th>{head}</tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</body></html>
+"""

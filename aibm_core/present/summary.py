@@ -1,0 +1,341 @@
+"""The HTML blocks that open and close a report: executive summary, pyramid summary, assumptions.
+
+Each function returns HTML text with every number formatted (:mod:`aibm_core.core.formatting`), so
+the stored notebook outputs are reproducible; :mod:`aibm_core.present.notebook` displays them. The
+blocks carry their own style (:data:`SUMMARY_CSS`) and the classes ``mathjax_ignore`` (MathJax 3,
+JupyterLab 4) and ``tex2jax_ignore`` (MathJax 2, Voila and the classic notebook), so the text between
+two dollar amounts is not typeset as mathematics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from aibm_core.core.formatting import format_value
+from aibm_core.core.params import ModelParams
+from aibm_core.models import Evaluation, Metric
+
+#: Style of the executive summary, shared by the notebook output and the HTML report.
+SUMMARY_CSS = """
+.aibm-summary { font-family: system-ui, sans-serif; color: #1d2733; background: #fff;
+  border: 1px solid #d8dee6; border-radius: 8px; padding: 14px 18px; margin: 6px 0 14px; line-height: 1.4; }
+.aibm-summary h3 { margin: 0 0 4px; font-size: 1.15em; }
+.aibm-summary h4 { margin: 14px 0 6px; font-size: 0.95em; color: #44546a; text-transform: uppercase;
+  letter-spacing: 0.03em; }
+.aibm-summary .aibm-scenario { margin: 0 0 10px; color: #44546a; }
+.aibm-cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.aibm-card { flex: 1 1 180px; max-width: 260px; border: 1px solid #d8dee6; border-radius: 6px;
+  padding: 8px 10px; background: #f6f8fb; }
+.aibm-card .label { font-size: 0.85em; color: #44546a; }
+.aibm-card .value { font-size: 1.35em; font-weight: 600; color: #14202e; }
+.aibm-card .range { font-size: 0.8em; color: #5b6b7f; }
+.aibm-badges { display: flex; flex-wrap: wrap; gap: 6px; }
+.aibm-badge { border-radius: 12px; padding: 2px 10px; font-size: 0.85em; border: 1px solid; }
+.aibm-badge.ok { color: #145a32; background: #e9f7ef; border-color: #a9dfbf; }
+.aibm-badge.breach { color: #7b241c; background: #fdedec; border-color: #f5b7b1; }
+.aibm-summary ol { margin: 0; padding-left: 1.4em; }
+.aibm-summary table { border-collapse: collapse; font-size: 0.88em; }
+.aibm-summary th, .aibm-summary td { border-bottom: 1px solid #e3e8ee; padding: 3px 8px; text-align: right;
+  color: #1d2733; background: #fff; }
+.aibm-summary th:first-child, .aibm-summary td:first-child { text-align: left; }
+.aibm-summary .current { background: #eef4fb; font-weight: 600; }
+.aibm-summary code { font-size: 0.85em; color: #5b6b7f; }
+.aibm-assumptions table { width: 100%; table-layout: auto; }
+.aibm-summary.aibm-assumptions th, .aibm-summary.aibm-assumptions td { text-align: left !important;
+  vertical-align: top; white-space: normal; overflow-wrap: normal; }
+.aibm-summary.aibm-assumptions td.num { text-align: right !important; white-space: nowrap; }
+.aibm-summary.aibm-assumptions td.role { white-space: nowrap; }
+.aibm-assumptions td.source { min-width: 18em; color: #44546a; }
+.aibm-assumptions td.valid { min-width: 9em; }
+.aibm-scroll { overflow-x: auto; }
+.aibm-assumptions .unit { color: #5b6b7f; font-size: 0.9em; }
+"""
+
+#: Unit-economics figures a summary shows beside the north star and the gross margin.
+KEY_FIGURES = 3
+
+_STOP_WORDS = frozenset({"a", "an", "and", "the", "of", "on", "per", "to", "by", "in", "x", "after", "incl"})
+
+
+def summary_html(
+    evaluation: Evaluation,
+    results: Mapping[str, Any],
+    scenario: str = "custom",
+    parameters_dir: Path | None = None,
+) -> str:
+    """The HTML of :func:`executive_summary` (every number formatted, so the text is reproducible)."""
+    from aibm_core.analysis.scenarios import describe
+    from aibm_core.core.config import PARAMETERS_DIR
+
+    folder = Path(parameters_dir or PARAMETERS_DIR)
+    spec, params = evaluation.spec, evaluation.params
+    description = describe(folder, scenario)
+    about = (
+        f"<p class='aibm-scenario'><b>Scenario {_esc(scenario)}</b>"
+        + (f": {_esc(description)}" if description else "")
+        + f". Figures of month {int(params.snapshot_month)} of {int(params.horizon_months)}"
+        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if (u := results.get("uncertainty")) else "")
+        + ".</p>"
+    )
+    return (
+        f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
+        f"<h3>{_esc(spec.title)}: executive summary</h3>{about}"
+        f"<div class='aibm-cards'>{''.join(_card(*f) for f in key_figures(evaluation, results))}</div>"
+        f"<h4>Guardrails</h4><div class='aibm-badges'>{_badges(evaluation)}</div>"
+        f"<h4>What moves {_esc(evaluation.statement.north_star_label)} most</h4>{_drivers(evaluation)}"
+        "<p class='aibm-scenario'>The same figures in every scenario of a batch: "
+        "<a href='../scenarios.html'>scenarios compared</a>.</p></div>"
+    )
+
+
+def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> str:
+    """The HTML of :func:`pyramid_summary`."""
+    from aibm_core.analysis import pyramid
+    from aibm_core.analysis.scenarios import describe
+    from aibm_core.core.config import PARAMETERS_DIR
+    from aibm_core.core.formatting import format_range
+
+    summary = pyramid.layer_summary(outcomes)
+    holds, verdict = pyramid.ordering(summary)
+    cards = []
+    for layer in reversed(pyramid.LAYERS):
+        row = summary.loc[layer]
+        if not row["models"]:
+            cards.append(_card(f"{layer} layer", "no results", ""))
+            continue
+        spread = format_range(row["p10"], row["p90"], "fraction")
+        capital = format_value(row["capital intensity"], "fraction")
+        note = f"range over models and draws {spread}; capex / revenue {capital}; {row['models']}"
+        margin = format_value(row["gross margin"], "fraction")
+        cards.append(_card(f"{layer} layer: gross margin", margin, note))
+    state = "ok" if holds else "breach"
+    badges = [f"<span class='aibm-badge {state}'>ordering {_esc(verdict)}</span>"]
+    badges += [
+        f"<span class='aibm-badge breach'>{_esc(o.title)}: {_esc(o.problem)}</span>"
+        for o in outcomes
+        if not o.ok
+    ]
+    description = describe(Path(parameters_dir or PARAMETERS_DIR), scenario)
+    computed = sum(o.ok for o in outcomes)
+    return (
+        f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
+        f"<h3>The pyramid: {_esc(scenario)} scenario</h3>"
+        f"<p class='aibm-scenario'>{_esc(description + '. ' if description else '')}"
+        f"{computed} of {len(outcomes)} models computed; margins of each model's snapshot month.</p>"
+        f"<div class='aibm-cards'>{''.join(cards)}</div>"
+        "<h4>Seed 003: margins rise up the pyramid</h4>"
+        f"<div class='aibm-badges'>{''.join(badges)}</div></div>"
+    )
+
+
+def assumptions_html(params: ModelParams) -> str:
+    """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped)."""
+    from aibm_core.core.formatting import format_range
+
+    schema = type(params)
+    table = schema.assumptions_table(params)
+    ranges = params.uncertainty.ranges
+    rows = []
+    for name, row in table.iterrows():
+        spread = ranges.get(name)
+        interval = "" if spread is None else format_range(spread.low, spread.high, row["unit"])
+        if spread is not None:
+            interval += f" ({spread.family})"
+        rows.append(
+            f"<tr><td><b>{_esc(row['meaning'])}</b><br><code>{_esc(name)}</code></td>"
+            f"<td class='num'>{_esc(row['formatted'])}</td><td>{_esc(interval)}</td>"
+            f"<td class='valid'>{_esc(row['range'])}<br><span class='unit'>{_esc(row['unit'])}</span></td>"
+            f"<td class='role'>{_esc(row['role'])}</td><td class='source'>{_esc(row['source'])}</td></tr>"
+        )
+    return (
+        "<div class='aibm-summary aibm-assumptions tex2jax_ignore mathjax_ignore'>"
+        f"<style>{SUMMARY_CSS}</style>"
+        "<table><thead><tr><th>assumption</th><th>value</th><th>uncertain range (90%)</th>"
+        "<th>valid range and unit</th><th>role</th><th>source</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def headline_kpis(evaluation: Evaluation, count: int = KEY_FIGURES) -> list[str]:
+    """Keys of the KPIs that best match the phrases of the spec's ``unit_focus``, in its order.
+
+    Each phrase (``"Cost to serve per 1M tokens; CAC payback"`` has two) takes the KPI whose
+    label and key share most words with it (the shorter label on a tie); KPIs repeating the
+    north star are left out, and a phrase the gross margin matches best adds nothing (both
+    have cards of their own). Payback KPIs fill what is left.
+    """
+    statement = evaluation.statement
+    star = (statement.snapshot()["north_star"], statement.north_star_unit)
+    return headline_keys(evaluation.kpis, star, evaluation.spec.unit_focus, count)
+
+
+def payload_headline_kpis(payload: Mapping[str, Any], count: int = KEY_FIGURES) -> list[str]:
+    """:func:`headline_kpis` read from a results payload (the same keys for the same run)."""
+    from aibm_core.analysis.results import from_json_number
+    from aibm_core.models import get_model
+
+    kpis = {
+        key: Metric(k["label"], from_json_number(k["value"]), k["unit"]) for key, k in payload["kpis"].items()
+    }
+    star = (from_json_number(payload["snapshot"]["north_star"]), payload["north_star"]["unit"])
+    return headline_keys(kpis, star, get_model(payload["model"]).unit_focus, count)
+
+
+def headline_keys(
+    kpis: Mapping[str, Metric], star: tuple[Any, str], unit_focus: str, count: int = KEY_FIGURES
+) -> list[str]:
+    """The KPI keys that best match the phrases of ``unit_focus`` (see :func:`headline_kpis`).
+
+    ``star`` is the north star's value and unit in the snapshot month.
+    """
+    duplicates = {k for k, m in kpis.items() if (m.value, m.unit) == star}  # the north star again
+    taken: list[str] = []
+    for phrase in (p for p in unit_focus.split(";") if p.strip()):
+        words = _words(phrase)
+        scores = {
+            key: (len(words & _words(f"{m.label} {key}")), -len(m.label))
+            for key, m in kpis.items()
+            if key not in taken and key not in duplicates
+        }
+        best = max(scores, key=scores.__getitem__, default=None)
+        if best is not None and best != "gross_margin" and scores[best][0] > 0:
+            taken.append(best)
+    taken += [k for k in kpis if k.endswith("payback_months") and k not in taken]
+    return taken[:count]
+
+
+def _card(label: str, value: str, spread: str) -> str:
+    """One key-figure card."""
+    note = f"<div class='range'>{_esc(spread)}</div>" if spread else ""
+    return (
+        f"<div class='aibm-card'><div class='label'>{_esc(label)}</div>"
+        f"<div class='value'>{_esc(value)}</div>{note}</div>"
+    )
+
+
+def key_figures(
+    evaluation: Evaluation, results: Mapping[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
+    """The summary's cards: ``(label, value, P10-P90 range or "")``, formatted.
+
+    The north star (snapshot month), the gross margin and :func:`headline_kpis`; the ranges come
+    from the results payload's ``uncertainty`` block when it has one.
+    """
+    from aibm_core.analysis.results import from_json_number
+    from aibm_core.core.formatting import format_range
+
+    statement = evaluation.statement
+    star_unit = statement.north_star_unit
+    u = (results or {}).get("uncertainty")
+
+    def spread(percentiles: Mapping[str, Any] | None, unit: str) -> str:
+        if not percentiles:
+            return ""
+        low, high = (from_json_number(percentiles[q]) for q in ("p10", "p90"))
+        return "P10-P90 " + format_range(low, high, unit)
+
+    cards = [
+        (
+            statement.north_star_label,
+            format_value(statement.snapshot()["north_star"], star_unit),
+            spread(u and u["headline"]["north_star"], star_unit),
+        ),
+        (
+            "Gross margin",
+            format_value(evaluation.gross_margin, "fraction"),
+            spread(u and u["headline"]["gross_margin"], "fraction"),
+        ),
+    ]
+    for key in headline_kpis(evaluation):
+        metric = evaluation.kpis[key]
+        value = format_value(metric.value, metric.unit)
+        cards.append((metric.label.strip(), value, spread(u and u["kpis"][key], metric.unit)))
+    return cards
+
+
+def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
+    """The drivers that move the north star most, one at a time (a tornado, largest swing first).
+
+    The ranged drivers (P10 to P90) first; when fewer than ``count`` of them move the north star,
+    the other numeric drivers moved ±20% fill the list. A driver that does not move the north
+    star (a cost, when the north star is revenue) is not listed.
+    """
+    from aibm_core.analysis.sensitivity import north_star, tornado
+    from aibm_core.core.numeric import round_significant
+
+    spec, params = evaluation.spec, evaluation.params
+    schema = type(params)
+    ranged = list(params.uncertainty.ranges)
+    others = [
+        n
+        for n in schema.names_with_role("driver")
+        if schema.model_fields[n].annotation in (int, float) and n not in ranged
+    ]
+    picked = []
+    for names in (ranged, others):
+        if len(picked) >= count or not names:
+            continue
+        swings = tornado(spec, params, names, metric=north_star(spec))
+        # spans rounded, so that ties order alike on every CPU
+        spans = (swings["high"] - swings["low"]).abs().map(round_significant)
+        floor = 1e-9 * max(abs(float(swings["base"].iloc[0])), 1.0)
+        order = spans[spans > floor].sort_values(ascending=False, kind="stable").index
+        picked.append(swings.loc[order].head(count - sum(map(len, picked))))
+    if not picked:
+        return pd.DataFrame(columns=["assumption", "low", "high", "base"])
+    return pd.concat(picked, ignore_index=True)
+
+
+def _drivers(evaluation: Evaluation) -> str:
+    """An ordered list: each top driver, its move and the north star at each end."""
+    from aibm_core.core.formatting import format_range
+
+    schema = type(evaluation.params)
+    unit = evaluation.statement.north_star_unit
+    items = []
+    for row in top_drivers(evaluation).itertuples():
+        field = schema.model_fields[row.assumption]
+        driver_unit = (field.json_schema_extra or {}).get("unit", "")
+        items.append(
+            f"<li>{_esc(field.description or row.assumption)} <code>{_esc(row.assumption)}</code>: "
+            f"{_esc(format_range(row.low_value, row.high_value, driver_unit))} ({_esc(row.rule)}) gives "
+            f"{_esc(format_range(row.low, row.high, unit))}</li>"
+        )
+    return f"<ol>{''.join(items)}</ol>" if items else "<p>No driver to move.</p>"
+
+
+def _badges(evaluation: Evaluation) -> str:
+    """One badge per guardrail: ok or breach (first month), limit, and breach probability."""
+    from aibm_core.core.formatting import format_percentage
+
+    badges = []
+    for node in evaluation.tree.guardrails():
+        ok = node.status == "ok"
+        sign = "≤" if node.direction == "max" else "≥"
+        limit = f"limit {sign} {format_value(node.threshold, node.unit)}"
+        state = "ok" if ok else f"breach from month {node.first_breach_month}"
+        risk = "" if node.risk is None else f"; P(breach) {format_percentage(node.risk)}"
+        title = f"{format_value(node.value, node.unit)} in the snapshot month, {limit}"
+        badges.append(
+            f"<span class='aibm-badge {'ok' if ok else 'breach'}' title='{_esc(title)}'>"
+            f"{_esc(node.label)}: {_esc(state)}{_esc(risk)}</span>"
+        )
+    return "".join(badges) or "<span>none</span>"
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of a label without stop words (``GPU-hour`` gives ``gpu`` and ``hour``)."""
+    import re
+
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP_WORDS}
+
+
+def _esc(value: Any) -> str:
+    """Text escaped for HTML, quotes too."""
+    import html
+
+    return html.escape(str(value), quote=True)
