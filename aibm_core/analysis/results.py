@@ -23,16 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
+from aibm_core.analysis.results_model import SCHEMA_PATH, SCHEMA_VERSION, ModelResults
+from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
 from aibm_core.core.json_numbers import from_json_number, number
 from aibm_core.core.params import ModelParams, ParameterError, Problem, validate
 from aibm_core.models import Evaluation, evaluate, get_model
 from aibm_core.models.base import STATEMENT_SERIES
-
-#: Version of the results payload; bump the major part when a key changes meaning or goes.
-SCHEMA_VERSION = "1.2.0"
-SCHEMA_PATH = PACKAGE_DIR / "schemas" / "results.schema.json"
 
 #: Flows that add up over the horizon (stocks such as customers or GPUs do not).
 FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
@@ -84,7 +81,6 @@ def results_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> di
         A :class:`~aibm_core.analysis.uncertainty.MonteCarlo` already run on these parameters (run here
         when omitted and the parameters carry ranges).
     """
-    from aibm_core.analysis.results_model import ModelResults
 
     payload = _build_payload(evaluation, scenario, mc)
     return ModelResults.model_validate(payload).model_dump(mode="json")

@@ -36,11 +36,15 @@ from pydantic import (
 from pydantic.json_schema import GenerateJsonSchema, SkipJsonSchema
 from typing_extensions import TypeAliasType
 
-from aibm_core.analysis.results import SCHEMA_PATH, SCHEMA_VERSION
+from aibm_core.core.config import PACKAGE_DIR
 from aibm_core.core.params import Role
 from aibm_core.core.ranges import Family
 from aibm_core.core.tree import Direction, Kind
 from aibm_core.models.base import Layer
+
+#: Version of the results payload; bump the major part when a key changes meaning or goes.
+SCHEMA_VERSION = "1.2.0"
+SCHEMA_PATH = PACKAGE_DIR / "schemas" / "results.schema.json"
 
 #: The command that rewrites the committed schema file.
 REGENERATE = "python -m aibm_core.analysis.results_model"
@@ -389,7 +393,7 @@ def results_schema() -> dict[str, Any]:
     -------
     dict
         A draft 2020-12 schema with ``$id``, title, description and ``version``
-        (:data:`~aibm_core.analysis.results.SCHEMA_VERSION`) in front of the generated body.
+        (:data:`SCHEMA_VERSION`) in front of the generated body.
     """
     body = ModelResults.model_json_schema(mode="serialization", schema_generator=_NoFieldTitles)
     body.pop("title", None)
