@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 
@@ -65,29 +64,14 @@ def test_the_installed_papermill_and_nbclient_are_the_checked_releases():
         )
 
 
-def test_the_warm_engine_is_a_papermill_entry_point(tmp_path):
-    import subprocess
-    import sys
+def test_the_warm_engine_is_registered_by_name_and_not_as_an_entry_point():
+    """An entry point would make every ``import papermill`` import this package, and importing the
+    warm kernel first would then import it again half-initialised (a circular import)."""
+    from papermill.engines import papermill_engines
 
     from aibm_core.batch import warm_kernel
 
+    assert papermill_engines.get_engine(warm_kernel.ENGINE) is warm_kernel.WarmEngine
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = project["entry-points"]["papermill.engine"]
-    assert declared == {warm_kernel.ENGINE: "aibm_core.batch.warm_kernel:WarmEngine"}
-    # papermill loads it while papermill itself is being imported (metadata as pip installs it).
-    info = tmp_path / "aibm_probe-0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: aibm-probe\nVersion: 0\n")
-    lines = [f"{name} = {target}" for name, target in declared.items()]
-    (info / "entry_points.txt").write_text("[papermill.engine]\n" + "\n".join(lines) + "\n")
-    probe = (
-        "import sys; sys.path.insert(0, sys.argv[1])\n"
-        "from papermill.engines import papermill_engines\n"
-        f"print(papermill_engines.get_engine({warm_kernel.ENGINE!r}).__qualname__)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, env=env, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "WarmEngine"
+    assert "papermill.engine" not in project.get("entry-points", {})
+

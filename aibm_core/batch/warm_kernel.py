@@ -13,8 +13,8 @@ A kernel that died, timed out or failed in any way other than an exception in a 
 down, and the next notebook starts a new one.
 
 Only public interfaces are used: the notebooks run through :class:`WarmEngine`, a papermill
-engine (``papermill.engines.Engine``, registered by name and through the ``papermill.engine``
-entry point) driving papermill's nbclient ``NotebookClient`` on a kernel manager it does not
+engine (``papermill.engines.Engine``, registered by name when this module is imported; not an
+entry point, which would make every ``import papermill`` import this package) driving papermill's nbclient ``NotebookClient`` on a kernel manager it does not
 own; the kernel is managed with jupyter_client. The papermill and nbclient versions this was
 checked against are bounded in ``pyproject.toml`` (``tests/test_packaging.py`` fails when the
 installed ones leave that range).
@@ -176,8 +176,7 @@ class WarmEngine(Engine):
     ``on_cell_execute`` hook: the saved notebook names the cell that was running should the
     kernel die. When the run fails outside a cell (the kernel died, a cell timed out) the
     notebook as it stands is saved through nbformat; otherwise papermill saves the finished
-    notebook. Registered with papermill as :data:`ENGINE` (module import and the
-    ``papermill.engine`` entry point).
+    notebook. Registered with papermill as :data:`ENGINE` when this module is imported.
     """
 
     @classmethod

@@ -380,7 +380,10 @@ def _model_section(
 
         return cell
 
-    headline = payload_headline_kpis(first)
+    try:
+        headline = payload_headline_kpis(first)
+    except (KeyError, TypeError):  # a results file of a model no longer registered, or without KPIs
+        headline = []
     labels: dict[str, str] = {}
     for data in runs.values():
         for g in data["guardrails"]:
