@@ -15,9 +15,10 @@ down, and the next notebook starts a new one.
 Only public interfaces are used: the notebooks run through :class:`WarmEngine`, a papermill
 engine (``papermill.engines.Engine``, registered by name when this module is imported; not an
 entry point, which would make every ``import papermill`` import this package) driving
-papermill's nbclient ``NotebookClient`` on a kernel manager it does not own; the kernel is managed with jupyter_client. The papermill and nbclient versions this was
-checked against are bounded in ``pyproject.toml`` (``tests/test_packaging.py`` fails when the
-installed ones leave that range).
+papermill's nbclient ``NotebookClient`` on a kernel manager it does not own; the kernel is
+managed with jupyter_client. The papermill and nbclient versions this was checked against are
+bounded in ``pyproject.toml`` (``tests/test_packaging.py`` fails when the installed ones leave
+that range).
 """
 
 from __future__ import annotations
