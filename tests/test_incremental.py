@@ -175,7 +175,7 @@ def test_fingerprints_import_nothing_heavy_and_hash_the_package(workbook):
     assert not any("ai_hardware" in p.name for p in files)
     heavy = ("nbformat", "nbconvert", "papermill", "altair", "jsonschema")
     command = (
-        "import sys; from pathlib import Path; from aibm_core import incremental, runner; "
+        "import sys; from pathlib import Path; from aibm_core.batch import incremental, runner; "
         f"params = Path({str(params)!r}); "
         f"incremental.fingerprints(runner.plan(params, Path({str(out)!r})), params); "
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
