@@ -102,6 +102,84 @@ def test_a_small_case_by_hand():
     assert r.acquisition_spend[0] == pytest.approx(10 * p.cac_usd)
 
 
+def test_cac_payback_counts_the_free_tier_of_the_signups_behind_a_customer():
+    """Base month 12: CAC $20,000 plus 20,000 signups × $40 × 0.92^(11/12) over 400 new customers."""
+    r = compute(AiPlatformParams())
+    cost_level = 0.92 ** (11 / 12)
+    free_tier_per_new = 20000 * 40.0 * cost_level / (20000 * 0.02)  # $2,000 × 0.9264 = $1,852.83
+    assert free_tier_per_new == pytest.approx(1852.83, abs=0.01)
+    assert r.at("free_tier_cost_per_new_customer") == pytest.approx(free_tier_per_new)
+    gp = r.at("gross_profit_per_customer")
+    assert r.at("cac_payback_months") == pytest.approx((20000 + free_tier_per_new) / gp)
+    assert r.at("cac_payback_months") > 20000 / gp  # CAC alone understates it
+    ev = evaluate(get_model("ai_platform"), AiPlatformParams())
+    assert ev.tree.value("acquisition_cost") == pytest.approx(20000 + free_tier_per_new)
+    assert ev.tree.value("cac_payback") == pytest.approx(ev.kpis["cac_payback_months"].value)
+
+
+def test_no_conversion_makes_the_free_tier_per_customer_and_the_payback_infinite():
+    r = compute(AiPlatformParams(free_to_paid_conversion=0.0))
+    assert r.at("free_tier_cost_per_new_customer") == np.inf
+    assert r.at("cac_payback_months") == np.inf
+    free = compute(AiPlatformParams(free_to_paid_conversion=0.0, free_tier_cost_per_signup=0.0))
+    assert free.at("free_tier_cost_per_new_customer") == 0.0
+
+
+def test_consumption_grows_with_tenure_on_a_two_cohort_example():
+    """10 starting customers, 10 won every month, no churn, consumption +10% a month.
+
+    Month 1: the starting 10 and the 10 won in month 1 run 100 hours each. Month 2 has two
+    cohorts: those 20 at 110 and the 10 won in month 2 at 100, so (20 × 110 + 10 × 100) / 30
+    = 106.67 hours a customer. Growth by calendar month would give every customer 110.
+    """
+    p = AiPlatformParams(
+        initial_customers=10.0,
+        trial_signups_per_month=1000.0,
+        free_to_paid_conversion=0.01,
+        monthly_churn=0.0,
+        annual_competitive_switching=0.0,
+        compute_hours_per_customer=100.0,
+        services_per_customer=1.0,
+        consumption_growth_monthly=0.1,
+    )
+    r = compute(p)
+    np.testing.assert_allclose(r.customers[:2], [20.0, 30.0])
+    assert r.compute_hours_per_customer[0] == pytest.approx(100.0)
+    assert r.compute_hours_per_customer[1] == pytest.approx((20 * 110 + 10 * 100) / 30)
+    assert r.compute_hours[1] == pytest.approx(20 * 110 + 10 * 100)
+    # month 3: 20 at 121, 10 at 110, 10 new at 100
+    assert r.compute_hours[2] == pytest.approx(20 * 121 + 10 * 110 + 10 * 100)
+
+
+def test_tenure_factor_weights_the_surviving_cohorts():
+    """Half the customers lost each month: survivors of each cohort weight its consumption."""
+    from aibm_core.core import finance
+    from aibm_core.models.ai_platform.model import tenure_consumption_factor
+
+    months = finance.month_index(2)
+    factor = tenure_consumption_factor(10.0, 10.0, 0.5, 0.1, months)
+    # month 1: 5 starting survivors and 10 new, all at 1.0
+    assert factor[0] == pytest.approx(1.0)
+    # month 2: 2.5 starting + 5 of month 1 at 1.1, 10 new at 1.0
+    assert factor[1] == pytest.approx((7.5 * 1.1 + 10 * 1.0) / 17.5)
+    # growth that exactly offsets churn (q = 1) takes the linear branch
+    q_one = tenure_consumption_factor(10.0, 10.0, 0.5, 1.0, months)
+    assert q_one[1] == pytest.approx((2.5 * 2 + 5 * 2 + 10) / 17.5)
+    draws = tenure_consumption_factor(np.array([10.0, 10.0]), 10.0, 0.5, np.array([0.1, 0.0]), months)
+    np.testing.assert_allclose(draws, [factor, [1.0, 1.0]])
+
+
+def test_a_customer_joining_late_starts_at_the_base_consumption():
+    """Whole-base consumption grows less than a single cohort's when new customers keep joining."""
+    r = compute(AiPlatformParams(consumption_growth_monthly=0.03))
+    per_customer = r.compute_hours_per_customer / r.attach_multiplier
+    assert per_customer[0] == pytest.approx(500.0)
+    assert per_customer[11] < 500.0 * 1.03**11
+    assert compute(AiPlatformParams(consumption_growth_monthly=0.0)).compute_hours_per_customer[11] == (
+        pytest.approx(500.0 * r.attach_multiplier[0])
+    )
+
+
 def test_switching_comes_on_top_of_churn():
     p = AiPlatformParams(monthly_churn=0.01, annual_competitive_switching=0.12)
     loss = 1 - 0.99 * 0.88 ** (1 / 12)

@@ -161,6 +161,46 @@ def test_statement_and_tree_identities(base, spec):
     ]
 
 
+def test_seat_ltv_is_the_capped_projected_path_every_model_uses(base):
+    """Base: a $90 seat less $3 hosting and 5% support, 200 tasks of 30K tokens, 80% via the API.
+
+    Seat gross profit in month t: 90 − 7.5 − 200 × 0.03 × (0.8 × API_t + 0.2 × 0.5), with the
+    API price 3.32 × 0.7^((t − 12)/12); the seat signed in month 12 counts months 12..71,
+    surviving at month 12's churn after the flywheel, discounted at 12% a year.
+    """
+    p = base.params
+    churn = base.result.at("seat_churn")
+    rate = 1.12 ** (1 / 12) - 1
+    hand = 0.0
+    for k in range(60):
+        api = 3.32 * 0.7 ** (k / 12)
+        gp = 90 - 7.5 - 200 * 0.03 * (0.8 * api + 0.2 * 0.5)
+        hand += gp * ((1 - churn) / (1 + rate)) ** k
+    assert 90 - 7.5 - 6 * (0.8 * 3.32 + 0.1) == pytest.approx(base.kpis["seat_gross_profit"].value)
+    assert base.kpis["seat_ltv"].value == pytest.approx(hand, rel=1e-12)
+    assert base.kpis["seat_ltv_to_cac"].value == pytest.approx(hand / p.seat_cac_usd)
+    # not the uncapped perpetuity on month-12 gross profit
+    from aibm_core.core import finance
+
+    perpetuity = finance.lifetime_value(base.kpis["seat_gross_profit"].value, churn, rate)
+    assert abs(base.kpis["seat_ltv"].value - perpetuity) > 100
+
+
+def test_seat_ltv_is_finite_without_churn_or_discounting():
+    ue = unit_economics(compute(P(seat_monthly_churn=0.0, annual_discount_rate=0.0, ltv_months=24)))
+    assert np.isfinite(ue["seat_ltv"]) and ue["seat_ltv"] > 0
+
+
+def test_seat_cac_payback_counts_from_the_spend():
+    """The CAC is spent at signing, the seat pays 2 months later: 2 + 600 / 65.964 = 11.10 months."""
+    gp = 90 - 7.5 - 6 * (0.8 * 3.32 + 0.1)  # $65.964 in month 12
+    ue = unit_economics(compute(P()))
+    assert ue["seat_cac_payback_months"] == pytest.approx(2 + 600 / gp)
+    assert unit_economics(compute(P(subscription_sales_cycle_months=0)))["seat_cac_payback_months"] == (
+        pytest.approx(600 / gp)
+    )
+
+
 def test_seat_margin_is_zero_at_the_power_user_break_even(base):
     tasks = base.kpis["power_user_break_even"].value
     assert tasks > base.params.tasks_per_seat  # the average seat pays for itself

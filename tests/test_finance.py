@@ -94,3 +94,28 @@ def test_lifetime_value_of_a_zero_margin_is_zero_even_without_churn_or_discounti
     assert finance.lifetime_value(0.0, 0.0, 0.0) == 0.0
     assert finance.lifetime_value(10.0, 0.0, 0.0) == np.inf
     assert finance.lifetime_value(-10.0, 0.0, 0.0) == -np.inf
+
+
+def test_path_lifetime_value_by_hand():
+    """Two months of $100, 10% churn, no discounting: 100 + 0.9 × 100 = 190."""
+    assert finance.path_lifetime_value([100.0, 100.0], 0.1) == pytest.approx(190.0)
+    # 1% a month discounting: 100 + 100 × 0.9 / 1.01
+    assert finance.path_lifetime_value([100.0, 100.0], 0.1, 0.01) == pytest.approx(100 + 90 / 1.01)
+    # a constant margin over n months is the truncated geometric series
+    x = 0.975
+    assert finance.path_lifetime_value(np.full(60, 50.0), 0.025) == pytest.approx(50 * (1 - x**60) / (1 - x))
+    # finite with neither churn nor discounting: n × margin
+    assert finance.path_lifetime_value(np.full(60, 50.0), 0.0) == pytest.approx(3000.0)
+    # one value per draw (draws × months)
+    np.testing.assert_allclose(
+        finance.path_lifetime_value(np.array([[100.0, 100.0], [10.0, 20.0]]), np.array([0.1, 0.5])),
+        [190.0, 20.0],
+    )
+
+
+def test_payback_counts_from_the_spend_with_a_lead():
+    """$400 spent, $100 a month from 6 months later: paid back 10 months after the spend."""
+    assert finance.payback_months(400.0, 100.0, 6.0) == pytest.approx(10.0)
+    assert finance.payback_months(400.0, 100.0) == pytest.approx(4.0)
+    assert finance.payback_months(400.0, 0.0, 6.0) == np.inf
+    assert finance.payback_months(400.0, -5.0, 6.0) == np.inf

@@ -34,7 +34,8 @@ def test_seed_reproduces_conversion_and_margin_bands():
     assert seed.params.monetisation == "freemium"
     assert 9 <= seed.params.individual_price_usd <= 20 and 20 <= seed.params.org_seat_price_usd <= 100
     assert 0.02 <= seed.params.conversion <= 0.05
-    assert 0.02 <= seed.kpis["conversion"].value <= 0.05
+    assert seed.kpis["conversion"].value == seed.params.conversion  # the input, labelled as such
+    assert 0.02 <= seed.kpis["paid_share"].value <= 0.05  # the result: paid share of active users
     assert 0.70 <= seed.gross_margin <= 0.80
     assert seed.kpis["arr_api"].value == 0.0
 
@@ -108,7 +109,74 @@ def test_break_even_conversion_put_back_gives_no_free_tier_deficit(base):
     assert 0 < c < p.conversion
     at_break_even = kpis(compute(p.vary(conversion=c)))
     assert at_break_even["free_tier_deficit"].value == pytest.approx(0.0, abs=1e-6)
-    assert at_break_even["conversion"].value == pytest.approx(base.kpis["break_even_paid_share"].value)
+    assert at_break_even["paid_share"].value == pytest.approx(base.kpis["break_even_paid_share"].value)
+
+
+def test_conversion_input_and_paid_share_result_are_labelled_apart(base):
+    k, tree = base.kpis, base.tree
+    assert k["conversion"].value == pytest.approx(0.03)  # the monthly conversion of new free users
+    assert k["paid_share"].value == pytest.approx(base.result.at("paid_share"))
+    assert k["paid_share"].value != pytest.approx(0.03)  # paid seats churn less: the share drifts up
+    assert "input" in k["conversion"].label.lower() and "paid share" in k["paid_share"].label.lower()
+    assert "paid share" in tree["paid_share"].label.lower()
+    assert tree["paid_share"].label.lower().startswith("paid share")
+
+
+def test_operating_break_even_conversion_by_hand_and_by_goal_seek(spec, base):
+    """Operating profit is linear in the conversion: c* = c − OP(c) / (w S), 8.0% in base."""
+    p, r = base.params, base.result
+    s = p.snapshot_month - 1
+    op = r.revenue[s] - r.cost_of_revenue[s] - r.fixed_opex[s] - r.sales_spend[s]
+    # one unit of conversion moves free_per_share users from the free tier to paid plans
+    slope = r.paid_per_share[s] * r.paid_profit_per_seat[s] + r.free_per_share[s] * p.free_cost_per_user_usd
+    hand = p.conversion - op / slope
+    assert hand == pytest.approx(0.0798, abs=5e-4)
+    c = base.kpis["operating_break_even_conversion"].value
+    assert c == pytest.approx(hand, rel=1e-12)
+    assert c > base.kpis["break_even_conversion"].value  # above the free-tier-only break-even
+    at_c = kpis(compute(p.vary(conversion=c)))
+    assert at_c["operating_profit"].value == pytest.approx(0.0, abs=1e-3)
+    question = next(q for q in spec.questions if q.kpi == "operating_profit")
+    assert goalseek.seek(spec, p, question).value == pytest.approx(c, rel=1e-6)
+    assert base.tree.value("operating_break_even_conversion") == pytest.approx(c)
+
+
+def test_operating_break_even_is_zero_when_profitable_without_paid_plans_and_never_without_them():
+    rich = unit_economics(compute(OpenSourceFreemiumParams(fixed_opex_usd=0.0)))
+    assert rich["operating_break_even_conversion"] == 0.0
+    api_only = unit_economics(compute(OpenSourceFreemiumParams(monetisation="open_weights_api")))
+    assert api_only["operating_break_even_conversion"] == np.inf
+
+
+def test_enterprise_cac_payback_counts_from_the_spend(base):
+    """$40,000 spent in the 6-month pipeline, then $1,250,000 / 12 × 0.3 + $2,000 × margin a month."""
+    p = base.params
+    profit = p.enterprise_acv_usd / 12 * (1 - p.enterprise_delivery_cost_share) + (
+        p.services_per_contract_usd * p.services_margin
+    )
+    assert base.kpis["enterprise_cac_payback_months"].value == pytest.approx(6.0 + 40000 / profit)
+    assert base.kpis["enterprise_cac_payback_months"].value == pytest.approx(9.97, abs=0.01)
+
+
+def test_price_premium_follows_both_price_paths_and_breaches():
+    """$2.00 own price falling 10% a year against $1.60 rival hosting falling 30%.
+
+    Month 36: 1.25 × (0.9 / 0.7)^(35/12) = 2.08 > 1.5; the breach starts when
+    (0.9 / 0.7)^((t − 1)/12) > 1.2, i.e. t − 1 > 12 ln 1.2 / ln(9/7) = 8.7: month 10.
+    """
+    p = OpenSourceFreemiumParams(annual_api_price_decline=0.10, rival_annual_price_decline=0.30)
+    ev = evaluate(get_model(MODEL), p)
+    premium = ev.result.api_price_premium
+    assert premium[0] == pytest.approx(2.0 / 1.6)
+    assert premium[35] == pytest.approx(1.25 * (0.9 / 0.7) ** (35 / 12))
+    node = ev.tree["api_price_premium"]
+    assert node.status == "breach" and node.first_breach_month == 10
+    assert node.value == pytest.approx(1.25 * (0.9 / 0.7) ** (11 / 12))
+    same = evaluate(get_model(MODEL), OpenSourceFreemiumParams())  # both falling 30%: constant 1.25
+    np.testing.assert_allclose(same.result.api_price_premium, 1.25)
+    assert same.tree["api_price_premium"].status == "ok"
+    draws = compute(OpenSourceFreemiumParams().vary(annual_api_price_decline=np.array([0.1, 0.3])))
+    assert draws.api_price_premium.shape == (2, 36)
 
 
 def test_goal_seek_finds_the_closed_form_break_even(spec, base):

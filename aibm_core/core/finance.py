@@ -89,12 +89,58 @@ def lifetime_value(
     return np.where(m == 0, 0.0, value)
 
 
-def payback_months(upfront_cost: ArrayLike, monthly_margin: ArrayLike) -> FloatArray:
-    """Months of margin needed to recover an upfront cost; ``inf`` if margin <= 0."""
+def path_lifetime_value(
+    monthly_margins: ArrayLike, churn: ArrayLike, monthly_discount_rate: ArrayLike = 0.0
+) -> FloatArray:
+    """Discounted gross profit of one customer over a projected monthly path (USD).
+
+    ``Σ_k v_k ((1 − c) / (1 + r))^k`` over the last axis (``k = 0 .. n − 1``): the first
+    month's margin ``v_0`` is earned in full, each later month survives with ``1 − c`` and is
+    discounted at ``r``. The path's length is the cap on the customer's life (e.g. 60 months),
+    so the value is finite even with neither churn nor discounting. This is the lifetime value
+    every model reports; :func:`lifetime_value` is its uncapped limit for a constant margin.
+
+    Parameters
+    ----------
+    monthly_margins
+        Gross profit of the customer in each month of its life (USD per month); last axis:
+        months of life, leading axes: draws.
+    churn
+        Share of customers lost each month (fraction per month), one value per draw.
+    monthly_discount_rate
+        Discount rate per month (fraction per month), e.g. ``monthly_rate(annual)``.
+    """
+    values = np.asarray(monthly_margins, dtype=float)
+    k = np.arange(values.shape[-1], dtype=float)
+    weights = (
+        along_months(1.0 - np.asarray(churn, dtype=float)) / (1.0 + along_months(monthly_discount_rate))
+    ) ** k
+    return np.sum(values * weights, axis=-1)
+
+
+def payback_months(
+    upfront_cost: ArrayLike, monthly_margin: ArrayLike, lead_months: ArrayLike = 0.0
+) -> FloatArray:
+    """Months from the spend until the margin has recovered an upfront cost; ``inf`` if margin <= 0.
+
+    ``lead + cost / margin``: ``lead_months`` is the delay between spending the cost and the
+    first month of margin (a sales cycle), so the payback counts from the month the money is
+    spent. Without a lead it is the plain ``cost / margin``.
+
+    Parameters
+    ----------
+    upfront_cost
+        Cost spent once (USD), e.g. the acquisition cost of a customer.
+    monthly_margin
+        Margin it earns each month once billing (USD per month).
+    lead_months
+        Months between the spend and the first month of margin (months, ``>= 0``).
+    """
     cost = np.asarray(upfront_cost, dtype=float)
     margin = np.asarray(monthly_margin, dtype=float)
+    lead = np.asarray(lead_months, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(margin > 0, cost / np.where(margin > 0, margin, 1.0), np.inf)
+        return np.where(margin > 0, lead + cost / np.where(margin > 0, margin, 1.0), np.inf)
 
 
 def expected_excess(mean: ArrayLike, sigma: ArrayLike, threshold: ArrayLike) -> FloatArray:

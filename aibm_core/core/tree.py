@@ -40,8 +40,9 @@ class Formula:
     and ``margin`` (a − b) / a (a zero denominator gives ±inf by the numerator's sign, NaN
     for 0 / 0: :func:`aibm_core.core.numeric.ratio` with ``at_zero="unbounded"``). ``payback`` is
     a / b when b > 0 and infinite otherwise: an upfront cost ``a`` that a monthly profit
-    ``b <= 0`` never earns back. The result is multiplied by ``scale``. Operands may be numpy
-    arrays (one value per draw).
+    ``b <= 0`` never earns back; a third operand ``lead`` (months between the spend and the first
+    month of profit, e.g. a sales cycle) makes it ``lead + a / b``, counted from the spend. The
+    result is multiplied by ``scale``. Operands may be numpy arrays (one value per draw).
     """
 
     op: Op
@@ -54,16 +55,16 @@ class Formula:
             out = functools.reduce(np.add, values)
         elif self.op == "product":
             out = functools.reduce(np.multiply, values)
+        elif self.op == "payback":
+            out = payback_months(*(np.asarray(v, dtype=float) for v in values))
         else:
             a, b = (np.asarray(v, dtype=float) for v in values)
             if self.op == "ratio":
                 out = ratio(a, b, at_zero="unbounded")
             elif self.op == "difference":
                 out = a - b
-            elif self.op == "margin":
+            else:  # margin
                 out = ratio(a - b, a, at_zero="unbounded")
-            else:  # payback
-                out = payback_months(a, b)
         return _plain(np.asarray(out, dtype=float) * self.scale)
 
     def describe(self, labels: Mapping[str, str]) -> str:
@@ -73,6 +74,9 @@ class Formula:
             f"({names[0]} − {names[1]}) / {names[0]}" if self.op == "margin" else _SYMBOL[self.op].join(names)
         )
         if self.op == "payback":
+            text = " / ".join(names[:2])
+            if len(names) > 2:
+                text = f"{names[2]} + {text}"
             text += f" (never when {names[1]} <= 0)"
         return text if self.scale == 1 else f"{text} × {self.scale:g}"
 
@@ -229,6 +233,7 @@ def cac_payback_guardrail(
     label: str = "CAC payback (on gross profit)",
     kind: Kind = "input",
     payer: str = "customer",
+    lead: str | None = None,
 ) -> Node:
     """The CAC-payback limit: months of gross profit that repay the cost of winning a payer.
 
@@ -246,15 +251,19 @@ def cac_payback_guardrail(
     node_id, label, kind, payer
         Id, display name, kind (``input`` in the unit economics, or ``guardrail``) and what
         is acquired (``customer``, ``seat``), for the definition.
+    lead
+        Id of the node holding the months between the acquisition spend and the first billed
+        month (a sales cycle), when there is one: the payback then counts from the spend.
     """
+    since = " counted from the month the acquisition money is spent" if lead else ""
     return Node(
         id=node_id,
         label=label,
         kind=kind,
         parent=parent,
         unit="months",
-        definition=f"Months of a {payer}'s gross profit that repay its acquisition cost",
-        formula=Formula("payback", (cac, gross_profit)),
+        definition=f"Months of a {payer}'s gross profit that repay its acquisition cost{since}",
+        formula=Formula("payback", (cac, gross_profit, lead) if lead else (cac, gross_profit)),
         threshold=threshold,
         direction="max",
         series=series,

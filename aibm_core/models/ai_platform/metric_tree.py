@@ -60,7 +60,7 @@ def _revenue_nodes(r: AiPlatformResult) -> list[Node]:
         ),
         Node(
             id="hours_per_customer",
-            label="GPU-hours per customer (consumption growth × services)",
+            label="GPU-hours per customer (growth with tenure × services)",
             kind="input",
             parent="compute_revenue_pc",
             unit="GPU-hours per customer per month",
@@ -221,15 +221,38 @@ def _unit_nodes(r: AiPlatformResult) -> list[Node]:
             value=r.at("gross_profit_per_customer"),
         ),
         Node(
-            id="cac",
-            label="Sales and marketing cost per new customer",
+            id="acquisition_cost",
+            label="Acquisition cost per new customer",
             kind="input",
             parent="unit_economics",
             unit="USD per customer",
+            definition="Sales and marketing cost plus the free tier of the signups behind one won customer",
+            formula=Formula("sum", ("cac", "free_tier_per_new_customer")),
+        ),
+        Node(
+            id="cac",
+            label="Sales and marketing cost per new customer",
+            kind="input",
+            parent="acquisition_cost",
+            unit="USD per customer",
             value=p.cac_usd,
         ),
+        Node(
+            id="free_tier_per_new_customer",
+            label="Free tier per new customer",
+            kind="input",
+            parent="acquisition_cost",
+            unit="USD per customer",
+            definition="Free-tier cost of the month's signups over the customers won from them",
+            value=r.at("free_tier_cost_per_new_customer"),
+        ),
         cac_payback_guardrail(
-            "unit_economics", "cac", "gp_per_customer", p.max_cac_payback_months, r.cac_payback_months
+            "unit_economics",
+            "acquisition_cost",
+            "gp_per_customer",
+            p.max_cac_payback_months,
+            r.cac_payback_months,
+            label="CAC payback (CAC + free tier, on gross profit)",
         ),
     ]
 

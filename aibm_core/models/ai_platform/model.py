@@ -8,6 +8,12 @@ consumption; bundled revenue carries a discount. Infrastructure cost is paid per
 GPU-hour (run hours over utilisation), per GB-month and per call, plus the free tier of new
 accounts. The platform rents its infrastructure at all-in rates, so capex is zero here: the
 data-centre capital sits in the infrastructure layer.
+
+Consumption grows with a customer's tenure: a customer starts at the month-1 consumption
+and grows at ``consumption_growth_monthly`` from the month it joins (the starting customers
+are at that consumption in month 1), so a month's consumption per customer is the average over
+the surviving cohorts. Acquiring a customer costs its CAC plus the free tier of the signups it
+takes to win one (``1 / free_to_paid_conversion`` of them).
 """
 
 from __future__ import annotations
@@ -104,11 +110,30 @@ class AiPlatformResult(MonthlyResult):
         return (self.revenue - self.infra_cost + self.free_tier_cost) / self.customers
 
     @property
+    def free_tier_cost_per_new_customer(self) -> np.ndarray:
+        """Free-tier cost of the signups it takes to win one customer (USD per new customer).
+
+        The month's free-tier cost over the month's new customers: ``cost per signup × cost
+        level / conversion``; ``inf`` when signups cost something and none converts, 0 when the
+        free tier costs nothing.
+        """
+        cost, new = np.broadcast_arrays(self.free_tier_cost, self.new_customers)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_new = np.where(new > 0, cost / np.where(new > 0, new, 1.0), np.inf)
+        return np.where(cost > 0, per_new, 0.0)
+
+    @property
+    def acquisition_cost_per_customer(self) -> np.ndarray:
+        """CAC plus the free tier of the signups behind a won customer (USD per new customer)."""
+        return finance.along_months(self.params.cac_usd) + self.free_tier_cost_per_new_customer
+
+    @property
     def cac_payback_months(self) -> np.ndarray:
-        """CAC over the month's gross profit per customer (months; ``inf`` when that is <= 0)."""
-        return finance.payback_months(
-            finance.along_months(self.params.cac_usd), self.gross_profit_per_customer
-        )
+        """Acquisition cost (CAC and free tier) over the month's gross profit per customer (months).
+
+        ``inf`` when the gross profit per customer is <= 0 (never paid back).
+        """
+        return finance.payback_months(self.acquisition_cost_per_customer, self.gross_profit_per_customer)
 
     @property
     def compute_hours(self) -> np.ndarray:
@@ -140,6 +165,45 @@ def _monthly_loss(p: AiPlatformParams) -> np.ndarray:
         1.0 - np.asarray(p.annual_competitive_switching, dtype=float)
     ) ** (1.0 / 12.0)
     return 1.0 - keep
+
+
+def tenure_consumption_factor(
+    initial: np.ndarray | float,
+    new_per_month: np.ndarray | float,
+    loss: np.ndarray | float,
+    growth: np.ndarray | float,
+    months: np.ndarray,
+) -> np.ndarray:
+    """Average consumption per customer relative to a new customer's, by month (ratio).
+
+    A customer joining in month ``k`` consumes ``(1 + g)^(t − k)`` in month ``t`` and survives
+    with ``(1 − loss)^(t − k)``; the starting customers are at 1 in month 1 (as if they joined
+    then) and survive from month 0. With ``q = (1 − loss)(1 + g)`` the consumption-weighted
+    stock is ``U_t = N_0 (1 − loss)^t (1 + g)^(t − 1) + new Σ_{j<t} q^j`` and the factor is
+    ``U_t / N_t`` (:func:`finance.customers_over_time` gives ``N_t``); 1 when ``g = 0``.
+
+    Parameters
+    ----------
+    initial
+        Customers at the start (count).
+    new_per_month
+        Customers won each month (count per month).
+    loss
+        Share of customers lost each month (fraction per month).
+    growth
+        Monthly growth of a customer's consumption with its tenure (fraction per month).
+    months
+        Month numbers ``1 .. T``.
+    """
+    m = finance.along_months
+    keep, grow = 1.0 - m(loss), 1.0 + m(growth)
+    q = keep * grow
+    one_minus_q = np.where(np.abs(1.0 - q) > 1e-12, 1.0 - q, 1.0)
+    inflow = np.where(np.abs(1.0 - q) > 1e-12, (1.0 - q**months) / one_minus_q, months)
+    weighted = m(initial) * keep**months * grow ** (months - 1.0) + m(new_per_month) * inflow
+    customers = finance.customers_over_time(initial, new_per_month, loss, months)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(customers > 0, weighted / np.where(customers > 0, customers, 1.0), 1.0)
 
 
 def _top_share(sigma: np.ndarray) -> np.ndarray:
@@ -182,7 +246,8 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
     )
     customers = finance.customers_over_time(p.initial_customers, new, loss, months)
     attach = 1.0 + m(p.upsell_per_additional_service) * (m(p.services_per_customer) - 1.0)
-    usage = finance.growth_factor(p.consumption_growth_monthly, months) * attach
+    tenure = tenure_consumption_factor(p.initial_customers, new, loss, p.consumption_growth_monthly, months)
+    usage = tenure * attach
     hours, gb = m(p.compute_hours_per_customer) * usage, m(p.storage_gb_per_customer) * usage
     k_calls = m(p.inference_calls_per_customer) / 1e3 * usage
     pr = _prices(p, months)
@@ -241,6 +306,8 @@ def unit_economics(r: AiPlatformResult) -> dict[str, np.ndarray | float]:
         "infra_cost_per_hour": r.at("infra_cost_per_hour"),
         "revenue_per_customer": r.at("revenue_per_customer"),
         "gross_profit_per_customer": r.at("gross_profit_per_customer"),
+        "free_tier_cost_per_new_customer": r.at("free_tier_cost_per_new_customer"),
+        "acquisition_cost_per_customer": r.at("acquisition_cost_per_customer"),
         "cac_payback_months": r.at("cac_payback_months"),
     }
 
@@ -285,7 +352,14 @@ def kpis(r: AiPlatformResult) -> dict[str, Metric]:
         "gross_profit_per_customer": Metric(
             "Gross profit per customer", ue["gross_profit_per_customer"], "USD per customer per month"
         ),
-        "cac_payback_months": Metric("CAC payback (on gross profit)", ue["cac_payback_months"], "months"),
+        "acquisition_cost_per_customer": Metric(
+            "Acquisition cost per new customer (CAC + free tier of its signups)",
+            ue["acquisition_cost_per_customer"],
+            "USD per customer",
+        ),
+        "cac_payback_months": Metric(
+            "CAC payback (CAC + free tier, on gross profit)", ue["cac_payback_months"], "months"
+        ),
         "top10pct_revenue_share": Metric(
             "Revenue share of the top 10% of customers", r.at("top10pct_revenue_share"), "fraction"
         ),

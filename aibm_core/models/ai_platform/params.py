@@ -115,13 +115,13 @@ class AiPlatformParams(ProjectionParams):
         meaning="Spread of customer spend (lognormal sigma), for revenue concentration",
         source=ANALYST,
     )
-    # --- consumption per customer (month 1, single service)
+    # --- consumption per customer (first month, single service; starting customers: month 1)
     compute_hours_per_customer: float = assumption(
         500.0,
         unit="GPU-hours per customer per month",
         gt=0,
         le=1e8,
-        meaning="GPU-hours a customer runs in month 1 (training, tuning, hosting) with one service",
+        meaning="GPU-hours a customer runs in its first month (training, tuning, hosting) with one service",
         source=ANALYST,
     )
     storage_gb_per_customer: float = assumption(
@@ -129,7 +129,7 @@ class AiPlatformParams(ProjectionParams):
         unit="GB per customer",
         ge=0,
         le=1e10,
-        meaning="Data a customer stores in month 1 with one service (billed per GB-month)",
+        meaning="Data a customer stores in its first month with one service (billed per GB-month)",
         source=ANALYST,
     )
     inference_calls_per_customer: float = assumption(
@@ -137,7 +137,7 @@ class AiPlatformParams(ProjectionParams):
         unit="calls per customer per month",
         ge=0,
         le=1e12,
-        meaning="Managed inference / AI-service API calls of a customer in month 1 with one service",
+        meaning="Managed inference / AI-service API calls of a customer in its first month with one service",
         source=ANALYST,
     )
     consumption_growth_monthly: float = assumption(
@@ -145,7 +145,7 @@ class AiPlatformParams(ProjectionParams):
         unit="fraction per month",
         ge=-0.5,
         le=1,
-        meaning="Monthly growth of every consumption line per customer (compute, storage, calls)",
+        meaning="Monthly growth of a customer's consumption with its tenure (compute, storage, calls)",
         source=f"{SEED0}: compute/storage consumption growth ({ANALYST})",
         base_range={"low": 0.0, "high": 0.05},
         range_source=(

@@ -247,17 +247,6 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     return monthly_result(ApiAccessResult, p, months, series)
 
 
-def _discounted_path_value(monthly_values: np.ndarray, keep: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """``Σ_k v_k ((1 − churn) / (1 + r))^k`` over the last axis (k = 0, 1, ...), USD.
-
-    The first month counts in full; ``keep`` (1 − churn) and ``rate`` (monthly discount
-    rate) are per draw. A candidate for ``aibm_core.core.finance`` (discounted value of a path).
-    """
-    k = np.arange(np.shape(monthly_values)[-1], dtype=float)
-    weights = (finance.along_months(keep) / (1.0 + finance.along_months(rate))) ** k
-    return np.sum(monthly_values * weights, axis=-1)
-
-
 def lifetime_value(r: ApiAccessResult) -> np.ndarray | float:
     """Discounted gross profit of a customer acquired in the snapshot month (USD).
 
@@ -265,14 +254,16 @@ def lifetime_value(r: ApiAccessResult) -> np.ndarray | float:
     of months ``s .. s + ltv_months − 1`` (beyond the horizon the same closed forms carry
     on: usage growth, price and cost declines, tier discounts at its size), survives each
     month with ``1 − churn`` and is discounted at the monthly rate. Capped at
-    ``ltv_months``, so finite even with zero churn and zero discount rate.
+    ``ltv_months``, so finite even with zero churn and zero discount rate: the definition
+    every model uses (:func:`aibm_core.core.finance.path_lifetime_value`).
     """
     p = r.params
     s = int(p.snapshot_month)
     u = unit_paths(p, np.arange(s, s + int(p.ltv_months), dtype=float))
     gross_profit = u["tokens_per_customer_m"] * (u["net"] - u["cost"])
-    keep = 1.0 - np.asarray(p.monthly_churn, dtype=float)
-    value = _discounted_path_value(gross_profit, keep, finance.monthly_rate(p.annual_discount_rate))
+    value = finance.path_lifetime_value(
+        gross_profit, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate)
+    )
     return float(value) if np.ndim(value) == 0 else value
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from aibm_core.core import finance
 from aibm_core.core.numeric import ratio
-from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult
+from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult, seat_gross_profit_path
 from aibm_core.models.base import Column, Metric, Statement, declare_columns
 
 
@@ -25,13 +25,18 @@ def stream_margins(r: ApplicationLayerResult) -> dict[str, np.ndarray]:
 def unit_economics(r: ApplicationLayerResult) -> dict[str, np.ndarray | float]:
     """Per-seat economics in the snapshot month (USD unless named otherwise).
 
-    The seat's lifetime value is its gross profit in the snapshot month kept for life
-    (:func:`aibm_core.core.finance.lifetime_value`) at the month's churn after the flywheel.
+    The seat's lifetime value is the definition every model uses
+    (:func:`aibm_core.core.finance.path_lifetime_value`): a seat signed in the snapshot month
+    ``s`` follows the projected gross profit of months ``s .. s + ltv_months − 1`` (the API
+    price keeps falling beyond the horizon), survives each month at the snapshot month's churn
+    after the flywheel and is discounted at the monthly rate; capped at ``ltv_months``.
     """
     p = r.params
     gross_profit = _at(r, r.seat_gross_profit)
-    ltv = finance.lifetime_value(
-        gross_profit, _at(r, r.seat_churn), finance.monthly_rate(p.annual_discount_rate)
+    s = int(p.snapshot_month)
+    path = seat_gross_profit_path(p, np.arange(s, s + int(p.ltv_months), dtype=float))
+    ltv = finance.path_lifetime_value(
+        path, _at(r, r.seat_churn), finance.monthly_rate(p.annual_discount_rate)
     )
     cac = np.asarray(p.seat_cac_usd, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -85,9 +90,15 @@ def kpis(r: ApplicationLayerResult) -> dict[str, Metric]:
                 "tasks per seat per month",
             ),
             "seat_cac_payback_months": Metric(
-                "Seat CAC payback (on gross profit)", ue["seat_cac_payback_months"], "months"
+                "Seat CAC payback (on gross profit, from the spend: sales cycle included)",
+                ue["seat_cac_payback_months"],
+                "months",
             ),
-            "seat_ltv": Metric("Seat lifetime value", ue["seat_ltv"], "USD per seat"),
+            "seat_ltv": Metric(
+                f"Seat lifetime value ({int(r.params.ltv_months)}-month projected path)",
+                ue["seat_ltv"],
+                "USD per seat",
+            ),
             "seat_ltv_to_cac": Metric("Seat LTV / CAC", ue["seat_ltv_to_cac"], "ratio"),
             "seat_churn": Metric(
                 "Seat churn (after the flywheel)", _at(r, r.seat_churn), "fraction per month"

@@ -368,6 +368,15 @@ def _unit_economics(r: ApplicationLayerResult) -> list[Node]:
             value=p.seat_cac_usd,
         ),
         Node(
+            id="seat_sales_cycle",
+            label="Subscription sales cycle",
+            kind="input",
+            parent="unit_economics",
+            unit="months",
+            definition="Months between signing a seat (when its CAC is spent) and its first paid month",
+            value=float(p.subscription_sales_cycle_months),
+        ),
+        Node(
             id="power_user_break_even",
             label="Power-user break-even",
             kind="input",
@@ -476,6 +485,7 @@ def _guardrails(r: ApplicationLayerResult) -> list[Node]:
             label="Seat CAC payback",
             kind="guardrail",
             payer="seat",
+            lead="seat_sales_cycle",
         ),
         gross_margin_floor(
             "gross_margin_floor",

@@ -126,8 +126,15 @@ class ApplicationLayerResult(MonthlyResult):
 
     @property
     def seat_cac_payback_months(self) -> np.ndarray:
-        """Seat CAC over the seat's monthly gross profit (months; ``inf`` when it is <= 0)."""
-        return finance.payback_months(finance.along_months(self.params.seat_cac_usd), self.seat_gross_profit)
+        """Months from spending a seat's CAC until its gross profit has repaid it (``inf``: never).
+
+        The CAC is spent when the seat is signed and the seat pays from
+        ``subscription_sales_cycle_months`` later: ``cycle + CAC / monthly gross profit``.
+        """
+        p = self.params
+        return finance.payback_months(
+            finance.along_months(p.seat_cac_usd), self.seat_gross_profit, p.subscription_sales_cycle_months
+        )
 
     @property
     def operating_expenses(self) -> np.ndarray:
@@ -141,6 +148,27 @@ def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
     return finance.along_months(p.api_price_per_m_tokens) * (1.0 - decline) ** (
         (months - p.snapshot_month) / 12.0
     )
+
+
+def seat_task_cost(a: Arrays, api: np.ndarray) -> np.ndarray:
+    """Inference cost of one subscription task at an API price (USD per task).
+
+    ``tokens per task / 1e6 × ((1 − edge) × API price + edge × edge cost)``.
+    """
+    edge = a["edge_inference_share"]
+    return a["tokens_per_seat_task"] / 1e6 * ((1.0 - edge) * api + edge * a["edge_cost_per_m_tokens"])
+
+
+def seat_gross_profit_path(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
+    """Gross profit of an average seat in the given months (USD per seat per month; draws × months).
+
+    Price less hosting and support, less the tasks' inference at the API price of each month
+    (the same closed form as the projection, carried beyond the horizon).
+    """
+    a = monthly_inputs(p)
+    price = a["generic_seat_price_usd"] * (1.0 + a["domain_premium"])
+    fixed = a["hosting_cost_per_seat"] + a["support_cost_share"] * price
+    return price - fixed - a["tasks_per_seat"] * seat_task_cost(a, _api_price(p, months))
 
 
 def _volumes(p: ApplicationLayerParams, a: Arrays, months: np.ndarray) -> dict:
@@ -239,7 +267,7 @@ def _costs(a: Arrays, v: dict, revenue: dict[str, np.ndarray], api: np.ndarray) 
         "contract": parts["contract_delivery"],
     }
     flows = {
-        "seat_task_cost": a["tokens_per_seat_task"] / 1e6 * user_side_per_m,
+        "seat_task_cost": seat_task_cost(a, api),
         "cloud_tokens_m": (1.0 - edge) * user_tokens + tokens["automation"],
         "edge_tokens_m": edge * user_tokens,
     }

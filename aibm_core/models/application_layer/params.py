@@ -454,6 +454,15 @@ class ApplicationLayerParams(ProjectionParams):
         meaning="Discount rate for a seat's lifetime value",
         source=ANALYST,
     )
+    ltv_months: int = assumption(
+        60,
+        unit="months",
+        ge=1,
+        le=240,
+        meaning="Months of a new seat's projected path counted in its lifetime value (cap)",
+        source=f"{ANALYST}: a five-year cap, the usual conservative cut-off of customer lifetime value",
+        role="setting",
+    )
     # --- observed leading indicators
     trial_signups_per_month: float = assumption(
         40000.0,

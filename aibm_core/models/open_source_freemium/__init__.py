@@ -66,5 +66,11 @@ SPEC = ModelSpec(
             "gross_margin",
             0.6,
         ),
+        Question(
+            "Conversion at which operating profit breaks even (not only the free tier)",
+            "conversion",
+            "operating_profit",
+            0.0,
+        ),
     ),
 )

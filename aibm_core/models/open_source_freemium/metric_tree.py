@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from aibm_core.core.tree import Formula, MetricTree, Node, gross_margin_floor
 from aibm_core.models.open_source_freemium.model import OpenSourceFreemiumResult
 
@@ -330,6 +328,16 @@ def _economics_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
             "users: free cost / (free cost + gross profit per paid seat)",
             value=at("break_even_paid_share"),
         ),
+        Node(
+            id="operating_break_even_conversion",
+            label="Break-even conversion, operating",
+            kind="input",
+            parent="unit_economics",
+            unit="fraction",
+            definition="Conversion of each new cohort at which operating profit (not only the free tier's "
+            "cost) is zero in the month",
+            value=at("operating_break_even_conversion"),
+        ),
     ]
 
 
@@ -376,8 +384,6 @@ def _leading_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
 
 def _guardrail_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
     p, at = r.params, r.at
-    years = (int(p.snapshot_month) - 1) / 12.0
-    rival = p.rival_hosting_price_per_m * (1.0 - np.asarray(p.annual_api_price_decline, dtype=float)) ** years
     return [
         Node(id="guardrails", label="Guardrails", kind="group", parent="arr"),
         Node(
@@ -393,7 +399,7 @@ def _guardrail_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
         ),
         Node(
             id="paid_share",
-            label="Conversion rate (paid share of active users)",
+            label="Paid share of active users (result of the free -> paid conversion)",
             kind="guardrail",
             parent="guardrails",
             unit="fraction",
@@ -420,9 +426,8 @@ def _guardrail_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
             kind="input",
             parent="api_price_premium",
             unit="USD per 1M tokens",
-            definition="Observed in month 1; assumed to fall like the provider's own price",
-            value=rival,
-            observed=True,
+            definition="Observed in month 1, falling at the rival hosts' own yearly price decline",
+            value=at("rival_price_per_m"),
         ),
         Node(
             id="api_price_premium",
@@ -430,9 +435,11 @@ def _guardrail_nodes(r: OpenSourceFreemiumResult) -> list[Node]:
             kind="guardrail",
             parent="guardrails",
             unit="ratio",
+            definition="The provider's hosted price path over the rival hosts' price path, in every month",
             formula=Formula("ratio", ("api_price", "rival_price")),
             threshold=p.max_api_price_premium,
             direction="max",
+            series=r.api_price_premium,
         ),
         gross_margin_floor(
             "gross_margin_floor",

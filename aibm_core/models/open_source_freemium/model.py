@@ -127,7 +127,11 @@ class OpenSourceFreemiumResult(MonthlyResult):
 
     @property
     def paid_share(self) -> np.ndarray:
-        """Paid seats over active users: the observed free -> paid conversion (fraction)."""
+        """Paid seats over active users (fraction): the result of converting each cohort.
+
+        Not the input ``conversion`` (the share of each new cohort that takes a paid plan):
+        paid seats churn more slowly than free users, so the paid share drifts above it.
+        """
         return ratio(self.paid_seats, self.active_users, at_zero="unbounded")
 
     @property
@@ -155,11 +159,49 @@ class OpenSourceFreemiumResult(MonthlyResult):
         return np.asarray(funnels.break_even_conversion(f, self.paid_profit_per_seat))
 
     @property
-    def api_price_premium(self) -> np.ndarray:
-        """API price over third-party hosting of comparable weights, both falling alike (ratio)."""
+    def rival_price_per_m(self) -> np.ndarray:
+        """Third-party hosting price of comparable open weights by month (USD per 1M tokens).
+
+        The month-1 price falling at ``rival_annual_price_decline``.
+        """
         p = self.params
-        ratio = finance.along_months(p.api_price_per_m) / finance.along_months(p.rival_hosting_price_per_m)
-        return np.broadcast_to(ratio, np.broadcast_shapes(ratio.shape, self.months.shape))
+        level = finance.annual_decline_factor(p.rival_annual_price_decline, self.months)
+        return finance.along_months(p.rival_hosting_price_per_m) * level
+
+    @property
+    def api_price_premium(self) -> np.ndarray:
+        """The model's own API price over the rival hosts' price, by month (ratio).
+
+        ``price_1 (1 − d_own)^((t − 1)/12) / (rival_1 (1 − d_rival)^((t − 1)/12))``: it rises
+        when the provider cuts its price more slowly than the rival hosts cut theirs.
+        """
+        return self.api_price_per_m / self.rival_price_per_m
+
+    @property
+    def operating_profit(self) -> np.ndarray:
+        """Revenue less cost of revenue, fixed operating costs and enterprise sales spend (USD per month)."""
+        return self.revenue - self.cost_of_revenue - self.fixed_opex - self.sales_spend
+
+    @property
+    def operating_break_even_conversion(self) -> np.ndarray:
+        """Conversion at which operating profit is zero, by month (fraction; ``inf``: none below 1).
+
+        Every user stock is linear in the conversion ``c``: each unit of it (times the
+        monetisation weight ``w``) moves ``free_per_share`` users off the free tier (saving their
+        cost ``f``) onto paid plans (earning ``paid_per_share × paid_profit_per_seat``), and no
+        other line depends on it. So ``OP(c') = OP(c) + w (c' − c) S`` with
+        ``S = paid_per_share × paid_profit_per_seat + free_per_share × f``, and the break-even is
+        ``c − OP(c) / (w S)``: 0 when the business is profitable without paid plans, ``inf`` when
+        ``w S <= 0`` or the answer is not below 1 (no conversion reaches it).
+        """
+        p = self.params
+        weight_sub, _ = STREAM_WEIGHTS[p.monetisation]
+        f = finance.along_months(p.free_cost_per_user_usd)
+        slope = weight_sub * (self.paid_per_share * self.paid_profit_per_seat + self.free_per_share * f)
+        c = finance.along_months(p.conversion)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(slope > 0, c - self.operating_profit / np.where(slope > 0, slope, 1.0), np.inf)
+        return np.where(value >= 1.0, np.inf, np.maximum(value, 0.0))
 
 
 def _subscriptions(p: OpenSourceFreemiumParams, a: Arrays, signups: np.ndarray) -> Arrays:
@@ -263,8 +305,12 @@ def unit_economics(r: OpenSourceFreemiumResult) -> dict[str, np.ndarray | float]
         "paid_profit_per_seat": r.at("paid_profit_per_seat"),
         "break_even_conversion": r.at("break_even_conversion"),
         "break_even_paid_share": r.at("break_even_paid_share"),
+        "operating_break_even_conversion": r.at("operating_break_even_conversion"),
         "enterprise_profit_per_contract": profit,
-        "enterprise_cac_payback_months": finance.payback_months(p.enterprise_cac_usd, profit),
+        # the CAC is spent while the deal is in the pipeline: count from the spend
+        "enterprise_cac_payback_months": finance.payback_months(
+            p.enterprise_cac_usd, profit, p.enterprise_sales_cycle_months
+        ),
         "api_margin": 1.0 - r.at("api_cost_per_m") / r.at("api_price_per_m"),
     }
     return {key: _plain(value) for key, value in values.items()}
@@ -283,14 +329,29 @@ def kpis(r: OpenSourceFreemiumResult) -> dict[str, Metric]:
         "arr_api": Metric("ARR: usage-based API", 12 * at("api_revenue"), year),
         "services_revenue": Metric("Support and consulting revenue", at("services_revenue"), "USD per month"),
         "revenue": Metric("Revenue", at("revenue"), "USD per month"),
+        "operating_profit": Metric("Operating profit", at("operating_profit"), "USD per month"),
         "gross_margin": Metric("Gross margin (after the free tier)", at("gross_margin"), "fraction"),
         "free_cost_share": Metric("Free-tier cost / revenue", at("free_cost_share"), "fraction"),
         "free_tier_deficit": Metric(
             "Free-tier cost not covered by paid plans", at("free_tier_deficit"), "USD per month"
         ),
-        "conversion": Metric("Paid share of active users (free -> paid)", at("paid_share"), "fraction"),
+        "conversion": Metric(
+            "Conversion of each new cohort of free users to paid plans (input)",
+            r.params.conversion,
+            "fraction",
+        ),
+        "paid_share": Metric(
+            "Paid share of active users (result of the conversion)", at("paid_share"), "fraction"
+        ),
         "break_even_conversion": Metric(
-            "Break-even conversion (share of each cohort)", ue["break_even_conversion"], "fraction"
+            "Break-even conversion, free tier only (paid plans' gross profit = free-tier cost)",
+            ue["break_even_conversion"],
+            "fraction",
+        ),
+        "operating_break_even_conversion": Metric(
+            "Break-even conversion, operating (operating profit = 0)",
+            ue["operating_break_even_conversion"],
+            "fraction",
         ),
         "break_even_paid_share": Metric(
             "Break-even paid share of active users", ue["break_even_paid_share"], "fraction"
@@ -307,8 +368,11 @@ def kpis(r: OpenSourceFreemiumResult) -> dict[str, Metric]:
             "Gross profit per paid seat", ue["paid_profit_per_seat"], "USD per seat per month"
         ),
         "enterprise_cac_payback_months": Metric(
-            "Enterprise CAC payback (on gross profit)", ue["enterprise_cac_payback_months"], "months"
+            "Enterprise CAC payback (on gross profit, from the spend: sales cycle included)",
+            ue["enterprise_cac_payback_months"],
+            "months",
         ),
+        "api_price_premium": Metric("API price / rival hosting price", at("api_price_premium"), "ratio"),
         "api_margin": Metric("API gross margin per token", ue["api_margin"], "fraction"),
         "community_growth": Metric("Active-user growth", at("community_growth"), "fraction per month"),
     }

@@ -349,6 +349,14 @@ class OpenSourceFreemiumParams(ProjectionParams):
         source=f"{SEED}: competitive pressure from other open-source models ({ANALYST})",
         role="observed",
     )
+    rival_annual_price_decline: float = assumption(
+        0.30,
+        unit="fraction per year",
+        ge=0,
+        lt=1,
+        meaning="Yearly fall of third-party hosting prices of comparable open weights",
+        source="api_access base scenario: annual_price_decline 0.30 (seed 001: per-token prices commoditise)",
+    )
     # --- guardrail limits
     max_free_cost_share: float = assumption(
         0.20,
