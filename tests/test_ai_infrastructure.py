@@ -22,6 +22,8 @@ from aibm_core.models.ai_infrastructure import (
     kpis,
     power_runway_months,
     tree,
+    utilisation_economics,
+    utilisation_table,
 )
 
 #: A small case whose cost stack is easy to compute by hand.
@@ -44,6 +46,8 @@ SMALL = {
     "spot_share": 0.25,  # blended: 1.00 + 1.00 + 0.25 = $2.25 per sold hour
     "annual_price_decline": 0.0,
     "tokens_per_second_per_gpu": 500.0,
+    "sga_share_of_revenue": 0.0,  # no corporate opex: EBIT = gross profit
+    "rd_per_month_usd": 0.0,
 }
 
 
@@ -132,6 +136,90 @@ def test_break_even_closed_form_matches_brentq(base):
 
     root = brentq(margin, 0.01, 1.0, xtol=1e-14)
     assert root == pytest.approx(base.at("break_even_utilisation"), rel=1e-9)
+
+
+def test_operating_expenses_and_ebit_by_hand():
+    opex = {"sga_share_of_revenue": 0.10, "rd_per_month_usd": 5000.0}
+    r = compute(validate(AiInfrastructureParams, {**SMALL, **opex}))
+    revenue = 100 * 730.5 * 0.8 * 2.25  # $131,490 per month
+    gross_profit = 100 * 730.5 * (1.80 - 1.65)  # $10,957.50 per month
+    assert r.at("sga") == pytest.approx(13149.0)  # 10% of revenue
+    assert r.at("rd") == pytest.approx(5000.0)
+    assert r.at("operating_profit") == pytest.approx(gross_profit - 13149.0 - 5000.0)  # -$7,191.50
+    assert r.at("operating_margin") == pytest.approx(-7191.5 / revenue)  # -5.47%: a loss at EBIT
+    assert r.at("gross_margin") == pytest.approx(gross_profit / revenue)  # unchanged by corporate opex
+    s = SPEC.statement(r)
+    assert s.snapshot()["operating_profit"] == pytest.approx(-7191.5)
+    t = tree(r)
+    assert t.value("operating_margin") == pytest.approx(-7191.5 / revenue)
+    assert t.value("rd_per_hour") == pytest.approx(5000.0 / (100 * 730.5))
+    assert kpis(r)["operating_margin"].value == pytest.approx(-7191.5 / revenue)
+
+
+def test_without_corporate_opex_ebit_equals_gross_profit(small):
+    np.testing.assert_allclose(small.operating_profit, small.gross_profit)
+
+
+def test_seed_scenario_carries_no_corporate_opex():
+    r = compute(scenario("seed"))
+    np.testing.assert_allclose(r.operating_margin, r.gross_margin)
+
+
+def test_backlog_of_a_steady_book_is_half_the_term_by_hand(small):
+    reserved = 100 * 730.5 * 0.8 * 0.5 * 2.0  # $58,440 per month
+    assert small.at("reserved_revenue") == pytest.approx(reserved)
+    np.testing.assert_allclose(small.backlog_months, 12.0)  # 24-month term, evenly aged book
+    assert small.at("contracted_backlog") == pytest.approx(reserved * 12.0)  # $701,280
+    assert kpis(small)["contracted_backlog"].unit == "USD"
+
+
+def test_backlog_of_a_growing_book_by_hand():
+    growing = {**SMALL, "quarterly_capacity_growth": 1.1**3 - 1.0, "snapshot_month": 3}  # +10% a month
+    r = compute(validate(AiInfrastructureParams, growing))
+    reserved = 100 * 730.5 * 0.8 * 0.5 * 2.0  # month 1, $58,440 per month
+    # month 2: the month-1 book keeps 12 months on average, the 10% added is signed for 24
+    assert r.contracted_backlog[1] == pytest.approx(reserved * (12.0 + 0.1 * 24.0))  # $841,536
+    # month 3: 1.1 x 13.09 months for the book so far + 0.11 x 24 for the new volume
+    assert r.contracted_backlog[2] == pytest.approx(reserved * (14.4 + 0.11 * 24.0))  # $995,817.60
+    assert r.backlog_months[2] == pytest.approx(17.04 / 1.21)
+    assert r.contracted_backlog[2] > r.reserved_revenue[2] * 24.0 / 2.0  # half the term understates it
+
+
+def test_backlog_of_a_shrinking_book_keeps_its_average_term_and_zero_term_has_none():
+    shrinking = compute(validate(AiInfrastructureParams, {**SMALL, "quarterly_capacity_growth": -0.2}))
+    np.testing.assert_allclose(shrinking.backlog_months, 12.0)
+    np.testing.assert_allclose(shrinking.contracted_backlog, shrinking.reserved_revenue * 12.0)
+    spot_only = compute(validate(AiInfrastructureParams, {**SMALL, "contract_term_months": 0.0}))
+    np.testing.assert_allclose(spot_only.contracted_backlog, 0.0)
+
+
+def test_utilisation_table_varies_realised_utilisation_and_breaks_even_at_zero(base):
+    numbers = utilisation_economics(base)
+    row = numbers[numbers["note"].str.startswith("break-even")].iloc[0]
+    assert row["utilisation"] == pytest.approx(base.at("break_even_utilisation"))
+    assert row["gross_margin"] == pytest.approx(0.0, abs=1e-12)
+    this_month = numbers[numbers["note"] == "this month"].iloc[0]
+    assert this_month["utilisation"] == pytest.approx(base.at("utilisation"))
+    assert this_month["gross_margin"] == pytest.approx(base.at("gross_margin"))
+    assert this_month["operating_margin"] == pytest.approx(base.at("operating_margin"))
+    assert this_month["margin_after_financing"] == pytest.approx(base.at("margin_after_financing"))
+    assert this_month["fleet_cost_per_m_tokens"] == pytest.approx(base.at("fleet_cost_per_m_tokens"))
+    table = utilisation_table(base)
+    label = next(i for i in table.index if table.loc[i, ""].startswith("break-even"))
+    assert table.loc[label, "Gross margin"] == "0.0%"
+    assert label == f"{base.at('break_even_utilisation'):.1%}"
+    assert "0.4" not in table.index and "40.0%" in table.index
+    assert all(isinstance(v, str) for v in table.to_numpy().ravel())
+
+
+def test_utilisation_table_in_the_bear_case_is_on_realised_utilisation():
+    r = compute(scenario("bear"))
+    assert r.at("utilisation") < r.params.utilisation  # churn leaves GPUs idle: realised < target
+    numbers = utilisation_economics(r).set_index("note")
+    assert numbers.loc["break-even (gross margin = 0)", "gross_margin"] == pytest.approx(0.0, abs=1e-12)
+    table = utilisation_table(r, grid=[0.05])
+    assert table.iloc[0]["Capex payback at this month's cash, held flat"] == "never"
+    assert table.iloc[0]["Cost per 1M tokens on the fleet"].startswith("$")
 
 
 def test_bridge_equals_hand_computation(small):
@@ -458,7 +546,9 @@ def test_statement_matches_model_margins_and_capex():
     r = compute(AiInfrastructureParams())
     s = SPEC.statement(r)
     np.testing.assert_allclose(s.gross_profit / s.revenue, r.gross_margin)
-    np.testing.assert_allclose(s.operating_profit, s.gross_profit)  # no SG&A; financing below EBIT
+    np.testing.assert_allclose(s.operating_expenses, r.sga + r.rd)
+    np.testing.assert_allclose(s.operating_profit / s.revenue, r.operating_margin)  # financing below EBIT
+    assert np.all(s.operating_profit < s.gross_profit)  # base: SG&A and R&D are real costs
     np.testing.assert_allclose(s.capex[1:], r.added_gpus[1:] * 35000.0)  # base: no GPU wears out in 60 months
     assert s.snapshot()["north_star"] == pytest.approx(tree(r).root.value)
 

@@ -60,12 +60,66 @@ def test_ordering_verdicts():
     assert not holds and "no results for the application layer" in text
 
 
-def test_layer_margin_is_revenue_weighted(base_outcomes):
+def test_ordering_names_the_measure():
+    holds, text = pyramid.ordering(summary_of([0.2, 0.5, 0.8]))
+    assert holds and text.startswith("holds on gross margin (median of each layer's models)")
+
+
+def test_each_model_is_one_point_of_its_layer(base_outcomes):
     summary = pyramid.layer_summary(base_outcomes)
     infra = [o.payload["snapshot"] for o in base_outcomes if o.layer == "infrastructure" and o.ok]
-    weights = [s["revenue"] for s in infra]
-    expected = np.average([s["gross_margin"] for s in infra], weights=weights)
-    assert summary.loc["infrastructure", "gross margin"] == pytest.approx(expected)
+    margins = [s["gross_margin"] for s in infra]
+    assert len(margins) == 2  # the chip vendor and the GPU cloud
+    # the median of two models is their mean, however unequal their revenues
+    assert summary.loc["infrastructure", "gross margin"] == pytest.approx(np.mean(margins))
+    weighted = np.average(margins, weights=[s["revenue"] for s in infra])
+    assert summary.loc["infrastructure", "gross margin"] != pytest.approx(weighted, abs=1e-3)
+    assert summary.loc["infrastructure", "gross margin low"] == pytest.approx(min(margins))
+    assert summary.loc["infrastructure", "gross margin high"] == pytest.approx(max(margins))
+
+
+def test_capital_adjusted_margin_by_hand():
+    payload = {"horizon": {"revenue": 1000.0, "gross_profit": 600.0, "capex": 250.0}}
+    assert pyramid.capital_adjusted_margin(payload) == pytest.approx(0.35)  # (600 - 250) / 1000
+    payload["horizon"]["capex"] = 900.0
+    assert pyramid.capital_adjusted_margin(payload) == pytest.approx(-0.3)  # capex beyond gross profit
+    payload["horizon"]["revenue"] = 0.0
+    assert np.isnan(pyramid.capital_adjusted_margin(payload))
+
+
+def _outcome(model, layer, gross, operating=0.1, revenue=1.0, capex=0.0):
+    snapshot = {"revenue": revenue, "gross_margin": gross, "operating_margin": operating}
+    horizon = {"revenue": revenue, "gross_profit": gross * revenue, "capex": capex}
+    horizon["capital_intensity"] = capex / revenue
+    return pyramid.Outcome(model, model, layer, {"snapshot": snapshot, "horizon": horizon})
+
+
+def test_a_giant_does_not_decide_its_layer_and_breakers_are_named():
+    outcomes = [
+        _outcome("chips", "infrastructure", 0.75, revenue=8.28e9),
+        _outcome("cloud", "infrastructure", 0.25, revenue=3.3e7, capex=6.6e7),
+        _outcome("api", "platform", 0.40),
+        _outcome("hub", "platform", 0.60),
+        _outcome("app", "application", 0.75),
+    ]
+    summary = pyramid.layer_summary(outcomes)
+    assert summary.loc["infrastructure", "gross margin"] == pytest.approx(0.5)  # not ~0.748
+    assert summary.loc["platform", "gross margin"] == pytest.approx(0.5)
+    holds, text = pyramid.ordering(summary, "gross margin", outcomes)
+    assert not holds
+    assert text.startswith("does not hold on gross margin")
+    breakers = "platform is not above infrastructure: chips (infrastructure, 75.0%), api (platform, 40.0%)"
+    assert breakers in text
+    capital = summary.loc["infrastructure", "capital-adjusted margin"]
+    assert capital == pytest.approx(np.median([0.75, 0.25 - 2.0]))  # capex twice its revenue
+    verdicts = pyramid.orderings(outcomes, summary)
+    assert set(verdicts) == {"gross margin", "capital-adjusted margin", "operating margin"}
+    assert all(f"on {measure} (median" in text for measure, (_, text) in verdicts.items())
+
+
+def test_base_ordering_holds_on_gross_margin_once_models_are_points(base_outcomes):
+    holds, text = pyramid.ordering(pyramid.layer_summary(base_outcomes))
+    assert holds, text
 
 
 def test_payload_lists_each_layer_with_its_models(base_outcomes):
@@ -76,3 +130,9 @@ def test_payload_lists_each_layer_with_its_models(base_outcomes):
     api = model_results("api_access", "base")
     entry = next(m for layer in payload["layers"] for m in layer["models"] if m["model"] == "api_access")
     assert entry["gross_margin"] == api["snapshot"]["gross_margin"]
+    assert entry["capital_adjusted_margin"] == pytest.approx(pyramid.capital_adjusted_margin(api))
+    assert payload["ordering_measure"] == "gross margin"
+    assert payload["ordering"] == payload["orderings"]["gross margin"]["text"]
+    infra = next(layer for layer in payload["layers"] if layer["layer"] == "infrastructure")
+    assert infra["gross_margin_low"] <= infra["gross_margin"] <= infra["gross_margin_high"]
+    assert {"capital_adjusted_margin", "operating_margin"} <= set(infra)

@@ -25,7 +25,7 @@ from aibm_core.models import registry
 
 #: Layers from the bottom of the pyramid to its top; seed 003 expects margins to rise upwards.
 LAYERS = ("infrastructure", "platform", "application")
-PYRAMID_SCHEMA_VERSION = "1.0.0"
+PYRAMID_SCHEMA_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -111,49 +111,131 @@ def _margin_band(payload: dict[str, Any]) -> tuple[float, float]:
     return float(from_json_number(kpi["p10"])), float(from_json_number(kpi["p90"]))
 
 
+def capital_adjusted_margin(payload: dict[str, Any]) -> float:
+    """Gross profit less capex, over revenue, summed across the horizon (fraction).
+
+    ``(Σ_t gross profit_t − Σ_t capex_t) / Σ_t revenue_t`` over every month of the model's
+    horizon (USD / USD): what is left of a dollar of revenue once the cost of revenue and the
+    cash spent on capital goods are paid. It charges capital-heavy models for their build-out
+    that a snapshot gross margin leaves out. Where a model's cost of revenue already holds
+    depreciation (the GPU cloud's), its capital is charged twice, as depreciation and as cash;
+    read the measure as a lower bound for such models. NaN without revenue.
+    """
+    horizon = payload["horizon"]
+    revenue = float(from_json_number(horizon["revenue"]))
+    gross_profit = float(from_json_number(horizon["gross_profit"]))
+    capex = float(from_json_number(horizon["capex"]))
+    return (gross_profit - capex) / revenue if revenue else float("nan")
+
+
+#: The margins judged up the pyramid: summary column -> how one model's value is read.
+MEASURES: dict[str, Any] = {
+    "gross margin": lambda p: float(from_json_number(p["snapshot"]["gross_margin"])),
+    "capital-adjusted margin": capital_adjusted_margin,
+    "operating margin": lambda p: float(from_json_number(p["snapshot"]["operating_margin"])),
+}
+#: The measure the headline verdict uses (seed 003 speaks of profit margins by layer).
+HEADLINE_MEASURE = "gross margin"
+
+
+def model_margins(outcomes: Sequence[Outcome]) -> pd.DataFrame:
+    """One row per computed model: its layer and each measure of :data:`MEASURES` (fractions)."""
+    rows = [
+        {"model": o.title, "layer": o.layer, **{m: read(o.payload) for m, read in MEASURES.items()}}
+        for o in outcomes
+        if o.ok
+    ]
+    return pd.DataFrame(rows, columns=["model", "layer", *MEASURES])
+
+
 def layer_summary(outcomes: Sequence[Outcome]) -> pd.DataFrame:
-    """Per layer: its models, revenue-weighted gross margin, the range across models and draws,
-    and capital intensity over the horizon (capex / revenue, revenue-weighted)."""
+    """Per layer: its models, and for each measure the median and range of its models' values.
+
+    Every model is one point of its layer, whatever its size: a layer's ``gross margin`` is
+    the median of its models' snapshot gross margins (a chip vendor with 250 times the GPU
+    cloud's revenue does not stand for the whole layer), ``lowest model margin`` and
+    ``highest model margin`` their range, ``p10`` / ``p90`` the widest Monte Carlo band
+    across the models. The same median and range are given for the capital-adjusted margin
+    (:func:`capital_adjusted_margin`) and the snapshot operating margin (``<measure> low`` /
+    ``<measure> high``); ``capital intensity`` is the median of the models' capex / revenue
+    over the horizon. All fractions.
+    """
     rows = []
     for layer in LAYERS:
         members = [o for o in outcomes if o.layer == layer and o.ok]
         if not members:
-            rows.append({"layer": layer, "models": "", "gross margin": np.nan})
+            rows.append({"layer": layer, "models": "", **{m: np.nan for m in MEASURES}})
             continue
-        snap = [o.payload["snapshot"] for o in members]
-        revenue = np.array([float(from_json_number(s["revenue"])) for s in snap])
-        margins = np.array([float(from_json_number(s["gross_margin"])) for s in snap])
+        row: dict[str, Any] = {"layer": layer, "models": ", ".join(o.title for o in members)}
+        for measure, read in MEASURES.items():
+            values = np.array([read(o.payload) for o in members], dtype=float)
+            row[measure] = float(np.median(values))
+            row[f"{measure} low"] = float(np.min(values))
+            row[f"{measure} high"] = float(np.max(values))
         bands = np.array([_margin_band(o.payload) for o in members])
-        horizon = [o.payload["horizon"] for o in members]
-        capex = sum(float(from_json_number(h["capex"])) for h in horizon)
-        sales = sum(float(from_json_number(h["revenue"])) for h in horizon)
-        rows.append(
+        intensity = [float(from_json_number(o.payload["horizon"]["capital_intensity"])) for o in members]
+        row.update(
             {
-                "layer": layer,
-                "models": ", ".join(o.title for o in members),
-                "gross margin": float(np.average(margins, weights=np.maximum(revenue, 1e-9))),
-                "lowest model margin": float(margins.min()),
-                "highest model margin": float(margins.max()),
+                "lowest model margin": row["gross margin low"],
+                "highest model margin": row["gross margin high"],
                 "p10": float(bands[:, 0].min()),
                 "p90": float(bands[:, 1].max()),
-                "capital intensity": capex / sales if sales else np.nan,
+                "capital intensity": float(np.nanmedian(intensity)),
             }
         )
+        rows.append(row)
     return pd.DataFrame(rows).set_index("layer")
 
 
-def ordering(summary: pd.DataFrame) -> tuple[bool, str]:
-    """Whether gross margins rise up the pyramid (seed 003: low -> medium -> high), in words."""
-    margins = summary["gross margin"].dropna()
+def _breaking_models(
+    outcomes: Sequence[Outcome], summary: pd.DataFrame, measure: str
+) -> list[tuple[str, str, list[Outcome]]]:
+    """For each adjacent pair of layers out of order on ``measure``: (lower, upper, the models
+    that invert it). A model of the lower layer breaks the claim when its value is at least
+    the upper layer's median; a model of the upper layer when its value is at most the lower
+    layer's median."""
+    read, medians, pairs = MEASURES[measure], summary[measure], []
+    for lower, upper in pairwise(LAYERS):
+        if np.isnan(medians[lower]) or np.isnan(medians[upper]) or medians[upper] > medians[lower]:
+            continue
+        high = [o for o in outcomes if o.layer == lower and o.ok and read(o.payload) >= medians[upper]]
+        low = [o for o in outcomes if o.layer == upper and o.ok and read(o.payload) <= medians[lower]]
+        pairs.append((lower, upper, [*high, *low]))
+    return pairs
+
+
+def _named(models: Sequence[Outcome], measure: str) -> str:
+    """``title (layer, value)`` of each model on ``measure``, comma separated."""
+    read = MEASURES[measure]
+    return ", ".join(f"{o.title} ({o.layer}, {format_value(read(o.payload), 'fraction')})" for o in models)
+
+
+def ordering(
+    summary: pd.DataFrame, measure: str = HEADLINE_MEASURE, outcomes: Sequence[Outcome] = ()
+) -> tuple[bool, str]:
+    """Whether ``measure`` rises up the pyramid (seed 003: low -> medium -> high), in words.
+
+    Judged on the median of each layer's models (each model one point). The text names the
+    measure and, when the claim fails and ``outcomes`` are given, the models that break it.
+    """
+    margins = summary[measure].dropna()
     listed = ", ".join(f"{layer} {format_value(m, 'fraction')}" for layer, m in margins.items())
+    on = f"on {measure} (median of each layer's models)"
     if len(margins) < len(LAYERS):
         missing = ", ".join(layer for layer in LAYERS if layer not in margins.index)
-        return False, f"cannot be judged: no results for the {missing} layer ({listed})"
+        return False, f"cannot be judged {on}: no results for the {missing} layer ({listed})"
     if np.all(np.diff(margins.to_numpy()) > 0):
-        return True, "holds: " + " < ".join(
+        return True, f"holds {on}: " + " < ".join(
             f"{layer} {format_value(m, 'fraction')}" for layer, m in margins.items()
         )
-    return False, f"does not hold: {listed}"
+    pairs = _breaking_models(outcomes, summary, measure) if outcomes else []
+    broken = "".join(f"; {upper} is not above {lower}: {_named(m, measure)}" for lower, upper, m in pairs)
+    return False, f"does not hold {on}: {listed}{broken}"
+
+
+def orderings(outcomes: Sequence[Outcome], summary: pd.DataFrame) -> dict[str, tuple[bool, str]]:
+    """:func:`ordering` on every measure of :data:`MEASURES`, naming the breaking models."""
+    return {measure: ordering(summary, measure, outcomes) for measure in MEASURES}
 
 
 def _top_driver(outcome: Outcome) -> str:
@@ -170,38 +252,46 @@ def _top_driver(outcome: Outcome) -> str:
     return f"{outcome.title}: {top['assumption']} ({low} to {high})"
 
 
-def breaking_drivers(outcomes: Sequence[Outcome], summary: pd.DataFrame) -> list[str]:
-    """For each pair of adjacent layers out of order: the models that invert it and the driver
-    that moves each one's gross margin most (P10-P90 over its range, or ±20%)."""
+def breaking_drivers(
+    outcomes: Sequence[Outcome], summary: pd.DataFrame, measure: str = HEADLINE_MEASURE
+) -> list[str]:
+    """For each pair of adjacent layers out of order on ``measure`` (layer medians): the models
+    that invert it (a lower-layer model at or above the upper median, an upper-layer model at
+    or below the lower median) and the driver that moves each one's gross margin most (P10-P90
+    over its range, or ±20%)."""
     notes = []
-    margins = summary["gross margin"]
-    for lower, upper in pairwise(LAYERS):
-        if np.isnan(margins[lower]) or np.isnan(margins[upper]) or margins[upper] > margins[lower]:
-            continue
-        margin_of = lambda o: from_json_number(o.payload["snapshot"]["gross_margin"])  # noqa: E731
-        weakest = min((o for o in outcomes if o.layer == upper and o.ok), key=margin_of)
-        strongest = max((o for o in outcomes if o.layer == lower and o.ok), key=margin_of)
+    medians = summary[measure]
+    for lower, upper, models in _breaking_models(outcomes, summary, measure):
+        drivers = "; ".join(_top_driver(o) for o in models)
         notes.append(
-            f"{upper} ({format_value(margins[upper], 'fraction')}) is not above {lower} "
-            f"({format_value(margins[lower], 'fraction')}): {strongest.title} holds "
-            f"{format_value(margin_of(strongest), 'fraction')} below while {weakest.title} earns "
-            f"{format_value(margin_of(weakest), 'fraction')} above. Drivers that move them most: "
-            f"{_top_driver(strongest)}; {_top_driver(weakest)}"
+            f"{measure}: {upper} (median {format_value(medians[upper], 'fraction')}) is not above "
+            f"{lower} (median {format_value(medians[lower], 'fraction')}). Models that break it: "
+            f"{_named(models, measure)}. Drivers that move them most: {drivers}"
         )
     return notes
 
 
 def pyramid_payload(scenario: str, outcomes: Sequence[Outcome], chain: pd.DataFrame | None = None) -> dict:
-    """The pyramid comparison's results: each layer with its models and margins."""
+    """The pyramid comparison's results: each layer with its models and margins.
+
+    Layer figures are medians across the layer's models (each model one point) with their
+    range; ``ordering`` is the verdict on :data:`HEADLINE_MEASURE`, ``orderings`` the verdict
+    on each measure.
+    """
     summary = layer_summary(outcomes)
-    holds, text = ordering(summary)
+    verdicts = orderings(outcomes, summary)
+    holds, text = verdicts[HEADLINE_MEASURE]
     layers = []
     for layer in LAYERS:
         row = summary.loc[layer]
-        layers.append(
+        entry: dict[str, Any] = {"layer": layer}
+        for measure in MEASURES:
+            key = measure.replace("-", "_").replace(" ", "_")
+            entry[key] = number(row.get(measure))
+            entry[f"{key}_low"] = number(row.get(f"{measure} low"))
+            entry[f"{key}_high"] = number(row.get(f"{measure} high"))
+        entry.update(
             {
-                "layer": layer,
-                "gross_margin": number(row.get("gross margin")),
                 "p10": number(row.get("p10")),
                 "p90": number(row.get("p90")),
                 "capital_intensity": number(row.get("capital intensity")),
@@ -211,6 +301,9 @@ def pyramid_payload(scenario: str, outcomes: Sequence[Outcome], chain: pd.DataFr
                         "title": o.title,
                         "status": "ok" if o.ok else o.problem,
                         "gross_margin": o.payload["snapshot"]["gross_margin"] if o.ok else None,
+                        "capital_adjusted_margin": number(capital_adjusted_margin(o.payload))
+                        if o.ok
+                        else None,
                         "operating_margin": o.payload["snapshot"]["operating_margin"] if o.ok else None,
                         "capital_intensity": o.payload["horizon"]["capital_intensity"] if o.ok else None,
                     }
@@ -219,12 +312,16 @@ def pyramid_payload(scenario: str, outcomes: Sequence[Outcome], chain: pd.DataFr
                 ],
             }
         )
+        layers.append(entry)
     payload = {
         "kind": "pyramid_comparison",
         "schema_version": PYRAMID_SCHEMA_VERSION,
         "scenario": scenario,
+        "layer_statistic": "median of the layer's models (each model one point), with their range",
+        "ordering_measure": HEADLINE_MEASURE,
         "ordering_holds": holds,
         "ordering": text,
+        "orderings": {m: {"holds": h, "text": t} for m, (h, t) in verdicts.items()},
         "layers": layers,
     }
     if chain is not None:

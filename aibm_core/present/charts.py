@@ -860,8 +860,9 @@ def pyramid_chart(summary: pd.DataFrame, models: pd.DataFrame, title: str) -> al
     ----------
     summary
         One row per layer (index: layer, top of the pyramid last) with ``gross margin``
-        (revenue-weighted), ``p10`` and ``p90`` (Monte Carlo band across the layer's models)
-        and ``capital intensity`` (capex / revenue over the horizon).
+        (median of the layer's models, each model one point), ``p10`` and ``p90`` (Monte Carlo
+        band across the layer's models) and ``capital intensity`` (capex / revenue over the
+        horizon).
     models
         One row per model with columns ``model``, ``layer`` and ``gross margin``.
     title
@@ -897,7 +898,7 @@ def pyramid_chart(summary: pd.DataFrame, models: pd.DataFrame, title: str) -> al
         .mark_text(align="left", dx=6, dy=-18, fontSize=11)
         .encode(x="p90:Q", y=y, text="label:N")
     )
-    subtitle = "band: P10-P90 across the layer's models; tick: revenue-weighted margin; dots: models"
+    subtitle = "band: P10-P90 across the layer's models; tick: median of the layer's models; dots: models"
     return alt.layer(band, tick, points, labels).properties(
         width=620, height=200, title=alt.TitleParams(title, subtitle=subtitle)
     )

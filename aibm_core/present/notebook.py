@@ -272,9 +272,10 @@ def executive_summary(
 def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> Any:
     """The pyramid comparison's summary as an HTML block: one card per layer and the verdict.
 
-    Each layer (top of the pyramid first) shows its revenue-weighted gross margin, the P10-P90
-    band of its models' margins, its capital intensity and its models; a badge says whether
-    margins rise up the pyramid, and one per model that has no results says why.
+    Each layer (top of the pyramid first) shows the median gross margin of its models (each
+    model one point), their range and P10-P90 band, the median capital-adjusted and operating
+    margins, its capital intensity and its models; a badge per measure says whether it rises up
+    the pyramid and which models break it, and one per model that has no results says why.
 
     Parameters
     ----------

@@ -100,20 +100,29 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
     from aibm_core.core.formatting import format_range
 
     summary = pyramid.layer_summary(outcomes)
-    holds, verdict = pyramid.ordering(summary)
+    verdicts = pyramid.orderings(outcomes, summary)
     cards = []
     for layer in reversed(pyramid.LAYERS):
         row = summary.loc[layer]
         if not row["models"]:
             cards.append(_card(f"{layer} layer", "no results", ""))
             continue
+        models = format_range(row["gross margin low"], row["gross margin high"], "fraction")
         spread = format_range(row["p10"], row["p90"], "fraction")
+        others = "; ".join(
+            f"{measure} {format_value(row[measure], 'fraction')} "
+            f"({format_range(row[f'{measure} low'], row[f'{measure} high'], 'fraction')})"
+            for measure in pyramid.MEASURES
+            if measure != pyramid.HEADLINE_MEASURE
+        )
         capital = format_value(row["capital intensity"], "fraction")
-        note = f"range over models and draws {spread}; capex / revenue {capital}; {row['models']}"
+        note = f"models {models}, P10-P90 {spread}; {others}; capex / revenue {capital}; {row['models']}"
         margin = format_value(row["gross margin"], "fraction")
-        cards.append(_card(f"{layer} layer: gross margin", margin, note))
-    state = "ok" if holds else "breach"
-    badges = [f"<span class='aibm-badge {state}'>ordering {_esc(verdict)}</span>"]
+        cards.append(_card(f"{layer} layer: median gross margin", margin, note))
+    badges = [
+        f"<span class='aibm-badge {'ok' if holds else 'breach'}'>ordering {_esc(verdict)}</span>"
+        for holds, verdict in verdicts.values()
+    ]
     badges += [
         f"<span class='aibm-badge breach'>{_esc(o.title)}: {_esc(o.problem)}</span>"
         for o in outcomes
@@ -125,7 +134,10 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
         f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
         f"<h3>The pyramid: {_esc(scenario)} scenario</h3>"
         f"<p class='aibm-scenario'>{_esc(description + '. ' if description else '')}"
-        f"{computed} of {len(outcomes)} models computed; margins of each model's snapshot month.</p>"
+        f"{computed} of {len(outcomes)} models computed; each model is one point of its layer: "
+        "layer figures are the median of its models (range in brackets). Gross and operating "
+        "margins of each model's snapshot month; capital-adjusted margin: gross profit less "
+        "capex over revenue across the horizon.</p>"
         f"<div class='aibm-cards'>{''.join(cards)}</div>"
         "<h4>Seed 003: margins rise up the pyramid</h4>"
         f"<div class='aibm-badges'>{''.join(badges)}</div></div>"

@@ -9,11 +9,14 @@ compute leasing).
 Margin definitions used throughout (all on revenue of the same period):
 
 * **gross margin** = (revenue − depreciation − power − other data-centre opex) / revenue;
-* **EBITDA margin** = (revenue − power − other data-centre opex) / revenue (site level:
-  no corporate overhead is modelled);
+* **operating (EBIT) margin** = (gross profit − SG&A − R&D) / revenue, where SG&A is a share
+  of revenue and R&D a fixed amount per month (corporate costs: the statement's operating
+  expenses);
+* **EBITDA margin** = (revenue − power − other data-centre opex) / revenue (site level,
+  before corporate SG&A and R&D);
 * **margin after financing** = (revenue − full cost) / revenue, where the full cost also
-  carries the interest on the debt that funds the capex. Financing sits below EBITDA
-  and below gross margin.
+  carries the interest on the debt that funds the capex (fleet level, before corporate
+  SG&A and R&D). Financing sits below EBITDA and below gross margin.
 
 Per installed GPU-hour the cost stack (depreciation, power, other opex, financing)
 does not depend on utilisation; revenue per installed GPU-hour is the blended price
@@ -40,6 +43,7 @@ from aibm_core.models.ai_infrastructure.metric_tree import tree
 from aibm_core.models.ai_infrastructure.model import (
     MAX_LIFE_MONTHS,
     AiInfrastructureResult,
+    backlog_months,
     blended_price,
     compute,
     contracted_fill,
@@ -51,6 +55,8 @@ from aibm_core.models.ai_infrastructure.model import (
     power_runway_months,
     projection,
     statement,
+    utilisation_economics,
+    utilisation_table,
 )
 from aibm_core.models.ai_infrastructure.params import (
     HOURS_PER_MONTH,
@@ -64,6 +70,7 @@ __all__ = [
     "SPEC",
     "AiInfrastructureParams",
     "AiInfrastructureResult",
+    "backlog_months",
     "blended_price",
     "compute",
     "contracted_fill",
@@ -76,6 +83,8 @@ __all__ = [
     "projection",
     "statement",
     "tree",
+    "utilisation_economics",
+    "utilisation_table",
 ]
 
 SPEC = ModelSpec(

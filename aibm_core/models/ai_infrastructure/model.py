@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike
 
 from aibm_core.core import finance
 from aibm_core.core.compute_cost import cost_per_m_tokens
+from aibm_core.core.formatting import format_value
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH, USD_H, AiInfrastructureParams
 from aibm_core.models.base import Column, Metric, MonthlyResult, Statement, declare_columns
 
@@ -51,12 +52,15 @@ class AiInfrastructureResult(MonthlyResult):
     power_cost: np.ndarray
     dc_opex: np.ndarray
     financing_cost: np.ndarray
+    sga: np.ndarray
+    rd: np.ndarray
     expansion_capex: np.ndarray
     replacement_capex: np.ndarray
     capex_payback_months: np.ndarray
     npv_per_gpu: np.ndarray
     fleet_power_mw: np.ndarray
     contracted_backlog: np.ndarray
+    backlog_months: np.ndarray
     gpus_to_place: np.ndarray
     implied_price_per_m_tokens: np.ndarray
     fleet_cost_per_m_tokens: np.ndarray
@@ -92,13 +96,28 @@ class AiInfrastructureResult(MonthlyResult):
         return self.revenue - self.depreciation - self.power_cost - self.dc_opex
 
     @property
+    def operating_expenses(self) -> np.ndarray:
+        """Corporate operating expenses: SG&A + R&D (USD per month)."""
+        return self.sga + self.rd
+
+    @property
+    def operating_profit(self) -> np.ndarray:
+        """EBIT: gross profit − SG&A − R&D (USD per month; financing is below it)."""
+        return self.gross_profit - self.operating_expenses
+
+    @property
+    def operating_margin(self) -> np.ndarray:
+        """Operating profit (EBIT) / revenue (fraction)."""
+        return self.operating_profit / self.revenue
+
+    @property
     def ebitda(self) -> np.ndarray:
-        """Site-level EBITDA: revenue − power − other opex (USD per month)."""
+        """Site-level EBITDA: revenue − power − other opex, before corporate opex (USD per month)."""
         return self.revenue - self.power_cost - self.dc_opex
 
     @property
     def profit_after_financing(self) -> np.ndarray:
-        """Revenue − full cost stack (USD per month)."""
+        """Fleet level: revenue − full cost stack, before corporate opex (USD per month)."""
         return self.revenue - self.cost_stack_total
 
     @property
@@ -113,7 +132,7 @@ class AiInfrastructureResult(MonthlyResult):
 
     @property
     def margin_after_financing(self) -> np.ndarray:
-        """Profit after financing / revenue (fraction)."""
+        """Fleet-level profit after financing / revenue, before corporate opex (fraction)."""
         return self.profit_after_financing / self.revenue
 
     @property
@@ -245,6 +264,35 @@ def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndar
     return np.maximum(added, 0.0), replaced
 
 
+def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndarray:
+    """Average remaining term of the live reserved contracts, weighted by volume (months).
+
+    Contracts run ``T = contract_term_months``. The month-1 book is taken as evenly aged, so
+    its contracts have ``T / 2`` months left on average. Each month every live contract has
+    one month less to run, and the ``1 / T`` of an evenly aged book that expires is signed
+    again for ``T`` months: the two cancel, so the average holds. Reserved volume ``H``
+    (reserved share × sold GPU-hours, the share being constant) that grows is signed for a
+    full term; volume that shrinks leaves pro rata from every vintage, which keeps the
+    average:
+
+    ``M_1 = T / 2``;  ``M_t = (M_{t-1} min(H_t, H_{t-1}) + T max(H_t - H_{t-1}, 0)) / H_t``.
+
+    ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. Loops over months, vectorised
+    over draws. Shape: draws × months.
+    """
+    term = np.asarray(p.contract_term_months, dtype=float)
+    shape = np.broadcast_shapes(sold_hours.shape, (*np.shape(term), 1))
+    hours = np.broadcast_to(sold_hours, shape)
+    term = np.broadcast_to(term, shape[:-1])
+    months = np.empty(shape)
+    months[..., 0] = term / 2.0
+    for t in range(1, shape[-1]):
+        before, now = hours[..., t - 1], hours[..., t]
+        kept = months[..., t - 1] * np.minimum(now, before) + term * np.maximum(now - before, 0.0)
+        months[..., t] = kept / now
+    return months
+
+
 def _life_weights(life_months: ArrayLike) -> np.ndarray:
     """In-service share of each month 1..120 of a GPU's life (1, a last partial month, then 0)."""
     age = np.arange(MAX_LIFE_MONTHS, dtype=float)
@@ -361,6 +409,7 @@ def _fleet_series(
     sold_hours = installed_hours * utilisation
     revenue_by_type = {k: sold_hours * m(getattr(p, f"{k}_share")) * prices[k] for k in prices}
     tps = m(p.tokens_per_second_per_gpu)
+    remaining = backlog_months(p, sold_hours)
     return {
         "installed_gpus": gpus,
         "added_gpus": added,
@@ -378,8 +427,11 @@ def _fleet_series(
         "power_cost": installed_hours * stack["power"],
         "dc_opex": installed_hours * stack["dc_opex"],
         "financing_cost": installed_hours * stack["financing"],
+        "sga": sold_hours * price * m(p.sga_share_of_revenue),
+        "rd": np.broadcast_to(m(p.rd_per_month_usd), sold_hours.shape),
         "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
-        "contracted_backlog": revenue_by_type["reserved"] * m(p.contract_term_months) / 2.0,
+        "contracted_backlog": revenue_by_type["reserved"] * remaining,
+        "backlog_months": remaining,
         "gpus_to_place": gpus * utilisation * m(_monthly_loss(p.annual_retention))
         + np.maximum(added, 0.0) * m(p.utilisation),
         "implied_price_per_m_tokens": cost_per_m_tokens(price, tps, 1.0),
@@ -391,17 +443,18 @@ def statement(r: AiInfrastructureResult) -> Statement:
     """The common monthly statement of the GPU cloud (USD per month unless named otherwise).
 
     Cost of revenue is depreciation + power + other data-centre opex, so the statement's
-    gross margin equals the model's gross margin (after depreciation). No SG&A is modelled
-    (site-level view), so operating expenses are zero and operating profit equals gross
-    profit; financing cost is below EBIT and therefore not in the statement. Capex is the
-    cash spent on GPUs: expansion plus end-of-life replacements. Volume: installed GPUs;
-    north star: monthly revenue, the metric tree's root.
+    gross margin equals the model's gross margin (after depreciation). Operating expenses
+    are the corporate costs below gross profit: SG&A (a share of revenue) and R&D (a fixed
+    amount per month), so operating profit is EBIT; financing cost is below EBIT and
+    therefore not in the statement. Capex is the cash spent on GPUs: expansion plus
+    end-of-life replacements. Volume: installed GPUs; north star: monthly revenue, the
+    metric tree's root.
     """
     revenue = np.asarray(r.revenue)
     return Statement(
         revenue=revenue,
         cost_of_revenue=r.depreciation + r.power_cost + r.dc_opex,
-        operating_expenses=np.zeros_like(revenue),
+        operating_expenses=np.asarray(r.operating_expenses),
         capex=np.asarray(r.capex),
         volume=np.asarray(r.installed_gpus),
         volume_label="Installed GPUs",
@@ -449,9 +502,13 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
         "dc_opex_per_hour": Metric("  of which other data-centre opex", r.at("dc_opex_per_hour"), USD_H),
         "financing_per_hour": Metric("  of which financing", r.at("financing_per_hour"), USD_H),
         "gross_margin": Metric("Gross margin (after depreciation)", r.at("gross_margin"), "fraction"),
+        "operating_expenses": Metric(
+            "Operating expenses (SG&A + R&D)", r.at("operating_expenses"), "USD per month"
+        ),
+        "operating_margin": Metric("Operating (EBIT) margin", r.at("operating_margin"), "fraction"),
         "ebitda_margin": Metric("EBITDA margin (site level)", r.at("ebitda_margin"), "fraction"),
         "margin_after_financing": Metric(
-            "Margin after financing", r.at("margin_after_financing"), "fraction"
+            "Fleet margin after financing (before SG&A and R&D)", r.at("margin_after_financing"), "fraction"
         ),
         "break_even_utilisation": Metric(
             "Break-even utilisation (gross margin = 0)", r.at("break_even_utilisation"), "fraction"
@@ -479,7 +536,12 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
         "gpus_to_place": Metric(
             "GPUs to place with customers (churn + new capacity)", r.at("gpus_to_place"), "GPUs per month"
         ),
-        "contracted_backlog": Metric("Contracted backlog (reserved)", r.at("contracted_backlog"), "USD"),
+        "contracted_backlog": Metric(
+            "Contracted backlog (reserved revenue still to bill)", r.at("contracted_backlog"), "USD"
+        ),
+        "backlog_months": Metric(
+            "Average remaining term of reserved contracts", r.at("backlog_months"), "months"
+        ),
         "fleet_power_mw": Metric("Facility power drawn", r.at("fleet_power_mw"), "MW"),
         "power_runway_months": Metric(
             "Months until secured power runs out", power_runway_months(r), "months"
@@ -504,6 +566,9 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "ebitda": Column("EBITDA", "USD per month"),
     "depreciation": Column("Depreciation", "USD per month"),
     "gross_profit": Column("Gross profit", "USD per month"),
+    "sga": Column("SG&A", "USD per month"),
+    "rd": Column("R&D", "USD per month"),
+    "operating_profit": Column("Operating profit (EBIT)", "USD per month"),
     "financing_cost": Column("Financing cost", "USD per month"),
     "profit_after_financing": Column("Profit after financing", "USD per month"),
     "expansion_capex": Column("Expansion capex", "USD per month"),
@@ -512,8 +577,10 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "capex_payback_months": Column("Capex payback", "months"),
     "npv_per_gpu": Column("NPV per GPU", "USD per GPU"),
     "gross_margin": Column("Gross margin", "fraction"),
+    "operating_margin": Column("Operating margin", "fraction"),
     "ebitda_margin": Column("EBITDA margin", "fraction"),
     "fleet_power_mw": Column("Facility power", "MW"),
+    "contracted_backlog": Column("Contracted backlog (reserved)", "USD"),
     "arr": Column("Revenue run-rate (ARR)", "USD per year"),
 }
 
@@ -537,6 +604,9 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "ebitda": r.ebitda,
             "depreciation": r.depreciation,
             "gross_profit": r.gross_profit,
+            "sga": r.sga,
+            "rd": r.rd,
+            "operating_profit": r.operating_profit,
             "financing_cost": r.financing_cost,
             "profit_after_financing": r.profit_after_financing,
             "expansion_capex": r.expansion_capex,
@@ -545,10 +615,95 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "capex_payback_months": r.capex_payback_months,
             "npv_per_gpu": r.npv_per_gpu,
             "gross_margin": r.gross_margin,
+            "operating_margin": r.operating_margin,
             "ebitda_margin": r.ebitda_margin,
             "fleet_power_mw": r.fleet_power_mw,
+            "contracted_backlog": r.contracted_backlog,
             "arr": 12 * r.revenue,
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )
     return declare_columns(frame, PROJECTION_COLUMNS, "ai_infrastructure")
+
+
+#: Realised utilisations the GPU-hours-to-tokens table shows besides break-even and this month.
+UTILISATION_GRID = (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+#: Columns of :func:`utilisation_economics`: name -> label and unit.
+UTILISATION_COLUMNS: dict[str, Column] = {
+    "utilisation": Column("Realised utilisation", "fraction"),
+    "gross_margin": Column("Gross margin", "fraction"),
+    "operating_margin": Column("Operating margin", "fraction"),
+    "margin_after_financing": Column("Fleet margin after financing", "fraction"),
+    "fleet_cost_per_m_tokens": Column("Cost per 1M tokens on the fleet", "USD per 1M tokens"),
+    "flat_payback_months": Column("Capex payback at this month's cash, held flat", "months"),
+}
+
+
+def utilisation_economics(r: AiInfrastructureResult, grid: ArrayLike = UTILISATION_GRID) -> pd.DataFrame:
+    """The snapshot month's unit economics at other *realised* utilisations (scalar parameters).
+
+    The break-even utilisation (:attr:`AiInfrastructureResult.break_even_utilisation`) is
+    on realised utilisation, so this table varies realised utilisation ``u`` too, holding the
+    month's prices, cost stack, fleet and corporate opex. Per installed GPU-hour, revenue is
+    ``price × u`` while the cost stack does not move, so
+    ``gross margin = 1 - cost before financing / (price × u)`` (0 at break-even),
+    ``operating margin = 1 - SG&A share - (cost before financing + R&D per installed hour) / (price × u)``,
+    fleet margin after financing uses the full cost per hour, the cost per 1M tokens spreads
+    the full cost over the tokens of the sold share, and the payback divides the capex per
+    GPU by the month's cash contribution ``(price × u - cash cost) × hours per month``
+    (``inf`` = never). Rows: ``grid``, the break-even utilisation when it is at most 1 and
+    the month's realised utilisation, in ascending order; ``note`` names the last two.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per utilisation, columns declared in :data:`UTILISATION_COLUMNS` plus ``note``.
+    """
+    price = float(r.at("revenue_per_sold_hour"))
+    before_financing = float(r.at("cost_before_financing_per_hour"))
+    full_cost = float(r.at("cost_per_hour"))
+    cash_cost = float(r.at("cash_cost_per_hour"))
+    rd_per_hour = float(r.at("rd")) / (float(r.at("installed_gpus")) * HOURS_PER_MONTH)
+    p = r.params
+    break_even = float(r.at("break_even_utilisation"))
+    realised = float(r.at("utilisation"))
+    notes = {realised: "this month"}
+    if break_even <= 1.0:
+        notes[break_even] = "break-even (gross margin = 0)"
+    levels = sorted({*(float(u) for u in np.atleast_1d(grid)), *notes})
+    u = np.array(levels)
+    revenue = price * u  # USD per installed GPU-hour
+    frame = pd.DataFrame(
+        {
+            "utilisation": u,
+            "gross_margin": 1.0 - before_financing / revenue,
+            "operating_margin": 1.0
+            - float(p.sga_share_of_revenue)
+            - (before_financing + rd_per_hour) / revenue,
+            "margin_after_financing": 1.0 - full_cost / revenue,
+            "fleet_cost_per_m_tokens": cost_per_m_tokens(full_cost, float(p.tokens_per_second_per_gpu), u),
+            "flat_payback_months": finance.payback_months(
+                float(p.capex_per_gpu_usd), (revenue - cash_cost) * HOURS_PER_MONTH
+            ),
+            "note": [notes.get(level, "") for level in levels],
+        }
+    )
+    return declare_columns(frame, {**UTILISATION_COLUMNS, "note": Column("Note", "")}, "ai_infrastructure")
+
+
+def utilisation_table(r: AiInfrastructureResult, grid: ArrayLike = UTILISATION_GRID) -> pd.DataFrame:
+    """:func:`utilisation_economics` for reading: every cell formatted by its unit, labelled columns.
+
+    Percentages for utilisation and margins, money per 1M tokens, months (``never`` when the
+    month's cash never pays the GPU back).
+    """
+    numbers = utilisation_economics(r, grid)
+    table = pd.DataFrame(
+        {
+            column.label: [format_value(v, column.unit) for v in numbers[name]]
+            for name, column in UTILISATION_COLUMNS.items()
+        }
+    )
+    table[""] = numbers["note"].to_numpy()
+    return table.set_index(UTILISATION_COLUMNS["utilisation"].label)

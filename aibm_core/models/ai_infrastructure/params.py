@@ -15,6 +15,7 @@ from aibm_core.core.params import (
 
 SEED2 = "seed 002 (AI infrastructure)"
 SEED3 = "seed 003 (revenue pyramid: compute leasing)"
+COREWEAVE_10Q = "CoreWeave, Inc., Form 10-Q for the quarter ended 30 September 2025 (filed November 2025)"
 #: Hours in an average month (24 × 365.25 / 12 = 730.5).
 HOURS_PER_MONTH = 24.0 * DAYS_PER_MONTH
 #: Hours in an average year (8,766).
@@ -141,6 +142,31 @@ class AiInfrastructureParams(ProjectionParams):
         le=1e5,
         meaning="Other data-centre opex per GPU: space, network, staff, maintenance, insurance",
         source=ANALYST,
+    )
+    # --- corporate operating expenses (below gross profit)
+    sga_share_of_revenue: float = assumption(
+        0.07,
+        unit="fraction of revenue",
+        ge=0,
+        le=1,
+        meaning="Sales, marketing, general and administrative expenses as a share of revenue",
+        source=(
+            f"{COREWEAVE_10Q}: sales and marketing 1% and general and administrative 6% of revenue "
+            "in Q3 2024 (3% and 11% in Q3 2025, after the IPO's stock-based compensation)"
+        ),
+    )
+    rd_per_month_usd: float = assumption(
+        1.5e6,
+        unit="USD per month",
+        ge=0,
+        le=1e9,
+        meaning="Research and development of the cloud software (scheduling, storage, networking), "
+        "fixed: it does not grow with the fleet",
+        source=(
+            f"analyst assumption: ~40 engineers at ~$450K a year fully loaded; {COREWEAVE_10Q} shows no "
+            "separate R&D line (it sits in technology and infrastructure, with depreciation), so no listed "
+            "GPU cloud reports it on its own"
+        ),
     )
     # --- demand and prices
     utilisation: float = assumption(
