@@ -74,17 +74,20 @@ def summary_html(
     folder = Path(parameters_dir or PARAMETERS_DIR)
     spec, params = evaluation.spec, evaluation.params
     description = describe(folder, scenario)
+    cards = key_figures(evaluation, results)
+    u = results.get("uncertainty")
+    spread = u is not None and any(note for _, _, note in cards)  # a range shown on some card
     about = (
         f"<p class='aibm-scenario'><b>Scenario {_esc(scenario)}</b>"
         + (f": {_esc(description)}" if description else "")
         + f". Figures of month {int(params.snapshot_month)} of {int(params.horizon_months)}"
-        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if (u := results.get("uncertainty")) else "")
+        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if spread else "")
         + ".</p>"
     )
     return (
         f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
         f"<h3>{_esc(spec.title)}: executive summary</h3>{about}"
-        f"<div class='aibm-cards'>{''.join(_card(*f) for f in key_figures(evaluation, results))}</div>"
+        f"<div class='aibm-cards'>{''.join(_card(*f) for f in cards)}</div>"
         f"<h4>Guardrails</h4><div class='aibm-badges'>{_badges(evaluation)}</div>"
         f"<h4>What moves {_esc(evaluation.statement.north_star_label)} most</h4>{_drivers(evaluation)}"
         "<p class='aibm-scenario'>The same figures in every scenario of a batch: "
@@ -97,7 +100,7 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
     from aibm_core.analysis import pyramid
     from aibm_core.analysis.scenarios import describe
     from aibm_core.core.config import PARAMETERS_DIR
-    from aibm_core.core.formatting import format_range
+    from aibm_core.core.formatting import format_spread
 
     summary = pyramid.layer_summary(outcomes)
     holds, verdict = pyramid.ordering(summary)
@@ -107,9 +110,9 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
         if not row["models"]:
             cards.append(_card(f"{layer} layer", "no results", ""))
             continue
-        spread = format_range(row["p10"], row["p90"], "fraction")
+        spread = format_spread(row["p10"], row["p90"], "fraction", "range over models and draws")
         capital = format_value(row["capital intensity"], "fraction")
-        note = f"range over models and draws {spread}; capex / revenue {capital}; {row['models']}"
+        note = "; ".join([*([spread] if spread else []), f"capex / revenue {capital}", row["models"]])
         margin = format_value(row["gross margin"], "fraction")
         cards.append(_card(f"{layer} layer: gross margin", margin, note))
     state = "ok" if holds else "breach"
@@ -223,10 +226,11 @@ def key_figures(
     """The summary's cards: ``(label, value, P10-P90 range or "")``, formatted.
 
     The north star (snapshot month), the gross margin and :func:`headline_kpis`; the ranges come
-    from the results payload's ``uncertainty`` block when it has one.
+    from the results payload's ``uncertainty`` block when it has one, and are left out where
+    both ends read the same (:func:`~aibm_core.core.formatting.format_spread`).
     """
     from aibm_core.analysis.results import from_json_number
-    from aibm_core.core.formatting import format_range
+    from aibm_core.core.formatting import format_spread
 
     statement = evaluation.statement
     star_unit = statement.north_star_unit
@@ -235,8 +239,7 @@ def key_figures(
     def spread(percentiles: Mapping[str, Any] | None, unit: str) -> str:
         if not percentiles:
             return ""
-        low, high = (from_json_number(percentiles[q]) for q in ("p10", "p90"))
-        return "P10-P90 " + format_range(low, high, unit)
+        return format_spread(*(from_json_number(percentiles[q]) for q in ("p10", "p90")), unit)
 
     cards = [
         (
