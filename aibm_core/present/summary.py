@@ -263,7 +263,8 @@ def key_figures(
 def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     """The drivers that move the north star most, one at a time (a tornado, largest swing first).
 
-    The ranged drivers (P10 to P90) first; when fewer than ``count`` of them move the north star,
+    The ranged drivers (P10 to P90) first, unless the scenario is a point scenario (``draws: 0``);
+    when fewer than ``count`` of them move the north star,
     the other numeric drivers moved ±20% fill the list. A driver that does not move the north
     star (a cost, when the north star is revenue) is not listed.
     """
@@ -272,6 +273,8 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
 
     spec, params = evaluation.spec, evaluation.params
     schema = type(params)
+    if not params.uncertainty.active:  # a point scenario (draws: 0): its ranges are not sampled,
+        params = params.with_uncertainty(type(params.uncertainty)({}, draws=0))  # every driver ±20%
     ranged = list(params.uncertainty.ranges)
     others = [
         n
