@@ -251,8 +251,13 @@ def lay_over(
     for key, raw in above.items():
         values[key] = raw
         if is_fixed(raw):
+            driver = schema is None or (
+                key in schema.model_fields
+                and schema.role_of(key) == "driver"
+                and schema.model_fields[key].annotation is float
+            )
             with contextlib.suppress(RangeError):  # a misused fixed is validation's to report
-                values[key] = fixed_value(raw)
+                values[key] = fixed_value(raw) if driver else raw
             continue
         overlaid = below.get(key)
         number = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
