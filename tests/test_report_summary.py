@@ -142,3 +142,52 @@ def test_top_drivers_leave_out_drivers_that_do_not_move_the_north_star():
     drivers = summary.top_drivers(seed)
     assert "gpu_hour_cost_usd" not in set(drivers["assumption"])
     assert ((drivers["high"] - drivers["low"]).abs() > 0).all()
+
+
+#: "P10-P90 a to b": the two ends (the unit may follow the second end only).
+P10_P90 = re.compile(r"P10-P90 (.+?) to ([^;<)\n]+)")
+
+
+def equal_ends(text: str) -> list[str]:
+    """Every "P10-P90 a to b" in ``text`` whose ends read the same."""
+    return [
+        m.group(0)
+        for m in P10_P90.finditer(text)
+        if m.group(2).strip() == m.group(1) or m.group(2).startswith(m.group(1) + " ")
+    ]
+
+
+def test_equal_ends_finds_a_to_a_and_only_that():
+    assert equal_ends("(P10-P90 $53.25M to $53.25M)") == ["P10-P90 $53.25M to $53.25M"]
+    assert equal_ends("P10-P90 never to never; x") == ["P10-P90 never to never"]
+    assert equal_ends("P10-P90 $1.2 to $1.2M per month") == []  # $1.2 to $1.2M differ
+    assert equal_ends("P10-P90 $1.2M to $1.2M per month") == ["P10-P90 $1.2M to $1.2M per month"]
+    assert equal_ends("P10-P90 40.0% to 55.0%") == []
+
+
+def test_no_shipped_scenario_shows_a_p10_p90_whose_ends_are_equal(tmp_path):
+    """The index and every executive summary of every shipped scenario, as a batch writes them."""
+    from aibm_core.analysis.results_cache import computed
+    from aibm_core.core.config import SHIPPED_SCENARIOS
+    from aibm_core.models import model_names
+    from aibm_core.present.notebook import summary as one_line
+    from aibm_core.present.notebook import uncertainty_text
+
+    found, point_runs = [], 0
+    for scenario in SHIPPED_SCENARIOS:
+        for model in model_names():
+            evaluation, results = computed(get_model(model), scenario_params(model, scenario), scenario)
+            write_run(tmp_path, scenario, model, results)
+            html = summary.summary_html(evaluation, results, scenario)
+            texts = (visible_text(html), one_line(results), uncertainty_text(results))
+            found += [f"{scenario}/{model}: {hit}" for text in texts for hit in equal_ends(text)]
+            about = uncertainty_text(results)
+            assert f"Scenario {scenario}" in about and "base scenario" not in about
+            if results["uncertainty"] is None:  # a point scenario: no range and no draws anywhere
+                point_runs += 1
+                assert "P10-P90" not in visible_text(html) + one_line(results) and "draws" not in html
+                assert "point scenario" in about
+    index = write_index(tmp_path).read_text()
+    found += [f"index: {hit}" for hit in equal_ends(visible_text(index))]
+    assert not found, found
+    assert point_runs >= len(model_names())  # at least the seed scenario

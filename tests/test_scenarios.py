@@ -213,3 +213,105 @@ def test_index_shows_descriptions_and_links_the_comparison(outputs, tmp_path):
     assert "<fall>" not in text
     assert text.index("Prices &lt;fall&gt;") < text.index("bear/api_access.html")
     assert "<a href='scenarios.html'>" in text
+
+
+# --- a scenario that moves a ranged driver moves its range with it -------------------------------
+
+
+def test_a_number_over_a_range_recentres_it_with_the_same_relative_width(tmp_path):
+    params = tmp_path / "parameters"
+    base = "price_per_m_output_tokens: {dist: pert, low: 8.0, mode: 15.0, high: 18.0, value: 15.0}\n"
+    write(params / "base", "api_access.yaml", base)
+    write(params / "cut", "scenario.yaml", "description: Prices cut\noverlays: base\n")
+    write(params / "cut", "api_access.yaml", "price_per_m_output_tokens: 12.0\n")
+    values = scenario_values(params, "cut", "api_access")
+    moved = values["price_per_m_output_tokens"]
+    # 8, 15, 18 times 12/15: 6.4, 12, 14.4; the overlaid point is kept as recentred_from
+    assert moved["dist"] == "pert" and moved["value"] == 12.0 and moved["recentred_from"] == 15.0
+    assert (moved["low"], moved["mode"], moved["high"]) == pytest.approx((6.4, 12.0, 14.4), abs=1e-12)
+    assert read_scenario(params / "cut" / "api_access.yaml") == values
+    validated = validate(get_model("api_access").params, values)
+    assert validated.price_per_m_output_tokens == 12.0
+    r = validated.uncertainty.ranges["price_per_m_output_tokens"]
+    assert (r.low, r.mode, r.high, r.recentred_from) == pytest.approx((6.4, 12.0, 14.4, 15.0))
+
+
+def test_a_fixed_number_drops_the_range(tmp_path):
+    params = tmp_path / "parameters"
+    write(params / "base", "api_access.yaml", "price_per_m_output_tokens: {low: 8.0, high: 18.0}\n")
+    write(params / "fix", "scenario.yaml", "description: Fixed price\noverlays: base\n")
+    write(params / "fix", "api_access.yaml", "price_per_m_output_tokens: {value: 12, fixed: true}\n")
+    values = scenario_values(params, "fix", "api_access")
+    assert values == {"price_per_m_output_tokens": 12.0}
+    validated = validate(get_model("api_access").params, values)
+    assert validated.price_per_m_output_tokens == 12.0 and not validated.uncertainty.ranges
+    # in a file that overlays nothing, fixed is the number itself
+    root = validate(get_model("api_access").params, {"monthly_churn": {"value": 0.04, "fixed": True}})
+    assert root.monthly_churn == 0.04 and not root.uncertainty.ranges
+    assert aibm("validate", str(params)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("monthly_churn: {value: 0.04, fixed: false}", "fixed must be true"),
+        ("monthly_churn: {value: 0.04, fixed: yes}", "yes"),
+        ("monthly_churn: {fixed: true}", "needs its value"),
+        ("monthly_churn: {value: 0.04, low: 0.01, fixed: true}", "remove low"),
+        ("monthly_churn: {value: '0.04', fixed: true}", "finite number"),
+        ("horizon_months: {value: 24, fixed: true}", "only drivers can be fixed"),
+    ],
+)
+def test_misused_fixed_is_one_line_naming_file_and_key(tmp_path, entry, expected):
+    params = tmp_path / "parameters"
+    write(params / "base", "api_access.yaml", "monthly_churn: {low: 0.02, high: 0.05}\n")
+    write(params / "odd", "scenario.yaml", "description: Odd\noverlays: base\n")
+    bad = write(params / "odd", "api_access.yaml", entry + "\n")
+    done = aibm("validate", str(params))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = [line for line in done.stderr.strip().splitlines() if str(bad) in line]
+    assert len(lines) == 1 and expected in lines[0], done.stderr
+    key = entry.split(":")[0]
+    assert f"'{key}'" in lines[0]
+
+
+def test_a_range_that_cannot_be_recentred_is_a_one_line_error(tmp_path):
+    params = tmp_path / "parameters"
+    base = "usage_growth_monthly: {dist: lognormal, low: 0.01, high: 0.06, value: 0.03}\n"
+    write(params / "base", "api_access.yaml", base)
+    write(params / "shrink", "scenario.yaml", "description: Usage shrinks\noverlays: base\n")
+    bad = write(params / "shrink", "api_access.yaml", "usage_growth_monthly: -0.02\n")
+    with pytest.raises(ParameterError) as error:
+        scenario_values(params, "shrink", "api_access")
+    message = str(error.value)
+    assert len(message.splitlines()) == 1
+    assert str(bad) in message and "'usage_growth_monthly'" in message and "lognormal" in message
+
+
+@pytest.mark.parametrize("scenario", ["bull", "bear"])
+def test_bull_and_bear_carry_ranges_in_every_model(scenario):
+    from aibm_core.analysis.results import scenario_params
+
+    for model in model_names():
+        params = scenario_params(model, scenario)
+        u = params.uncertainty
+        assert u.active, f"{scenario}/{model} has no range left"
+        base = scenario_params(model, "base").uncertainty.ranges
+        moved = {n: r for n, r in u.ranges.items() if r.recentred_from is not None}
+        assert moved, f"{scenario}/{model}: no driver moved its range"
+        for name, r in moved.items():
+            assert r.family == base[name].family
+            assert r.recentred_from == pytest.approx(base[name].point)
+            assert r.point == getattr(params, name)  # the scenario's own number
+    # the bear application layer, which had no range left before, is simulated over six drivers
+    if scenario == "bear":
+        assert len(scenario_params("application_layer", "bear").uncertainty.ranges) == 6
+
+
+def test_seed_stays_a_point_scenario():
+    from aibm_core.analysis.results import scenario_params
+    from aibm_core.analysis.results_cache import model_results
+
+    for model in model_names():
+        assert scenario_params(model, "seed").uncertainty.draws == 0
+        assert model_results(model, "seed")["uncertainty"] is None

@@ -9,7 +9,7 @@ from scipy import stats
 
 from aibm_core.analysis.uncertainty import monte_carlo, sample
 from aibm_core.core.params import ParameterError, validate
-from aibm_core.core.ranges import RangeError, parse_range
+from aibm_core.core.ranges import Range, RangeError, parse_range, recentre
 from aibm_core.models import get_model, model_names
 
 API = get_model("api_access")
@@ -152,3 +152,49 @@ def test_a_correlation_with_a_driver_fixed_to_a_number_is_dropped():
         "correlations: [[annual_price_decline, annual_cost_decline, 0.5]]"
     )
     assert params.uncertainty.correlations == ()
+
+
+# --- re-centring a range on a scenario's number (hand-computed) ---------------------------------
+
+
+def test_recentre_scales_low_mode_high_by_the_ratio_of_values():
+    pert = parse_range({"dist": "pert", "low": 8, "mode": 15, "high": 18, "value": 15}, 0.01, 1000)
+    moved = recentre(pert, 12, 0.01, 1000)
+    assert (moved.family, moved.value, moved.recentred_from) == ("pert", 12.0, 15.0)
+    assert (moved.low, moved.mode, moved.high) == pytest.approx((6.4, 12.0, 14.4))  # x 12/15
+    lognormal = parse_range({"low": 2, "high": 8, "value": 4}, 0, None)
+    assert lognormal.family == "lognormal"
+    assert (recentre(lognormal, 6, 0, None).low, recentre(lognormal, 6, 0, None).high) == (3.0, 12.0)
+    beta = parse_range({"dist": "beta", "low": 10, "high": 20, "alpha": 2, "beta": 3, "value": 15})
+    scaled = recentre(beta, 30)
+    assert (scaled.low, scaled.high, scaled.alpha, scaled.beta) == (20.0, 40.0, 2.0, 3.0)
+
+
+def test_recentre_keeps_a_logit_normal_fraction_inside_0_1_by_scaling_its_odds():
+    fraction = parse_range({"low": 0.2, "high": 0.8, "value": 0.5}, 0, 1)
+    assert fraction.family == "logitnormal"
+    moved = recentre(fraction, 0.9, 0, 1)  # odds x 9: 0.25 -> 2.25, 4 -> 36
+    assert (moved.low, moved.high) == pytest.approx((2.25 / 3.25, 36 / 37))
+    assert moved.family == "logitnormal" and moved.value == 0.9
+
+
+def test_recentre_clips_to_the_valid_range_and_shifts_where_there_is_no_ratio():
+    triangle = parse_range({"dist": "triangular", "low": 0.5, "mode": 0.8, "high": 1.0, "value": 0.8}, 0, 1)
+    clipped = recentre(triangle, 0.9, 0, 1)  # x 1.125: 0.5625, 0.9, 1.125 clipped to 1
+    assert (clipped.low, clipped.mode, clipped.high) == pytest.approx((0.5625, 0.9, 1.0))
+    around_zero = parse_range({"dist": "uniform", "low": -1, "high": 1, "value": 0})
+    shifted = recentre(around_zero, 0.5)  # old value 0: shifted by +0.5
+    assert (shifted.low, shifted.high, shifted.recentred_from) == (-0.5, 1.5, 0.0)
+    normal = parse_range({"dist": "normal", "low": -0.1, "high": 0.3, "value": 0.1})
+    flipped = recentre(normal, -0.1)  # the other sign: shifted by -0.2
+    assert (flipped.low, flipped.high) == pytest.approx((-0.3, 0.1))
+
+
+def test_recentre_on_zero_or_the_same_value_and_what_it_refuses():
+    lognormal = parse_range({"low": 2, "high": 8, "value": 4}, 0, None)
+    assert recentre(lognormal, 0, 0, None) == 0.0  # no width relative to zero: a number
+    assert recentre(lognormal, 4, 0, None) is lognormal  # unchanged value, unchanged range
+    with pytest.raises(RangeError, match="cannot re-centre the lognormal"):
+        recentre(Range("lognormal", 2, 8, value=4), -1)
+    with pytest.raises(RangeError, match=r"strictly inside 0\.\.1"):
+        recentre(parse_range({"low": 0.2, "high": 0.8}, 0, 1), 1.0, 0, 1)

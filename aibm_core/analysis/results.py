@@ -275,14 +275,20 @@ def _format_value(value: Any, unit: str) -> str:
 
 
 def north_star_range(payload: Mapping[str, Any]) -> str:
-    """`` (P10-P90 a-b)`` of the north-star metric in the snapshot month, or ``""`` without draws."""
+    """`` (P10-P90 a to b)`` of the north-star metric in the snapshot month.
+
+    ``""`` without draws, and when both ends read the same (the draws do not move the north
+    star): the point value stands alone.
+    """
+    from aibm_core.core.formatting import format_spread
+
     uncertainty = payload.get("uncertainty")
     if not uncertainty:
         return ""
     i, unit = payload["snapshot_month"] - 1, payload["north_star"]["unit"]
     fan = uncertainty["series"]["north_star"]
-    low, high = (_format_value(from_json_number(fan[q][i]), unit) for q in ("p10", "p90"))
-    return f" (P10-P90 {low} to {high})"
+    spread = format_spread(*(from_json_number(fan[q][i]) for q in ("p10", "p90")), unit)
+    return f" ({spread})" if spread else ""
 
 
 def breach_labels(payload: Mapping[str, Any]) -> list[str]:

@@ -258,8 +258,12 @@ class RangeSpec(_Strict):
     value: FiniteFloat | SkipJsonSchema[None] = _omitted_when_none(
         "Point value of the deterministic results (default: the median)."
     )
+    recentred_from: FiniteFloat | SkipJsonSchema[None] = _omitted_when_none(
+        "For a range the scenario moved with the driver's new value: the point value of the "
+        "overlaid scenario's range it was re-centred from, in the driver's unit."
+    )
 
-    @field_validator("mode", "alpha", "beta", "value", mode="before")
+    @field_validator("mode", "alpha", "beta", "value", "recentred_from", mode="before")
     @classmethod
     def _absent_not_null(cls, value: Any) -> Any:
         """An optional number is left out when not given, never written ``null``."""

@@ -11,16 +11,26 @@ file for takes those values unchanged. ``base`` is the root: its files are read 
 are. A folder without ``scenario.yaml`` overlays ``base`` (or nothing, when there is no
 ``base`` folder beside it, as for a lone parameter file). ``description`` and ``overlays``
 describe the scenario; they are not parameters and never reach a notebook.
+
+A file that gives a plain number for a driver that is a range in the scenario it overlays moves
+that range with the number: the same family, re-centred on the new value with the same relative
+width (:func:`aibm_core.core.ranges.recentre`; a PERT 8-15-18 with value 15 set to 12 becomes
+6.4-12-14.4). A file that means the number exactly writes it fixed, ``{value: 12, fixed: true}``,
+and the driver is that number, with no range (:func:`lay_over`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aibm_core.core.config import scenario_order
-from aibm_core.core.params import ModelParams, ParameterError, Problem, read_yaml, validate
+from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
+from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
 from aibm_core.core.yaml_loading import echo
 
 #: Name of the file describing a scenario folder (never a model file).
@@ -170,8 +180,9 @@ def scenario_files(parameters_dir: Path, scenario: str, model: str) -> list[Path
 def scenario_values(parameters_dir: Path, scenario: str, model: str) -> dict[str, Any]:
     """The resolved parameter values of one model under one scenario.
 
-    Each file of the chain (:func:`scenario_files`) is laid over the one before, key by key:
-    a driver a file does not mention keeps the value (or range) of the scenario it overlays.
+    Each file of the chain (:func:`scenario_files`) is laid over the one before, key by key
+    (:func:`lay_over`): a driver a file does not mention keeps the value (or range) of the
+    scenario it overlays, and a driver a file sets to a plain number keeps its range, re-centred.
 
     Raises
     ------
@@ -185,7 +196,7 @@ def scenario_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
         raise ParameterError([Problem(str(path), "", why)])
     values: dict[str, Any] = {}
     for path in files:
-        values.update(read_yaml(path))
+        values = lay_over(model, values, read_yaml(path), source=str(path))
     return values
 
 
@@ -195,7 +206,80 @@ def overlaid_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
     for overlaid in scenario_chain(parameters_dir, scenario)[:-1]:
         path = overlaid.model_file(model)
         if path.exists():
-            values.update(read_yaml(path))
+            values = lay_over(model, values, read_yaml(path), source=str(path))
+    return values
+
+
+def lay_over(
+    model: str, below: Mapping[str, Any], above: Mapping[str, Any], source: str = ""
+) -> dict[str, Any]:
+    """The values of one file (``above``) laid over those of the scenario it overlays (``below``).
+
+    Key by key, ``above`` wins, except for a driver of ``model`` that ``below`` gives as a range
+    and ``above`` as a plain number: the result is ``below``'s range re-centred on that number
+    (:func:`aibm_core.core.ranges.recentre`, written with ``dist`` named and the overlaid point
+    as ``recentred_from``), or the number when nothing of the range is left. A fixed number,
+    ``{value: x, fixed: true}``, becomes the number ``x`` (no range). A number outside the
+    driver's valid range, or a range that cannot be read, is passed on as written, so that
+    validation reports it.
+
+    Parameters
+    ----------
+    model
+        Model name (a name that is not a registered model re-centres nothing).
+    below
+        Resolved values of the overlaid scenario (``{}`` at the root).
+    above
+        The file's own values.
+    source
+        The file, for error messages.
+
+    Raises
+    ------
+    ParameterError
+        One line naming the file and the driver, when the range cannot be re-centred on the
+        number (a lognormal range moved to a negative value, say).
+    """
+    from aibm_core.models import get_model
+
+    try:
+        schema: type[ModelParams] | None = get_model(model).params
+    except KeyError:
+        schema = None
+    values = dict(below)
+    problems = []
+    for key, raw in above.items():
+        values[key] = raw
+        if is_fixed(raw):
+            driver = schema is None or (
+                key in schema.model_fields
+                and schema.role_of(key) == "driver"
+                and schema.model_fields[key].annotation is float
+            )
+            with contextlib.suppress(RangeError):  # a misused fixed is validation's to report
+                values[key] = fixed_value(raw) if driver else raw
+            continue
+        overlaid = below.get(key)
+        number = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
+        if schema is None or not number or not isinstance(overlaid, Mapping) or is_fixed(overlaid):
+            continue
+        if key not in schema.model_fields or schema.role_of(key) != "driver":
+            continue
+        low, high = bounds(schema, key)
+        try:
+            old = parse_range(overlaid, low, high)
+        except RangeError:
+            continue  # the overlaid file's problem, reported when it is validated
+        if not ((low is None or raw >= low) and (high is None or raw <= high)):
+            continue
+        try:
+            moved = recentre(old, float(raw), low, high)
+        except RangeError as error:
+            problems.append(Problem(source, key, f"value {raw!r}: {error}"))
+            continue
+        values[key] = moved.to_dict() if not isinstance(moved, float) else moved
+    if problems:
+        raise ParameterError(problems)
     return values
 
 
@@ -242,8 +326,9 @@ def read_scenario(path: Path) -> dict[str, Any]:
     ``parameters/<scenario>/<model>.yaml`` is laid over the resolved values of ``<model>`` in the
     scenario named by ``parameters/<scenario>/scenario.yaml`` (``base`` by default; see
     :mod:`aibm_core.analysis.scenarios`), so a driver the file does not mention keeps the value or range
-    of the scenario it overlays. The base file itself, and a file without a ``base`` folder
-    beside its own, are read as they are.
+    of the scenario it overlays, and a driver it sets to a plain number moves its range with it
+    (:func:`lay_over`). The base file itself, and a file without a ``base`` folder beside its
+    own, are read as they are (a fixed number becomes the number).
 
     Raises
     ------
@@ -252,7 +337,8 @@ def read_scenario(path: Path) -> dict[str, Any]:
     """
     path = Path(path)
     own = read_yaml(path)
-    return {**overlaid_values(path.parent.parent, path.parent.name, path.stem), **own}
+    below = overlaid_values(path.parent.parent, path.parent.name, path.stem)
+    return lay_over(path.stem, below, own, source=str(path))
 
 
 def load_file(schema: type[ModelParams], path: Path) -> ModelParams:

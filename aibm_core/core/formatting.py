@@ -173,6 +173,26 @@ def format_range(low: Any, high: Any, unit: str = "") -> str:
     return f"{low_text} to {high_text}"
 
 
+def format_spread(low: Any, high: Any, unit: str = "", label: str = "P10-P90") -> str:
+    """``"P10-P90 low to high"`` in a unit, or ``""`` when both ends read the same.
+
+    Where the draws give no spread at the precision shown (a point scenario, or ranges that do
+    not move this figure), the figure is its point value, shown on its own: never "a to a".
+
+    Parameters
+    ----------
+    low, high
+        The ends (e.g. the 10th and 90th percentiles), in ``unit``.
+    unit
+        Unit of both ends (:func:`format_value`).
+    label
+        What the ends are, written before them.
+    """
+    if format_value(low, unit) == format_value(high, unit):
+        return ""
+    return f"{label} {format_range(low, high, unit)}"
+
+
 def format_frame(
     frame: pd.DataFrame,
     units: Mapping[str, str] | pd.Series | str | None = None,

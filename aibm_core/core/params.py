@@ -26,7 +26,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from aibm_core.core.errors import AibmInputError
-from aibm_core.core.ranges import Range, RangeError, Uncertainty, check_correlations, parse_range
+from aibm_core.core.ranges import (
+    Range,
+    RangeError,
+    Uncertainty,
+    check_correlations,
+    fixed_value,
+    is_fixed,
+    parse_range,
+)
 from aibm_core.core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
 #: Source label of figures that are the workbook's own base-case judgement.
@@ -418,8 +426,8 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         The model's parameter class.
     values
         Overrides of the defaults (a scenario file's content); a driver may be a range
-        (:mod:`aibm_core.core.ranges`) and the :data:`MONTE_CARLO_SETTINGS` may be given; run
-        settings are ignored.
+        (:mod:`aibm_core.core.ranges`) or a fixed number ``{value: x, fixed: true}`` (the number
+        ``x``), and the :data:`MONTE_CARLO_SETTINGS` may be given; run settings are ignored.
     source
         Where the values came from, for error messages (usually a file path).
 
@@ -434,14 +442,21 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     if problems:
         raise ParameterError(problems)
     ranges = {}
+    fixed = {}
     for key, raw in overrides.items():
-        if isinstance(raw, Mapping) and key in schema.model_fields:
+        if is_fixed(raw) and key in schema.model_fields:
+            try:
+                fixed[key] = _fixed_of(schema, key, raw)
+            except RangeError as error:
+                problems.append(Problem(source, key, f"{echo(dict(raw))}: {shorten(str(error), 200)}"))
+        elif isinstance(raw, Mapping) and key in schema.model_fields:
             try:
                 ranges[key] = _range_of(schema, key, raw)
             except RangeError as error:
                 problems.append(Problem(source, key, f"range {echo(dict(raw))}: {shorten(str(error), 200)}"))
-    # Ranges enter validation as their point values; unreadable ones (already reported) drop out.
-    numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)}
+    # Ranges enter validation as their point values, fixed drivers as their numbers; unreadable
+    # ones (already reported) drop out.
+    numbers = {k: v for k, v in overrides.items() if not isinstance(v, Mapping)} | fixed
     points = {k: r.point for k, r in ranges.items()}
     drivers = schema.names_with_role("driver")
     settings, setting_problems = _monte_carlo_settings(values, list(ranges), drivers, source)
@@ -474,6 +489,15 @@ def _range_of(schema: type[ModelParams], key: str, raw: Mapping[str, Any]) -> Ra
     if schema.role_of(key) != "driver" or schema.model_fields[key].annotation is not float:
         raise RangeError(f"only drivers can be ranges; '{key}' is a {schema.role_of(key)}: give a number")
     return parse_range(raw, *bounds(schema, key))
+
+
+def _fixed_of(schema: type[ModelParams], key: str, raw: Mapping[str, Any]) -> float:
+    """The number of ``{value: x, fixed: true}`` (:func:`~aibm_core.core.ranges.fixed_value`) for a driver."""
+    if schema.role_of(key) != "driver" or schema.model_fields[key].annotation is not float:
+        raise RangeError(
+            f"only drivers can be fixed against a range; '{key}' is a {schema.role_of(key)}: give a number"
+        )
+    return fixed_value(raw)
 
 
 def _monte_carlo_settings(

@@ -13,6 +13,14 @@ named with ``dist``: ``lognormal``, ``logitnormal``, ``normal`` (90% intervals) 
 ``mode`` for triangular and PERT, ``alpha``/``beta`` for beta). ``value`` sets the point used
 for the deterministic results (the metric tree, KPIs and charts of the base case); by default
 it is the distribution's median. Distributions are ``scipy.stats`` frozen distributions.
+
+A scenario that overlays another and gives a plain number for a driver that is a range there
+moves the range with the number (:func:`recentre`), unless it writes the number as fixed::
+
+    price_per_m_output_tokens: 12.0                        # the overlaid range, re-centred on 12
+    annual_price_decline: {value: 0.2, fixed: true}        # exactly 0.2, no range
+
+A re-centred range records the point it was moved from as ``recentred_from``.
 """
 
 from __future__ import annotations
@@ -40,6 +48,11 @@ _KEYS = {
     "pert": {"low", "mode", "high"},
     "beta": {"low", "high", "alpha", "beta"},
 }
+#: Optional keys of every family: the point value and, for a range a scenario re-centred,
+#: the overlaid scenario's point value it was moved from.
+_OPTIONAL = {"value", "recentred_from"}
+#: Key that marks a driver's number as fixed (``{value: 12, fixed: true}``): no range.
+FIXED = "fixed"
 
 
 class RangeError(AibmInputError):
@@ -65,6 +78,9 @@ class Range:
         Shape parameters (beta), on the support ``low..high``.
     value
         Point value for the deterministic results; ``None`` means the median.
+    recentred_from
+        For a range a scenario re-centred (:func:`recentre`): the point value, in the driver's
+        unit, of the overlaid scenario's range it was moved from; ``None`` for a range as written.
     """
 
     family: Family
@@ -74,6 +90,7 @@ class Range:
     alpha: float | None = None
     beta: float | None = None
     value: float | None = None
+    recentred_from: float | None = None
 
     def distribution(self) -> Any:
         """The ``scipy.stats`` frozen distribution (a point mass when ``low == high``)."""
@@ -107,7 +124,7 @@ class Range:
     def to_dict(self) -> dict[str, Any]:
         """The range as written in a parameter file (``dist`` always named)."""
         out: dict[str, Any] = {"dist": self.family, "low": self.low, "high": self.high}
-        for key in ("mode", "alpha", "beta", "value"):
+        for key in ("mode", "alpha", "beta", "value", "recentred_from"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -172,7 +189,7 @@ def parse_range(
     family = values.pop("dist", None) or default_family(lower_bound, upper_bound)
     if family not in FAMILIES:
         raise RangeError(f"unknown dist {family!r}; expected one of {', '.join(FAMILIES)}")
-    allowed = _KEYS[family] | {"value"}
+    allowed = _KEYS[family] | _OPTIONAL
     unknown = sorted(set(values) - allowed)
     missing = sorted(_KEYS[family] - set(values))
     if unknown or missing:
@@ -212,6 +229,120 @@ def _check(r: Range, lower_bound: float | None, upper_bound: float | None) -> No
 
 def _inside(x: float, lower_bound: float | None, upper_bound: float | None) -> bool:
     return (lower_bound is None or x >= lower_bound) and (upper_bound is None or x <= upper_bound)
+
+
+def is_fixed(raw: Any) -> bool:
+    """Whether a value from a parameter file is a fixed number (a mapping with a ``fixed`` key)."""
+    return isinstance(raw, Mapping) and FIXED in raw
+
+
+def fixed_value(raw: Mapping[str, Any]) -> float:
+    """The number of a fixed driver, ``{value: 12, fixed: true}``: the driver takes no range.
+
+    A scenario writes a driver this way to set it to exactly that number where the scenario it
+    overlays gives the driver a range (a plain number would re-centre that range,
+    :func:`recentre`). In a file that overlays nothing it is the same as the number alone.
+
+    Raises
+    ------
+    RangeError
+        With a one-line message when ``fixed`` is not ``true``, ``value`` is missing or not a
+        finite number, or another key (``low``, ``dist``...) is given beside them.
+    """
+    others = sorted(set(raw) - {FIXED, "value"})
+    if raw.get(FIXED) is not True:
+        raise RangeError(
+            f"fixed must be true, found {raw.get(FIXED)!r}; to move the overlaid range with the "
+            "value, write the number alone"
+        )
+    if others:
+        raise RangeError(f"a fixed driver takes only value and fixed: true; remove {', '.join(others)}")
+    if "value" not in raw:
+        raise RangeError("a fixed driver needs its value: write {value: <number>, fixed: true}")
+    number = raw["value"]
+    if isinstance(number, bool) or not isinstance(number, int | float) or not np.isfinite(number):
+        raise RangeError(f"value must be a finite number, found {number!r}")
+    return float(number)
+
+
+def recentre(
+    r: Range, new: float, lower_bound: float | None = None, upper_bound: float | None = None
+) -> Range | float:
+    """The range ``r`` moved so that its point value is ``new``, with the same relative width.
+
+    This is what a scenario gets when it gives a plain number for a driver that is a range in
+    the scenario it overlays. With ``old = r.point`` (the overlaid point value):
+
+    - ``new == old``: ``r`` unchanged.
+    - ``old`` and ``new`` non-zero with the same sign: every location number (``low``,
+      ``mode``, ``high``) is multiplied by ``new / old``, in every family but the logit-normal:
+      a lognormal or normal 90% interval, a uniform, triangular or PERT support and the support
+      of a beta (whose ``alpha`` and ``beta`` shapes are kept) keep their width relative to the
+      point. A PERT 8-15-18 with value 15 moved to 12 becomes 6.4-12-14.4. A logit-normal range
+      (a fraction) scales its odds ``x / (1 - x)`` by ``odds(new) / odds(old)`` instead, so that
+      it keeps its width in logit terms and stays inside 0..1 (near 0 this is the same scaling;
+      0.5 moved to 0.9 takes the range 0.2..0.8 to 0.69..0.97, not past 1).
+    - ``new == 0``: a width relative to zero is no width: the driver is the number 0.
+    - ``old == 0``, or ``new`` of the other sign: there is no ratio; the normal, uniform,
+      triangular, PERT and beta families are shifted by ``new - old`` (the same width in the
+      driver's unit). A lognormal range cannot take a value of 0 or of the other sign, nor a
+      logit-normal one 0 or 1: :class:`RangeError` asks for a range or a fixed number.
+    - Then ``low``, ``mode`` and ``high`` are clipped to the valid range
+      ``lower_bound..upper_bound``; a range clipped to one number is that number.
+
+    Parameters
+    ----------
+    r
+        The overlaid scenario's range.
+    new
+        The scenario's number for the driver, in the driver's unit (inside its valid range).
+    lower_bound, upper_bound
+        The assumption's valid range (inclusive), ``None`` where unbounded.
+
+    Returns
+    -------
+    Range or float
+        The re-centred range (``value = new``, ``recentred_from = old``), or ``new`` when
+        nothing of the range is left.
+
+    Raises
+    ------
+    RangeError
+        One line, when the family cannot be re-centred on ``new`` (see above) or the result is
+        not a valid range of its family.
+    """
+    old, new = r.point, float(new)
+    if new == old:
+        return r
+    if new == 0:
+        return 0.0
+    locations = {"low": r.low, "high": r.high, **({"mode": r.mode} if r.mode is not None else {})}
+    if r.family == "logitnormal":
+        if not (0 < old < 1 and 0 < new < 1):
+            raise RangeError(
+                f"cannot re-centre the logit-normal range {r.low:g}..{r.high:g} from {old:g} on {new:g} "
+                "(a logit-normal range stays strictly inside 0..1); give a range or {value, fixed: true}"
+            )
+        shift = logit(new) - logit(old)
+        moved = {k: float(expit(logit(x) + shift)) for k, x in locations.items()}
+    elif old != 0 and new / old > 0:
+        moved = {k: x * new / old for k, x in locations.items()}
+    elif r.family == "lognormal":
+        raise RangeError(
+            f"cannot re-centre the lognormal range {r.low:g}..{r.high:g} from {old:g} on {new:g} "
+            "(no ratio between them); give a range or {value, fixed: true}"
+        )
+    else:
+        moved = {k: x + (new - old) for k, x in locations.items()}
+    low_clip = -np.inf if lower_bound is None else lower_bound
+    high_clip = np.inf if upper_bound is None else upper_bound
+    moved = {k: float(min(max(x, low_clip), high_clip)) for k, x in moved.items()}
+    if moved["low"] == moved["high"]:
+        return new
+    extra = {"alpha": r.alpha, "beta": r.beta} if r.family == "beta" else {}
+    out = Range(r.family, **moved, **extra, value=new, recentred_from=old)
+    _check(out, lower_bound, upper_bound)
+    return out
 
 
 @dataclass(frozen=True)

@@ -83,44 +83,91 @@ def series_percentiles(results: Mapping[str, Any], key: str) -> pd.DataFrame:
     return pd.DataFrame({q: [from_json_number(v) for v in values] for q, values in fan.items()}, index=months)
 
 
+def uncertainty_text(results: Mapping[str, Any]) -> str:
+    """What the scenario's Monte Carlo sampled, in words: its own ranged drivers, draws, seed.
+
+    Names the scenario of the payload, lists its ranged drivers and says which of them the
+    scenario re-centred on its own value (the overlaid scenario's range moved with the driver,
+    :func:`aibm_core.core.ranges.recentre`) with the value each was moved from; a point scenario
+    (no range, or ``draws: 0``) says so and gives no draws.
+    """
+    scenario = str(results.get("scenario", "custom"))
+    u = results.get("uncertainty")
+    if not u:
+        return (
+            f"Scenario {scenario} is a point scenario (no driver is a range, or draws: 0): "
+            "every figure is a single value, nothing is simulated."
+        )
+    ranges = u["ranges"]
+    moved = {name: r["recentred_from"] for name, r in ranges.items() if "recentred_from" in r}
+    kept = [name for name in ranges if name not in moved]
+    parts = [
+        f"Scenario {scenario}: {u['draws']:,} draws (seed {u['random_seed']}) over its "
+        f"{len(ranges)} ranged driver{'s' if len(ranges) != 1 else ''}"
+    ]
+    if kept:
+        parts.append(
+            f"{'as the overlaid scenario gives them' if moved else 'as the scenario gives them'}: "
+            + ", ".join(kept)
+        )
+    if moved:
+        parts.append(
+            "re-centred on this scenario's value, with the overlaid range's relative width: "
+            + ", ".join(f"{name} (from {value:g})" for name, value in moved.items())
+        )
+    text = "; ".join(parts)
+    if u["correlations"]:
+        text += "; rank correlations: " + ", ".join(f"{a} ~ {b} {r:+.2f}" for a, b, r in u["correlations"])
+    return text + "."
+
+
+def _has_spread(frame: pd.DataFrame) -> bool:
+    """Whether a fan's P10 and P90 differ in some month (a band worth drawing)."""
+    return bool((frame["p90"] - frame["p10"]).abs().gt(0).any())
+
+
 def show_uncertainty(evaluation: Evaluation, results: Mapping[str, Any]) -> None:
-    """The uncertainty section: what was sampled, fan charts and guardrail breach probabilities."""
+    """The uncertainty section: the scenario's own ranges, fan charts and breach probabilities.
+
+    A point scenario prints one line and draws nothing; a fan whose band has no width in any
+    month (the ranges do not move that series) is not drawn, and the text says so.
+    """
     from IPython.display import display
 
     from aibm_core.present import charts
 
+    print(uncertainty_text(results))
     u = results.get("uncertainty")
     if not u:
-        print("This scenario gives no ranges (or draws: 0): every driver is a point, nothing to simulate.")
         return
-    print(
-        f"{u['draws']:,} draws (seed {u['random_seed']}) over {len(u['ranges'])} ranged drivers: "
-        + ", ".join(u["ranges"])
-        + (
-            f"; rank correlations: {', '.join(f'{a} ~ {b} {r:+.2f}' for a, b, r in u['correlations'])}"
-            if u["correlations"]
-            else ""
-        )
-    )
     statement = evaluation.statement
     months = pd.Index(range(1, len(statement.series("revenue")) + 1), name="month")
     star = statement.north_star_label
-    charts.show(
-        charts.fan_chart(
-            {star: series_percentiles(results, "north_star")},
-            f"{star}: range of outcomes by month",
-            statement.north_star_unit,
-            base=pd.DataFrame({star: statement.series("north_star")}, index=months),
+    star_fan = series_percentiles(results, "north_star")
+    if _has_spread(star_fan):
+        charts.show(
+            charts.fan_chart(
+                {star: star_fan},
+                f"{star}: range of outcomes by month",
+                statement.north_star_unit,
+                base=pd.DataFrame({star: statement.series("north_star")}, index=months),
+            )
         )
-    )
+    else:
+        print(f"The ranges of this scenario do not move {star}: no fan to draw.")
     profit = {"gross profit": "gross_profit", "operating profit": "operating_profit"}
-    charts.show(
-        charts.fan_chart(
-            {label: series_percentiles(results, key) for label, key in profit.items()},
-            "Gross and operating profit: range of outcomes by month",
-            "USD per month",
+    fans = {label: series_percentiles(results, key) for label, key in profit.items()}
+    fans = {label: frame for label, frame in fans.items() if _has_spread(frame)}
+    if fans:
+        charts.show(
+            charts.fan_chart(
+                fans,
+                "Gross and operating profit: range of outcomes by month",
+                "USD per month",
+            )
         )
-    )
+    else:
+        print("The ranges of this scenario do not move gross or operating profit: no fan to draw.")
     risks = pd.DataFrame(
         {
             "label": [g["label"] for g in results["guardrails"]],

@@ -74,17 +74,20 @@ def summary_html(
     folder = Path(parameters_dir or PARAMETERS_DIR)
     spec, params = evaluation.spec, evaluation.params
     description = describe(folder, scenario)
+    cards = key_figures(evaluation, results)
+    u = results.get("uncertainty")
+    spread = u is not None and any(note for _, _, note in cards)  # a range shown on some card
     about = (
         f"<p class='aibm-scenario'><b>Scenario {_esc(scenario)}</b>"
         + (f": {_esc(description)}" if description else "")
         + f". Figures of month {int(params.snapshot_month)} of {int(params.horizon_months)}"
-        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if (u := results.get("uncertainty")) else "")
+        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if spread else "")
         + ".</p>"
     )
     return (
         f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
         f"<h3>{_esc(spec.title)}: executive summary</h3>{about}"
-        f"<div class='aibm-cards'>{''.join(_card(*f) for f in key_figures(evaluation, results))}</div>"
+        f"<div class='aibm-cards'>{''.join(_card(*f) for f in cards)}</div>"
         f"<h4>Guardrails</h4><div class='aibm-badges'>{_badges(evaluation)}</div>"
         f"<h4>What moves {_esc(evaluation.statement.north_star_label)} most</h4>{_drivers(evaluation)}"
         "<p class='aibm-scenario'>The same figures in every scenario of a batch: "
@@ -97,7 +100,7 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
     from aibm_core.analysis import pyramid
     from aibm_core.analysis.scenarios import describe
     from aibm_core.core.config import PARAMETERS_DIR
-    from aibm_core.core.formatting import format_range
+    from aibm_core.core.formatting import format_spread
 
     summary = pyramid.layer_summary(outcomes)
     verdicts = pyramid.orderings(outcomes, summary)
@@ -107,16 +110,15 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
         if not row["models"]:
             cards.append(_card(f"{layer} layer", "no results", ""))
             continue
-        models = format_range(row["gross margin low"], row["gross margin high"], "fraction")
-        spread = format_range(row["p10"], row["p90"], "fraction")
-        others = "; ".join(
-            f"{measure} {format_value(row[measure], 'fraction')} "
-            f"({format_range(row[f'{measure} low'], row[f'{measure} high'], 'fraction')})"
-            for measure in pyramid.MEASURES
-            if measure != pyramid.HEADLINE_MEASURE
-        )
+        models = format_spread(row["gross margin low"], row["gross margin high"], "fraction", "models")
+        spread = format_spread(row["p10"], row["p90"], "fraction")
+        others = []
+        for measure in (m for m in pyramid.MEASURES if m != pyramid.HEADLINE_MEASURE):
+            across = format_spread(row[f"{measure} low"], row[f"{measure} high"], "fraction", "models")
+            others.append(f"{measure} {format_value(row[measure], 'fraction')}" + (f" ({across})" if across else ""))
         capital = format_value(row["capital intensity"], "fraction")
-        note = f"models {models}, P10-P90 {spread}; {others}; capex / revenue {capital}; {row['models']}"
+        parts = [models, spread, *others, f"capex / revenue {capital}", row["models"]]
+        note = "; ".join(part for part in parts if part)
         margin = format_value(row["gross margin"], "fraction")
         cards.append(_card(f"{layer} layer: median gross margin", margin, note))
     badges = [
@@ -235,10 +237,11 @@ def key_figures(
     """The summary's cards: ``(label, value, P10-P90 range or "")``, formatted.
 
     The north star (snapshot month), the gross margin and :func:`headline_kpis`; the ranges come
-    from the results payload's ``uncertainty`` block when it has one.
+    from the results payload's ``uncertainty`` block when it has one, and are left out where
+    both ends read the same (:func:`~aibm_core.core.formatting.format_spread`).
     """
     from aibm_core.analysis.results import from_json_number
-    from aibm_core.core.formatting import format_range
+    from aibm_core.core.formatting import format_spread
 
     statement = evaluation.statement
     star_unit = statement.north_star_unit
@@ -247,8 +250,7 @@ def key_figures(
     def spread(percentiles: Mapping[str, Any] | None, unit: str) -> str:
         if not percentiles:
             return ""
-        low, high = (from_json_number(percentiles[q]) for q in ("p10", "p90"))
-        return "P10-P90 " + format_range(low, high, unit)
+        return format_spread(*(from_json_number(percentiles[q]) for q in ("p10", "p90")), unit)
 
     cards = [
         (
@@ -272,7 +274,8 @@ def key_figures(
 def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     """The drivers that move the north star most, one at a time (a tornado, largest swing first).
 
-    The ranged drivers (P10 to P90) first; when fewer than ``count`` of them move the north star,
+    The ranged drivers (P10 to P90) first, unless the scenario is a point scenario (``draws: 0``);
+    when fewer than ``count`` of them move the north star,
     the other numeric drivers moved ±20% fill the list. A driver that does not move the north
     star (a cost, when the north star is revenue) is not listed.
     """
@@ -281,6 +284,8 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
 
     spec, params = evaluation.spec, evaluation.params
     schema = type(params)
+    if not params.uncertainty.active:  # a point scenario (draws: 0): its ranges are not sampled,
+        params = params.with_uncertainty(type(params.uncertainty)({}, draws=0))  # every driver ±20%
     ranged = list(params.uncertainty.ranges)
     others = [
         n
