@@ -115,7 +115,8 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
         others = []
         for measure in (m for m in pyramid.MEASURES if m != pyramid.HEADLINE_MEASURE):
             across = format_spread(row[f"{measure} low"], row[f"{measure} high"], "fraction", "models")
-            others.append(f"{measure} {format_value(row[measure], 'fraction')}" + (f" ({across})" if across else ""))
+            median = format_value(row[measure], "fraction")
+            others.append(f"{measure} {median}" + (f" ({across})" if across else ""))
         capital = format_value(row["capital intensity"], "fraction")
         parts = [models, spread, *others, f"capex / revenue {capital}", row["models"]]
         note = "; ".join(part for part in parts if part)
