@@ -84,6 +84,36 @@ def misnamed_files(folder: Path) -> list[Problem]:
     ]
 
 
+def outside_problem(parameters_dir: Path, path: Path) -> Problem | None:
+    """The problem of a path that leads outside the parameters folder (through a symbolic link).
+
+    A parameters folder may come from someone else (a pull request, a download): a link in it
+    to ``~/.env`` would otherwise be read, and its content quoted in an error. A link that stays
+    inside the folder is allowed; ``None`` when ``path`` is not a link or stays inside.
+    """
+    path = Path(path)
+    try:
+        inside = path.resolve().is_relative_to(Path(parameters_dir).resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if inside:
+        return None
+    what = "folder" if path.is_dir() else "file"
+    if path.is_symlink() or path.parent.is_symlink():
+        why = f"a symbolic link to a {what} outside the parameters folder is not read; copy the {what} in"
+    else:
+        why = f"this {what} is outside the parameters folder {parameters_dir}; it is not read"
+    return Problem(str(path), "", why)
+
+
+def read_inside(parameters_dir: Path, path: Path) -> dict[str, Any]:
+    """:func:`read_yaml` of a file of the parameters folder, refusing links that lead outside it."""
+    problem = outside_problem(parameters_dir, path)
+    if problem is not None:
+        raise ParameterError([problem])
+    return read_yaml(path)
+
+
 def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     """Read one scenario folder's ``scenario.yaml`` (if any).
 
@@ -96,12 +126,15 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     folder = Path(parameters_dir) / name
     path = folder / SCENARIO_FILE
     root_exists = (Path(parameters_dir) / ROOT).is_dir()
+    outside = outside_problem(parameters_dir, folder)
+    if outside is not None:
+        raise ParameterError([outside])
     misnamed = misnamed_files(folder)
     if misnamed:
         raise ParameterError(misnamed)
     if not path.exists():
         return Scenario(name, "", ROOT if name != ROOT and root_exists else None, folder)
-    values = read_yaml(path)
+    values = read_inside(parameters_dir, path)
     source = str(path)
     problems = [
         Problem(source, key, f"unknown key; expected one of {', '.join(SCENARIO_KEYS)}")
@@ -185,7 +218,7 @@ def scenario_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
         raise ParameterError([Problem(str(path), "", why)])
     values: dict[str, Any] = {}
     for path in files:
-        values.update(read_yaml(path))
+        values.update(read_inside(parameters_dir, path))
     return values
 
 
@@ -195,7 +228,7 @@ def overlaid_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
     for overlaid in scenario_chain(parameters_dir, scenario)[:-1]:
         path = overlaid.model_file(model)
         if path.exists():
-            values.update(read_yaml(path))
+            values.update(read_inside(parameters_dir, path))
     return values
 
 
@@ -251,7 +284,7 @@ def read_scenario(path: Path) -> dict[str, Any]:
         If the file or a file it overlays is unreadable, or the overlay chain is broken.
     """
     path = Path(path)
-    own = read_yaml(path)
+    own = read_inside(path.parent.parent, path)
     return {**overlaid_values(path.parent.parent, path.parent.name, path.stem), **own}
 
 

@@ -366,14 +366,21 @@ def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]
     """The files ``aibm validate`` checks (folders searched for ``.yaml``/``.yml``) and what is missing.
 
     A path that does not exist and a folder without any YAML file are problems: nothing
-    validated is never reported as valid.
+    validated is never reported as valid. A scenario folder or file that is a symbolic link
+    leading outside the folder given is a problem, and is not read.
     """
+    from aibm_core.analysis.scenarios import outside_problem
+
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
+            links = [p for p in sorted(path.iterdir()) if p.is_symlink() and p.is_dir()]
             found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
-            files.extend(p for p in found if not p.is_dir())
+            outside = [(p, outside_problem(path, p)) for p in [*links, *found]]
+            problems.extend(problem for _, problem in outside if problem is not None)
+            refused = {p for p, problem in outside if problem is not None}
+            files.extend(p for p in found if not p.is_dir() and p not in refused)
             if not any(not p.is_dir() for p in found):
                 problems.append(Problem(str(path), "", "nothing to validate: no .yaml file in this folder"))
         elif path.exists() or path.is_symlink() or path.is_fifo():
