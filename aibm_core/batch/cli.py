@@ -259,6 +259,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             index = write_index(args.output, failures, parameters_dir=args.parameters)
             write_cross_scenario(args.output, parameters_dir=args.parameters)
+            _warn_skipped(args.output)
         except OSError as error:  # e.g. a full disk: the reports themselves are in place
             _summary(outcomes)
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
@@ -271,6 +272,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"skipped {len(jobs) - len(todo)} unchanged run(s)")
     print(f"index: {index}")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _warn_skipped(output: Path) -> None:
+    """One warning line naming the JSON files of the output folder that the index left out."""
+    from aibm_core.present.report import results_files
+
+    skipped = results_files(output)[1]
+    if skipped:
+        names = ", ".join(str(path.relative_to(output)) for path in skipped)
+        print(
+            f"warning: left out of the index: {names} (not results of this workbook, or unreadable)",
+            file=sys.stderr,
+        )
 
 
 def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
