@@ -280,7 +280,7 @@ def _warn_skipped(output: Path) -> None:
 
     skipped = results_files(output)[1]
     if skipped:
-        names = ", ".join(str(path.relative_to(output)) for path in skipped)
+        names = ", ".join(_plain(str(path.relative_to(output))) for path in skipped)
         print(
             f"warning: left out of the index: {names} (not results of this workbook, or unreadable)",
             file=sys.stderr,
@@ -303,6 +303,7 @@ def _summary(outcomes: Sequence) -> None:
     """Print a table of the runs, then one unwrapped line per run that did not succeed."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="aibm run")
     for column in ("scenario", "model", "status", "seconds", "gross margin", "detail"):
@@ -317,15 +318,24 @@ def _summary(outcomes: Sequence) -> None:
             else "[red]FAILED[/red]"
         )
         detail = str(o.job.path(".html")) if o.ok else o.message
-        table.add_row(o.job.scenario, o.job.model, status, f"{o.seconds:.1f}", margin, detail)
+        # names and messages are the user's text: shown as they are, never read as markup or emoji
+        user = (Text(_plain(text)) for text in (o.job.scenario, o.job.model))
+        table.add_row(*user, status, f"{o.seconds:.1f}", margin, Text(_plain(detail)))
     Console(width=160).print(table)
     for o in outcomes:  # in full, whatever the terminal's width
         if not o.ok:
             state = "INTERRUPTED" if o.interrupted else "FAILED"
-            print(f"{state} {o.job.scenario}/{o.job.model}: {o.message}")
+            print(f"{state} {_plain(o.job.scenario)}/{_plain(o.job.model)}: {_plain(o.message)}")
     if any(o.interrupted for o in outcomes):
         finished = sum(not o.interrupted for o in outcomes)
         print(f"interrupted: {finished} of {len(outcomes)} run(s) finished")
+
+
+def _plain(text: str) -> str:
+    """``text`` on one line with control characters escaped (an ANSI escape in a folder name
+    or a message is shown as ``\\x1b``, never sent to the terminal)."""
+    text = str(text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _results(args: argparse.Namespace) -> int:
