@@ -348,7 +348,7 @@ def test_keys_that_are_not_identifiers_are_refused(tmp_path, key, expected):
         (["results", "--model", "nope"], "unknown model 'nope'; available:"),
         (
             ["results", "--model", "api_access", "--scenario", "nope"],
-            "no parameter file for model 'api_access'",
+            "unknown scenario 'nope'; available: base, bull, bear, seed",
         ),
         (["run", "--scenario", "nope", "--no-progress"], "unknown scenario 'nope'; available:"),
         (["run", "--model", "nope", "--no-progress"], "unknown model 'nope'; available:"),

@@ -21,7 +21,7 @@ from typing import Any
 
 from aibm_core.core.config import scenario_order
 from aibm_core.core.params import ModelParams, ParameterError, Problem, read_yaml, validate
-from aibm_core.core.yaml_loading import echo
+from aibm_core.core.yaml_loading import echo, shorten
 
 #: Name of the file describing a scenario folder (never a model file).
 SCENARIO_FILE = "scenario.yaml"
@@ -29,6 +29,9 @@ SCENARIO_FILE = "scenario.yaml"
 ROOT = "base"
 #: Keys a ``scenario.yaml`` may hold.
 SCENARIO_KEYS = ("description", "overlays")
+#: Longest scenario folder name (characters). Output files add the model's name, a suffix and,
+#: while they are written, a temporary prefix to it, and a file name is at most 255 bytes.
+MAX_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,14 @@ def misnamed_files(folder: Path) -> list[Problem]:
         for path in (Path(folder) / f"{name}.yml" for name in names)
         if path.exists()
     ]
+
+
+def name_problem(parameters_dir: Path, name: str) -> Problem | None:
+    """The problem of a scenario folder name too long for its output files (``None`` if fine)."""
+    if len(name) <= MAX_NAME and len(name.encode("utf-8", "surrogateescape")) <= MAX_NAME:
+        return None
+    why = f"scenario folder name of {len(name)} characters is too long; at most {MAX_NAME}, rename the folder"
+    return Problem(str(Path(parameters_dir) / shorten(name, 60)), "", why)
 
 
 def outside_problem(parameters_dir: Path, path: Path) -> Problem | None:

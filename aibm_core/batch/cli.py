@@ -341,27 +341,42 @@ def _plain(text: str) -> str:
 def _results(args: argparse.Namespace) -> int:
     from aibm_core.analysis.results import to_json, write_results
     from aibm_core.analysis.results_cache import model_results
+    from aibm_core.analysis.scenarios import available_scenarios
+    from aibm_core.core.yaml_loading import echo
     from aibm_core.models import model_names
 
     if args.model not in model_names():
-        raise ParameterError(
-            [Problem("", "--model", f"unknown model {args.model!r}; available: {', '.join(model_names())}")]
-        )
+        why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
+        raise ParameterError([Problem("", "--model", why)])
+    if not args.parameters.is_dir():
+        raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
+    known = available_scenarios(args.parameters)
+    if args.scenario not in known:  # a folder name inside the parameters folder, never a path
+        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
+        raise ParameterError([Problem("", "--scenario", why)])
+    if args.output is not None and args.output.is_dir():
+        raise ParameterError([Problem(str(args.output), "--output", "is a folder; give the name of a file")])
     payload = model_results(args.model, args.scenario, args.parameters)
     if args.output is None:
         sys.stdout.write(to_json(payload))
-    else:
+        return EXIT_OK
+    try:
         write_results(payload, args.output)
-        print(f"results: {args.output}")
+    except OSError as error:
+        why = f"cannot write the results: {error.strerror or error}"
+        raise ParameterError([Problem(str(args.output), "--output", why)]) from None
+    print(f"results: {args.output}")
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from aibm_core.analysis.scenarios import is_scenario_file, read_scenario, scenario_problems
+    from aibm_core.analysis.scenarios import is_scenario_file, name_problem, read_scenario, scenario_problems
     from aibm_core.core.params import validate
     from aibm_core.models import get_model, model_names
 
     files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
+    long_names = {name_problem(p.parent.parent, p.parent.name) for p in files} - {None}
+    problems.extend(sorted(long_names, key=str))
     for path in files:
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
