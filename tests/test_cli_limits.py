@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,62 @@ def test_a_scenario_name_too_long_is_refused_before_anything_runs(tmp_path, caps
         plan(params, out)
     jobs = plan(params, out, scenarios=["t" * MAX_NAME])
     assert {job.scenario for job in jobs} == {"t" * MAX_NAME}
+
+
+# --- work in proportion to the input: many problems, many scenarios ----------------------------
+
+
+def timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def test_validate_takes_time_in_proportion_to_the_number_of_problems(tmp_path, capsys):
+    """Listing each problem once used to compare it with every problem before it."""
+
+    def validate_keys(count: int) -> float:
+        folder = tmp_path / f"keys{count}" / "case"
+        folder.mkdir(parents=True)
+        path = folder / "api_access.yaml"
+        path.write_text("".join(f"unknown_{i}: 1\n" for i in range(count)))
+        seconds = timed(lambda: main(["validate", str(path)]))
+        lines = capsys.readouterr().err.splitlines()
+        assert len(lines) == count and lines[-1].endswith("unknown parameter")
+        return seconds
+
+    validate_keys(500)  # imports and caches warm
+    small, large = validate_keys(3_000), validate_keys(12_000)
+    assert large < 10 * small + 1.0, (small, large)  # 4x the keys: about 4x the time, never 16x
+
+
+def test_planning_takes_time_in_proportion_to_the_number_of_scenarios(tmp_path, monkeypatch):
+    """Every scenario.yaml once listed every scenario folder; every scenario re-read base."""
+    from aibm_core.analysis import scenarios
+
+    parsed: list[Path] = []
+    listed: list[Path] = []
+    read_yaml, available = scenarios.read_yaml, scenarios.available_scenarios
+    monkeypatch.setattr(scenarios, "read_yaml", lambda path: parsed.append(path) or read_yaml(path))
+    monkeypatch.setattr(
+        scenarios, "available_scenarios", lambda folder: listed.append(folder) or available(folder)
+    )
+
+    def plan_scenarios(count: int) -> tuple[float, int]:
+        params = tmp_path / f"scenarios{count}"
+        shutil.copytree(PARAMETERS_DIR / "base", params / "base")
+        for i in range(count):  # chains of three: s0 <- s1 <- s2, s3 <- s4 <- s5, ...
+            folder = params / f"s{i}"
+            folder.mkdir()
+            (folder / "api_access.yaml").write_text("monthly_churn: 0.05\n")
+            overlays = f"s{i - 1}" if i % 3 else "base"
+            (folder / "scenario.yaml").write_text(f"description: case {i}\noverlays: {overlays}\n")
+        parsed.clear()
+        seconds = timed(lambda: plan(params, tmp_path / "out", models=["api_access"]))
+        return seconds, len(parsed)
+
+    plan_scenarios(10)
+    (small, small_files), (large, large_files) = plan_scenarios(30), plan_scenarios(120)
+    assert not listed  # checking an overlay target looks at that folder only
+    assert large_files <= 4 * small_files + 10, (small_files, large_files)  # each file parsed once
+    assert large < 8 * small + 1.0, (small, large)

@@ -15,6 +15,8 @@ describe the scenario; they are not parameters and never reach a notebook.
 
 from __future__ import annotations
 
+import copy
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,12 +119,33 @@ def outside_problem(parameters_dir: Path, path: Path) -> Problem | None:
     return Problem(str(path), "", why)
 
 
+#: Files read, by path and identity (device, inode, size, modification time): planning reads
+#: ``base/<model>.yaml`` for every scenario that overlays it, and parsing YAML is the slow part.
+_READ: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
+#: Most files kept in :data:`_READ` (a parameters folder of many hundred scenarios).
+_READ_LIMIT = 4096
+
+
 def read_inside(parameters_dir: Path, path: Path) -> dict[str, Any]:
-    """:func:`read_yaml` of a file of the parameters folder, refusing links that lead outside it."""
+    """:func:`read_yaml` of a file of the parameters folder, refusing links that lead outside it.
+
+    A file read before and unchanged since (same inode, size and modification time) is not
+    parsed again; each call returns a copy of its own.
+    """
     problem = outside_problem(parameters_dir, path)
     if problem is not None:
         raise ParameterError([problem])
-    return read_yaml(path)
+    try:
+        info = os.stat(path)
+    except OSError:
+        return read_yaml(path)  # says why it cannot be read
+    key = (str(Path(path).resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _READ:
+        values = read_yaml(path)
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = values
+    return copy.deepcopy(_READ[key])
 
 
 def scenario_info(parameters_dir: Path, name: str) -> Scenario:
@@ -166,8 +189,8 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
                 source, "overlays", f"value {echo(overlays)} is not allowed; '{ROOT}' is the root scenario"
             )
         )
-    elif name != ROOT:
-        known = [s for s in available_scenarios(parameters_dir) if s != name]
+    elif name != ROOT and not _is_scenario(parameters_dir, overlays, name):
+        known = [s for s in available_scenarios(parameters_dir) if s != name]  # only to say what is
         if not isinstance(overlays, str) or overlays not in known:
             problems.append(
                 Problem(
@@ -179,6 +202,20 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     if problems:
         raise ParameterError(problems)
     return Scenario(name, description.strip(), overlays, folder)
+
+
+def _is_scenario(parameters_dir: Path, overlays: Any, name: str) -> bool:
+    """Whether ``overlays`` names another scenario folder (as :func:`available_scenarios` lists them).
+
+    Looks at that one folder only, so that reading every ``scenario.yaml`` of a parameters
+    folder takes time in proportion to their number.
+    """
+    if not isinstance(overlays, str) or overlays == name or overlays in ("", ".", ".."):
+        return False
+    if "/" in overlays or "\0" in overlays:
+        return False
+    folder = Path(parameters_dir) / overlays
+    return any(folder.glob("*.yaml")) or any(folder.glob("*.yml"))
 
 
 def scenario_chain(parameters_dir: Path, name: str) -> list[Scenario]:

@@ -377,14 +377,19 @@ def _validate(args: argparse.Namespace) -> int:
     files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
     long_names = {name_problem(p.parent.parent, p.parent.name) for p in files} - {None}
     problems.extend(sorted(long_names, key=str))
+    seen = set(problems)  # a problem met again (a scenario.yaml read for each file) is listed once
+
+    def add(found: Sequence[Problem]) -> None:
+        new = [p for p in dict.fromkeys(found) if p not in seen]
+        problems.extend(new)
+        seen.update(new)
+
     for path in files:
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
             continue
         if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
-            problems.extend(
-                p for p in scenario_problems(path.parent.parent, path.parent.name) if p not in problems
-            )
+            add(scenario_problems(path.parent.parent, path.parent.name))
             continue
         if path.stem not in model_names():
             problems.append(
@@ -394,7 +399,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
-            problems.extend(p for p in error.problems if p not in problems)
+            add(error.problems)
     if problems:
         raise ParameterError(problems)
     print(f"{len(files)} parameter file(s) valid")
