@@ -208,6 +208,13 @@ def _check(r: Range, lower_bound: float | None, upper_bound: float | None) -> No
     bounded = r.family in ("uniform", "triangular", "pert", "beta")
     if r.value is not None and bounded and not r.low <= r.value <= r.high:
         raise RangeError(f"value ({r.value:g}) must lie inside the support {r.low:g}..{r.high:g}")
+    # low..high of the other families is a 90% interval: a point value outside it is a case the
+    # range itself calls unlikely (a typo, or a range left behind when the value moved)
+    if r.value is not None and not bounded and not r.low <= r.value <= r.high:
+        raise RangeError(
+            f"value ({r.value:g}) lies outside the range's 90% interval {r.low:g}..{r.high:g}; "
+            "move the value inside it or widen the range"
+        )
     if r.value is not None and not _inside(r.value, lower_bound, upper_bound):
         raise RangeError(f"value ({r.value:g}) must lie inside the valid range")
 
