@@ -348,7 +348,7 @@ def test_keys_that_are_not_identifiers_are_refused(tmp_path, key, expected):
         (["results", "--model", "nope"], "unknown model 'nope'; available:"),
         (
             ["results", "--model", "api_access", "--scenario", "nope"],
-            "no parameter file for model 'api_access'",
+            "unknown scenario 'nope'; available: base, bull, bear, seed",
         ),
         (["run", "--scenario", "nope", "--no-progress"], "unknown scenario 'nope'; available:"),
         (["run", "--model", "nope", "--no-progress"], "unknown model 'nope'; available:"),
@@ -363,3 +363,95 @@ def test_command_line_mistakes_exit_2(tmp_path, args, expected):
     errors = [line for line in done.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and expected in errors[0], done.stderr
     assert not out.exists()
+
+
+# --- links out of the parameters folder; secrets never quoted in full -------------------------
+
+SECRET = "OPENAI_API_KEY=sk-live-" + "0123456789abcdef" * 4
+
+
+def untrusted_folder(tmp_path: Path) -> Path:
+    """A parameters folder (a copy of ``base``) beside a file holding a secret, outside it."""
+    params = tmp_path / "untrusted"
+    shutil.copytree(PARAMETERS_DIR / "base", params / "base")
+    (tmp_path / "dotenv").write_text(SECRET + "\n")
+    return params
+
+
+def test_link_to_a_file_outside_is_refused_naming_the_link(tmp_path, capsys):
+    params = untrusted_folder(tmp_path)
+    (params / "pr").mkdir()
+    link = params / "pr" / "api_access.yaml"
+    link.symlink_to(tmp_path / "dotenv")
+    code, lines, _ = validate_cli(capsys, params)
+    assert code == 2
+    assert lines == [
+        f"error: {link}: a symbolic link to a file outside the parameters folder is not read; "
+        "copy the file in"
+    ]
+    for args in (["results", "--model", "api_access", "--scenario", "pr"], ["run", "--scenario", "pr"]):
+        code = main([*args, "--parameters", str(params), "--output", str(tmp_path / "out.json")])
+        err = capsys.readouterr().err
+        assert code == 2 and f"error: {link}: a symbolic link" in err and "sk-live" not in err, err
+
+
+def test_link_to_a_scenario_folder_outside_is_refused(tmp_path, capsys):
+    params = untrusted_folder(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "api_access.yaml").write_text("monthly_churn: 0.05\n")
+    link = params / "pr"
+    link.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    code, lines, _ = validate_cli(capsys, params)
+    assert code == 2 and lines == [
+        f"error: {link}: a symbolic link to a folder outside the parameters folder is not read; "
+        "copy the folder in"
+    ]
+    code = main(["run", "--parameters", str(params), "--output", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"error: {link}: a symbolic link to a folder outside" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_link_inside_the_parameters_folder_is_read(tmp_path, capsys):
+    params = untrusted_folder(tmp_path)
+    (params / "mirror").mkdir()
+    (params / "mirror" / "api_access.yaml").symlink_to(params / "base" / "api_access.yaml")
+    (params / "alias").symlink_to(params / "base", target_is_directory=True)
+    code, lines, out = validate_cli(capsys, params)
+    assert code == 0 and not lines and "3 parameter file(s)" not in out, lines
+
+
+def test_a_file_of_one_secret_line_is_not_quoted(tmp_path, capsys):
+    folder = scenario_folder(tmp_path)
+    path = folder / "api_access.yaml"
+    path.write_text(SECRET + "\n")
+    code, lines, _ = validate_cli(capsys, path)
+    assert lines == [
+        f"error: {path}: line 1, column 1: expected a mapping of name: value, "
+        f"found a single value of {len(SECRET)} characters, not lines of name: value"
+    ]
+    path.write_text("42\n")
+    code, lines, _ = validate_cli(capsys, path)
+    assert code == 2 and lines[0].endswith("found the single value '42'")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"cost_basis: {SECRET}\n",
+        f"monthly_churn: {{low: 0.01, high: 0.05, dist: {SECRET}}}\n",
+        f"monthly_churn: {{low: 0.01, high: {SECRET}}}\n",
+        f"correlations: [[{SECRET}, monthly_churn, 0.5]]\n",
+        f"correlations: {SECRET}\n",
+        f"{SECRET.split('=')[0].lower()}_{SECRET.split('=')[1].replace('-', '_')}: 1\n",
+        f"draws: {SECRET}\n",
+    ],
+)
+def test_values_are_quoted_as_short_excerpts_only(tmp_path, capsys, text):
+    path = scenario_folder(tmp_path) / "api_access.yaml"
+    path.write_text(text)
+    code, lines, _ = validate_cli(capsys, path)
+    assert code == 2 and lines
+    secret_tail = SECRET.split("sk-live-")[1].replace("-", "_")
+    for line in lines:
+        assert secret_tail[:24] not in line.replace("-", "_"), line

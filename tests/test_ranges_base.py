@@ -134,3 +134,37 @@ def test_z90_is_the_normal_95th_percentile():
     from aibm_core.core.ranges import Z90
 
     assert Z90 == float(stats.norm.ppf(0.95))
+
+
+@pytest.mark.parametrize(
+    "text, accepted",
+    [
+        ("{value: 500.0, low: 10.0, high: 20.0}", False),  # lognormal by default: far above
+        ("{value: 1.0, low: 10.0, high: 20.0}", False),  # below
+        ("{value: 500.0, low: 10.0, high: 20.0, dist: normal}", False),
+        ("{value: 10.0, low: 10.0, high: 20.0}", True),  # the ends of the interval are inside
+        ("{value: 20.0, low: 10.0, high: 20.0}", True),
+        ("{low: 10.0, high: 20.0}", True),  # no value: the range's median
+    ],
+)
+def test_a_point_value_outside_its_own_range_is_refused(tmp_path, capsys, text, accepted):
+    from aibm_core.batch.cli import main
+
+    folder = tmp_path / "parameters" / "case"
+    folder.mkdir(parents=True)
+    path = folder / "api_access.yaml"
+    path.write_text(f"price_per_m_output_tokens: {text}\n")
+    code = main(["validate", str(path)])
+    err = capsys.readouterr().err
+    if accepted:
+        assert code == 0 and err == ""
+        return
+    (line,) = err.splitlines()
+    assert code == 2 and line.startswith(f"error: {path}: key 'price_per_m_output_tokens': range ")
+    assert "lies outside the range's 90% interval 10..20; move the value inside it or widen the range" in line
+
+
+def test_no_shipped_parameter_file_sets_a_value_outside_its_range():
+    from aibm_core.batch.cli import main
+
+    assert main(["validate", str(PARAMETERS_DIR)]) == 0

@@ -191,3 +191,43 @@ def test_no_shipped_scenario_shows_a_p10_p90_whose_ends_are_equal(tmp_path):
     found += [f"index: {hit}" for hit in equal_ends(visible_text(index))]
     assert not found, found
     assert point_runs >= len(model_names())  # at least the seed scenario
+
+
+FOREIGN_JSON = {
+    "list.json": "[]",
+    "object.json": "{}",
+    "truncated.json": '{"model": "api_access", "north_star": {"name": "x", "val',
+    "not_utf8.json": b"\xff\xfe{}",
+    "other_schema.json": json.dumps({"schema_version": "9.0.0", "results": [1, 2, 3]}),
+    "other_major.json": None,  # a real results file whose schema_version is of another major version
+    "odd_fields.json": json.dumps({"north_star": 5, "guardrails": "none", "kpis": []}),
+    "null.json": "null",
+}
+
+
+def test_foreign_or_corrupt_json_is_left_out_of_the_pages(tmp_path, capsys):
+    from aibm_core.batch.cli import _warn_skipped
+    from aibm_core.present.report import results_files, write_cross_scenario
+
+    seed = results_payload(evaluate_scenario("api_access", "seed"), "seed")
+    write_run(tmp_path, "seed", "api_access", seed)
+    (tmp_path / "junk").mkdir()
+    for name, content in FOREIGN_JSON.items():
+        path = tmp_path / "junk" / name
+        if content is None:
+            path.write_text(json.dumps({**seed, "schema_version": "9.0.0"}))
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    usable, skipped = results_files(tmp_path)
+    assert [p.name for p, _ in usable] == ["api_access.json"]
+    assert sorted(p.name for p in skipped) == sorted(FOREIGN_JSON)
+    index = write_index(tmp_path).read_text()
+    assert "gross margin <b>50.0%</b>" in index and "junk" not in index
+    cross = write_cross_scenario(tmp_path).read_text()
+    assert "50.0%" in cross and "junk" not in cross
+    _warn_skipped(tmp_path)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("warning: left out of the index: ")
+    assert all(f"junk/{name}" in line for name in FOREIGN_JSON)

@@ -22,7 +22,9 @@ and the driver is that number, with no range (:func:`lay_over`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ from typing import Any
 from aibm_core.core.config import scenario_order
 from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
-from aibm_core.core.yaml_loading import echo
+from aibm_core.core.yaml_loading import echo, shorten
 
 #: Name of the file describing a scenario folder (never a model file).
 SCENARIO_FILE = "scenario.yaml"
@@ -39,6 +41,9 @@ SCENARIO_FILE = "scenario.yaml"
 ROOT = "base"
 #: Keys a ``scenario.yaml`` may hold.
 SCENARIO_KEYS = ("description", "overlays")
+#: Longest scenario folder name (characters). Output files add the model's name, a suffix and,
+#: while they are written, a temporary prefix to it, and a file name is at most 255 bytes.
+MAX_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,65 @@ def misnamed_files(folder: Path) -> list[Problem]:
     ]
 
 
+def name_problem(parameters_dir: Path, name: str) -> Problem | None:
+    """The problem of a scenario folder name too long for its output files (``None`` if fine)."""
+    if len(name) <= MAX_NAME and len(name.encode("utf-8", "surrogateescape")) <= MAX_NAME:
+        return None
+    why = f"scenario folder name of {len(name)} characters is too long; at most {MAX_NAME}, rename the folder"
+    return Problem(str(Path(parameters_dir) / shorten(name, 60)), "", why)
+
+
+def outside_problem(parameters_dir: Path, path: Path) -> Problem | None:
+    """The problem of a path that leads outside the parameters folder (through a symbolic link).
+
+    A parameters folder may come from someone else (a pull request, a download): a link in it
+    to ``~/.env`` would otherwise be read, and its content quoted in an error. A link that stays
+    inside the folder is allowed; ``None`` when ``path`` is not a link or stays inside.
+    """
+    path = Path(path)
+    try:
+        inside = path.resolve().is_relative_to(Path(parameters_dir).resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    if inside:
+        return None
+    what = "folder" if path.is_dir() else "file"
+    if path.is_symlink() or path.parent.is_symlink():
+        why = f"a symbolic link to a {what} outside the parameters folder is not read; copy the {what} in"
+    else:
+        why = f"this {what} is outside the parameters folder {parameters_dir}; it is not read"
+    return Problem(str(path), "", why)
+
+
+#: Files read, by path and identity (device, inode, size, modification time): planning reads
+#: ``base/<model>.yaml`` for every scenario that overlays it, and parsing YAML is the slow part.
+_READ: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
+#: Most files kept in :data:`_READ` (a parameters folder of many hundred scenarios).
+_READ_LIMIT = 4096
+
+
+def read_inside(parameters_dir: Path, path: Path) -> dict[str, Any]:
+    """:func:`read_yaml` of a file of the parameters folder, refusing links that lead outside it.
+
+    A file read before and unchanged since (same inode, size and modification time) is not
+    parsed again; each call returns a copy of its own.
+    """
+    problem = outside_problem(parameters_dir, path)
+    if problem is not None:
+        raise ParameterError([problem])
+    try:
+        info = os.stat(path)
+    except OSError:
+        return read_yaml(path)  # says why it cannot be read
+    key = (str(Path(path).resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _READ:
+        values = read_yaml(path)
+        if len(_READ) >= _READ_LIMIT:
+            _READ.clear()
+        _READ[key] = values
+    return copy.deepcopy(_READ[key])
+
+
 def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     """Read one scenario folder's ``scenario.yaml`` (if any).
 
@@ -106,12 +170,15 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     folder = Path(parameters_dir) / name
     path = folder / SCENARIO_FILE
     root_exists = (Path(parameters_dir) / ROOT).is_dir()
+    outside = outside_problem(parameters_dir, folder)
+    if outside is not None:
+        raise ParameterError([outside])
     misnamed = misnamed_files(folder)
     if misnamed:
         raise ParameterError(misnamed)
     if not path.exists():
         return Scenario(name, "", ROOT if name != ROOT and root_exists else None, folder)
-    values = read_yaml(path)
+    values = read_inside(parameters_dir, path)
     source = str(path)
     problems = [
         Problem(source, key, f"unknown key; expected one of {', '.join(SCENARIO_KEYS)}")
@@ -132,8 +199,8 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
                 source, "overlays", f"value {echo(overlays)} is not allowed; '{ROOT}' is the root scenario"
             )
         )
-    elif name != ROOT:
-        known = [s for s in available_scenarios(parameters_dir) if s != name]
+    elif name != ROOT and not _is_scenario(parameters_dir, overlays, name):
+        known = [s for s in available_scenarios(parameters_dir) if s != name]  # only to say what is
         if not isinstance(overlays, str) or overlays not in known:
             problems.append(
                 Problem(
@@ -145,6 +212,20 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
     if problems:
         raise ParameterError(problems)
     return Scenario(name, description.strip(), overlays, folder)
+
+
+def _is_scenario(parameters_dir: Path, overlays: Any, name: str) -> bool:
+    """Whether ``overlays`` names another scenario folder (as :func:`available_scenarios` lists them).
+
+    Looks at that one folder only, so that reading every ``scenario.yaml`` of a parameters
+    folder takes time in proportion to their number.
+    """
+    if not isinstance(overlays, str) or overlays == name or overlays in ("", ".", ".."):
+        return False
+    if "/" in overlays or "\0" in overlays:
+        return False
+    folder = Path(parameters_dir) / overlays
+    return any(folder.glob("*.yaml")) or any(folder.glob("*.yml"))
 
 
 def scenario_chain(parameters_dir: Path, name: str) -> list[Scenario]:
@@ -196,7 +277,7 @@ def scenario_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
         raise ParameterError([Problem(str(path), "", why)])
     values: dict[str, Any] = {}
     for path in files:
-        values = lay_over(model, values, read_yaml(path), source=str(path))
+        values = lay_over(model, values, read_inside(parameters_dir, path), source=str(path))
     return values
 
 
@@ -206,7 +287,7 @@ def overlaid_values(parameters_dir: Path, scenario: str, model: str) -> dict[str
     for overlaid in scenario_chain(parameters_dir, scenario)[:-1]:
         path = overlaid.model_file(model)
         if path.exists():
-            values = lay_over(model, values, read_yaml(path), source=str(path))
+            values = lay_over(model, values, read_inside(parameters_dir, path), source=str(path))
     return values
 
 
@@ -336,7 +417,7 @@ def read_scenario(path: Path) -> dict[str, Any]:
         If the file or a file it overlays is unreadable, or the overlay chain is broken.
     """
     path = Path(path)
-    own = read_yaml(path)
+    own = read_inside(path.parent.parent, path)
     below = overlaid_values(path.parent.parent, path.parent.name, path.stem)
     return lay_over(path.stem, below, own, source=str(path))
 

@@ -332,7 +332,10 @@ def sobol_frame(names: Sequence[str], outputs: np.ndarray, seed: int = 0) -> pd.
     if np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):
         return pd.DataFrame(0.0, index=index, columns=SOBOL_COLUMNS)
     problem = {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
-    found = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed, print_to_console=False)
+    # SALib seeds its bootstrap only when ``seed`` is truthy, and for 0 falls back to numpy's
+    # global state; a Generator is always truthy, and gives the same draws as the int seed.
+    rng = np.random.default_rng(seed)
+    found = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=rng, print_to_console=False)
     return pd.DataFrame(
         {column: np.asarray(found[column], dtype=float) for column in SOBOL_COLUMNS}, index=index
     )

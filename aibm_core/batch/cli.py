@@ -259,6 +259,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             index = write_index(args.output, failures, parameters_dir=args.parameters)
             write_cross_scenario(args.output, parameters_dir=args.parameters)
+            _warn_skipped(args.output)
         except OSError as error:  # e.g. a full disk: the reports themselves are in place
             _summary(outcomes)
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
@@ -271,6 +272,19 @@ def _run(args: argparse.Namespace) -> int:
         print(f"skipped {len(jobs) - len(todo)} unchanged run(s)")
     print(f"index: {index}")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _warn_skipped(output: Path) -> None:
+    """One warning line naming the JSON files of the output folder that the index left out."""
+    from aibm_core.present.report import results_files
+
+    skipped = results_files(output)[1]
+    if skipped:
+        names = ", ".join(_plain(str(path.relative_to(output))) for path in skipped)
+        print(
+            f"warning: left out of the index: {names} (not results of this workbook, or unreadable)",
+            file=sys.stderr,
+        )
 
 
 def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
@@ -289,6 +303,7 @@ def _summary(outcomes: Sequence) -> None:
     """Print a table of the runs, then one unwrapped line per run that did not succeed."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="aibm run")
     for column in ("scenario", "model", "status", "seconds", "gross margin", "detail"):
@@ -303,49 +318,78 @@ def _summary(outcomes: Sequence) -> None:
             else "[red]FAILED[/red]"
         )
         detail = str(o.job.path(".html")) if o.ok else o.message
-        table.add_row(o.job.scenario, o.job.model, status, f"{o.seconds:.1f}", margin, detail)
+        # names and messages are the user's text: shown as they are, never read as markup or emoji
+        user = (Text(_plain(text)) for text in (o.job.scenario, o.job.model))
+        table.add_row(*user, status, f"{o.seconds:.1f}", margin, Text(_plain(detail)))
     Console(width=160).print(table)
     for o in outcomes:  # in full, whatever the terminal's width
         if not o.ok:
             state = "INTERRUPTED" if o.interrupted else "FAILED"
-            print(f"{state} {o.job.scenario}/{o.job.model}: {o.message}")
+            print(f"{state} {_plain(o.job.scenario)}/{_plain(o.job.model)}: {_plain(o.message)}")
     if any(o.interrupted for o in outcomes):
         finished = sum(not o.interrupted for o in outcomes)
         print(f"interrupted: {finished} of {len(outcomes)} run(s) finished")
 
 
+def _plain(text: str) -> str:
+    """``text`` on one line with control characters escaped (an ANSI escape in a folder name
+    or a message is shown as ``\\x1b``, never sent to the terminal)."""
+    text = str(text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _results(args: argparse.Namespace) -> int:
     from aibm_core.analysis.results import to_json, write_results
     from aibm_core.analysis.results_cache import model_results
+    from aibm_core.analysis.scenarios import available_scenarios
+    from aibm_core.core.yaml_loading import echo
     from aibm_core.models import model_names
 
     if args.model not in model_names():
-        raise ParameterError(
-            [Problem("", "--model", f"unknown model {args.model!r}; available: {', '.join(model_names())}")]
-        )
+        why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
+        raise ParameterError([Problem("", "--model", why)])
+    if not args.parameters.is_dir():
+        raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
+    known = available_scenarios(args.parameters)
+    if args.scenario not in known:  # a folder name inside the parameters folder, never a path
+        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
+        raise ParameterError([Problem("", "--scenario", why)])
+    if args.output is not None and args.output.is_dir():
+        raise ParameterError([Problem(str(args.output), "--output", "is a folder; give the name of a file")])
     payload = model_results(args.model, args.scenario, args.parameters)
     if args.output is None:
         sys.stdout.write(to_json(payload))
-    else:
+        return EXIT_OK
+    try:
         write_results(payload, args.output)
-        print(f"results: {args.output}")
+    except OSError as error:
+        why = f"cannot write the results: {error.strerror or error}"
+        raise ParameterError([Problem(str(args.output), "--output", why)]) from None
+    print(f"results: {args.output}")
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from aibm_core.analysis.scenarios import is_scenario_file, read_scenario, scenario_problems
+    from aibm_core.analysis.scenarios import is_scenario_file, name_problem, read_scenario, scenario_problems
     from aibm_core.core.params import validate
     from aibm_core.models import get_model, model_names
 
     files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
+    long_names = {name_problem(p.parent.parent, p.parent.name) for p in files} - {None}
+    problems.extend(sorted(long_names, key=str))
+    seen = set(problems)  # a problem met again (a scenario.yaml read for each file) is listed once
+
+    def add(found: Sequence[Problem]) -> None:
+        new = [p for p in dict.fromkeys(found) if p not in seen]
+        problems.extend(new)
+        seen.update(new)
+
     for path in files:
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
             continue
         if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
-            problems.extend(
-                p for p in scenario_problems(path.parent.parent, path.parent.name) if p not in problems
-            )
+            add(scenario_problems(path.parent.parent, path.parent.name))
             continue
         if path.stem not in model_names():
             problems.append(
@@ -355,7 +399,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
-            problems.extend(p for p in error.problems if p not in problems)
+            add(error.problems)
     if problems:
         raise ParameterError(problems)
     print(f"{len(files)} parameter file(s) valid")
@@ -366,14 +410,21 @@ def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]
     """The files ``aibm validate`` checks (folders searched for ``.yaml``/``.yml``) and what is missing.
 
     A path that does not exist and a folder without any YAML file are problems: nothing
-    validated is never reported as valid.
+    validated is never reported as valid. A scenario folder or file that is a symbolic link
+    leading outside the folder given is a problem, and is not read.
     """
+    from aibm_core.analysis.scenarios import outside_problem
+
     files: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
+            links = [p for p in sorted(path.iterdir()) if p.is_symlink() and p.is_dir()]
             found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
-            files.extend(p for p in found if not p.is_dir())
+            outside = [(p, outside_problem(path, p)) for p in [*links, *found]]
+            problems.extend(problem for _, problem in outside if problem is not None)
+            refused = {p for p, problem in outside if problem is not None}
+            files.extend(p for p in found if not p.is_dir() and p not in refused)
             if not any(not p.is_dir() for p in found):
                 problems.append(Problem(str(path), "", "nothing to validate: no .yaml file in this folder"))
         elif path.exists() or path.is_symlink() or path.is_fifo():

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.analysis.scenarios import available_scenarios as _available_scenarios
-from aibm_core.analysis.scenarios import scenario_files, scenario_models, scenario_values
+from aibm_core.analysis.scenarios import name_problem, scenario_files, scenario_models, scenario_values
 from aibm_core.batch.execution import _CURRENT, compute_results, execute, new_run_id
 from aibm_core.batch.jobs import (
     EXECUTORS,
@@ -99,6 +99,9 @@ def plan(
         for m in models
         if m not in [*model_names(), PYRAMID]
     ]
+    for scenario in scenarios or known_scenarios:
+        if (long_name := name_problem(parameters_dir, scenario)) is not None:
+            problems.append(long_name)
     if problems:
         raise ParameterError(problems)
     jobs = []

@@ -33,6 +33,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 from aibm_core.core.errors import AibmInputError
+from aibm_core.core.yaml_loading import echo, shorten
 
 #: z-value of the 95th percentile: a 90% interval spans mean ± Z90 standard deviations.
 Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95); scipy.stats is imported when first used
@@ -188,18 +189,19 @@ def parse_range(
     values = dict(raw)
     family = values.pop("dist", None) or default_family(lower_bound, upper_bound)
     if family not in FAMILIES:
-        raise RangeError(f"unknown dist {family!r}; expected one of {', '.join(FAMILIES)}")
+        raise RangeError(f"unknown dist {echo(family)}; expected one of {', '.join(FAMILIES)}")
     allowed = _KEYS[family] | _OPTIONAL
     unknown = sorted(set(values) - allowed)
     missing = sorted(_KEYS[family] - set(values))
     if unknown or missing:
-        parts = [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
+        shown = ", ".join(shorten(str(k), 40) for k in unknown)
+        parts = [f"unknown key(s) {shown}"] if unknown else []
         parts += [f"missing {', '.join(missing)}"] if missing else []
         needed = ", ".join(sorted(_KEYS[family]))
         raise RangeError(f"{'; '.join(parts)}: a {family} range takes {needed} (and optionally value)")
     for key, number in values.items():
         if isinstance(number, bool) or not isinstance(number, int | float) or not np.isfinite(number):
-            raise RangeError(f"{key} must be a finite number, found {number!r}")
+            raise RangeError(f"{key} must be a finite number, found {echo(number)}")
     rng = Range(family, **{k: float(v) for k, v in values.items()})
     _check(rng, lower_bound, upper_bound)
     return rng
@@ -223,6 +225,13 @@ def _check(r: Range, lower_bound: float | None, upper_bound: float | None) -> No
     bounded = r.family in ("uniform", "triangular", "pert", "beta")
     if r.value is not None and bounded and not r.low <= r.value <= r.high:
         raise RangeError(f"value ({r.value:g}) must lie inside the support {r.low:g}..{r.high:g}")
+    # low..high of the other families is a 90% interval: a point value outside it is a case the
+    # range itself calls unlikely (a typo, or a range left behind when the value moved)
+    if r.value is not None and not bounded and not r.low <= r.value <= r.high:
+        raise RangeError(
+            f"value ({r.value:g}) lies outside the range's 90% interval {r.low:g}..{r.high:g}; "
+            "move the value inside it or widen the range"
+        )
     if r.value is not None and not _inside(r.value, lower_bound, upper_bound):
         raise RangeError(f"value ({r.value:g}) must lie inside the valid range")
 
@@ -409,24 +418,25 @@ def check_correlations(
     if raw is None:
         return (), []
     if not isinstance(raw, list | tuple):
-        return (), [f"value {raw!r} is not allowed; expected a list of [driver, driver, rank correlation]"]
+        expected = "expected a list of [driver, driver, rank correlation]"
+        return (), [f"value {echo(raw)} is not allowed; {expected}"]
     triples, problems, seen = [], [], set()
     for item in raw:
         if not (isinstance(item, list | tuple) and len(item) == 3):
-            problems.append(f"entry {item!r} is not [driver, driver, rank correlation]")
+            problems.append(f"entry {echo(item)} is not [driver, driver, rank correlation]")
             continue
         a, b, rho = item
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
-            problems.append(f"entry {item!r}: the rank correlation must be a number in -1..1")
+            problems.append(f"entry {echo(item)}: the rank correlation must be a number in -1..1")
             continue
         unknown = [n for n in (a, b) if n not in drivers]
         if unknown or a == b or frozenset((a, b)) in seen:
             why = (
-                f"{', '.join(map(repr, unknown))} is not a driver of this model"
+                f"{', '.join(map(echo, unknown))} is not a driver of this model"
                 if unknown
                 else "a driver paired with itself or a pair given twice"
             )
-            problems.append(f"entry {item!r}: {why}")
+            problems.append(f"entry {echo(item)}: {why}")
             continue
         if a not in ranged or b not in ranged:
             continue

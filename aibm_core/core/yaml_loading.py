@@ -87,9 +87,18 @@ def shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def echo(value: Any, limit: int = 80) -> str:
-    """A value as it may be quoted back in an error: its ``repr``, shortened (one line)."""
-    return shorten(repr(value), limit)
+#: Longest excerpt of a value quoted back in an error (characters of its ``repr``): enough to
+#: recognise a value, too short to reproduce a secret that a mistaken file happens to hold.
+ECHO_LIMIT = 40
+
+
+def echo(value: Any, limit: int = ECHO_LIMIT) -> str:
+    """A value as it may be quoted back in an error: its ``repr``, shortened (one line).
+
+    The ``repr`` escapes line breaks and control characters, so the excerpt is one printable
+    line; at most ``limit`` characters of it are shown.
+    """
+    return shorten(repr(value), min(limit, ECHO_LIMIT))
 
 
 def _at(mark: Any, message: str, key: str = "") -> YamlProblem:
@@ -162,26 +171,27 @@ def _sexagesimal(text: str) -> float:
 def _scalar_problem(node: yaml.ScalarNode) -> str | None:
     """Why YAML 1.1 reads a plain scalar differently from how it looks (``None`` if it does not)."""
     text, tag = node.value, node.tag.removeprefix(_YAML)
+    shown = shorten(text, 40)  # quoted back in the message: an excerpt at most
     sign = text[0] if text[:1] in ("+", "-") else ""
     if tag in ("int", "float") and ":" in text:
         return (
-            f"{text} is read as the base-60 number {_sexagesimal(text):g} by YAML 1.1; "
-            f'write "{text}" (quoted) for text or {_sexagesimal(text):g} for the number'
+            f"{shown} is read as the base-60 number {_sexagesimal(text):g} by YAML 1.1; "
+            f'write "{shown}" (quoted) for text or {_sexagesimal(text):g} for the number'
         )
     if tag == "int" and _OCTAL.fullmatch(text):
         as_int = int(text.replace("_", ""), 8)
         decimal = sign + (text.lstrip("+-0").replace("_", "") or "0")
-        return f'{text} is read as octal {as_int} by YAML 1.1; write {decimal} (or "{text}" for text)'
+        return f'{shown} is read as octal {as_int} by YAML 1.1; write {decimal} (or "{shown}" for text)'
     if tag == "int" and sum(c.isdigit() for c in text) > MAX_DIGITS:
         digits = sum(c.isdigit() for c in text)
         return f"integer of {digits} digits is too large; at most {MAX_DIGITS} digits"
     if tag == "bool" and text.lower() in _YAML11_BOOLS:
         read_as = "true" if text.lower() in ("yes", "on") else "false"
-        return f'{text} is read as {read_as} by YAML 1.1; write true or false (or "{text}" for text)'
+        return f'{shown} is read as {read_as} by YAML 1.1; write true or false (or "{shown}" for text)'
     if tag == "timestamp":
-        return f'{text} is read as a date by YAML 1.1; write "{text}" (quoted) for text'
+        return f'{shown} is read as a date by YAML 1.1; write "{shown}" (quoted) for text'
     if tag in ("merge", "value"):
-        return f'{text} has a special meaning in YAML 1.1; write "{text}" (quoted) for text'
+        return f'{shown} has a special meaning in YAML 1.1; write "{shown}" (quoted) for text'
     if tag == "str" and any(c.isdigit() for c in text) and _NUMBER_LIKE.fullmatch(text):
         try:
             number = float(text.replace("_", ""))
@@ -189,9 +199,9 @@ def _scalar_problem(node: yaml.ScalarNode) -> str | None:
             return None
         if "e" in text.lower():
             return (
-                f"{text} is read as text by YAML 1.1, not a number; write {number!r} or {_yaml11_form(text)}"
+                f"{shown} is read as text by YAML 1.1, not a number; write {number!r} or {_yaml11_form(text)}"
             )
-        return f"{text} is read as text by YAML 1.1, not a number; write {number:g}"
+        return f"{shown} is read as text by YAML 1.1, not a number; write {number:g}"
     return None
 
 
@@ -306,6 +316,17 @@ def _compose(text: str) -> yaml.Node | None:
             loader.dispose()
 
 
+def _single_value(node: yaml.Node) -> str:
+    """A document that is one scalar: quoted when short (a typo), else not (a file not meant for us).
+
+    A link or a mistaken path may point at a file of secrets (``KEY=sk-...``): a long value is
+    described, never quoted.
+    """
+    if len(node.value) <= 24:
+        return f"the single value {echo(node.value)}"
+    return f"a single value of {len(node.value)} characters, not lines of name: value"
+
+
 def load_mapping(path: Path) -> dict[str, Any]:
     """Read a parameter file strictly: a non-empty mapping of identifier keys to plain values.
 
@@ -331,7 +352,7 @@ def load_mapping(path: Path) -> dict[str, Any]:
             [YamlProblem("empty file; write the assumptions that differ from base, or delete the file")]
         )
     if not isinstance(root, yaml.MappingNode):
-        found = "a list" if isinstance(root, yaml.SequenceNode) else f"the single value {echo(root.value)}"
+        found = "a list" if isinstance(root, yaml.SequenceNode) else _single_value(root)
         raise YamlProblems([_at(root.start_mark, f"expected a mapping of name: value, found {found}")])
     problems = _check_tree(root)
     if problems:

@@ -152,11 +152,10 @@ def write_index(
     cells: dict[tuple[str, str], str] = {}
     titles: dict[str, str] = {}
     comparisons: set[str] = set()
-    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
+    for path, data in results_files(output_dir)[0]:
         scenario, model = path.parent.name, path.stem
         if (scenario, model) in failed:
             continue
-        data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("kind") == "pyramid_comparison":
             comparisons.add(scenario)
             continue
@@ -179,6 +178,58 @@ def write_index(
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
+
+
+def results_files(output_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], list[Path]]:
+    """The results files under ``output_dir`` the pages can show, and those they cannot.
+
+    ``<scenario>/<name>.json`` files are read in report order. A file is shown when it is a
+    pyramid comparison or a model's results that both pages can render; anything else (a
+    file that is not JSON or not an object, truncated, of another results schema, or a JSON
+    file that only happens to lie there) is left out, so that one stray file never costs the
+    index of a whole batch.
+
+    Returns
+    -------
+    tuple
+        ``[(path, data), ...]`` of the files shown and ``[path, ...]`` of those left out.
+    """
+    from aibm_core.analysis.results_model import SCHEMA_VERSION
+
+    usable: list[tuple[Path, dict[str, Any]]] = []
+    skipped: list[Path] = []
+    for path in sorted(Path(output_dir).glob("*/*.json"), key=_report_order):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            skipped.append(path)
+            continue
+        if not isinstance(data, dict):
+            skipped.append(path)
+        elif data.get("kind") == "pyramid_comparison":
+            usable.append((path, data))
+        elif _renders(data, path, SCHEMA_VERSION.split(".")[0]):
+            usable.append((path, data))
+        else:
+            skipped.append(path)
+    return usable, skipped
+
+
+def _renders(data: dict[str, Any], path: Path, major: str) -> bool:
+    """Whether one model's results can be shown: this schema's major version, every figure readable."""
+    from aibm_core.analysis.results import from_json_number
+
+    version = data.get("schema_version", f"{major}.0.0")
+    if not isinstance(version, str) or version.split(".")[0] != major:
+        return False
+    scenario, model = path.parent.name, path.stem
+    try:
+        _index_cell(data, scenario, model)
+        _model_section(model, {scenario: data}, [scenario], {scenario: ""})
+        margin = from_json_number(data.get("gross_margin"))
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError):
+        return False
+    return margin is None or isinstance(margin, float)  # the margin chart reads it too
 
 
 def _text(value: Any) -> str:
@@ -277,9 +328,8 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
     """
     output_dir = Path(output_dir)
     results: dict[str, dict[str, dict[str, Any]]] = {}
-    for path in sorted(output_dir.glob("*/*.json"), key=_report_order):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and "north_star" in data:
+    for path, data in results_files(output_dir)[0]:
+        if "north_star" in data:
             results.setdefault(path.stem, {})[path.parent.name] = data
     scenarios = sorted({s for runs in results.values() for s in runs}, key=scenario_order)
     descriptions = {s: describe(parameters_dir, s) for s in scenarios}
