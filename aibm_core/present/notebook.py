@@ -12,7 +12,6 @@ from typing import Any
 
 import lazy_loader as lazy
 import pandas as pd
-from IPython.display import HTML, display
 
 from aibm_core.analysis.attribution import attribute, tree_delta_text
 from aibm_core.analysis.goalseek import answer_all, answers_frame
@@ -99,6 +98,8 @@ def series_percentiles(results: Mapping[str, Any], key: str) -> pd.DataFrame:
 
 def show_uncertainty(evaluation: Evaluation, results: Mapping[str, Any]) -> None:
     """The uncertainty section: what was sampled, fan charts and guardrail breach probabilities."""
+    from IPython.display import display  # IPython costs 0.1 s outside a kernel, which has it loaded
+
     from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     u = results.get("uncertainty")
@@ -271,6 +272,8 @@ def executive_summary(
     IPython.display.HTML
         Displayed when it is the last expression of a cell.
     """
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
+
     return HTML(summary_blocks.summary_html(evaluation, results, scenario, parameters_dir))
 
 
@@ -290,6 +293,8 @@ def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = 
     parameters_dir
         Folder of the scenarios, for the description; default: the shipped ``parameters/``.
     """
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
+
     return HTML(summary_blocks.pyramid_summary_html(outcomes, scenario, parameters_dir))
 
 
@@ -300,6 +305,8 @@ def show_assumptions(params: ModelParams) -> Any:
     from when it is uncertain, the valid range, its role and its full source. See
     :func:`aibm_core.present.summary.assumptions_html`.
     """
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
+
     return HTML(summary_blocks.assumptions_html(params))
 
 

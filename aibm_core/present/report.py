@@ -26,7 +26,6 @@ from aibm_core.core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.formatting import format_value
 from aibm_core.models import model_names
-from aibm_core.present.summary import SUMMARY_CSS, payload_headline_kpis
 
 alt = lazy.load("altair")  # seconds to import: only the cross-scenario chart needs it
 nbconvert = lazy.load("nbconvert")  # seconds to import: only exporting a report needs it
@@ -125,6 +124,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(_offline_charts_class()(), enabled=True)
+    from aibm_core.present.summary import SUMMARY_CSS  # it imports SALib: kept off aibm run --changed
 
     resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -335,6 +335,8 @@ def _model_section(
     model: str, runs: dict[str, dict[str, Any]], scenarios: list[str], descriptions: dict[str, str]
 ) -> str:
     """One model's table: a row per headline figure, a column per scenario."""
+    from aibm_core.present.summary import payload_headline_kpis  # see export_html
+
     first = next(iter(runs.values()))
     head = "".join(
         f"<th title='{_text(descriptions[s])}'><a href='{_href(s, model, '.html')}'>{_text(s)}</a></th>"
