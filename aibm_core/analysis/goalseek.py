@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import lazy_loader as lazy
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from aibm_core.core.params import ModelParams, bounds
 from aibm_core.core.tree import format_value
 from aibm_core.models.base import ModelSpec, Question
+
+optimize = lazy.load("scipy.optimize", suppress_warning=True)  # about 0.3 s: only Brent's method needs it
 
 #: Points of the bracketing grid.
 GRID_POINTS = 257
@@ -165,7 +167,9 @@ def seek(spec: ModelSpec, params: ModelParams, question: Question, points: int =
 def _refine(kpi: Callable[[object], np.ndarray], target: float, a: float, b: float) -> float:
     """Brent's method on one bracket (scalar model calls)."""
     with np.errstate(all="ignore"):
-        return float(brentq(lambda x: float(kpi(x)) - target, a, b, xtol=1e-13, rtol=1e-13, maxiter=200))
+        return float(
+            optimize.brentq(lambda x: float(kpi(x)) - target, a, b, xtol=1e-13, rtol=1e-13, maxiter=200)
+        )
 
 
 def _unit(params: ModelParams, name: str) -> str:

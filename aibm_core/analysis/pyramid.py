@@ -16,12 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from aibm_core.analysis.results import from_json_number, number, scenario_params
+from aibm_core.analysis.results import from_json_number, number, scenario_params, to_json
 from aibm_core.analysis.results_cache import model_results
+from aibm_core.analysis.sensitivity import tornado
 from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError
 from aibm_core.core.tree import format_value
-from aibm_core.models import registry
+from aibm_core.models import get_model, registry
 
 #: Layers from the bottom of the pyramid to its top; seed 003 expects margins to rise upwards.
 LAYERS = ("infrastructure", "platform", "application")
@@ -240,9 +242,6 @@ def orderings(outcomes: Sequence[Outcome], summary: pd.DataFrame) -> dict[str, t
 
 def _top_driver(outcome: Outcome) -> str:
     """The driver that moves a model's gross margin most in its scenario, with its swing."""
-    from aibm_core.analysis.sensitivity import tornado
-    from aibm_core.models import get_model
-
     spec = get_model(outcome.model)
     params = scenario_params(outcome.model, outcome.payload["scenario"])
     swing = tornado(spec, params, list(params.uncertainty.ranges) or list(spec.what_if))
@@ -348,7 +347,4 @@ def models_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:
 def write(payload: dict[str, Any], path: str | Path) -> None:
     """Write the comparison's JSON atomically when a path is given."""
     if path:
-        from aibm_core.analysis.results import to_json
-        from aibm_core.core.files import write_atomic
-
         write_atomic(Path(path), to_json(payload))

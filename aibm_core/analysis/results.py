@@ -20,16 +20,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import lazy_loader as lazy
 import numpy as np
 import pandas as pd
 
+from aibm_core.analysis.goalseek import answer_all
 from aibm_core.analysis.results_model import SCHEMA_PATH, SCHEMA_VERSION, ModelResults
+from aibm_core.analysis.scenarios import scenario_files, scenario_values
+from aibm_core.analysis.uncertainty import monte_carlo, percentiles_payload
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
 from aibm_core.core.json_numbers import from_json_number, number
 from aibm_core.core.params import ModelParams, ParameterError, Problem, validate
+from aibm_core.core.tree import format_value
 from aibm_core.models import Evaluation, evaluate, get_model
-from aibm_core.models.base import STATEMENT_SERIES
+from aibm_core.models.base import STATEMENT_SERIES, column_info
+
+jsonschema = lazy.load("jsonschema")  # about 1 s: only a results file's check needs it
 
 #: Flows that add up over the horizon (stocks such as customers or GPUs do not).
 FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
@@ -46,8 +53,6 @@ def scenario_params(model: str, scenario: str = "base", parameters_dir: Path = P
     ParameterError
         If no scenario of the overlay chain has a file for the model, or the values are invalid.
     """
-    from aibm_core.analysis.scenarios import scenario_files, scenario_values
-
     spec = get_model(model)
     path = Path(parameters_dir) / scenario / f"{model}.yaml"
     if not (Path(parameters_dir) / scenario).is_dir():
@@ -104,9 +109,6 @@ def _build_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dic
         A :class:`~aibm_core.analysis.uncertainty.MonteCarlo` already run on these parameters (run here
         when omitted and the parameters carry ranges).
     """
-    from aibm_core.analysis.goalseek import answer_all
-    from aibm_core.analysis.uncertainty import monte_carlo, percentiles_payload
-
     spec, params = evaluation.spec, evaluation.params
     mc = mc if mc is not None else monte_carlo(spec, params)
     risks = {} if mc is None else dict(mc.breach_probabilities()["probability"])
@@ -178,8 +180,6 @@ def _build_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dic
 
 def projection_payload(evaluation: Evaluation) -> dict[str, Any]:
     """The monthly projection: each column with its label, unit, display scale and values."""
-    from aibm_core.models.base import column_info
-
     frame = evaluation.projection()
     columns = {}
     for name in frame.columns:
@@ -263,14 +263,10 @@ def schema() -> dict[str, Any]:
 
 def validate_results(payload: dict[str, Any]) -> None:
     """Check a payload against the JSON Schema; ``jsonschema.ValidationError`` if it does not fit."""
-    import jsonschema
-
     jsonschema.validate(payload, schema())
 
 
 def _format_value(value: Any, unit: str) -> str:
-    from aibm_core.core.tree import format_value
-
     return format_value(value, unit)
 
 

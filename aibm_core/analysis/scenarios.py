@@ -34,6 +34,7 @@ from aibm_core.core.config import scenario_order
 from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
 from aibm_core.core.yaml_loading import echo, shorten
+from aibm_core.models import model_names
 
 #: Name of the file describing a scenario folder (never a model file).
 SCENARIO_FILE = "scenario.yaml"
@@ -89,8 +90,6 @@ def available_scenarios(parameters_dir: Path) -> list[str]:
 
 def misnamed_files(folder: Path) -> list[Problem]:
     """A problem for each ``<model>.yml`` or ``scenario.yml`` in a folder: only ``.yaml`` is read."""
-    from aibm_core.models import model_names
-
     names = [*model_names(), Path(SCENARIO_FILE).stem]
     return [
         Problem(str(path), "", f"only .yaml files are read; rename it {path.stem}.yaml")
@@ -377,8 +376,6 @@ def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | Non
         Model names to consider, in the order wanted (default: every registered model).
     """
     if models is None:
-        from aibm_core.models import model_names
-
         models = model_names()
     chain = scenario_chain(parameters_dir, scenario)
     return [m for m in models if any(s.model_file(m).exists() for s in chain)]

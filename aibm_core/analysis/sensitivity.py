@@ -19,13 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import lazy_loader as lazy
 import numpy as np
 import pandas as pd
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
+from aibm_core.core.numeric import round_significant
 from aibm_core.core.params import ModelParams, assumption_unit, bounds, clip_to_range
 from aibm_core.models.base import COLUMNS_ATTR, MODEL_ATTR, Column, ModelSpec
+
+sobol_analyze = lazy.load("SALib.analyze.sobol", suppress_warning=True)  # imports scipy.stats: about 1 s
+sobol_sample = lazy.load("SALib.sample.sobol", suppress_warning=True)
 
 #: A metric read from a model result: one value per draw (or a float for scalar parameters).
 MetricFn = Callable[[Any], Any]
@@ -174,8 +177,6 @@ def main_drivers(spec: ModelSpec, params: ModelParams, names: Sequence[str], cou
     Assumptions that do not move it are left out; ties keep the given order on every CPU (swings
     rounded as the tornado chart ranks them).
     """
-    from aibm_core.core.numeric import round_significant
-
     swings = tornado(spec, params, names)
     spans = (swings["high"] - swings["low"]).abs().map(round_significant)
     ranked = swings.assign(span=spans).sort_values("span", ascending=False, kind="stable")

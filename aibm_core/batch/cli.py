@@ -6,14 +6,27 @@ Exit codes: 0 success, 1 some runs failed, 2 bad input (never a traceback).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from aibm_core.analysis.scenarios import (
+    available_scenarios,
+    is_scenario_file,
+    name_problem,
+    read_scenario,
+    scenario_problems,
+)
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.core.errors import AibmInputError
-from aibm_core.core.params import ParameterError, Problem
+from aibm_core.core.params import ParameterError, Problem, defaults_yaml, validate, write_defaults_yaml
+from aibm_core.core.yaml_loading import echo
+from aibm_core.models import get_model, model_names, registry
+from aibm_core.present import dashboard
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -38,16 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit raises no second BrokenPipeError."""
-    import os
-
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("aibm")
     except PackageNotFoundError:  # run from a source tree that is not installed
@@ -56,9 +65,6 @@ def _version() -> str:
 
 def _run_epilog() -> str:
     """Examples, the shipped scenarios and models, and the exit codes (``aibm run --help``)."""
-    from aibm_core.analysis.scenarios import available_scenarios
-    from aibm_core.models import model_names
-
     return f"""examples:
   aibm run                                  every scenario of every model, then outputs/index.html
   aibm run --scenario bear --model api_access
@@ -223,8 +229,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
-    from aibm_core.batch import dask_executor, incremental, runner
-    from aibm_core.present.report import write_cross_scenario, write_index
+    from aibm_core.batch import (  # the run command's modules: not loaded by the others
+        dask_executor,
+        incremental,
+        runner,
+    )
+    from aibm_core.present.report import (  # the run command's modules: not loaded by the others
+        write_cross_scenario,
+        write_index,
+    )
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError(
@@ -289,9 +302,10 @@ def _warn_skipped(output: Path) -> None:
 
 def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
     """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
-    import os
-
-    from aibm_core.present.exports import problems, write_exports
+    from aibm_core.present.exports import (  # openpyxl and altair: only when exports are written
+        problems,
+        write_exports,
+    )
 
     workers = workers or os.cpu_count() or 1
     exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
@@ -301,9 +315,9 @@ def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | 
 
 def _summary(outcomes: Sequence) -> None:
     """Print a table of the runs, then one unwrapped line per run that did not succeed."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from rich.console import Console  # only the run command prints a table
+    from rich.table import Table  # only the run command prints a table
+    from rich.text import Text  # only the run command prints a table
 
     table = Table(title="aibm run")
     for column in ("scenario", "model", "status", "seconds", "gross margin", "detail"):
@@ -339,11 +353,8 @@ def _plain(text: str) -> str:
 
 
 def _results(args: argparse.Namespace) -> int:
-    from aibm_core.analysis.results import to_json, write_results
-    from aibm_core.analysis.results_cache import model_results
-    from aibm_core.analysis.scenarios import available_scenarios
-    from aibm_core.core.yaml_loading import echo
-    from aibm_core.models import model_names
+    from aibm_core.analysis.results import to_json, write_results  # the results command's only
+    from aibm_core.analysis.results_cache import model_results  # the results command's only
 
     if args.model not in model_names():
         why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
@@ -370,10 +381,6 @@ def _results(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from aibm_core.analysis.scenarios import is_scenario_file, name_problem, read_scenario, scenario_problems
-    from aibm_core.core.params import validate
-    from aibm_core.models import get_model, model_names
-
     files, problems = _files_to_validate(args.paths or [PARAMETERS_DIR])
     long_names = {name_problem(p.parent.parent, p.parent.name) for p in files} - {None}
     problems.extend(sorted(long_names, key=str))
@@ -443,8 +450,6 @@ def _misnamed(path: Path) -> Problem:
 
 
 def _assumptions(args: argparse.Namespace) -> int:
-    from aibm_core.models import get_model
-
     try:
         spec = get_model(args.model)
     except KeyError as error:
@@ -466,10 +471,6 @@ def _assumptions(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
-    import importlib.util
-
-    from aibm_core.present import dashboard
-
     target = dashboard.dashboard_target(args.model)
     command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
     if importlib.util.find_spec("voila") is None:
@@ -481,9 +482,6 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 def _base_parameters(args: argparse.Namespace) -> int:
     """Write (or with ``--check`` compare) each model's base parameter file from its schema."""
-    from aibm_core.core.params import defaults_yaml, write_defaults_yaml
-    from aibm_core.models import get_model, model_names
-
     unknown = [name for name in args.models if name not in model_names()]
     if unknown:
         known = ", ".join(model_names())
@@ -505,8 +503,6 @@ def _base_parameters(args: argparse.Namespace) -> int:
 
 
 def _models(_args: argparse.Namespace) -> int:
-    from aibm_core.models import registry
-
     for spec in registry().values():
         print(f"{spec.name:20} {spec.layer:15} {spec.title}")
     return EXIT_OK

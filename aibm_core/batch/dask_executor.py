@@ -9,6 +9,7 @@ does. No shared file system is assumed.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import tempfile
@@ -57,9 +58,11 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         When Dask is not installed or the scheduler cannot be reached.
     """
     require_dask()
-    import logging
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import (  # the dask extra: optional, imported only with --executor dask
+        Client,
+        LocalCluster,
+    )
 
     if scheduler:
         try:
@@ -154,7 +157,9 @@ def _publish_remote(job: Job, result: tuple[Outcome, dict[str, bytes]]) -> Outco
 
 def run_batch(jobs: Sequence[Job], client: Any, progress: bool) -> list[Outcome]:
     """Run jobs on a Dask cluster; their files come back to this process, which publishes them."""
-    from dask.distributed import as_completed as dask_completed
+    from dask.distributed import (
+        as_completed as dask_completed,  # the dask extra: optional, imported only with --executor dask
+    )
 
     if not jobs:
         return []

@@ -19,9 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import lazy_loader as lazy
 import zmq
 
 from aibm_core.analysis.results import from_json_number
+from aibm_core.analysis.results_cache import computed
 from aibm_core.batch.jobs import (
     CELL_TIMEOUT_SECONDS,
     KERNEL_NAME,
@@ -34,6 +36,10 @@ from aibm_core.batch.jobs import (
 from aibm_core.core.config import LIVE_ENV
 from aibm_core.core.params import RUN_SETTINGS, ParameterError, validate
 from aibm_core.models import get_model
+from aibm_core.present.report import export_html
+
+papermill = lazy.load("papermill")  # seconds to import: only running a notebook needs it
+nbformat = lazy.load("nbformat")
 
 
 def execute(job: Job) -> Outcome:
@@ -45,11 +51,7 @@ def execute(job: Job) -> Outcome:
     The kernel never sees :data:`~aibm_core.core.config.LIVE_ENV`: a report holds static charts
     even when the batch is started from a live session.
     """
-    import papermill
-
     os.environ.pop(LIVE_ENV, None)  # kernels inherit this worker's environment
-
-    from aibm_core.present.report import export_html
 
     if not job.run_id:
         job = replace(job, run_id=new_run_id())
@@ -105,7 +107,9 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
     is final: a kernel that dies in a cell would die again, and re-running the cells before
     it would only hide that.
     """
-    from aibm_core.batch import warm_kernel
+    from aibm_core.batch import (
+        warm_kernel,  # warm_kernel imports papermill and nbformat (seconds): only when a notebook runs
+    )
 
     warm = warm_kernel.current()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
@@ -139,8 +143,6 @@ def _papermill_with_retry(papermill: Any, source: Path, target: Path, parameters
 
 def _read_notebook(path: Path) -> Any | None:
     """The notebook at ``path``, or None if missing or unreadable (e.g. cut short by a full disk)."""
-    import nbformat
-
     try:
         return nbformat.read(path, as_version=4)
     except Exception:
@@ -172,8 +174,6 @@ def _is_dead_kernel(error: BaseException) -> bool:
 
 def _mark_failed_cell(path: Path, index: int, error: BaseException) -> None:
     """Record in the saved notebook that the cell at ``index`` did not finish, and why."""
-    import nbformat
-
     nb = _read_notebook(path)
     if nb is None:
         return
@@ -252,8 +252,6 @@ def _publish_failure(job: Job, title: str, export: bool = True) -> str:
     Never raises: on a full disk the notebook may not be keepable either, and then it is
     removed with any older one. Returns a note for the message when the notebook is lost.
     """
-    from aibm_core.present.report import export_html
-
     for path in (job.partial(".json"), job.partial(".html"), job.path(".json"), job.path(".html")):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
@@ -278,8 +276,6 @@ def _publish_failure(job: Job, title: str, export: bool = True) -> str:
 
 def compute_results(model: str, scenario: str, values: dict[str, Any]) -> None:
     """Compute (or find) one model's results on ``values`` in this worker's results cache."""
-    from aibm_core.analysis.results_cache import computed
-
     spec = get_model(model)
     try:
         params = validate(spec.params, values)

@@ -12,11 +12,13 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 
 from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain
 from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
 from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
+from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError
 from aibm_core.models import model_names
 
@@ -105,8 +107,6 @@ def fingerprints(jobs: Sequence[Job], parameters_dir: Path) -> dict[str, str]:
 
 def _environment_digest() -> str:
     """SHA-256 of the ``aibm_core`` files a run uses and of the installed distributions' versions."""
-    from importlib import metadata
-
     package = PACKAGE_DIR
     digest = hashlib.sha256()
     for path in sorted(_package_files(package)):
@@ -161,8 +161,6 @@ def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[st
     OSError
         When the manifest cannot be written (the next ``--changed`` then runs more, never less).
     """
-    from aibm_core.core.files import write_atomic
-
     runs = read_manifest(output_dir)
     for outcome in outcomes:
         key = run_key(outcome.job)

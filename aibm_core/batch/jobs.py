@@ -119,7 +119,13 @@ def track_outcomes(
     show: bool,
     receive: Callable[[Job, Any], Outcome] | None = None,
 ):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (  # the progress bar only: not on the way of aibm run --changed
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     with Progress(
         TextColumn("{task.description}"),

@@ -36,8 +36,10 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from aibm_core.analysis.results_cache import CACHE_ENV
 from aibm_core.analysis.scenarios import available_scenarios as _available_scenarios
 from aibm_core.analysis.scenarios import name_problem, scenario_files, scenario_models, scenario_values
+from aibm_core.batch import dask_executor  # only when asked for: it imports Dask
 from aibm_core.batch.execution import _CURRENT, compute_results, execute, new_run_id
 from aibm_core.batch.jobs import (
     EXECUTORS,
@@ -316,7 +318,6 @@ def _batches(
             pool.shutdown()
         cache.cleanup()
         return
-    from aibm_core.batch import dask_executor  # only when asked for: it imports Dask
 
     with dask_executor.dask_client(scheduler, workers) as client:
         yield lambda jobs, progress: dask_executor.run_batch(jobs, client, progress)
@@ -356,7 +357,13 @@ def _compute_results(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: b
         unique.setdefault((model, json.dumps(values, sort_keys=True, default=str)), (model, scenario, values))
     if not unique:
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (  # the progress bar only: not on the way of aibm run --changed
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, disable=not progress, transient=False) as bar:
@@ -407,10 +414,10 @@ def _worker_init(results_cache: str = "") -> None:
     signal.signal(signal.SIGTERM, _worker_stop)
     os.environ.pop(LIVE_ENV, None)  # before the warm kernel starts: it inherits the environment
     if results_cache:
-        from aibm_core.analysis.results_cache import CACHE_ENV
-
         os.environ[CACHE_ENV] = results_cache
-    from aibm_core.batch import warm_kernel
+    from aibm_core.batch import (
+        warm_kernel,  # imports papermill and nbformat (seconds): not on the way of aibm run --changed
+    )
 
     warm_kernel.enable(KERNEL_NAME)  # one kernel per worker, reused by its notebooks
 
@@ -430,7 +437,7 @@ def _worker_stop(signum: int, _frame: Any) -> None:
 def _descendants(pid: int) -> list[int]:
     """Process ids of every descendant of ``pid``."""
     try:
-        import psutil
+        import psutil  # not a declared dependency (ipykernel brings it)
 
         return [p.pid for p in psutil.Process(pid).children(recursive=True)]
     except ImportError:  # pragma: no cover - psutil comes with ipykernel

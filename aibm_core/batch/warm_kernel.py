@@ -27,10 +27,14 @@ import contextlib
 import json
 import logging
 import time
+from multiprocessing import util
 from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 
@@ -114,8 +118,6 @@ class WarmKernel:
             return False
 
     def _start(self) -> None:
-        from jupyter_client.manager import AsyncKernelManager
-
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         try:
             _sync(km.start_kernel())
@@ -134,8 +136,6 @@ class WarmKernel:
         ``wait_ready=False`` skips the client's readiness handshake (a kernel-info round trip
         and a 0.2 s quiet period on its output channel), for a kernel that has already run code.
         """
-        from jupyter_client.blocking import BlockingKernelClient
-
         client = BlockingKernelClient()
         client.load_connection_info(self._km.get_connection_info())
         client.start_channels()
@@ -154,7 +154,6 @@ class WarmKernel:
 
 def _sync(awaitable: Any) -> Any:
     """Run a kernel manager's coroutine to its end from synchronous code."""
-    from jupyter_core.utils import run_sync
 
     async def wait() -> Any:
         return await awaitable
@@ -267,8 +266,6 @@ _KERNEL: list[WarmKernel] = []
 
 def enable(kernel_name: str = "python3") -> None:
     """Run this process's notebooks on a warm kernel, shut down when the process exits."""
-    from multiprocessing import util
-
     if not _KERNEL:
         _KERNEL.append(WarmKernel(kernel_name))
         util.Finalize(None, shutdown, exitpriority=10)  # runs when a pool's worker exits

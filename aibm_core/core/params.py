@@ -23,9 +23,11 @@ from typing import Any, ClassVar, Literal, get_args
 
 import pandas as pd
 import yaml
+from babel.numbers import format_decimal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from aibm_core.core.errors import AibmInputError
+from aibm_core.core.formatting import LOCALE, format_value
 from aibm_core.core.ranges import (
     Range,
     RangeError,
@@ -191,8 +193,6 @@ class ModelParams(BaseModel):
         is never coerced to floats, whose display would switch to scientific notation);
         ``formatted`` is the value for reading, in its unit (:mod:`aibm_core.core.formatting`).
         """
-        from aibm_core.core.formatting import format_value
-
         rows = []
         for name, field in cls.model_fields.items():
             extra = field.json_schema_extra or {}
@@ -362,10 +362,6 @@ def assumption_unit(schema: type[BaseModel], name: str) -> str:
 
 def _bound(value: float) -> str:
     """A range bound as a plain number with thousands separators (``1,000,000,000``, ``0.0001``)."""
-    from babel.numbers import format_decimal
-
-    from aibm_core.core.formatting import LOCALE
-
     return format_decimal(value, format="#,##0.##########", locale=LOCALE)
 
 

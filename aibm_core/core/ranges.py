@@ -29,11 +29,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import lazy_loader as lazy
 import numpy as np
 from scipy.special import expit, logit
 
 from aibm_core.core.errors import AibmInputError
 from aibm_core.core.yaml_loading import echo, shorten
+
+stats = lazy.load("scipy.stats", suppress_warning=True)  # about 0.5 s: only distributions need it
+
 
 #: z-value of the 95th percentile: a 90% interval spans mean ± Z90 standard deviations.
 Z90 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95); scipy.stats is imported when first used
@@ -95,8 +99,6 @@ class Range:
 
     def distribution(self) -> Any:
         """The ``scipy.stats`` frozen distribution (a point mass when ``low == high``)."""
-        from scipy import stats  # about 0.5 s to import: not on the way of every command
-
         low, high = self.low, self.high
         if low == high:
             return _Point(low)
@@ -148,8 +150,6 @@ class _LogitNormal:
     """Logit-normal distribution: ``logit(X)`` is normal (quantile and median only)."""
 
     def __init__(self, mu: float, sigma: float):
-        from scipy import stats
-
         self._normal = stats.norm(loc=mu, scale=sigma)
 
     def ppf(self, q: Any) -> Any:

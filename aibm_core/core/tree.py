@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from aibm_core.core import formatting
 from aibm_core.core.finance import payback_months
 from aibm_core.core.numeric import plain, ratio
 
@@ -532,13 +533,9 @@ def percentile(values: np.ndarray, q: float) -> float:
 
 def format_value(value: float | None, unit: str) -> str:
     """Format a value for display according to its unit (see :mod:`aibm_core.core.formatting`)."""
-    from aibm_core.core import formatting
-
     return formatting.format_value(value, unit)
 
 
 def format_number(value: float) -> str:
     """A unit-free number for reading: ``1.2M``, ``12,345``, ``4.5`` (``unbounded`` if infinite)."""
-    from aibm_core.core import formatting
-
     return formatting.format_value(value, "")

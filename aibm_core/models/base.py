@@ -11,9 +11,10 @@ import pandas as pd
 
 from aibm_core.core import finance, tracing
 from aibm_core.core.errors import AibmInputError
+from aibm_core.core.formatting import format_bare
 from aibm_core.core.numeric import plain, ratio
 from aibm_core.core.params import ModelParams, ProjectionParams
-from aibm_core.core.tree import MetricTree
+from aibm_core.core.tree import MetricTree, format_value
 
 Layer = Literal["infrastructure", "platform", "application"]
 
@@ -419,8 +420,6 @@ class Evaluation:
         ``Cost of revenue (USD per month)``; every value goes through
         :mod:`aibm_core.core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
         """
-        from aibm_core.core.formatting import format_bare
-
         frame = self.projection()
         picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
         rows = {}
@@ -434,8 +433,6 @@ class Evaluation:
 
     def kpi_frame(self) -> pd.DataFrame:
         """Key figures: formatted ``value`` for reading, raw ``number`` and ``unit`` for use."""
-        from aibm_core.core.tree import format_value
-
         rows = [
             {"metric": m.label, "value": format_value(m.value, m.unit), "number": m.value, "unit": m.unit}
             for m in self.kpis.values()

@@ -30,6 +30,7 @@ import pandas as pd
 import vl_convert as vlc
 from IPython.display import display
 
+from aibm_core.analysis.attribution import format_delta, waterfall_frame
 from aibm_core.core.config import LIVE_ENV
 from aibm_core.core.numeric import CHART_DIGITS, round_significant
 from aibm_core.core.tree import MetricTree
@@ -926,8 +927,6 @@ def waterfall_chart(frame: pd.DataFrame, metric_label: str, title: str, unit: st
         Unit of the metric: ``"fraction"`` axes show percentages and bars percentage points,
         ``"USD…"`` axes show dollars.
     """
-    from aibm_core.analysis.attribution import format_delta, waterfall_frame
-
     attrs = frame.attrs
     moving = frame[frame["contribution"] != 0]
     unmoved = [str(name) for name in frame.index[frame["contribution"] == 0]]

@@ -26,17 +26,35 @@ import io
 import json
 import math
 import re
+import signal
 import unicodedata
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from aibm_core.analysis.results import (
+    SCHEMA_VERSION,
+    assumptions_payload,
+    breach_labels,
+    from_json_number,
+    projection_frame,
+    scenario_params,
+)
 from aibm_core.core.config import PARAMETERS_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError, Problem
+from aibm_core.core.tree import format_value
+from aibm_core.models import model_names
+from aibm_core.models.base import column_info, heading
 
 #: Folder of a scenario's chart images, one subfolder per notebook.
 CHARTS_DIR = "charts"
@@ -56,8 +74,6 @@ def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
     unit (:func:`~aibm_core.models.base.column_info`: ``tokens_b``, in billions, becomes
     ``Tokens processed (tokens per month)``).
     """
-    from aibm_core.models.base import column_info, heading
-
     columns = {}
     for name in frame.columns:
         label, unit, scale = column_info(frame, name)
@@ -69,8 +85,6 @@ def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def projection_units(frame: pd.DataFrame) -> dict[str, str]:
     """Declared unit of each heading of :func:`projection_table`."""
-    from aibm_core.models.base import column_info, heading
-
     declared = (column_info(frame, name) for name in frame.columns)
     return {heading(label, unit): unit for label, unit, _ in declared}
 
@@ -89,7 +103,9 @@ def write_projection_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def chart_specs(notebook: Path) -> list[dict[str, Any]]:
     """The Vega-Lite specs of an executed notebook's chart outputs, in display order."""
-    from aibm_core.present.charts import VEGALITE_MIME
+    from aibm_core.present.charts import (
+        VEGALITE_MIME,  # charts imports altair (seconds): only when charts are exported
+    )
 
     cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
     specs = []
@@ -133,7 +149,9 @@ def write_charts(notebook: Path, folder: Path) -> list[Path]:
     list of Path
         The files written, PNG then SVG for each chart.
     """
-    from aibm_core.present.charts import image_bytes
+    from aibm_core.present.charts import (
+        image_bytes,  # charts imports altair (seconds): only when charts are exported
+    )
 
     written = []
     for number, spec in enumerate(chart_specs(notebook), start=1):
@@ -165,8 +183,6 @@ def cell_value(value: Any, unit: str = "") -> Any:
     ``None`` and NaN (undefined) give an empty cell; an infinity gives the report's words
     (``never`` for a duration, ``unbounded`` otherwise), since a spreadsheet has no infinity.
     """
-    from aibm_core.core.tree import format_value
-
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, int | np.integer):
@@ -205,8 +221,6 @@ def _is_number(value: Any) -> bool:
 
 def summary_rows(payloads: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per model: its north star (with unit), gross margin and guardrail status."""
-    from aibm_core.analysis.results import breach_labels, from_json_number
-
     rows = []
     for p in payloads:
         breached = breach_labels(p)
@@ -236,8 +250,6 @@ def assumption_rows(params: Any) -> pd.DataFrame:
 
 def kpi_rows(payload: dict[str, Any]) -> pd.DataFrame:
     """The model's key figures in the snapshot month: metric, value (a number) and unit."""
-    from aibm_core.analysis.results import from_json_number
-
     kpis = payload["kpis"].values()
     return pd.DataFrame(
         {
@@ -261,8 +273,6 @@ def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], params: Se
         The same models' validated parameters (:class:`~aibm_core.core.params.ModelParams`), in the
         same order.
     """
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     sheet.title = "Summary"
@@ -288,13 +298,10 @@ def _summary_units(payloads: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
 
 def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], params: Any) -> None:
     """One model's sheet: title, then its assumptions, key figures and monthly projection."""
-    from openpyxl.styles import Font
-
     sheet = book.create_sheet(payload["model"][:31])
     sheet["A1"] = f"{payload['title']} — {scenario} scenario"
     sheet["A1"].font = Font(bold=True, size=14)
     name = payload["model"]
-    from aibm_core.analysis.results import projection_frame
 
     assumptions = assumption_rows(params)
     kpis = kpi_rows(payload)
@@ -307,10 +314,10 @@ def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], params: Any)
         ("Monthly projection", table, {**units, "Month": ["month"] * len(table)}),
     ]
     row, header_rows = 3, []
-    for (heading, frame, frame_units), part in zip(
+    for (title, frame, frame_units), part in zip(
         sections, ("assumptions", "kpis", "projection"), strict=True
     ):
-        sheet.cell(row, 1, heading).font = Font(bold=True, size=12)
+        sheet.cell(row, 1, title).font = Font(bold=True, size=12)
         header_rows.append(row + 1)
         row = _write_table(sheet, row + 1, frame, f"{name}_{part}", frame_units) + 2
     sheet.freeze_panes = "B2"
@@ -323,9 +330,6 @@ def _write_table(sheet: Any, top: int, frame: pd.DataFrame, name: str, units: di
     ``units`` gives, for number columns, each row's unit (its number format follows it).
     Returns the last row written.
     """
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.table import Table, TableStyleInfo
-
     headers = [str(c) for c in frame.columns]
     for j, header in enumerate(headers, start=1):
         sheet.cell(top, j, header).font = Font(bold=True)
@@ -349,8 +353,6 @@ def _write_table(sheet: Any, top: int, frame: pd.DataFrame, name: str, units: di
 
 
 def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index)
 
 
@@ -360,8 +362,6 @@ def _fit_columns(sheet: Any, header_rows: Sequence[int] = (1,), skip_rows: Seque
     A column is as wide as its longest value, or its heading's longest word, within
     :data:`MAX_COLUMN_WIDTH`; heading rows grow to show the wrapped headings whole.
     """
-    from openpyxl.styles import Alignment
-
     widths: dict[str, int] = {}
     for row in sheet.iter_rows():
         for cell in row:
@@ -397,8 +397,6 @@ def _payload(path: Path) -> dict[str, Any]:
     The file is not validated against the whole JSON Schema (importing ``jsonschema`` costs
     seconds); a missing field shows as a ``KeyError`` where it is read.
     """
-    from aibm_core.analysis.results import SCHEMA_VERSION
-
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
@@ -413,8 +411,6 @@ def _payload(path: Path) -> dict[str, Any]:
 
 def _check_same(payload: dict[str, Any], params: Any, scenario: str) -> None:
     """``ValueError`` when the scenario's parameters now differ from those the run's results used."""
-    from aibm_core.analysis.results import assumptions_payload
-
     if assumptions_payload(params) != payload["assumptions"]:
         raise ValueError(
             "the parameters changed since the run; run `aibm run --scenario "
@@ -427,8 +423,6 @@ def _read_run(folder: Path, model: str, parameters_dir: Path) -> tuple[dict[str,
 
     Nothing is computed: the projection, key figures and assumptions exported are the run's.
     """
-    from aibm_core.analysis.results import scenario_params
-
     payload = _payload(folder / f"{model}.json")
     if payload["model"] != model or payload["scenario"] != folder.name:
         raise ValueError(
@@ -456,9 +450,6 @@ def export_scenario(
     list
         Paths written and :class:`~aibm_core.core.params.Problem` for what could not be exported.
     """
-    from aibm_core.analysis.results import projection_frame
-    from aibm_core.models import model_names
-
     folder = Path(folder)
     out: list[Path | Problem] = []
     payloads, params = [], []
@@ -525,8 +516,6 @@ def _remove_model_exports(folder: Path, model: str) -> None:
 
 def exported_scenarios(output_dir: Path) -> list[str]:
     """Scenario folders of ``output_dir`` holding at least one results file, in report order."""
-    from aibm_core.models import model_names
-
     names = {
         path.parent.name
         for model in [*model_names(), PYRAMID]
@@ -570,8 +559,6 @@ def write_exports(
     workers = max(1, min(workers, len(folders)))
     if workers == 1:
         return [item for folder in folders for item in _export_folder(folder, parameters_dir, charts)]
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_context
 
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_ignore_interrupts)
     try:
@@ -602,8 +589,6 @@ def _export_folder(folder: Path, parameters_dir: Path, charts: bool) -> list[Pat
 
 def _ignore_interrupts() -> None:
     """Worker set-up: Ctrl-C is the main process's to handle (it stops the workers)."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 

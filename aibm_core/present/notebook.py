@@ -10,8 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import lazy_loader as lazy
 import pandas as pd
 
+from aibm_core.analysis.attribution import attribute, tree_delta_text
+from aibm_core.analysis.goalseek import answer_all, answers_frame
 from aibm_core.analysis.results import (
     breach_labels,
     from_json_number,
@@ -20,10 +23,20 @@ from aibm_core.analysis.results import (
     write_results,
 )
 from aibm_core.analysis.results_cache import computed
+from aibm_core.analysis.sensitivity import (
+    main_drivers,
+    model_sobol_metrics,
+    north_star,
+    tornado,
+    what_if_grid,
+)
+from aibm_core.core.config import NOTEBOOKS_DIR
 from aibm_core.core.formatting import format_value
 from aibm_core.core.params import MONTE_CARLO_SETTINGS, ModelParams, allowed_range, notebook_parameters
-from aibm_core.models import Evaluation, ModelSpec, get_model
+from aibm_core.models import Evaluation, ModelSpec, get_model, registry
 from aibm_core.present import summary as summary_blocks
+
+nbformat = lazy.load("nbformat")  # seconds to import: only checking the notebooks needs it
 
 
 def start(
@@ -132,9 +145,9 @@ def show_uncertainty(evaluation: Evaluation, results: Mapping[str, Any]) -> None
     A point scenario prints one line and draws nothing; a fan whose band has no width in any
     month (the ranges do not move that series) is not drawn, and the text says so.
     """
-    from IPython.display import display
+    from IPython.display import display  # IPython costs 0.1 s outside a kernel, which has it loaded
 
-    from aibm_core.present import charts
+    from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     print(uncertainty_text(results))
     u = results.get("uncertainty")
@@ -185,8 +198,7 @@ def seed_example(model: str) -> Evaluation:
 
 def show_global_sensitivity(spec: ModelSpec, params: ModelParams, n: int = 1024) -> dict[str, pd.DataFrame]:
     """The north-star tornado over the ranged drivers and Sobol indices of the north star and gross margin."""
-    from aibm_core.analysis.sensitivity import model_sobol_metrics, north_star, tornado
-    from aibm_core.present import charts
+    from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     if not params.uncertainty.active:
         print("A point scenario (no ranges, or draws: 0): global sensitivity needs ranges.")
@@ -209,8 +221,7 @@ def show_what_if_sliders(evaluation: Evaluation, count: int = 3) -> Any:
     slider per driver that keeps working in the static report (no kernel). Returns the
     :class:`~aibm_core.analysis.sensitivity.WhatIfGrid` (None when no what-if driver moves the margin).
     """
-    from aibm_core.analysis.sensitivity import main_drivers, what_if_grid
-    from aibm_core.present import charts
+    from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     spec, params = evaluation.spec, evaluation.params
     drivers = main_drivers(spec, params, spec.what_if, count)
@@ -227,15 +238,12 @@ def show_what_if_sliders(evaluation: Evaluation, count: int = 3) -> Any:
 
 def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
     """The model's goal-seek questions answered on the base case (a table)."""
-    from aibm_core.analysis.goalseek import answer_all, answers_frame
-
     return answers_frame(answer_all(spec, params))
 
 
 def show_attribution(outcomes: Any, scenario: str) -> None:
     """For each computed model: what moved its north star and gross margin against ``base``."""
-    from aibm_core.analysis.attribution import attribute, tree_delta_text
-    from aibm_core.present import charts
+    from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     if scenario == "base":
         print("This is the base scenario: there is no change to attribute.")
@@ -311,7 +319,7 @@ def executive_summary(
     IPython.display.HTML
         Displayed when it is the last expression of a cell.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
     return HTML(summary_blocks.summary_html(evaluation, results, scenario, parameters_dir))
 
@@ -333,7 +341,7 @@ def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = 
     parameters_dir
         Folder of the scenarios, for the description; default: the shipped ``parameters/``.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
     return HTML(summary_blocks.pyramid_summary_html(outcomes, scenario, parameters_dir))
 
@@ -345,7 +353,7 @@ def show_assumptions(params: ModelParams) -> Any:
     from when it is uncertain, the valid range, its role and its full source. See
     :func:`aibm_core.present.summary.assumptions_html`.
     """
-    from IPython.display import HTML
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
     return HTML(summary_blocks.assumptions_html(params))
 
@@ -394,11 +402,6 @@ def parameters_cell(spec: ModelSpec) -> str:
 
 def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
     """Rewrite the ``parameters`` cell of every model notebook from its schema; return the changed."""
-    import nbformat
-
-    from aibm_core.core.config import NOTEBOOKS_DIR
-    from aibm_core.models import registry
-
     changed = []
     for name, spec in registry().items():
         path = Path(notebooks_dir or NOTEBOOKS_DIR) / f"{name}.ipynb"

@@ -17,9 +17,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import lazy_loader as lazy
+import vl_convert
+
+from aibm_core.analysis.results import breach_labels, from_json_number, north_star_range
 from aibm_core.analysis.scenarios import describe
 from aibm_core.core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
 from aibm_core.core.files import write_atomic
+from aibm_core.core.formatting import format_value
+from aibm_core.models import model_names
+
+alt = lazy.load("altair")  # seconds to import: only the cross-scenario chart needs it
+nbconvert = lazy.load("nbconvert")  # seconds to import: only exporting a report needs it
+nbformat = lazy.load("nbformat")
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -27,11 +37,11 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 @cache
 def _offline_charts_class() -> type:
     """The nbconvert preprocessor of the reports (built on first use: nbconvert takes seconds to import)."""
-    from nbconvert.preprocessors import Preprocessor
+    from aibm_core.present.charts import (
+        VEGALITE_MIME,  # charts imports altair (seconds): only when a report is exported
+    )
 
-    from aibm_core.present.charts import VEGALITE_MIME
-
-    class OfflineCharts(Preprocessor):
+    class OfflineCharts(nbconvert.preprocessors.Preprocessor):
         """Turn chart outputs into inline Vega embeds and live widgets into a short note."""
 
         def preprocess(self, nb, resources):
@@ -68,7 +78,9 @@ _EMBED_OPTIONS = "{actions: {export: true, source: false, compiled: false, edito
 
 
 def _embed(element_id: str, data: dict[str, Any]) -> str:
-    from aibm_core.present.charts import VEGALITE_MIME
+    from aibm_core.present.charts import (
+        VEGALITE_MIME,  # charts imports altair (seconds): only when a report is exported
+    )
 
     spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")
     fallback = data.get("image/svg+xml", "")
@@ -96,20 +108,15 @@ def _reproducible(nb: Any) -> Any:
 @cache
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one inline script (no network needed)."""
-    import vl_convert
-
     return vl_convert.javascript_bundle().replace("</script", "<\\/script")
 
 
 def export_html(notebook_path: Path, html_path: Path, title: str | None = None) -> None:
     """Export an executed notebook to a self-contained HTML report (code hidden)."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
     nb = _reproducible(nbformat.read(notebook_path, as_version=4))
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(
+    exporter = nbconvert.HTMLExporter(
         template_name="aibm_report",
         extra_template_basedirs=[str(TEMPLATES_DIR)],
         exclude_input=True,
@@ -117,7 +124,7 @@ def export_html(notebook_path: Path, html_path: Path, title: str | None = None) 
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(_offline_charts_class()(), enabled=True)
-    from aibm_core.present.summary import SUMMARY_CSS
+    from aibm_core.present.summary import SUMMARY_CSS  # it imports SALib: kept off aibm run --changed
 
     resources = {"vega_bundle": vega_bundle(), "aibm_css": SUMMARY_CSS}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
@@ -261,8 +268,6 @@ def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
 
 def _model_order(model: str) -> tuple[int, str]:
     """Sort key of a model: registered models in pyramid order, then any others by name."""
-    from aibm_core.models import model_names
-
     models = model_names()
     return models.index(model) if model in models else len(models), model
 
@@ -287,9 +292,6 @@ def _failed_cell(scenario: str, model: str, reason: str) -> str:
 
 def _index_cell(data: dict[str, Any], scenario: str, model: str) -> str:
     """The grid cell of one run: north star (and range), gross margin, guardrails, links."""
-    from aibm_core.analysis.results import breach_labels, from_json_number, north_star_range
-    from aibm_core.core.formatting import format_value
-
     star = data["north_star"]
     breaches = breach_labels(data)
     status = "guardrails ok" if not breaches else "breach: " + ", ".join(breaches)
@@ -383,9 +385,7 @@ def _model_section(
     model: str, runs: dict[str, dict[str, Any]], scenarios: list[str], descriptions: dict[str, str]
 ) -> str:
     """One model's table: a row per headline figure, a column per scenario."""
-    from aibm_core.analysis.results import from_json_number
-    from aibm_core.core.tree import format_value
-    from aibm_core.present.summary import payload_headline_kpis
+    from aibm_core.present.summary import payload_headline_kpis  # see export_html
 
     first = next(iter(runs.values()))
     head = "".join(
@@ -453,11 +453,10 @@ def _model_section(
 
 def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str]) -> str:
     """Grouped bars of snapshot gross margin (scenario on x, one bar per model), as inline SVG."""
-    import altair as alt
-    import vl_convert
-
-    from aibm_core.analysis.results import from_json_number
-    from aibm_core.present.charts import compact_svg, portable_spec
+    from aibm_core.present.charts import (  # charts imports altair (seconds): only when the page is drawn
+        compact_svg,
+        portable_spec,
+    )
 
     rows = [
         {"scenario": scenario, "model": data.get("title", model), "gross margin": margin}

@@ -9,15 +9,23 @@ two dollar amounts is not typeset as mathematics.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from aibm_core.core.formatting import format_value
+from aibm_core.analysis import pyramid
+from aibm_core.analysis.results import from_json_number
+from aibm_core.analysis.scenarios import describe
+from aibm_core.analysis.sensitivity import north_star, tornado
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.formatting import format_percentage, format_range, format_spread, format_value
+from aibm_core.core.numeric import round_significant
 from aibm_core.core.params import ModelParams
-from aibm_core.models import Evaluation, Metric
+from aibm_core.models import Evaluation, Metric, get_model
 
 #: Style of the executive summary, shared by the notebook output and the HTML report.
 SUMMARY_CSS = """
@@ -68,9 +76,6 @@ def summary_html(
     parameters_dir: Path | None = None,
 ) -> str:
     """The HTML of :func:`executive_summary` (every number formatted, so the text is reproducible)."""
-    from aibm_core.analysis.scenarios import describe
-    from aibm_core.core.config import PARAMETERS_DIR
-
     folder = Path(parameters_dir or PARAMETERS_DIR)
     spec, params = evaluation.spec, evaluation.params
     description = describe(folder, scenario)
@@ -97,11 +102,6 @@ def summary_html(
 
 def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> str:
     """The HTML of :func:`pyramid_summary`."""
-    from aibm_core.analysis import pyramid
-    from aibm_core.analysis.scenarios import describe
-    from aibm_core.core.config import PARAMETERS_DIR
-    from aibm_core.core.formatting import format_spread
-
     summary = pyramid.layer_summary(outcomes)
     verdicts = pyramid.orderings(outcomes, summary)
     cards = []
@@ -149,8 +149,6 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
 
 def assumptions_html(params: ModelParams) -> str:
     """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped)."""
-    from aibm_core.core.formatting import format_range
-
     schema = type(params)
     table = schema.assumptions_table(params)
     ranges = params.uncertainty.ranges
@@ -190,9 +188,6 @@ def headline_kpis(evaluation: Evaluation, count: int = KEY_FIGURES) -> list[str]
 
 def payload_headline_kpis(payload: Mapping[str, Any], count: int = KEY_FIGURES) -> list[str]:
     """:func:`headline_kpis` read from a results payload (the same keys for the same run)."""
-    from aibm_core.analysis.results import from_json_number
-    from aibm_core.models import get_model
-
     kpis = {
         key: Metric(k["label"], from_json_number(k["value"]), k["unit"]) for key, k in payload["kpis"].items()
     }
@@ -241,9 +236,6 @@ def key_figures(
     from the results payload's ``uncertainty`` block when it has one, and are left out where
     both ends read the same (:func:`~aibm_core.core.formatting.format_spread`).
     """
-    from aibm_core.analysis.results import from_json_number
-    from aibm_core.core.formatting import format_spread
-
     statement = evaluation.statement
     star_unit = statement.north_star_unit
     u = (results or {}).get("uncertainty")
@@ -280,9 +272,6 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     the other numeric drivers moved ±20% fill the list. A driver that does not move the north
     star (a cost, when the north star is revenue) is not listed.
     """
-    from aibm_core.analysis.sensitivity import north_star, tornado
-    from aibm_core.core.numeric import round_significant
-
     spec, params = evaluation.spec, evaluation.params
     schema = type(params)
     if not params.uncertainty.active:  # a point scenario (draws: 0): its ranges are not sampled,
@@ -310,8 +299,6 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
 
 def _drivers(evaluation: Evaluation) -> str:
     """An ordered list: each top driver, its move and the north star at each end."""
-    from aibm_core.core.formatting import format_range
-
     schema = type(evaluation.params)
     unit = evaluation.statement.north_star_unit
     items = []
@@ -328,8 +315,6 @@ def _drivers(evaluation: Evaluation) -> str:
 
 def _badges(evaluation: Evaluation) -> str:
     """One badge per guardrail: ok or breach (first month), limit, and breach probability."""
-    from aibm_core.core.formatting import format_percentage
-
     badges = []
     for node in evaluation.tree.guardrails():
         ok = node.status == "ok"
@@ -347,13 +332,9 @@ def _badges(evaluation: Evaluation) -> str:
 
 def _words(text: str) -> set[str]:
     """Lower-case words of a label without stop words (``GPU-hour`` gives ``gpu`` and ``hour``)."""
-    import re
-
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP_WORDS}
 
 
 def _esc(value: Any) -> str:
     """Text escaped for HTML, quotes too."""
-    import html
-
     return html.escape(str(value), quote=True)
