@@ -76,7 +76,7 @@ def test_aibm_results_prints_or_writes_the_json(tmp_path):
     ("args", "message"),
     [
         (["--model", "no_such_model"], "unknown model 'no_such_model'"),
-        (["--model", "api_access", "--scenario", "no_such"], "no parameter file"),
+        (["--model", "api_access", "--scenario", "no_such"], "unknown scenario 'no_such'; available: base"),
     ],
 )
 def test_aibm_results_bad_input_exits_2(args, message):
