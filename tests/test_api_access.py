@@ -326,3 +326,33 @@ def test_cost_per_request_breach_before_the_snapshot_is_reported(api_spec):
     node = ev.tree["cost_per_request"]
     assert node.value < 0.003 < ev.result.cost_per_request[0]
     assert node.status == "breach" and node.first_breach_month == 1
+
+
+def _ltv_path_from_scratch(p):
+    """The lifetime-value path computed on its own months, as the model did before caching it."""
+    s = int(p.snapshot_month)
+    u = unit_paths(p, np.arange(s, s + int(p.ltv_months), dtype=float))
+    return u["tokens_per_customer_m"] * (u["net"] - u["cost"])
+
+
+@pytest.mark.parametrize(("horizon", "snapshot", "ltv_months"), [(36, 12, 60), (60, 12, 24), (24, 24, 1)])
+def test_cached_ltv_path_gives_the_same_kpis(horizon, snapshot, ltv_months):
+    base = load_file(ApiAccessParams, PARAMETERS_DIR / "base" / "api_access.yaml")
+    settings = {"horizon_months": horizon, "snapshot_month": snapshot, "ltv_months": ltv_months}
+    p = base.model_copy(update=settings)
+    rng = np.random.default_rng(3)
+    n = 5_000  # more rows than a block of the tier-discount formula
+    drawn = p.vary(
+        usage_growth_monthly=rng.uniform(-0.02, 0.08, n),
+        monthly_churn=rng.uniform(0.01, 0.1, n),
+        tier2_threshold_m_tokens=rng.uniform(10, 1e4, n),
+    )
+    for params in (p, drawn):
+        r = compute(params)
+        path = _ltv_path_from_scratch(params)
+        np.testing.assert_allclose(r.ltv_path, np.broadcast_to(path, r.ltv_path.shape), rtol=1e-14, atol=0)
+        assert r.ltv_path is r.ltv_path  # computed once, kept on the result
+        expected = finance.path_lifetime_value(
+            path, params.monthly_churn, finance.monthly_rate(params.annual_discount_rate)
+        )
+        np.testing.assert_allclose(unit_economics(r)["ltv"], expected, rtol=1e-14, atol=0)

@@ -33,6 +33,7 @@ import lazy_loader as lazy
 import numpy as np
 from scipy.special import expit, logit
 
+from aibm_core.core.beta_quantile import beta_ppf
 from aibm_core.core.errors import AibmInputError
 from aibm_core.core.yaml_loading import echo, shorten
 
@@ -113,11 +114,33 @@ class Range:
             return stats.uniform(loc=low, scale=high - low)
         if self.family == "triangular":
             return stats.triang(c=(self.mode - low) / (high - low), loc=low, scale=high - low)
+        a, b = self.shapes()  # PERT or beta
+        return stats.beta(a, b, loc=low, scale=high - low)
+
+    def shapes(self) -> tuple[float, float] | None:
+        """The beta shapes ``(a, b)`` on ``low..high`` of a PERT or beta range, else ``None``."""
         if self.family == "pert":
-            a = 1 + 4 * (self.mode - low) / (high - low)
-            b = 1 + 4 * (high - self.mode) / (high - low)
-            return stats.beta(a, b, loc=low, scale=high - low)
-        return stats.beta(self.alpha, self.beta, loc=low, scale=high - low)
+            width = self.high - self.low
+            return 1 + 4 * (self.mode - self.low) / width, 1 + 4 * (self.high - self.mode) / width
+        if self.family == "beta":
+            return self.alpha, self.beta
+        return None
+
+    def quantiles(self, q: Any) -> np.ndarray:
+        """The range's values at probabilities ``q``: ``distribution().ppf(q)``, faster.
+
+        PERT and beta ranges take their quantiles from a checked table
+        (:func:`~aibm_core.core.beta_quantile.beta_ppf`, within 1e-9 relative of the exact
+        inverse ``scipy.stats.beta.ppf``), so that many draws cost milliseconds instead of
+        seconds and stay the same draws. Other families use their distribution's ``ppf``.
+        """
+        shapes = self.shapes() if self.low != self.high else None
+        if shapes is None:
+            return self.distribution().ppf(q)
+        q = np.asarray(q, dtype=float)
+        values = beta_ppf(q, *shapes) * (self.high - self.low) + self.low
+        # the ends of the support exactly, as scipy.stats gives them
+        return np.where(q == 0, self.low, np.where(q == 1, self.high, values))
 
     @property
     def point(self) -> float:

@@ -8,6 +8,7 @@ graduated volume tiers apply only to the self-serve customers below that size cu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,10 @@ from aibm_core.models.base import (
 )
 
 Arrays = dict[str, np.ndarray]
+
+#: Draws per block of the tier-discount formula: its dozens of temporaries stay in the CPU cache
+#: instead of streaming draws × months arrays through memory (same numbers, element by element).
+BLOCK_ROWS = 2048
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,37 @@ class ApiAccessResult(MonthlyResult):
         """Cost to serve one request by month (USD per request)."""
         return self.cost_per_m * finance.along_months(self.params.tokens_per_request) / 1e6
 
+    @cached_property
+    def ltv_path(self) -> np.ndarray:
+        """Gross profit of a customer acquired in the snapshot month, by month of its life (USD).
+
+        Months ``s .. s + ltv_months − 1`` of the projected per-customer path (draws × ltv
+        months): the projection's own months up to the horizon, and the same closed forms
+        (:func:`unit_paths`) only for the months beyond it. Computed once per result and kept:
+        the KPIs, unit economics and goal seeks all read it from here.
+        """
+        p = self.params
+        s, length = int(p.snapshot_month), int(p.ltv_months)
+        horizon = self.months.shape[-1]
+        inside = slice(s - 1, min(s - 1 + length, horizon))
+        tokens, net, cost = (
+            _unbroadcast(x)[..., inside]
+            for x in (self.tokens_per_customer_m, self.net_price_per_m, self.cost_per_m)
+        )
+        paths = [tokens * (net - cost)]
+        if s - 1 + length > horizon:
+            u = unit_paths(p, np.arange(horizon + 1, s + length, dtype=float))
+            beyond = u["tokens_per_customer_m"] * (u["net"] - u["cost"])
+            paths.append(np.broadcast_to(beyond, paths[0].shape[:-1] + beyond.shape[-1:]))
+        return np.concatenate(paths, axis=-1) if len(paths) > 1 else paths[0]
+
+
+def _unbroadcast(x: np.ndarray) -> np.ndarray:
+    """``x`` without the leading axes it was only broadcast along (a path that no draw moves)."""
+    while x.ndim > 1 and x.strides[0] == 0:
+        x = x[0]
+    return x
+
 
 def serving_cost_per_m(p: ApiAccessParams) -> tuple[np.ndarray, np.ndarray]:
     """Cost to serve 1M input and 1M output tokens in month 1 (USD), before caching.
@@ -122,6 +158,9 @@ def _self_serve_tier_discount(
     ``t < c`` (zero above), ``z_x = (ln x − ln mean + σ²/2) / σ``, and
     ``E[X ; X < c] = mean (1 − enterprise_share)``.
     """
+    mean = np.asarray(mean, dtype=float)
+    if mean.ndim == 2 and mean.shape[0] > BLOCK_ROWS:
+        return _by_rows(_self_serve_tier_discount, mean, sigma, enterprise_share, a)
     z_c = _enterprise_cutoff_z(enterprise_share, sigma)
     steps = (a["tier2_discount"], a["tier3_discount"] - a["tier2_discount"])
     total = 0.0
@@ -134,6 +173,31 @@ def _self_serve_tier_discount(
             total = total + step * np.maximum(excess, 0.0)
         self_serve = mean * (1.0 - enterprise_share)
         return np.where(self_serve > 0, total / np.where(self_serve > 0, self_serve, 1.0), 0.0)
+
+
+def _by_rows(function, mean: np.ndarray, sigma: np.ndarray, share: np.ndarray, a: Arrays) -> np.ndarray:
+    """``function(mean, sigma, share, a)`` evaluated block by block of :data:`BLOCK_ROWS` draws.
+
+    Every input with one row per draw is cut into the same blocks; inputs without a draw axis
+    (or with a single row) are passed whole. The formula is element by element, so the blocks
+    give exactly the numbers of one call on the whole arrays.
+    """
+    rows = mean.shape[0]
+
+    def block(x: np.ndarray, start: int) -> np.ndarray:
+        x = np.asarray(x)
+        return x[start : start + BLOCK_ROWS] if x.ndim == 2 and x.shape[0] == rows else x
+
+    out = np.empty(mean.shape)
+    for start in range(0, rows, BLOCK_ROWS):
+        part = function(
+            block(mean, start),
+            block(sigma, start),
+            block(share, start),
+            {k: block(v, start) for k, v in a.items()},
+        )
+        out[start : start + BLOCK_ROWS] = part
+    return out
 
 
 def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
@@ -255,14 +319,12 @@ def lifetime_value(r: ApiAccessResult) -> np.ndarray | float:
     on: usage growth, price and cost declines, tier discounts at its size), survives each
     month with ``1 − churn`` and is discounted at the monthly rate. Capped at
     ``ltv_months``, so finite even with zero churn and zero discount rate: the definition
-    every model uses (:func:`aibm_core.core.finance.path_lifetime_value`).
+    every model uses (:func:`aibm_core.core.finance.path_lifetime_value`). The path is the
+    result's :attr:`ApiAccessResult.ltv_path`, computed once.
     """
     p = r.params
-    s = int(p.snapshot_month)
-    u = unit_paths(p, np.arange(s, s + int(p.ltv_months), dtype=float))
-    gross_profit = u["tokens_per_customer_m"] * (u["net"] - u["cost"])
     value = finance.path_lifetime_value(
-        gross_profit, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate)
+        r.ltv_path, p.monthly_churn, finance.monthly_rate(p.annual_discount_rate)
     )
     return float(value) if np.ndim(value) == 0 else value
 
