@@ -205,6 +205,13 @@ def _scaled(s: _Shipments, factor: np.ndarray) -> _Shipments:
     )
 
 
+def _first_months(s: _Shipments, months: int) -> _Shipments:
+    """Shipments in the first ``months`` months only (every monthly field cut to that length)."""
+    return s._replace(
+        **{name: value[..., :months] for name, value in s._asdict().items() if name != "price_factor"}
+    )
+
+
 def _cover_reach(cover_months: np.ndarray) -> int:
     """Months of demand beyond a month end that any draw's cover needs (at least 1; sets shapes)."""
     return max(int(np.ceil(np.max(cover_months))), 1)
@@ -348,7 +355,7 @@ def _levels_by_scan(
 
 
 def _inventory(
-    a: dict[str, np.ndarray], now: _Shipments, gens: np.ndarray, horizon: int, start: int
+    a: dict[str, np.ndarray], now: _Shipments, plan: np.ndarray, horizon: int, start: int
 ) -> tuple[_Stock, np.ndarray]:
     """Inventory flows by generation, and the opening stock (units; draws × generations).
 
@@ -357,11 +364,11 @@ def _inventory(
     shortfall is not yet known at commitment (``t − lead < demand_shortfall_month``) it makes
     what the plan said and the unsold units pile up; afterwards it produces to the actual
     demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
-    generations lose ``outgoing_writedown_rate`` of their stock each month.
+    generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
+    planned units by generation in months 1 .. horizon + :func:`_cover_reach`.
     """
     k = a["target_inventory_months"]
-    span = finance.month_index(horizon + _cover_reach(k))
-    plan = _shipments(a, span, gens).units_by_generation
+    span = finance.month_index(plan.shape[-1])
     actual = plan * _demand_factor(a, span, span, start)[..., None, :]
     plan_cover, actual_cover = (_forward_cover(d, k, horizon) for d in (plan, actual))
     loss = _per_generation(a["outgoing_writedown_rate"]) * now.outgoing
@@ -387,9 +394,10 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         a["decline_months"],
         horizon + float(np.max(a["order_lead_months"])) + _cover_reach(a["target_inventory_months"]),
     )
-    now = _scaled(_shipments(a, months, gens), _demand_factor(a, months, months, start))
+    plan = _shipments(a, finance.month_index(horizon + _cover_reach(a["target_inventory_months"])), gens)
+    now = _scaled(_first_months(plan, horizon), _demand_factor(a, months, months, start))
     ahead = _scaled(_shipments(a, months + lead, gens), _demand_factor(a, months + lead, months, start))
-    stock, opening = _inventory(a, now, gens, horizon, start)
+    stock, opening = _inventory(a, now, plan.units_by_generation, horizon, start)
 
     list_asp = now.list_asp
     volume_discount = list_asp * m(a["volume_discount_share"] * a["volume_discount"])
