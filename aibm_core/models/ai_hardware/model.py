@@ -155,13 +155,17 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
     age = t[..., None, :] - 1.0 + g(a["current_generation_age_months"]) - (gens[:, None] - 1.0) * cadence
     weight = lifecycle_weight(age, g(a["ramp_months"]), cadence, g(a["decline_months"]))
     share = weight / weight.sum(axis=-2, keepdims=True)
-    years = (age - g(a["current_generation_age_months"])) / 12.0
-    asp_level = (1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * (
-        1.0 - g(a["annual_asp_erosion"])
-    ) ** years
-    cost_level = (1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * (
-        1.0 - g(a["annual_cost_decline"])
-    ) ** years
+    # A generation's level: uplift^(g − 1) × (1 − erosion)^years, years = (t − 1 − (g − 1) × cadence) / 12
+    # since month 1's generation launch, split into a per-generation and a per-month power.
+    after = (gens[:, None] - 1.0) * cadence / 12.0
+    months_on = (t[..., None, :] - 1.0) / 12.0
+    asp_kept, cost_kept = 1.0 - g(a["annual_asp_erosion"]), 1.0 - g(a["annual_cost_decline"])
+    asp_level = ((1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * asp_kept**-after) * (
+        asp_kept**months_on
+    )
+    cost_level = ((1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * cost_kept**-after) * (
+        cost_kept**months_on
+    )
 
     high = a["high_end_unit_share"]
     tier_asp = high * a["high_end_asp_usd"] + (1.0 - high) * a["mid_range_asp_usd"]
