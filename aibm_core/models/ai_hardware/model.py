@@ -155,13 +155,17 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
     age = t[..., None, :] - 1.0 + g(a["current_generation_age_months"]) - (gens[:, None] - 1.0) * cadence
     weight = lifecycle_weight(age, g(a["ramp_months"]), cadence, g(a["decline_months"]))
     share = weight / weight.sum(axis=-2, keepdims=True)
-    years = (age - g(a["current_generation_age_months"])) / 12.0
-    asp_level = (1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * (
-        1.0 - g(a["annual_asp_erosion"])
-    ) ** years
-    cost_level = (1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * (
-        1.0 - g(a["annual_cost_decline"])
-    ) ** years
+    # A generation's level: uplift^(g − 1) × (1 − erosion)^years, years = (t − 1 − (g − 1) × cadence) / 12
+    # since month 1's generation launch, split into a per-generation and a per-month power.
+    after = (gens[:, None] - 1.0) * cadence / 12.0
+    months_on = (t[..., None, :] - 1.0) / 12.0
+    asp_kept, cost_kept = 1.0 - g(a["annual_asp_erosion"]), 1.0 - g(a["annual_cost_decline"])
+    asp_level = ((1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * asp_kept**-after) * (
+        asp_kept**months_on
+    )
+    cost_level = ((1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * cost_kept**-after) * (
+        cost_kept**months_on
+    )
 
     high = a["high_end_unit_share"]
     tier_asp = high * a["high_end_asp_usd"] + (1.0 - high) * a["mid_range_asp_usd"]
@@ -205,6 +209,13 @@ def _scaled(s: _Shipments, factor: np.ndarray) -> _Shipments:
     )
 
 
+def _first_months(s: _Shipments, months: int) -> _Shipments:
+    """Shipments in the first ``months`` months only (every monthly field cut to that length)."""
+    return s._replace(
+        **{name: value[..., :months] for name, value in s._asdict().items() if name != "price_factor"}
+    )
+
+
 def _cover_reach(cover_months: np.ndarray) -> int:
     """Months of demand beyond a month end that any draw's cover needs (at least 1; sets shapes)."""
     return max(int(np.ceil(np.max(cover_months))), 1)
@@ -225,6 +236,12 @@ def _forward_cover(demand: np.ndarray, cover_months: np.ndarray, horizon: int) -
     return cover
 
 
+#: Smallest cumulative share of stock kept (product of ``1 − loss`` since month 1) that the closed
+#: form of :func:`_order_up_to` divides by: a draw and generation whose share falls below it (a
+#: write-down rate of 1, or one near 1 over a long horizon) takes :func:`_levels_by_scan` instead.
+_SMALLEST_KEPT = 1e-200
+
+
 def _order_up_to(
     opening: np.ndarray,
     shipped: np.ndarray,
@@ -240,22 +257,109 @@ def _order_up_to(
     So ``opening + production − shipped − written down = closing`` in every month. Shipments
     must not exceed what the stock and production can serve (true when actual demand is at or
     below the plan that fixed committed production).
+
+    Month-end stock follows ``L_t = max(c_t, k_t L_{t−1} − s_t)`` in a free month and
+    ``L_t = k_t L_{t−1} + C_t − s_t`` in a committed one (``k = 1 − loss``, ``c`` cover,
+    ``s`` shipments, ``C`` committed production), computed for all months at once by
+    :func:`_levels`; production and write-downs then follow from each month's opening stock.
     """
     level = np.asarray(opening, dtype=float)
     shape = np.broadcast_shapes(shipped.shape, cover.shape, loss.shape, (*level.shape, 1))
-    out = _Stock(np.empty(shape), np.empty(shape), np.empty(shape))
-    for t in range(shape[-1]):
-        written = loss[..., t] * level
-        made = np.maximum(shipped[..., t] + written + cover[..., t] - level, 0.0)
-        if committed is not None:
-            made = np.where(np.isnan(committed[..., t]), made, committed[..., t])
-        level = level + made - shipped[..., t] - written
-        out.production[..., t], out.writedowns[..., t], out.closing[..., t] = made, written, level
-    return out
+    shipped, cover, loss = (np.broadcast_to(np.asarray(x, float), shape) for x in (shipped, cover, loss))
+    level = np.broadcast_to(level, shape[:-1])
+    if committed is not None:
+        committed = np.broadcast_to(np.asarray(committed, float), shape)
+    fixed = None if committed is None else ~np.isnan(committed)
+    closing = _levels(level, shipped, cover, 1.0 - loss, fixed, committed)
+    before = np.concatenate((level[..., None], closing[..., :-1]), axis=-1)
+    written = loss * before
+    made = shipped + written
+    made += cover
+    made -= before
+    np.maximum(made, 0.0, out=made)
+    if fixed is not None:
+        np.copyto(made, committed, where=fixed)
+    return _Stock(made, written, closing)
+
+
+def _levels(
+    opening: np.ndarray,
+    shipped: np.ndarray,
+    cover: np.ndarray,
+    kept: np.ndarray,
+    fixed: np.ndarray | None,
+    committed: np.ndarray | None,
+) -> np.ndarray:
+    """Month-end stock of :func:`_order_up_to` in closed form (units; draws × generations × months).
+
+    With ``P_t = k_1 … k_t`` (the share of month-0 stock still held after month ``t``'s
+    write-downs), ``y_t = L_t / P_t`` and ``D_t = Σ_{i≤t} (s_i − C_i) / P_i`` (``C_i = 0`` in a
+    free month), ``z_t = y_t + D_t`` obeys ``z_t = max(c_t / P_t + D_t, z_{t−1})`` in a free month
+    and ``z_t = z_{t−1}`` in a committed one, so ``z`` is a running maximum:
+    ``z_t = max(L_0, max_{free i ≤ t} (c_i / P_i + D_i))`` and ``L_t = P_t (z_t − D_t)``.
+    Dividing by ``P`` needs ``P > 0``: rows whose ``P`` falls below :data:`_SMALLEST_KEPT`
+    are computed by :func:`_levels_by_scan`. ``fixed`` marks the committed months (``None``:
+    none), whose production ``committed`` holds.
+    """
+    kept_so_far = np.cumprod(kept, axis=-1)
+    weak = kept_so_far[..., -1] < _SMALLEST_KEPT  # kept ≤ 1, so the last month holds the least
+    if weak.any():
+        kept_so_far[weak] = 1.0
+    drained = shipped - committed if fixed is not None else np.array(shipped)
+    if fixed is not None:
+        np.copyto(drained, shipped, where=~fixed)
+    drained /= kept_so_far
+    np.cumsum(drained, axis=-1, out=drained)
+    floor = cover / kept_so_far
+    floor += drained
+    if fixed is not None:
+        np.copyto(floor, -np.inf, where=fixed)
+    peak = np.maximum.accumulate(floor, axis=-1, out=floor)
+    np.maximum(peak, opening[..., None], out=peak)
+    peak -= drained
+    peak *= kept_so_far
+    if weak.any():
+        fixed_there = None if fixed is None else fixed[weak]
+        committed_there = None if committed is None else committed[weak]
+        peak[weak] = _levels_by_scan(
+            opening[weak], shipped[weak], cover[weak], kept[weak], fixed_there, committed_there
+        )
+    return peak
+
+
+def _levels_by_scan(
+    opening: np.ndarray,
+    shipped: np.ndarray,
+    cover: np.ndarray,
+    kept: np.ndarray,
+    fixed: np.ndarray | None,
+    committed: np.ndarray | None,
+) -> np.ndarray:
+    """Month-end stock of :func:`_order_up_to` by a parallel prefix over months (no division).
+
+    Month ``t`` maps the opening stock ``x`` to ``max(a_t, k_t x + b_t)`` (``a_t = c_t`` in a free
+    month, −∞ in a committed one; ``b_t = C_t − s_t``). Since ``k_t ≥ 0`` two such maps compose
+    into one of the same form, ``max(a₂, k₂ a₁ + b₂)``, ``k₂ k₁``, ``k₂ b₁ + b₂``, so doubling
+    the span of each month's composed map (1, 2, 4, … months) gives every month's map from
+    month 0 in ⌈log₂ months⌉ steps.
+    """
+    floor = np.array(cover) if fixed is None else np.where(fixed, -np.inf, cover)
+    slope = np.array(kept)
+    offset = -shipped if fixed is None else np.where(fixed, committed - shipped, -shipped)
+    span = 1
+    while span < floor.shape[-1]:
+        late = slice(span, None)
+        with np.errstate(invalid="ignore"):  # 0 × −∞ where nothing is kept: fmax drops the NaN
+            new_floor = np.fmax(floor[..., late], slope[..., late] * floor[..., :-span] + offset[..., late])
+        new_offset = slope[..., late] * offset[..., :-span] + offset[..., late]
+        slope[..., late] = slope[..., late] * slope[..., :-span]
+        floor[..., late], offset[..., late] = new_floor, new_offset
+        span *= 2
+    return np.maximum(floor, slope * opening[..., None] + offset)
 
 
 def _inventory(
-    a: dict[str, np.ndarray], now: _Shipments, gens: np.ndarray, horizon: int, start: int
+    a: dict[str, np.ndarray], now: _Shipments, plan: np.ndarray, horizon: int, start: int
 ) -> tuple[_Stock, np.ndarray]:
     """Inventory flows by generation, and the opening stock (units; draws × generations).
 
@@ -264,11 +368,11 @@ def _inventory(
     shortfall is not yet known at commitment (``t − lead < demand_shortfall_month``) it makes
     what the plan said and the unsold units pile up; afterwards it produces to the actual
     demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
-    generations lose ``outgoing_writedown_rate`` of their stock each month.
+    generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
+    planned units by generation in months 1 .. horizon + :func:`_cover_reach`.
     """
     k = a["target_inventory_months"]
-    span = finance.month_index(horizon + _cover_reach(k))
-    plan = _shipments(a, span, gens).units_by_generation
+    span = finance.month_index(plan.shape[-1])
     actual = plan * _demand_factor(a, span, span, start)[..., None, :]
     plan_cover, actual_cover = (_forward_cover(d, k, horizon) for d in (plan, actual))
     loss = _per_generation(a["outgoing_writedown_rate"]) * now.outgoing
@@ -294,9 +398,10 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         a["decline_months"],
         horizon + float(np.max(a["order_lead_months"])) + _cover_reach(a["target_inventory_months"]),
     )
-    now = _scaled(_shipments(a, months, gens), _demand_factor(a, months, months, start))
+    plan = _shipments(a, finance.month_index(horizon + _cover_reach(a["target_inventory_months"])), gens)
+    now = _scaled(_first_months(plan, horizon), _demand_factor(a, months, months, start))
     ahead = _scaled(_shipments(a, months + lead, gens), _demand_factor(a, months + lead, months, start))
-    stock, opening = _inventory(a, now, gens, horizon, start)
+    stock, opening = _inventory(a, now, plan.units_by_generation, horizon, start)
 
     list_asp = now.list_asp
     volume_discount = list_asp * m(a["volume_discount_share"] * a["volume_discount"])
