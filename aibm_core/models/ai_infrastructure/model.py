@@ -293,40 +293,60 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
     return months
 
 
-def _life_weights(life_months: ArrayLike) -> np.ndarray:
-    """In-service share of each month 1..120 of a GPU's life (1, a last partial month, then 0)."""
-    age = np.arange(MAX_LIFE_MONTHS, dtype=float)
-    return np.clip(finance.along_months(life_months) - age, 0.0, 1.0)
+def _life_split(life_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole in-service months ``F`` and the share ``φ`` of month ``F + 1`` in service.
 
-
-def _payback_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Months until the cumulative cash recovers ``cost``, interpolated within the month.
-
-    ``cash`` holds the monthly cash of months 1..K after the outlay (USD per month),
-    ``weights`` the in-service share of each month. The first month ``k`` whose cumulative
-    cash reaches the cost gives ``k - 1 + (cost - cumulative_{k-1}) / cash_k``; ``inf``
-    (never) when the cost is not recovered within the weighted months. A candidate for
-    ``aibm_core.core.finance`` (payback on a path).
+    The same weights as :func:`_life_weights`: 1 for ages ``0 .. F - 1``, ``φ`` at age ``F``
+    (none when ``F`` is the whole window), 0 after; ``F = clip(floor(life), 0, 120)``.
     """
-    cumulative = np.cumsum(cash * weights, axis=-1)
-    reached = cumulative >= finance.along_months(cost)
-    k = np.argmax(reached, axis=-1)[..., None]
-    before = np.where(k > 0, np.take_along_axis(cumulative, np.maximum(k - 1, 0), axis=-1), 0.0)[..., 0]
-    rate = np.take_along_axis(cash, k, axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        within = (cost - before) / np.where(rate > 0, rate, 1.0)
-    return np.where(reached.any(axis=-1), k[..., 0] + within, np.inf)
+    whole = np.clip(np.floor(life_months), 0.0, MAX_LIFE_MONTHS)
+    share = np.where(whole < MAX_LIFE_MONTHS, np.clip(life_months - whole, 0.0, 1.0), 0.0)
+    return whole.astype(np.intp), share
 
 
-def _npv_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """``-cost + Σ_k w_k cash_k / (1 + r)^k``: NPV of an outlay at t = 0 and monthly cash at month ends.
+def _first_reached(
+    prefix: np.ndarray, start: np.ndarray, cost: np.ndarray, whole: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """First ``j`` in ``start + 1 .. start + F`` with ``prefix_j - prefix_start >= cost`` (draws × cohorts).
 
-    Equals ``numpy_financial.npv(r, [-cost, cash_1, ..., cash_L])`` for a whole life of
-    ``L`` months, vectorised over draws with one rate per draw (USD). A candidate for
-    ``aibm_core.core.finance`` (NPV over a monthly path).
+    ``prefix`` is the cumulative cash (draws × months + 1), ``start`` the cohort's month
+    (draws × cohorts). The test is monotone in ``prefix_j``, so on the running maximum
+    ``R_j = max(prefix_0 .. prefix_j)`` it holds from the first month it holds for
+    ``prefix``, provided it does not already hold at ``R_start`` (no earlier month lies a
+    whole ``cost`` above ``prefix_start``). For those cohorts a branchless binary search on
+    ``R`` (seven halvings for 120 months, vectorised over draws and cohorts) finds ``j``;
+    the others (the cash fell by more than the cost since an earlier peak) scan their
+    window directly. Returns ``(j, found)``.
     """
-    discount = (1.0 + finance.along_months(rate)) ** -np.arange(1.0, cash.shape[-1] + 1.0)
-    return np.sum(cash * weights * discount, axis=-1) - cost
+    rows, width = prefix.shape
+    base = (np.arange(rows) * width)[:, None]
+    anchor = np.take_along_axis(prefix, start, axis=-1)
+    limit = start + whole[:, None]
+    peak = np.maximum.accumulate(prefix, axis=-1)
+    early = (np.take_along_axis(peak, start, axis=-1) - anchor) >= cost[:, None]
+    flat_peak = peak.ravel()
+    last = start.copy()  # the last month known not to reach the cost
+    step = 1 << max(int(np.max(whole, initial=0)).bit_length() - 1, 0)
+    while step:
+        candidate = last + step
+        inside = candidate <= limit
+        value = flat_peak[base + np.minimum(candidate, limit)]
+        last += step * (inside & ~((value - anchor) >= cost[:, None]))
+        step >>= 1
+    found = last < limit
+    if early.any():
+        row, col = np.nonzero(early)
+        flat = prefix.ravel()
+        ages = np.arange(1, MAX_LIFE_MONTHS + 1)
+        for chunk in range(0, row.size, 50_000):
+            r, c = row[chunk : chunk + 50_000], col[chunk : chunk + 50_000]
+            s = start[r, c][:, None]
+            months = np.minimum(s + ages, width - 1)
+            hit = (flat[r[:, None] * width + months] - anchor[r, c][:, None]) >= cost[r][:, None]
+            hit &= ages <= whole[r][:, None]
+            found[r, c] = hit.any(axis=-1)
+            last[r, c] = start[r, c] + np.argmax(hit, axis=-1)
+    return last + 1, found
 
 
 def lifetime_economics(
@@ -338,17 +358,65 @@ def lifetime_economics(
     path, extended ``MAX_LIFE_MONTHS`` beyond the horizon on the same rates. A GPU
     installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
     capex is paid at the start of month ``s`` and discounted at the financing rate.
+
+    Closed forms over the month axis, no loop over cohorts. With ``c`` the cash path,
+    ``F`` whole months of life and ``φ`` the in-service share of month ``F + 1``:
+
+    * payback: with the prefix sums ``P_j = c_0 + ... + c_{j-1}``, the cumulative cash of
+      cohort ``s`` after ``k + 1`` months is ``P_{s+k+1} - P_s``; the first ``k < F`` where
+      it reaches the capex (found by :func:`_first_reached`) gives
+      ``k + (capex - (P_{s+k} - P_s)) / c_{s+k}``, else month ``F`` when
+      ``P_{s+F} - P_s + φ c_{s+F}`` reaches it, else ``inf`` (never);
+    * NPV: with the discounted prefix sums ``E_j = Σ_{i<j} c_i (1 + r)^-(i+1)``,
+      ``(1 + r)^s (E_{s+F} - E_s + φ c_{s+F} (1 + r)^-(s+F+1)) - capex``.
     """
+    cash = np.asarray(cash_per_gpu, dtype=float)
     capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
-    weights = _life_weights(12.0 * np.asarray(p.useful_life_years, dtype=float))
-    rate = finance.monthly_rate(p.annual_financing_rate)
-    payback = np.empty((*cash_per_gpu.shape[:-1], horizon))
-    npv = np.empty_like(payback)
-    for s in range(horizon):
-        window = cash_per_gpu[..., s : s + MAX_LIFE_MONTHS]
-        payback[..., s] = _payback_on_path(capex, window, weights)
-        npv[..., s] = _npv_on_path(capex, window, weights, rate)
-    return payback, npv
+    life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
+    rate = np.asarray(finance.monthly_rate(p.annual_financing_rate), dtype=float)
+    width = horizon + MAX_LIFE_MONTHS - 1  # months the last cohort's window reaches
+    if cash.shape[-1] < width:
+        raise ValueError(f"cash_per_gpu needs {width} months for {horizon} cohorts, got {cash.shape[-1]}")
+    draws = np.broadcast_shapes(cash.shape[:-1], capex.shape, life.shape, rate.shape)
+    rows = int(np.prod(draws))
+
+    def per_draw(x: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(x, draws).reshape(rows)
+
+    cash = np.broadcast_to(cash[..., :width], (*draws, width)).reshape(rows, width)
+    capex, rate = per_draw(capex), per_draw(rate)
+    whole, share = _life_split(per_draw(life))
+    start = np.broadcast_to(np.arange(horizon), (rows, horizon))
+    end = start + whole[:, None]
+    at_end = np.minimum(end, width - 1)  # month F + 1 of the cohort (weight φ, 0 when F = 120)
+    cash_end = np.take_along_axis(cash, at_end, axis=-1)
+
+    prefix = np.zeros((rows, width + 1))
+    np.cumsum(cash, axis=-1, out=prefix[:, 1:])
+    anchor = prefix[:, :horizon]
+    j, found = _first_reached(prefix, start, capex, whole)
+    before = np.take_along_axis(prefix, j - 1, axis=-1) - anchor
+    pace = np.take_along_axis(cash, np.minimum(j - 1, width - 1), axis=-1)
+    whole_life = np.take_along_axis(prefix, end, axis=-1) - anchor
+    last_month = (whole_life + share[:, None] * cash_end) >= capex[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(
+            found,
+            (j - 1 - start) + (capex[:, None] - before) / np.where(pace > 0, pace, 1.0),
+            np.where(
+                last_month,
+                whole[:, None] + (capex[:, None] - whole_life) / np.where(cash_end > 0, cash_end, 1.0),
+                np.inf,
+            ),
+        )
+
+    growth = (1.0 + rate)[:, None]
+    discounted = np.zeros((rows, width + 1))
+    np.cumsum(cash * growth ** -np.arange(1.0, width + 1.0), axis=-1, out=discounted[:, 1:])
+    inside = np.take_along_axis(discounted, end, axis=-1) - discounted[:, :horizon]
+    tail = share[:, None] * cash_end * growth ** -(at_end + 1.0)
+    npv = growth**start * (inside + tail) - capex[:, None]
+    return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
