@@ -163,6 +163,18 @@ def test_an_array_of_draws_equals_one_call_per_draw(data, rows):
         )
 
 
+def test_blocks_of_draws_equal_one_block(monkeypatch):
+    rng = np.random.default_rng(3)
+    cash = rng.normal(900.0, 700.0, (7, 24 + MAX_LIFE_MONTHS))
+    p = _params(rng.uniform(1e4, 5e4, 7), rng.uniform(1.0, 10.0, 7), 0.1)
+    whole = lifetime_economics(p, cash, 24)
+    monkeypatch.setattr(infrastructure_model, "DRAW_BLOCK", 3)
+    blocks = lifetime_economics(p, cash, 24)
+    np.testing.assert_array_equal(blocks[0], whole[0])
+    np.testing.assert_array_equal(blocks[1], whole[1])
+    assert_same_economics(blocks, reference_lifetime_economics(p, cash, 24), p.capex_per_gpu_usd)
+
+
 def test_draw_shapes_broadcast_like_the_loop():
     rng = np.random.default_rng(7)
     cash = rng.normal(900.0, 700.0, (2, 3, 60 + MAX_LIFE_MONTHS))

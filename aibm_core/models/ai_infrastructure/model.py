@@ -293,60 +293,114 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
     return months
 
 
-def _life_split(life_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Whole in-service months ``F`` and the share ``φ`` of month ``F + 1`` in service.
+#: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the CPU cache).
+DRAW_BLOCK = 2048
 
-    The same weights as :func:`_life_weights`: 1 for ages ``0 .. F - 1``, ``φ`` at age ``F``
-    (none when ``F`` is the whole window), 0 after; ``F = clip(floor(life), 0, 120)``.
+
+def _life_split(life_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole in-service months ``F`` and the in-service share ``φ`` of month ``F + 1``.
+
+    A GPU with ``life_months`` of life is in service for the whole of its months
+    ``1 .. F`` (weight 1), for ``φ = life - F`` of month ``F + 1`` and not after
+    (``F = clip(floor(life), 0, 120)``, no partial month when ``F`` is the whole window).
     """
     whole = np.clip(np.floor(life_months), 0.0, MAX_LIFE_MONTHS)
     share = np.where(whole < MAX_LIFE_MONTHS, np.clip(life_months - whole, 0.0, 1.0), 0.0)
     return whole.astype(np.intp), share
 
 
-def _first_reached(
-    prefix: np.ndarray, start: np.ndarray, cost: np.ndarray, whole: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """First ``j`` in ``start + 1 .. start + F`` with ``prefix_j - prefix_start >= cost`` (draws × cohorts).
+def _at_offset(values: np.ndarray, offset: np.ndarray, cohorts: int) -> np.ndarray:
+    """``values[i, s + offset_i]`` for cohorts ``s = 0 .. cohorts - 1`` (a slice when one offset)."""
+    if offset.size == 1:
+        first = int(offset.reshape(()))
+        return values[:, first : first + cohorts]
+    return np.take_along_axis(values, np.arange(cohorts) + offset[:, None], axis=-1)
 
-    ``prefix`` is the cumulative cash (draws × months + 1), ``start`` the cohort's month
-    (draws × cohorts). The test is monotone in ``prefix_j``, so on the running maximum
-    ``R_j = max(prefix_0 .. prefix_j)`` it holds from the first month it holds for
-    ``prefix``, provided it does not already hold at ``R_start`` (no earlier month lies a
-    whole ``cost`` above ``prefix_start``). For those cohorts a branchless binary search on
-    ``R`` (seven halvings for 120 months, vectorised over draws and cohorts) finds ``j``;
-    the others (the cash fell by more than the cost since an earlier peak) scan their
-    window directly. Returns ``(j, found)``.
+
+def _first_reached(
+    prefix: np.ndarray, cost: np.ndarray, whole: np.ndarray, cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """First ``j`` in ``s + 1 .. s + F`` with ``prefix_j - prefix_s >= cost`` per cohort ``s`` and draw.
+
+    ``prefix`` is the cumulative cash (draws × months + 1). The test is monotone in
+    ``prefix_j``, so on the running maximum ``R_j = max(prefix_0 .. prefix_j)`` it holds
+    from the first month it holds for ``prefix``, provided it does not already hold at
+    ``R_s`` (no earlier month lies a whole ``cost`` above ``prefix_s``). For those cohorts a
+    branchless binary search on ``R`` (seven halvings for 120 months, vectorised over draws
+    and cohorts) finds ``j``; the others (the cash fell by more than the cost since an
+    earlier peak) scan their own window. Returns ``(j, found)``.
     """
     rows, width = prefix.shape
-    base = (np.arange(rows) * width)[:, None]
-    anchor = np.take_along_axis(prefix, start, axis=-1)
+    cost = cost[:, None]
+    start = np.arange(cohorts)
+    anchor = prefix[:, :cohorts]
     limit = start + whole[:, None]
     peak = np.maximum.accumulate(prefix, axis=-1)
-    early = (np.take_along_axis(peak, start, axis=-1) - anchor) >= cost[:, None]
+    early = (peak[:, :cohorts] - anchor) >= cost
     flat_peak = peak.ravel()
-    last = start.copy()  # the last month known not to reach the cost
+    base = (np.arange(rows) * width)[:, None]
+    last = np.broadcast_to(start, (rows, cohorts)).copy()  # the last month known not to reach the cost
     step = 1 << max(int(np.max(whole, initial=0)).bit_length() - 1, 0)
     while step:
         candidate = last + step
-        inside = candidate <= limit
         value = flat_peak[base + np.minimum(candidate, limit)]
-        last += step * (inside & ~((value - anchor) >= cost[:, None]))
+        last += step * ((candidate <= limit) & ~((value - anchor) >= cost))
         step >>= 1
     found = last < limit
     if early.any():
         row, col = np.nonzero(early)
-        flat = prefix.ravel()
         ages = np.arange(1, MAX_LIFE_MONTHS + 1)
-        for chunk in range(0, row.size, 50_000):
-            r, c = row[chunk : chunk + 50_000], col[chunk : chunk + 50_000]
-            s = start[r, c][:, None]
-            months = np.minimum(s + ages, width - 1)
-            hit = (flat[r[:, None] * width + months] - anchor[r, c][:, None]) >= cost[r][:, None]
-            hit &= ages <= whole[r][:, None]
-            found[r, c] = hit.any(axis=-1)
-            last[r, c] = start[r, c] + np.argmax(hit, axis=-1)
+        months = np.minimum(col[:, None] + ages, width - 1)
+        hit = (prefix[row[:, None], months] - anchor[row, col][:, None]) >= cost[row % cost.shape[0]]
+        hit &= ages <= whole[row % whole.shape[0]][:, None]
+        found[row, col] = hit.any(axis=-1)
+        last[row, col] = col + np.argmax(hit, axis=-1)
     return last + 1, found
+
+
+def _cohort_economics(
+    cash: np.ndarray, capex: np.ndarray, life: np.ndarray, rate: np.ndarray, cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Payback and NPV of the cohorts of a block of draws (see :func:`lifetime_economics`).
+
+    ``cash`` is draws × months; ``capex``, ``life`` (months) and ``rate`` (monthly) hold one
+    value per draw or one for all.
+    """
+    rows, width = cash.shape
+    whole, share = _life_split(life)
+    padded = np.zeros((rows, width + 1))  # a zero month after the path: weight 0 when F = 120
+    padded[:, :width] = cash
+    prefix = np.zeros((rows, width + 1))
+    np.cumsum(cash, axis=-1, out=prefix[:, 1:])
+    anchor = prefix[:, :cohorts]
+    capex_ = capex[:, None]
+
+    j, found = _first_reached(prefix, capex, whole, cohorts)
+    start = np.arange(cohorts)
+    before = np.take_along_axis(prefix, j - 1, axis=-1) - anchor
+    pace = np.take_along_axis(padded, j - 1, axis=-1)
+    whole_life = _at_offset(prefix, whole, cohorts) - anchor
+    cash_end = _at_offset(padded, whole, cohorts)
+    last_month = (whole_life + share[:, None] * cash_end) >= capex_
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(
+            found,
+            (j - 1 - start) + (capex_ - before) / np.where(pace > 0, pace, 1.0),
+            np.where(
+                last_month,
+                whole[:, None] + (capex_ - whole_life) / np.where(cash_end > 0, cash_end, 1.0),
+                np.inf,
+            ),
+        )
+
+    growth = (1.0 + rate)[:, None]
+    present = padded * growth ** -np.arange(1.0, width + 2.0)
+    discounted = np.zeros((rows, width + 1))
+    np.cumsum(present[:, :width], axis=-1, out=discounted[:, 1:])
+    inside = _at_offset(discounted, whole, cohorts) - discounted[:, :cohorts]
+    tail = share[:, None] * _at_offset(present, whole, cohorts)
+    npv = growth**start * (inside + tail) - capex_
+    return payback, npv
 
 
 def lifetime_economics(
@@ -359,8 +413,9 @@ def lifetime_economics(
     installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
     capex is paid at the start of month ``s`` and discounted at the financing rate.
 
-    Closed forms over the month axis, no loop over cohorts. With ``c`` the cash path,
-    ``F`` whole months of life and ``φ`` the in-service share of month ``F + 1``:
+    Closed forms over the month axis, no loop over cohorts (draws are taken in blocks of
+    :data:`DRAW_BLOCK`). With ``c`` the cash path, ``F`` whole months of life and ``φ`` the
+    in-service share of month ``F + 1``:
 
     * payback: with the prefix sums ``P_j = c_0 + ... + c_{j-1}``, the cumulative cash of
       cohort ``s`` after ``k + 1`` months is ``P_{s+k+1} - P_s``; the first ``k < F`` where
@@ -381,41 +436,22 @@ def lifetime_economics(
     rows = int(np.prod(draws))
 
     def per_draw(x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(x, draws).reshape(rows)
+        """One value per draw, or a single one when it is the same for all."""
+        return x.reshape(1) if x.size == 1 else np.broadcast_to(x, draws).reshape(rows)
 
     cash = np.broadcast_to(cash[..., :width], (*draws, width)).reshape(rows, width)
-    capex, rate = per_draw(capex), per_draw(rate)
-    whole, share = _life_split(per_draw(life))
-    start = np.broadcast_to(np.arange(horizon), (rows, horizon))
-    end = start + whole[:, None]
-    at_end = np.minimum(end, width - 1)  # month F + 1 of the cohort (weight φ, 0 when F = 120)
-    cash_end = np.take_along_axis(cash, at_end, axis=-1)
+    capex, life, rate = per_draw(capex), per_draw(life), per_draw(rate)
+    payback = np.empty((rows, horizon))
+    npv = np.empty((rows, horizon))
+    for first in range(0, rows, DRAW_BLOCK):
+        block = slice(first, first + DRAW_BLOCK)
 
-    prefix = np.zeros((rows, width + 1))
-    np.cumsum(cash, axis=-1, out=prefix[:, 1:])
-    anchor = prefix[:, :horizon]
-    j, found = _first_reached(prefix, start, capex, whole)
-    before = np.take_along_axis(prefix, j - 1, axis=-1) - anchor
-    pace = np.take_along_axis(cash, np.minimum(j - 1, width - 1), axis=-1)
-    whole_life = np.take_along_axis(prefix, end, axis=-1) - anchor
-    last_month = (whole_life + share[:, None] * cash_end) >= capex[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        payback = np.where(
-            found,
-            (j - 1 - start) + (capex[:, None] - before) / np.where(pace > 0, pace, 1.0),
-            np.where(
-                last_month,
-                whole[:, None] + (capex[:, None] - whole_life) / np.where(cash_end > 0, cash_end, 1.0),
-                np.inf,
-            ),
+        def part(x: np.ndarray, block: slice = block) -> np.ndarray:
+            return x if x.size == 1 else x[block]
+
+        payback[block], npv[block] = _cohort_economics(
+            cash[block], part(capex), part(life), part(rate), horizon
         )
-
-    growth = (1.0 + rate)[:, None]
-    discounted = np.zeros((rows, width + 1))
-    np.cumsum(cash * growth ** -np.arange(1.0, width + 1.0), axis=-1, out=discounted[:, 1:])
-    inside = np.take_along_axis(discounted, end, axis=-1) - discounted[:, :horizon]
-    tail = share[:, None] * cash_end * growth ** -(at_end + 1.0)
-    npv = growth**start * (inside + tail) - capex[:, None]
     return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
@@ -442,6 +478,10 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     def full(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
+    def within(x: np.ndarray) -> np.ndarray:
+        """The months of the horizon (the months after it only serve the lifetime economics)."""
+        return full(x)[..., :horizon]
+
     gpus, added = fleet(p, extended)
     utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
     prices = _prices(p, extended)
@@ -449,12 +489,13 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
     cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
     payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
-    expansion, replacement = gpu_purchases(p, full(added)[..., :horizon])
-    series = _fleet_series(p, full(gpus), full(added), full(utilisation), prices, price, stack)
+    expansion, replacement = gpu_purchases(p, within(added))
+    prices = {k: within(v) for k, v in prices.items()}
+    series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
     return AiInfrastructureResult(
         params=p,
         months=extended[:horizon],
-        **{k: np.broadcast_to(v, shape)[..., :horizon] for k, v in series.items()},
+        **{k: np.broadcast_to(v, (*shape[:-1], horizon)) for k, v in series.items()},
         expansion_capex=expansion * m(p.capex_per_gpu_usd),
         replacement_capex=replacement * m(p.capex_per_gpu_usd),
         capex_payback_months=payback,
