@@ -293,8 +293,8 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
     return months
 
 
-#: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the CPU cache).
-DRAW_BLOCK = 2048
+#: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the L2 cache).
+DRAW_BLOCK = 256
 
 
 def _life_split(life_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,45 +317,51 @@ def _at_offset(values: np.ndarray, offset: np.ndarray, cohorts: int) -> np.ndarr
     return np.take_along_axis(values, np.arange(cohorts) + offset[:, None], axis=-1)
 
 
-def _first_reached(
-    prefix: np.ndarray, cost: np.ndarray, whole: np.ndarray, cohorts: int
+def _last_short(
+    prefix: np.ndarray, peak: np.ndarray, cost: np.ndarray, whole: np.ndarray, cohorts: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First ``j`` in ``s + 1 .. s + F`` with ``prefix_j - prefix_s >= cost`` per cohort ``s`` and draw.
+    """Per draw and cohort ``s``: the last month ``m >= s`` before ``prefix_m - prefix_s`` reaches ``cost``.
 
-    ``prefix`` is the cumulative cash (draws × months + 1). The test is monotone in
-    ``prefix_j``, so on the running maximum ``R_j = max(prefix_0 .. prefix_j)`` it holds
-    from the first month it holds for ``prefix``, provided it does not already hold at
-    ``R_s`` (no earlier month lies a whole ``cost`` above ``prefix_s``). For those cohorts a
+    ``prefix`` is the cumulative cash (draws × months), ``peak`` its running maximum
+    ``R_j = max(prefix_0 .. prefix_j)``, ``+inf`` in the padding columns after the path's
+    last month (where the search may look, never the result). The test
+    ``prefix_j - prefix_s >= cost`` is monotone in ``prefix_j``, so on ``R`` it holds from
+    the first month it holds for ``prefix``, provided it does not already hold at ``R_s``
+    (no earlier month lies a whole ``cost`` above ``prefix_s``). For those cohorts a
     branchless binary search on ``R`` (seven halvings for 120 months, vectorised over draws
-    and cohorts) finds ``j``; the others (the cash fell by more than the cost since an
-    earlier peak) scan their own window. Returns ``(j, found)``.
+    and cohorts) finds the month; the others (the cash fell by more than the cost since an
+    earlier peak) scan their own window.
+
+    Returns ``(last, found)``: the cost is first reached in month ``last + 1`` when ``found``
+    (``last + 1 <= s + F``), and not within the ``F`` whole months of life otherwise. Indices
+    are flat (row-major) in ``prefix``.
     """
     rows, width = prefix.shape
     cost = cost[:, None]
     start = np.arange(cohorts)
     anchor = prefix[:, :cohorts]
-    limit = start + whole[:, None]
-    peak = np.maximum.accumulate(prefix, axis=-1)
-    early = (peak[:, :cohorts] - anchor) >= cost
-    flat_peak = peak.ravel()
     base = (np.arange(rows) * width)[:, None]
-    last = np.broadcast_to(start, (rows, cohorts)).copy()  # the last month known not to reach the cost
+    last = base + start  # flat index of the last month known not to reach the cost
+    flat = peak.ravel()
     step = 1 << max(int(np.max(whole, initial=0)).bit_length() - 1, 0)
     while step:
-        candidate = last + step
-        value = flat_peak[base + np.minimum(candidate, limit)]
-        last += step * ((candidate <= limit) & ~((value - anchor) >= cost))
+        value = flat[last + step]
+        value -= anchor
+        short = value >= cost
+        np.logical_not(short, out=short)
+        np.add(last, step, out=last, where=short)
         step >>= 1
-    found = last < limit
+    early = (peak[:, :cohorts] - anchor) >= cost
     if early.any():
         row, col = np.nonzero(early)
         ages = np.arange(1, MAX_LIFE_MONTHS + 1)
         months = np.minimum(col[:, None] + ages, width - 1)
         hit = (prefix[row[:, None], months] - anchor[row, col][:, None]) >= cost[row % cost.shape[0]]
         hit &= ages <= whole[row % whole.shape[0]][:, None]
-        found[row, col] = hit.any(axis=-1)
-        last[row, col] = col + np.argmax(hit, axis=-1)
-    return last + 1, found
+        last[row, col] = (
+            base[row, 0] + col + np.where(hit.any(axis=-1), np.argmax(hit, axis=-1), MAX_LIFE_MONTHS)
+        )
+    return last, last - base < start + whole[:, None]
 
 
 def _cohort_economics(
@@ -366,26 +372,29 @@ def _cohort_economics(
     ``cash`` is draws × months; ``capex``, ``life`` (months) and ``rate`` (monthly) hold one
     value per draw or one for all.
     """
-    rows, width = cash.shape
+    rows, months = cash.shape
     whole, share = _life_split(life)
-    padded = np.zeros((rows, width + 1))  # a zero month after the path: weight 0 when F = 120
-    padded[:, :width] = cash
-    prefix = np.zeros((rows, width + 1))
-    np.cumsum(cash, axis=-1, out=prefix[:, 1:])
+    width = max(months + 1, cohorts + 128)  # room for the binary search's last steps past the path
+    padded = np.zeros((rows, width))  # zero cash after the path (weight 0 when F = 120)
+    padded[:, :months] = cash
+    prefix = np.zeros((rows, width))
+    np.cumsum(cash, axis=-1, out=prefix[:, 1 : months + 1])
+    peak = np.full((rows, width), np.inf)
+    np.maximum.accumulate(prefix[:, : months + 1], axis=-1, out=peak[:, : months + 1])
     anchor = prefix[:, :cohorts]
     capex_ = capex[:, None]
 
-    j, found = _first_reached(prefix, capex, whole, cohorts)
-    start = np.arange(cohorts)
-    before = np.take_along_axis(prefix, j - 1, axis=-1) - anchor
-    pace = np.take_along_axis(padded, j - 1, axis=-1)
+    last, found = _last_short(prefix, peak, capex, whole, cohorts)
+    before = prefix.ravel()[last] - anchor
+    pace = padded.ravel()[last]
     whole_life = _at_offset(prefix, whole, cohorts) - anchor
     cash_end = _at_offset(padded, whole, cohorts)
     last_month = (whole_life + share[:, None] * cash_end) >= capex_
-    with np.errstate(divide="ignore", invalid="ignore"):
+    months_before = last - (np.arange(rows) * width)[:, None] - np.arange(cohorts)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         payback = np.where(
             found,
-            (j - 1 - start) + (capex_ - before) / np.where(pace > 0, pace, 1.0),
+            months_before + (capex_ - before) / np.where(pace > 0, pace, 1.0),
             np.where(
                 last_month,
                 whole[:, None] + (capex_ - whole_life) / np.where(cash_end > 0, cash_end, 1.0),
@@ -394,12 +403,12 @@ def _cohort_economics(
         )
 
     growth = (1.0 + rate)[:, None]
-    present = padded * growth ** -np.arange(1.0, width + 2.0)
-    discounted = np.zeros((rows, width + 1))
-    np.cumsum(present[:, :width], axis=-1, out=discounted[:, 1:])
+    present = padded[:, : months + 1] * growth ** -np.arange(1.0, months + 2.0)
+    discounted = np.zeros((rows, months + 1))
+    np.cumsum(present[:, :months], axis=-1, out=discounted[:, 1:])
     inside = _at_offset(discounted, whole, cohorts) - discounted[:, :cohorts]
     tail = share[:, None] * _at_offset(present, whole, cohorts)
-    npv = growth**start * (inside + tail) - capex_
+    npv = growth ** np.arange(cohorts) * (inside + tail) - capex_
     return payback, npv
 
 
@@ -419,7 +428,7 @@ def lifetime_economics(
 
     * payback: with the prefix sums ``P_j = c_0 + ... + c_{j-1}``, the cumulative cash of
       cohort ``s`` after ``k + 1`` months is ``P_{s+k+1} - P_s``; the first ``k < F`` where
-      it reaches the capex (found by :func:`_first_reached`) gives
+      it reaches the capex (found by :func:`_last_short`) gives
       ``k + (capex - (P_{s+k} - P_s)) / c_{s+k}``, else month ``F`` when
       ``P_{s+F} - P_s + φ c_{s+F}`` reaches it, else ``inf`` (never);
     * NPV: with the discounted prefix sums ``E_j = Σ_{i<j} c_i (1 + r)^-(i+1)``,
@@ -479,8 +488,12 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         return np.broadcast_to(x, shape)
 
     def within(x: np.ndarray) -> np.ndarray:
-        """The months of the horizon (the months after it only serve the lifetime economics)."""
-        return full(x)[..., :horizon]
+        """The months of the horizon (the months after it only serve the lifetime economics).
+
+        Not broadcast over the draws: a series that does not depend on a drawn assumption
+        stays one row until the result broadcasts it.
+        """
+        return np.asarray(x)[..., :horizon]
 
     gpus, added = fleet(p, extended)
     utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
