@@ -293,40 +293,123 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
     return months
 
 
-def _life_weights(life_months: ArrayLike) -> np.ndarray:
-    """In-service share of each month 1..120 of a GPU's life (1, a last partial month, then 0)."""
-    age = np.arange(MAX_LIFE_MONTHS, dtype=float)
-    return np.clip(finance.along_months(life_months) - age, 0.0, 1.0)
+#: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the L2 cache).
+DRAW_BLOCK = 256
 
 
-def _payback_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Months until the cumulative cash recovers ``cost``, interpolated within the month.
+def _life_split(life_months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole in-service months ``F`` and the in-service share ``φ`` of month ``F + 1``.
 
-    ``cash`` holds the monthly cash of months 1..K after the outlay (USD per month),
-    ``weights`` the in-service share of each month. The first month ``k`` whose cumulative
-    cash reaches the cost gives ``k - 1 + (cost - cumulative_{k-1}) / cash_k``; ``inf``
-    (never) when the cost is not recovered within the weighted months. A candidate for
-    ``aibm_core.core.finance`` (payback on a path).
+    A GPU with ``life_months`` of life is in service for the whole of its months
+    ``1 .. F`` (weight 1), for ``φ = life - F`` of month ``F + 1`` and not after
+    (``F = clip(floor(life), 0, 120)``, no partial month when ``F`` is the whole window).
     """
-    cumulative = np.cumsum(cash * weights, axis=-1)
-    reached = cumulative >= finance.along_months(cost)
-    k = np.argmax(reached, axis=-1)[..., None]
-    before = np.where(k > 0, np.take_along_axis(cumulative, np.maximum(k - 1, 0), axis=-1), 0.0)[..., 0]
-    rate = np.take_along_axis(cash, k, axis=-1)[..., 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        within = (cost - before) / np.where(rate > 0, rate, 1.0)
-    return np.where(reached.any(axis=-1), k[..., 0] + within, np.inf)
+    whole = np.clip(np.floor(life_months), 0.0, MAX_LIFE_MONTHS)
+    share = np.where(whole < MAX_LIFE_MONTHS, np.clip(life_months - whole, 0.0, 1.0), 0.0)
+    return whole.astype(np.intp), share
 
 
-def _npv_on_path(cost: np.ndarray, cash: np.ndarray, weights: np.ndarray, rate: np.ndarray) -> np.ndarray:
-    """``-cost + Σ_k w_k cash_k / (1 + r)^k``: NPV of an outlay at t = 0 and monthly cash at month ends.
+def _at_offset(values: np.ndarray, offset: np.ndarray, cohorts: int) -> np.ndarray:
+    """``values[i, s + offset_i]`` for cohorts ``s = 0 .. cohorts - 1`` (a slice when one offset)."""
+    if offset.size == 1:
+        first = int(offset.reshape(()))
+        return values[:, first : first + cohorts]
+    return np.take_along_axis(values, np.arange(cohorts) + offset[:, None], axis=-1)
 
-    Equals ``numpy_financial.npv(r, [-cost, cash_1, ..., cash_L])`` for a whole life of
-    ``L`` months, vectorised over draws with one rate per draw (USD). A candidate for
-    ``aibm_core.core.finance`` (NPV over a monthly path).
+
+def _last_short(
+    prefix: np.ndarray, peak: np.ndarray, cost: np.ndarray, whole: np.ndarray, cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw and cohort ``s``: the last month ``m >= s`` before ``prefix_m - prefix_s`` reaches ``cost``.
+
+    ``prefix`` is the cumulative cash (draws × months), ``peak`` its running maximum
+    ``R_j = max(prefix_0 .. prefix_j)``, ``+inf`` in the padding columns after the path's
+    last month (where the search may look, never the result). The test
+    ``prefix_j - prefix_s >= cost`` is monotone in ``prefix_j``, so on ``R`` it holds from
+    the first month it holds for ``prefix``, provided it does not already hold at ``R_s``
+    (no earlier month lies a whole ``cost`` above ``prefix_s``). For those cohorts a
+    branchless binary search on ``R`` (seven halvings for 120 months, vectorised over draws
+    and cohorts) finds the month; the others (the cash fell by more than the cost since an
+    earlier peak) scan their own window.
+
+    Returns ``(last, found)``: the cost is first reached in month ``last + 1`` when ``found``
+    (``last + 1 <= s + F``), and not within the ``F`` whole months of life otherwise. Indices
+    are flat (row-major) in ``prefix``.
     """
-    discount = (1.0 + finance.along_months(rate)) ** -np.arange(1.0, cash.shape[-1] + 1.0)
-    return np.sum(cash * weights * discount, axis=-1) - cost
+    rows, width = prefix.shape
+    cost = cost[:, None]
+    start = np.arange(cohorts)
+    anchor = prefix[:, :cohorts]
+    base = (np.arange(rows) * width)[:, None]
+    last = base + start  # flat index of the last month known not to reach the cost
+    flat = peak.ravel()
+    step = 1 << max(int(np.max(whole, initial=0)).bit_length() - 1, 0)
+    while step:
+        value = flat[last + step]
+        value -= anchor
+        short = value >= cost
+        np.logical_not(short, out=short)
+        np.add(last, step, out=last, where=short)
+        step >>= 1
+    early = (peak[:, :cohorts] - anchor) >= cost
+    if early.any():
+        row, col = np.nonzero(early)
+        ages = np.arange(1, MAX_LIFE_MONTHS + 1)
+        months = np.minimum(col[:, None] + ages, width - 1)
+        hit = (prefix[row[:, None], months] - anchor[row, col][:, None]) >= cost[row % cost.shape[0]]
+        hit &= ages <= whole[row % whole.shape[0]][:, None]
+        last[row, col] = (
+            base[row, 0] + col + np.where(hit.any(axis=-1), np.argmax(hit, axis=-1), MAX_LIFE_MONTHS)
+        )
+    return last, last - base < start + whole[:, None]
+
+
+def _cohort_economics(
+    cash: np.ndarray, capex: np.ndarray, life: np.ndarray, rate: np.ndarray, cohorts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Payback and NPV of the cohorts of a block of draws (see :func:`lifetime_economics`).
+
+    ``cash`` is draws × months; ``capex``, ``life`` (months) and ``rate`` (monthly) hold one
+    value per draw or one for all.
+    """
+    rows, months = cash.shape
+    whole, share = _life_split(life)
+    width = max(months + 1, cohorts + 128)  # room for the binary search's last steps past the path
+    padded = np.zeros((rows, width))  # zero cash after the path (weight 0 when F = 120)
+    padded[:, :months] = cash
+    prefix = np.zeros((rows, width))
+    np.cumsum(cash, axis=-1, out=prefix[:, 1 : months + 1])
+    peak = np.full((rows, width), np.inf)
+    np.maximum.accumulate(prefix[:, : months + 1], axis=-1, out=peak[:, : months + 1])
+    anchor = prefix[:, :cohorts]
+    capex_ = capex[:, None]
+
+    last, found = _last_short(prefix, peak, capex, whole, cohorts)
+    before = prefix.ravel()[last] - anchor
+    pace = padded.ravel()[last]
+    whole_life = _at_offset(prefix, whole, cohorts) - anchor
+    cash_end = _at_offset(padded, whole, cohorts)
+    last_month = (whole_life + share[:, None] * cash_end) >= capex_
+    months_before = last - (np.arange(rows) * width)[:, None] - np.arange(cohorts)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        payback = np.where(
+            found,
+            months_before + (capex_ - before) / np.where(pace > 0, pace, 1.0),
+            np.where(
+                last_month,
+                whole[:, None] + (capex_ - whole_life) / np.where(cash_end > 0, cash_end, 1.0),
+                np.inf,
+            ),
+        )
+
+    growth = (1.0 + rate)[:, None]
+    present = padded[:, : months + 1] * growth ** -np.arange(1.0, months + 2.0)
+    discounted = np.zeros((rows, months + 1))
+    np.cumsum(present[:, :months], axis=-1, out=discounted[:, 1:])
+    inside = _at_offset(discounted, whole, cohorts) - discounted[:, :cohorts]
+    tail = share[:, None] * _at_offset(present, whole, cohorts)
+    npv = growth ** np.arange(cohorts) * (inside + tail) - capex_
+    return payback, npv
 
 
 def lifetime_economics(
@@ -338,17 +421,47 @@ def lifetime_economics(
     path, extended ``MAX_LIFE_MONTHS`` beyond the horizon on the same rates. A GPU
     installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
     capex is paid at the start of month ``s`` and discounted at the financing rate.
+
+    Closed forms over the month axis, no loop over cohorts (draws are taken in blocks of
+    :data:`DRAW_BLOCK`). With ``c`` the cash path, ``F`` whole months of life and ``φ`` the
+    in-service share of month ``F + 1``:
+
+    * payback: with the prefix sums ``P_j = c_0 + ... + c_{j-1}``, the cumulative cash of
+      cohort ``s`` after ``k + 1`` months is ``P_{s+k+1} - P_s``; the first ``k < F`` where
+      it reaches the capex (found by :func:`_last_short`) gives
+      ``k + (capex - (P_{s+k} - P_s)) / c_{s+k}``, else month ``F`` when
+      ``P_{s+F} - P_s + φ c_{s+F}`` reaches it, else ``inf`` (never);
+    * NPV: with the discounted prefix sums ``E_j = Σ_{i<j} c_i (1 + r)^-(i+1)``,
+      ``(1 + r)^s (E_{s+F} - E_s + φ c_{s+F} (1 + r)^-(s+F+1)) - capex``.
     """
+    cash = np.asarray(cash_per_gpu, dtype=float)
     capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
-    weights = _life_weights(12.0 * np.asarray(p.useful_life_years, dtype=float))
-    rate = finance.monthly_rate(p.annual_financing_rate)
-    payback = np.empty((*cash_per_gpu.shape[:-1], horizon))
-    npv = np.empty_like(payback)
-    for s in range(horizon):
-        window = cash_per_gpu[..., s : s + MAX_LIFE_MONTHS]
-        payback[..., s] = _payback_on_path(capex, window, weights)
-        npv[..., s] = _npv_on_path(capex, window, weights, rate)
-    return payback, npv
+    life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
+    rate = np.asarray(finance.monthly_rate(p.annual_financing_rate), dtype=float)
+    width = horizon + MAX_LIFE_MONTHS - 1  # months the last cohort's window reaches
+    if cash.shape[-1] < width:
+        raise ValueError(f"cash_per_gpu needs {width} months for {horizon} cohorts, got {cash.shape[-1]}")
+    draws = np.broadcast_shapes(cash.shape[:-1], capex.shape, life.shape, rate.shape)
+    rows = int(np.prod(draws))
+
+    def per_draw(x: np.ndarray) -> np.ndarray:
+        """One value per draw, or a single one when it is the same for all."""
+        return x.reshape(1) if x.size == 1 else np.broadcast_to(x, draws).reshape(rows)
+
+    cash = np.broadcast_to(cash[..., :width], (*draws, width)).reshape(rows, width)
+    capex, life, rate = per_draw(capex), per_draw(life), per_draw(rate)
+    payback = np.empty((rows, horizon))
+    npv = np.empty((rows, horizon))
+    for first in range(0, rows, DRAW_BLOCK):
+        block = slice(first, first + DRAW_BLOCK)
+
+        def part(x: np.ndarray, block: slice = block) -> np.ndarray:
+            return x if x.size == 1 else x[block]
+
+        payback[block], npv[block] = _cohort_economics(
+            cash[block], part(capex), part(life), part(rate), horizon
+        )
+    return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
@@ -374,6 +487,14 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     def full(x: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, shape)
 
+    def within(x: np.ndarray) -> np.ndarray:
+        """The months of the horizon (the months after it only serve the lifetime economics).
+
+        Not broadcast over the draws: a series that does not depend on a drawn assumption
+        stays one row until the result broadcasts it.
+        """
+        return np.asarray(x)[..., :horizon]
+
     gpus, added = fleet(p, extended)
     utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
     prices = _prices(p, extended)
@@ -381,12 +502,13 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
     cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
     payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
-    expansion, replacement = gpu_purchases(p, full(added)[..., :horizon])
-    series = _fleet_series(p, full(gpus), full(added), full(utilisation), prices, price, stack)
+    expansion, replacement = gpu_purchases(p, within(added))
+    prices = {k: within(v) for k, v in prices.items()}
+    series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
     return AiInfrastructureResult(
         params=p,
         months=extended[:horizon],
-        **{k: np.broadcast_to(v, shape)[..., :horizon] for k, v in series.items()},
+        **{k: np.broadcast_to(v, (*shape[:-1], horizon)) for k, v in series.items()},
         expansion_capex=expansion * m(p.capex_per_gpu_usd),
         replacement_capex=replacement * m(p.capex_per_gpu_usd),
         capex_payback_months=payback,
