@@ -12,7 +12,7 @@ import html
 import json
 import math
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -201,11 +201,27 @@ def results_files(output_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], 
     tuple
         ``[(path, data), ...]`` of the files shown and ``[path, ...]`` of those left out.
     """
+    stamps = []
+    for path in sorted(Path(output_dir).glob("*/*.json"), key=_report_order):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps.append((path, stat.st_mtime_ns, stat.st_size))
+    usable, skipped = _read_results(tuple(stamps))  # the index, the cross page and the warning share it
+    return list(usable), list(skipped)
+
+
+@lru_cache(maxsize=4)
+def _read_results(
+    stamps: tuple[tuple[Path, int, int], ...],
+) -> tuple[tuple[tuple[Path, dict[str, Any]], ...], tuple[Path, ...]]:
+    """:func:`results_files` for files identified by path, modification time and size (read once)."""
     from aibm_core.analysis.results_model import SCHEMA_VERSION
 
     usable: list[tuple[Path, dict[str, Any]]] = []
     skipped: list[Path] = []
-    for path in sorted(Path(output_dir).glob("*/*.json"), key=_report_order):
+    for path, _mtime, _size in stamps:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, RecursionError):
@@ -219,7 +235,7 @@ def results_files(output_dir: Path) -> tuple[list[tuple[Path, dict[str, Any]]], 
             usable.append((path, data))
         else:
             skipped.append(path)
-    return usable, skipped
+    return tuple(usable), tuple(skipped)
 
 
 def _renders(data: dict[str, Any], path: Path, major: str) -> bool:
