@@ -50,7 +50,7 @@ def workbook(tmp_path, monkeypatch):
         shutil.copy(NOTEBOOKS_DIR / f"{model}.ipynb", notebooks)
     state = {"ran": [], "fail": set()}
 
-    def batch(planned, _workers, _progress):
+    def batch(planned, _pool, _progress, _computed):
         outcomes = []
         for job in planned:
             state["ran"].append(incremental.run_key(job))

@@ -112,13 +112,8 @@ def remove_partials(job: Job) -> None:
             path.unlink()
 
 
-def track_outcomes(
-    done: Iterable,
-    futures: dict,
-    jobs: Sequence[Job],
-    show: bool,
-    receive: Callable[[Job, Any], Outcome] | None = None,
-):
+def progress_bar(show: bool) -> Any:
+    """The batch's progress display (rich): description, bar, done of total, time elapsed."""
     from rich.progress import (  # the progress bar only: not on the way of aibm run --changed
         BarColumn,
         MofNCompleteColumn,
@@ -127,14 +122,18 @@ def track_outcomes(
         TimeElapsedColumn,
     )
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=not show,
-        transient=False,
-    ) as bar:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, disable=not show, transient=False)
+
+
+def track_outcomes(
+    done: Iterable,
+    futures: dict,
+    jobs: Sequence[Job],
+    show: bool,
+    receive: Callable[[Job, Any], Outcome] | None = None,
+):
+    with progress_bar(show) as bar:
         task = bar.add_task("running notebooks", total=len(jobs))
         for future in done:
             i = futures[future]

@@ -47,6 +47,7 @@ from aibm_core.batch.jobs import (
     PYRAMID,
     Job,
     Outcome,
+    progress_bar,
     remove_partials,
     settle_interrupted,
     track_outcomes,
@@ -295,6 +296,7 @@ def _batches(
     if executor == "local":
         workers = max(1, min(workers or os.cpu_count() or 1, size))
         pools: list[ProcessPoolExecutor] = []
+        computed: set[tuple[str, str]] = set()  # runs whose results the batch's cache holds
         cache = tempfile.TemporaryDirectory(prefix="aibm-results-")
 
         def run_local(jobs: Sequence[Job], progress: bool) -> list[Outcome]:
@@ -305,7 +307,7 @@ def _batches(
                         workers, mp_context=spawn, initializer=_worker_init, initargs=(cache.name,)
                     )
                 )
-            return _run_batch(jobs, pools[-1], progress)
+            return _run_batch(jobs, pools[-1], progress, computed)
 
         try:
             yield run_local
@@ -323,14 +325,16 @@ def _batches(
         yield lambda jobs, progress: dask_executor.run_batch(jobs, client, progress)
 
 
-def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -> list[Outcome]:
+def _run_batch(
+    jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool, computed: set[tuple[str, str]]
+) -> list[Outcome]:
     """Run jobs on the pool's workers; on Ctrl-C stop the pool (:func:`_stop`)."""
     if not jobs:
         return []
     outcomes: dict[int, Outcome] = {}
     futures: dict[Future, int] = {}
     try:
-        _compute_results(jobs, pool, progress)
+        _compute_results(jobs, pool, progress, computed)
         futures.update((pool.submit(execute, job), i) for i, job in enumerate(jobs))
         for i, outcome in track_outcomes(as_completed(futures), futures, jobs, progress):
             outcomes[i] = outcome
@@ -343,30 +347,28 @@ def _run_batch(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -
     return [outcomes[i] for i in range(len(jobs))]
 
 
-def _compute_results(jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool) -> None:
+def _compute_results(
+    jobs: Sequence[Job], pool: ProcessPoolExecutor, progress: bool, done: set[tuple[str, str]]
+) -> None:
     """Compute the results every job reads in the pool, before any notebook runs.
 
     A model job reads its model's results; a pyramid comparison reads every model's results in
     its scenario. Runs that give a model the same values share one computation; the workers keep
     the results in the batch's cache (:mod:`aibm_core.analysis.results_cache`), where the notebooks, the
     pyramid comparisons and the exports find them. Results that cannot be computed (bad values,
-    a model error) are left to the notebook, which reports the failure with its cell.
+    a model error) are left to the notebook, which reports the failure with its cell. ``done``
+    holds the runs an earlier batch of the same pool already computed (the pyramid comparisons'
+    batch then submits nothing the model notebooks' batch computed); it gains this batch's runs.
     """
     unique: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
     for model, scenario, values in _results_read(jobs):
-        unique.setdefault((model, json.dumps(values, sort_keys=True, default=str)), (model, scenario, values))
+        key = (model, json.dumps(values, sort_keys=True, default=str))
+        if key not in done:
+            unique.setdefault(key, (model, scenario, values))
+    done.update(unique)
     if not unique:
         return
-    from rich.progress import (  # the progress bar only: not on the way of aibm run --changed
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, disable=not progress, transient=False) as bar:
+    with progress_bar(progress) as bar:
         task = bar.add_task("computing results", total=len(unique))
         for future in as_completed([pool.submit(compute_results, *run) for run in unique.values()]):
             with contextlib.suppress(Exception):  # the notebook computes and reports it
