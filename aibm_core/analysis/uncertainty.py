@@ -23,8 +23,8 @@ from aibm_core.core import tracing
 from aibm_core.core.json_numbers import number
 from aibm_core.core.params import ModelParams, bounds
 from aibm_core.core.ranges import Uncertainty, copula_correlation
-from aibm_core.core.tree import PERCENTILES, MetricTree, format_value, percentile
-from aibm_core.models.base import STATEMENT_SERIES, Evaluation, ModelSpec, Statement
+from aibm_core.core.tree import PERCENTILES, MetricTree, percentile
+from aibm_core.models.base import STATEMENT_SERIES, ModelSpec, Statement
 
 
 def sample(params: ModelParams, draws: int | None = None, seed: int | None = None) -> dict[str, np.ndarray]:
@@ -131,20 +131,6 @@ class MonteCarlo:
             for n in self.tree.guardrails()
         ]
         return pd.DataFrame(rows).set_index("guardrail")
-
-    def kpi_table(self, evaluation: Evaluation) -> pd.DataFrame:
-        """The KPI table of the base case with P10, P50 and P90 beside each value, formatted."""
-        table = self.kpi_percentiles()
-        rows = {
-            m.label: {
-                "base case": format_value(m.value, m.unit),
-                **{q: format_value(table.at[key, q], m.unit) for q in ("p10", "p50", "p90")},
-            }
-            for key, m in evaluation.kpis.items()
-        }
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "metric"
-        return frame
 
 
 def monte_carlo(
