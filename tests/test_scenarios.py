@@ -65,7 +65,7 @@ def test_a_model_without_a_file_inherits(chain):
     assert scenario_models(chain, "top", ["api_access", "ai_hardware"]) == ["api_access", "ai_hardware"]
     assert scenario_values(chain, "top", "ai_hardware") == {"annual_retention": 0.9}
     jobs = runner.plan(chain, chain.parent / "out", ["top"], ["ai_hardware"])
-    assert len(jobs) == 1 and jobs[0].values == {"annual_retention": 0.9}
+    assert len(jobs) == 1 and jobs[0].values == {"annual_retention": 0.9, "parameters_dir": str(chain)}
     assert jobs[0].parameters_file == chain / "base" / "ai_hardware.yaml"
     assert "scenario.yaml" not in {p.name for j in jobs for p in [j.parameters_file]}
     assert evaluate_scenario("ai_hardware", "top", chain).params.annual_retention == 0.9

@@ -164,6 +164,7 @@ def _build_payload(evaluation: Evaluation, scenario: str, mc: Any = None) -> dic
         "assumptions": assumptions_payload(params),
         "projection": projection_payload(evaluation),
         "uncertainty": None if mc is None else percentiles_payload(mc),
+        "links": [],  # filled in by the stack (results_cache.computed) where the model buys from another
         "goal_seek": [
             {
                 "label": a.question.label,

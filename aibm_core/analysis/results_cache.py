@@ -14,6 +14,7 @@ by the batch's own processes in its private folder, never a user's file).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -21,12 +22,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from aibm_core.analysis import stack
 from aibm_core.analysis.results import results_payload, scenario_params
 from aibm_core.analysis.uncertainty import monte_carlo
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
+from aibm_core.core.json_numbers import number
+from aibm_core.core.linked import LinkedInput
 from aibm_core.core.params import ModelParams
 from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
+
+#: The series a model sells at: output -> (point path, draws or ``None``), each rows × months.
+Offers = dict[str, tuple[np.ndarray, "np.ndarray | None"]]
+#: Results computed in this process, by (model, content key): a pyramid or a chain of links asks
+#: for the same sellers many times.
+_MEMO: dict[tuple[str, str], tuple[Evaluation, dict[str, Any], Offers]] = {}
+_MEMO_LIMIT = 64
 
 #: Environment variable naming the folder of computed results (set by ``aibm run`` for its kernels).
 CACHE_ENV = "AIBM_RESULTS_CACHE"
@@ -38,12 +51,20 @@ def cache_folder() -> Path | None:
     return Path(folder) if folder else None
 
 
-def computed(spec: ModelSpec, params: ModelParams, scenario: str) -> tuple[Evaluation, dict[str, Any]]:
+def computed(
+    spec: ModelSpec, params: ModelParams, scenario: str, parameters_dir: Path | None = None
+) -> tuple[Evaluation, dict[str, Any]]:
     """The point evaluation and the results payload of a model on validated parameters.
 
     Found in the cache when a process of the same batch already computed them; otherwise the
     model is evaluated (and its Monte Carlo run) here, and the cache, if any, keeps the result.
     The evaluation's tree carries each guardrail's breach probability when there are draws.
+
+    When ``scenario`` is a scenario folder of ``parameters_dir``, the drivers the stack links
+    (:mod:`aibm_core.analysis.stack`) read the selling models' results under the same scenario,
+    computed first (or found): the point evaluation reads the sellers' point paths, draw ``i`` of
+    the Monte Carlo run reads draw ``i`` of theirs. The payload's ``links`` say which drivers were
+    linked, to what and at what value, or why not.
 
     Parameters
     ----------
@@ -53,19 +74,93 @@ def computed(spec: ModelSpec, params: ModelParams, scenario: str) -> tuple[Evalu
         Validated scalar parameters (ranges in their uncertainty).
     scenario
         Scenario name written into the payload.
+    parameters_dir
+        The folder of the scenario folders; ``None``: the model is not linked.
     """
-    folder = cache_folder()
+    params, links = linked(spec, params, scenario, parameters_dir)
+    evaluation, payload, _ = _computed(spec, params)
+    payload = {**payload, "scenario": scenario, "links": _links_payload(evaluation, links)}
+    return with_risks(evaluation, payload), payload
+
+
+def linked(
+    spec: ModelSpec, params: ModelParams, scenario: str, parameters_dir: Path | None
+) -> tuple[ModelParams, list[tuple[stack.Link, str]]]:
+    """The parameters with every link in force attached, and each link into the model with its state."""
+    states = [(link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)]
+    inputs: dict[str, LinkedInput] = {}
+    for link, state in states:
+        if state != "linked":
+            continue
+        seller = get_model(link.seller)
+        seller_params, _ = linked(seller, scenario_params(link.seller, scenario, parameters_dir), scenario, parameters_dir)
+        point, draws = _computed(seller, seller_params)[2][link.output]
+        inputs[link.driver] = LinkedInput(
+            link.seller, link.output, link.label, point, draws, times=link.times, plus=link.plus
+        )
+    return (params.with_linked(inputs) if inputs else params), states
+
+
+def _computed(spec: ModelSpec, params: ModelParams) -> tuple[Evaluation, dict[str, Any], Offers]:
+    """Evaluation, payload and the series other models buy at, computed once per parameter set."""
     key = params.content_key()
+    memo = _MEMO.get((spec.name, key))
+    if memo is not None:
+        return memo
+    folder = cache_folder()
     found = _load(folder, spec.name, key) if folder else None
     if found is None:
         evaluation = evaluate(spec, params)
-        payload = results_payload(evaluation, scenario, monte_carlo(spec, params))
+        mc = monte_carlo(spec, params)
+        payload = results_payload(evaluation, "", mc)
+        offers = _offers(spec.name, evaluation, mc)
         if folder:
-            _store(folder, spec.name, key, evaluation, payload)
+            _store(folder, spec.name, key, evaluation, payload, offers)
     else:
-        evaluation, payload = found
-        payload = {**payload, "scenario": scenario}
-    return with_risks(evaluation, payload), payload
+        evaluation, payload, offers = found
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[(spec.name, key)] = (evaluation, payload, offers)
+    return evaluation, payload, offers
+
+
+def _offers(model: str, evaluation: Evaluation, mc: Any) -> Offers:
+    """The point path (months) and the draws (draws × months) of each series other models buy at."""
+    out: Offers = {}
+    for output in stack.outputs_of(model):
+        point = np.asarray(getattr(evaluation.result, output), dtype=float).reshape(-1)
+        draws = None if mc is None else np.atleast_2d(np.asarray(getattr(mc.result, output), dtype=float))
+        out[output] = (point, draws if draws is not None and len(draws) > 1 else None)
+    return out
+
+
+def _links_payload(evaluation: Evaluation, states: list[tuple[stack.Link, str]]) -> list[dict[str, Any]]:
+    """Each link into the model: seller, series, state and the driver's value in the snapshot month."""
+    params = evaluation.params
+    month = float(params.snapshot_month)
+    out = []
+    for link, state in states:
+        own = getattr(params, link.driver)
+        value = own
+        if state == "linked":
+            resolved = getattr(evaluation.result.params, link.driver)
+            if resolved is not own:  # the model turned the path into one figure (the cloud's capex)
+                value = resolved
+            else:
+                value = params.linked_path(link.driver, np.array([month]))[0]
+        out.append(
+            {
+                "driver": link.driver,
+                "seller": link.seller,
+                "output": link.output,
+                "label": link.label,
+                "state": state,
+                "text": stack.STATE_TEXT[state],
+                "value": number(float(value)),
+                "own_value": number(float(own)),
+            }
+        )
+    return out
 
 
 def model_results(
@@ -73,14 +168,15 @@ def model_results(
 ) -> dict[str, Any]:
     """The results payload of one model under one scenario (:func:`~.results.results_payload`).
 
-    Computed once per parameter set in a batch (:func:`computed`).
+    Computed once per parameter set in a batch (:func:`computed`), with the scenario's links.
 
     Raises
     ------
     ParameterError
         If the scenario gives the model no parameter file, or its values are invalid.
     """
-    return computed(get_model(model), scenario_params(model, scenario, parameters_dir), scenario)[1]
+    spec = get_model(model)
+    return computed(spec, scenario_params(model, scenario, parameters_dir), scenario, parameters_dir)[1]
 
 
 def with_risks(evaluation: Evaluation, payload: dict[str, Any]) -> Evaluation:
@@ -90,26 +186,40 @@ def with_risks(evaluation: Evaluation, payload: dict[str, Any]) -> Evaluation:
     return replace(evaluation, tree=evaluation.tree.with_risks(risks)) if risks else evaluation
 
 
-def _paths(folder: Path, model: str, key: str) -> tuple[Path, Path]:
+def _paths(folder: Path, model: str, key: str) -> tuple[Path, Path, Path]:
     stem = folder / f"{model}-{key}"
-    return stem.with_suffix(".json"), stem.with_suffix(".pickle")
+    return stem.with_suffix(".json"), stem.with_suffix(".pickle"), stem.with_suffix(".npz")
 
 
-def _load(folder: Path, model: str, key: str) -> tuple[Evaluation, dict[str, Any]] | None:
+def _load(folder: Path, model: str, key: str) -> tuple[Evaluation, dict[str, Any], Offers] | None:
     """A cached entry, or ``None`` when there is none (or it cannot be read: compute again)."""
-    payload_path, evaluation_path = _paths(folder, model, key)
+    payload_path, evaluation_path, offers_path = _paths(folder, model, key)
     try:
         payload = json.loads(payload_path.read_text(encoding="utf-8"))
         evaluation = pickle.loads(evaluation_path.read_bytes())
-    except (OSError, ValueError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        offers: Offers = {}
+        if stack.outputs_of(model):
+            with np.load(offers_path) as stored:
+                for output in stack.outputs_of(model):
+                    draws = stored[f"{output}.draws"] if f"{output}.draws" in stored else None
+                    offers[output] = (stored[f"{output}.point"], draws)
+    except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
-    return evaluation, payload
+    return evaluation, payload, offers
 
 
-def _store(folder: Path, model: str, key: str, evaluation: Evaluation, payload: dict[str, Any]) -> None:
+def _store(
+    folder: Path, model: str, key: str, evaluation: Evaluation, payload: dict[str, Any], offers: Offers
+) -> None:
     """Keep an entry (best effort: a cache that cannot be written only costs time)."""
-    payload_path, evaluation_path = _paths(folder, model, key)
+    payload_path, evaluation_path, offers_path = _paths(folder, model, key)
     try:
+        if offers:
+            arrays = {f"{k}.point": point for k, (point, _) in offers.items()}
+            arrays.update({f"{k}.draws": draws for k, (_, draws) in offers.items() if draws is not None})
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            write_atomic(offers_path, buffer.getvalue())
         write_atomic(evaluation_path, pickle.dumps(evaluation, protocol=pickle.HIGHEST_PROTOCOL))
         write_atomic(payload_path, json.dumps(payload, allow_nan=False))
     except OSError:

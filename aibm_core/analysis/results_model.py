@@ -43,7 +43,7 @@ from aibm_core.core.tree import Direction, Kind
 from aibm_core.models.base import Layer
 
 #: Version of the results payload; bump the major part when a key changes meaning or goes.
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 SCHEMA_PATH = PACKAGE_DIR / "schemas" / "results.schema.json"
 
 #: The command that rewrites the committed schema file.
@@ -342,6 +342,23 @@ class GoalSeekAnswer(_Strict):
     message: StrictStr = Field(description="How the answer was found, or why there is none.")
 
 
+class LinkRecord(_Strict):
+    """One driver another model's results may set (a purchase in the stack), and whether they did."""
+
+    driver: StrictStr = Field(description="The buying model's driver.")
+    seller: StrictStr = Field(description="The selling model.")
+    output: StrictStr = Field(description="The seller's monthly series the driver reads.")
+    label: StrictStr = Field(description="What the seller's series is, for people.")
+    state: Literal["linked", "set by the scenario", "scenario unlinked", "outside a scenario"] = Field(
+        description="Whether the link is in force, and if not, why."
+    )
+    text: StrictStr = Field(description="The state for people.")
+    value: JsonNumber = Field(
+        description="The driver's value in force in the snapshot month, in the driver's unit."
+    )
+    own_value: JsonNumber = Field(description="The buying model's own value of the driver (its parameters).")
+
+
 class ModelResults(_Strict):
     """Results of one business model under one scenario (the whole results payload)."""
 
@@ -374,6 +391,9 @@ class ModelResults(_Strict):
     projection: Projection = Field(description="The monthly projection with each column's label and unit.")
     uncertainty: Uncertainty | None = Field(
         description="Monte Carlo over the ranged drivers (null for a point scenario)."
+    )
+    links: list[LinkRecord] = Field(
+        description="Each driver the stack lets another model's results set, with its state and value.",
     )
     goal_seek: list[GoalSeekAnswer] = Field(
         description=(

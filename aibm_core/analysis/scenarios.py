@@ -41,7 +41,7 @@ SCENARIO_FILE = "scenario.yaml"
 #: The root scenario: every other scenario overlays it, directly or through others.
 ROOT = "base"
 #: Keys a ``scenario.yaml`` may hold.
-SCENARIO_KEYS = ("description", "overlays")
+SCENARIO_KEYS = ("description", "overlays", "linked")
 #: Longest scenario folder name (characters). Output files add the model's name, a suffix and,
 #: while they are written, a temporary prefix to it, and a file name is at most 255 bytes.
 MAX_NAME = 100
@@ -61,12 +61,17 @@ class Scenario:
         Name of the scenario whose values this one is laid over; ``None`` for the root.
     folder
         The scenario's folder.
+    linked
+        Whether the models of the scenario buy from each other through the stack's links
+        (:mod:`aibm_core.analysis.stack`); ``None`` when the folder does not say (it then
+        follows the scenario it overlays; the root is linked).
     """
 
     name: str
     description: str
     overlays: str | None
     folder: Path
+    linked: bool | None = None
 
     def model_file(self, model: str) -> Path:
         """Path of this scenario's own file for ``model`` (which may not exist)."""
@@ -208,9 +213,14 @@ def scenario_info(parameters_dir: Path, name: str) -> Scenario:
                     f"unknown scenario {echo(overlays)}; expected one of: {', '.join(known) or '(none)'}",
                 )
             )
+    linked = values.get("linked")
+    if linked is not None and not isinstance(linked, bool):
+        problems.append(
+            Problem(source, "linked", f"value {echo(linked)} is not allowed; expected true or false")
+        )
     if problems:
         raise ParameterError(problems)
-    return Scenario(name, description.strip(), overlays, folder)
+    return Scenario(name, description.strip(), overlays, folder, linked)
 
 
 def _is_scenario(parameters_dir: Path, overlays: Any, name: str) -> bool:
@@ -249,6 +259,26 @@ def scenario_chain(parameters_dir: Path, name: str) -> list[Scenario]:
         chain.append(scenario)
         current = scenario.overlays
     return chain[::-1]
+
+
+def scenario_linked(parameters_dir: Path, name: str) -> bool:
+    """Whether a scenario's models are linked: the nearest ``linked:`` of its chain (default true)."""
+    for scenario in reversed(scenario_chain(parameters_dir, name)):
+        if scenario.linked is not None:
+            return scenario.linked
+    return True
+
+
+def set_by_scenario(parameters_dir: Path, scenario: str, model: str) -> set[str]:
+    """Keys of ``model`` that a scenario of the chain above the root sets in its own files."""
+    keys: set[str] = set()
+    for overlay in scenario_chain(parameters_dir, scenario):
+        if overlay.name == ROOT:
+            continue
+        path = overlay.model_file(model)
+        if path.exists():
+            keys.update(read_inside(parameters_dir, path))
+    return keys
 
 
 def scenario_files(parameters_dir: Path, scenario: str, model: str) -> list[Path]:

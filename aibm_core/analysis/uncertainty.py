@@ -69,17 +69,20 @@ class MonteCarlo:
         The draws of each ranged driver.
     result
         The model result computed on all draws at once.
+    draws
+        Number of draws.
     """
 
     spec: ModelSpec
     params: ModelParams
     samples: dict[str, np.ndarray]
     result: Any
+    draws: int
 
     @property
-    def draws(self) -> int:
-        """Number of draws."""
-        return len(next(iter(self.samples.values())))
+    def linked_drivers(self) -> list[str]:
+        """Drivers whose draws come from another model's draws (the stack's links)."""
+        return sorted(k for k, v in self.params.linked.items() if v.draws is not None)
 
     @cached_property
     def statement(self) -> Statement:
@@ -136,13 +139,23 @@ class MonteCarlo:
 def monte_carlo(
     spec: ModelSpec, params: ModelParams, draws: int | None = None, seed: int | None = None
 ) -> MonteCarlo | None:
-    """Run the model on draws of its ranged drivers; ``None`` for a point scenario."""
+    """Run the model on draws of its ranged drivers; ``None`` for a point scenario.
+
+    Linked drivers (:attr:`~aibm_core.core.params.ModelParams.linked`) read the seller's draws:
+    draw ``i`` here reads the seller's draw ``i``, so a model whose only uncertainty is what it
+    buys still has draws.
+    """
     u = params.uncertainty
-    if not u.ranges or (u.draws if draws is None else draws) == 0:
+    n = u.draws if draws is None else int(draws)
+    drawn_links = {k: v for k, v in params.linked.items() if v.draws is not None}
+    if (not u.ranges and not drawn_links) or n == 0:
         return None
     tracing.record("monte_carlo", spec.name, params)
-    samples = sample(params, draws, seed)
-    return MonteCarlo(spec, params, samples, spec.compute(params.vary(**samples)))
+    samples = sample(params, n, seed) if u.ranges else {}
+    varied = params.vary(**samples)
+    if drawn_links:
+        varied = varied.with_linked({k: v.for_draws(n) for k, v in params.linked.items()})
+    return MonteCarlo(spec, params, samples, spec.compute(varied), n)
 
 
 def _percentiles(mc: MonteCarlo, draws: Any) -> dict[str, float | str | None]:

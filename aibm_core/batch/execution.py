@@ -59,7 +59,11 @@ def execute(job: Job) -> Outcome:
     job.folder.mkdir(parents=True, exist_ok=True)
     _CURRENT[:] = [job]  # what a worker stopped by Ctrl-C cleans up
     partial_nb, partial_json, partial_html = (job.partial(s) for s in (".ipynb", ".json", ".html"))
-    settings = {"scenario": job.scenario, "results_path": str(partial_json)}
+    settings = {
+        "scenario": job.scenario,
+        "results_path": str(partial_json),
+        "parameters_dir": str(job.values.get("parameters_dir", "")),
+    }
     assert set(settings) == set(RUN_SETTINGS)
     name = "Pyramid comparison" if job.model == PYRAMID else get_model(job.model).title
     title = f"{name} — {job.scenario} scenario"
@@ -275,13 +279,18 @@ def _publish_failure(job: Job, title: str, export: bool = True) -> str:
 
 
 def compute_results(model: str, scenario: str, values: dict[str, Any]) -> None:
-    """Compute (or find) one model's results on ``values`` in this worker's results cache."""
+    """Compute (or find) one model's results on ``values`` in this worker's results cache.
+
+    ``values["parameters_dir"]`` (a run setting) names the folder of the scenario, whose other
+    models' results feed this one's linked drivers.
+    """
     spec = get_model(model)
     try:
         params = validate(spec.params, values)
     except ParameterError:
         return
-    computed(spec, params, scenario)
+    folder = values.get("parameters_dir")
+    computed(spec, params, scenario, Path(folder) if folder else None)
 
 
 #: The job a worker process is running (for :func:`_worker_stop`).

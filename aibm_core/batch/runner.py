@@ -36,6 +36,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from aibm_core.analysis import stack
 from aibm_core.analysis.results_cache import CACHE_ENV
 from aibm_core.analysis.scenarios import available_scenarios as _available_scenarios
 from aibm_core.analysis.scenarios import name_problem, scenario_files, scenario_models, scenario_values
@@ -136,7 +137,7 @@ def plan(
                 continue
             try:
                 # the folder's file (if any) laid over the scenario it overlays, passed whole to papermill
-                values = scenario_values(parameters_dir, scenario, model)
+                values = {**scenario_values(parameters_dir, scenario, model), "parameters_dir": str(parameters_dir)}
                 source = path if path.exists() else scenario_files(parameters_dir, scenario, model)[-1]
                 validate(get_model(model).params, values, source=str(source))
             except ParameterError as error:
@@ -368,12 +369,16 @@ def _compute_results(
     done.update(unique)
     if not unique:
         return
+    waves: dict[int, list[tuple[str, str, dict[str, Any]]]] = {}
+    for run in unique.values():
+        waves.setdefault(stack.depth(run[0]), []).append(run)
     with progress_bar(progress) as bar:
         task = bar.add_task("computing results", total=len(unique))
-        for future in as_completed([pool.submit(compute_results, *run) for run in unique.values()]):
-            with contextlib.suppress(Exception):  # the notebook computes and reports it
-                future.result()
-            bar.advance(task)
+        for level in sorted(waves):  # sellers first: a buyer's links read their results
+            for future in as_completed([pool.submit(compute_results, *run) for run in waves[level]]):
+                with contextlib.suppress(Exception):  # the notebook computes and reports it
+                    future.result()
+                bar.advance(task)
 
 
 def _results_read(jobs: Sequence[Job]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -385,7 +390,8 @@ def _results_read(jobs: Sequence[Job]) -> Iterator[tuple[str, str, dict[str, Any
         folder = Path(job.values.get("parameters_dir") or job.parameters_file.parent)
         for model in model_names():
             with contextlib.suppress(ParameterError):
-                yield model, job.scenario, scenario_values(folder, job.scenario, model)
+                values = scenario_values(folder, job.scenario, model)
+                yield model, job.scenario, {**values, "parameters_dir": str(folder)}
 
 
 def _stop(

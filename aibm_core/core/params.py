@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
+import numpy as np
 import pandas as pd
 import yaml
 from babel.numbers import format_decimal
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from aibm_core.core.errors import AibmInputError
 from aibm_core.core.formatting import LOCALE, format_value
+from aibm_core.core.linked import LinkedInput, path_at
 from aibm_core.core.ranges import (
     Range,
     RangeError,
@@ -50,7 +52,7 @@ Role = Literal["driver", "setting", "observed", "limit"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 #: Settings the runner passes to every notebook; they are not assumptions.
-RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": ""}
+RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": "", "parameters_dir": ""}
 
 #: Monte Carlo settings a parameter file or notebook may give besides its assumptions:
 #: the number of draws (0: none), their seed, and rank correlations between ranged drivers
@@ -119,6 +121,7 @@ class ModelParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     _uncertainty: Uncertainty | None = PrivateAttr(default=None)
+    _linked: dict[str, LinkedInput] = PrivateAttr(default_factory=dict)
 
     #: Rank correlations the ``base`` scenario gives between ranged drivers:
     #: ``((driver, driver, rho, source), ...)``.
@@ -135,6 +138,32 @@ class ModelParams(BaseModel):
         copy._uncertainty = uncertainty
         return copy
 
+    @property
+    def linked(self) -> dict[str, LinkedInput]:
+        """Drivers fed by another model's results, by name (none unless the stack links them)."""
+        return dict(self._linked)
+
+    def with_linked(self, linked: Mapping[str, LinkedInput]) -> ModelParams:
+        """A copy whose named drivers read the given linked inputs instead of their own values."""
+        unknown = set(linked) - set(type(self).model_fields)
+        if unknown:
+            raise KeyError(f"unknown assumption(s): {', '.join(sorted(unknown))}")
+        copy = self.model_copy()
+        copy._linked = dict(linked)
+        return copy
+
+    def linked_path(self, name: str, months: Any) -> Any:
+        """The linked driver's path at ``months`` (rows × months), or ``None`` when it is not linked."""
+        link = self._linked.get(name)
+        if link is None:
+            return None
+        path = path_at(link.values, months)
+        if link.times is not None:
+            path = path * np.asarray(getattr(self, link.times), dtype=float)[..., None]
+        if link.plus is not None:
+            path = path + np.asarray(getattr(self, link.plus), dtype=float)[..., None]
+        return path
+
     def content_key(self) -> str:
         """SHA-256 of the validated values and their uncertainty: equal parameters, equal key.
 
@@ -149,6 +178,7 @@ class ModelParams(BaseModel):
             "correlations": [list(c) for c in u.correlations],
             "draws": u.draws,
             "random_seed": u.random_seed,
+            "linked": {name: link.digest() for name, link in sorted(self._linked.items())},
         }
         text = json.dumps(content, sort_keys=True, allow_nan=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()

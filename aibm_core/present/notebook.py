@@ -65,7 +65,10 @@ def start(
     """
     spec = get_model(model)
     params = notebook_parameters(spec.params, namespace)
-    evaluation, results = computed(spec, params, str(namespace.get("scenario", "custom")))
+    folder = namespace.get("parameters_dir") or None
+    scenario = str(namespace.get("scenario", "custom"))
+    evaluation, results = computed(spec, params, scenario, Path(folder) if folder else None)
+    params = evaluation.params
     return spec, params, evaluation, results
 
 
@@ -396,6 +399,7 @@ def parameters_cell(spec: ModelSpec) -> str:
         "# Run settings (set by `aibm run`; not assumptions)",
         'scenario: str = "custom"  # scenario name written into the results',
         'results_path: str = ""  # where to write the results JSON; empty: do not write',
+        'parameters_dir: str = ""  # folder of the scenario folders (links to the other models); empty: none',
     ]
     return "\n".join(lines)
 

@@ -210,6 +210,26 @@ def fleet(p: AiInfrastructureParams, months: np.ndarray) -> tuple[np.ndarray, np
     return gpus, np.diff(gpus, axis=-1, prepend=gpus[..., :1])
 
 
+def with_purchased_capex(p: AiInfrastructureParams, gpus: np.ndarray, added: np.ndarray) -> AiInfrastructureParams:
+    """The parameters with the capex per GPU the cloud pays its linked hardware vendor, if linked.
+
+    The model keeps one capex per GPU for every vintage, so a linked price path (the vendor's net
+    ASP plus the rest of the server, USD per GPU) is averaged over the horizon's purchases: the
+    opening fleet at the month-1 price and each month's added GPUs at that month's price.
+    Unlinked parameters are returned unchanged.
+    """
+    horizon = gpus.shape[-1]
+    path = p.linked_path("capex_per_gpu_usd", finance.month_index(horizon))
+    if path is None:
+        return p
+    bought = np.maximum(np.asarray(added, dtype=float), 0.0)
+    bought = np.concatenate([np.asarray(gpus, dtype=float)[..., :1], bought[..., 1:]], axis=-1)
+    bought = np.broadcast_to(bought, np.broadcast_shapes(bought.shape, path.shape))
+    value = (bought * path).sum(axis=-1) / bought.sum(axis=-1)
+    scalar = np.ndim(p.capex_per_gpu_usd) == 0 and value.size == 1
+    return p.vary(capex_per_gpu_usd=float(value.reshape(-1)[0]) if scalar else value)
+
+
 def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     """Contracted demand as a share of the target book ``utilisation × installed GPUs`` (fraction).
 
@@ -496,6 +516,7 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         return np.asarray(x)[..., :horizon]
 
     gpus, added = fleet(p, extended)
+    p = with_purchased_capex(p, within(gpus), within(added))
     utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
     prices = _prices(p, extended)
     price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)

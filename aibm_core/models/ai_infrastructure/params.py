@@ -89,6 +89,21 @@ class AiInfrastructureParams(ProjectionParams):
             "and building costs (analyst judgement)"
         ),
     )
+    non_accelerator_capex_per_gpu_usd: float = assumption(
+        10600.0,
+        unit="USD per GPU",
+        ge=0,
+        le=1e6,
+        meaning=(
+            "Rest of the installed server per GPU (host CPUs, memory, network, storage, building) "
+            "when the accelerator is bought from the linked hardware vendor: capex per GPU is then "
+            "the vendor's net ASP plus this"
+        ),
+        source=(
+            "derived: capex_per_gpu_usd's $35K per GPU all-in (H100 HGX servers, 2024-25) less the "
+            "hardware vendor's base net ASP averaged over the cloud's purchases (about $24.4K)"
+        ),
+    )
     useful_life_years: float = assumption(
         5.0,
         unit="years",

@@ -215,6 +215,19 @@ def _top_share(sigma: np.ndarray) -> np.ndarray:
     return finance.top_share(1.0 / TOP_FRACTION, 1.0, sigma)
 
 
+def infra_cost_per_hour(p: AiPlatformParams, months: np.ndarray) -> np.ndarray:
+    """Infrastructure cost of a provisioned GPU-hour by month (USD per GPU-hour).
+
+    The platform's own cost falling at ``annual_cost_decline``, or, when the stack links it, the
+    GPU cloud's realised price per sold GPU-hour (its price path carries the decline).
+    """
+    linked = p.linked_path("infra_cost_per_gpu_hour", months)
+    if linked is not None:
+        return linked
+    cost_level = finance.annual_decline_factor(p.annual_cost_decline, months)
+    return finance.along_months(p.infra_cost_per_gpu_hour) * cost_level
+
+
 def _prices(p: AiPlatformParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List and net prices by month (draws × months)."""
     m = finance.along_months
@@ -254,7 +267,7 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
     list_revenue = customers * hours * pr["list"] * pr["bundle"]  # every hour at list, after bundling
     reserved, spot = m(p.reserved_share), m(p.spot_share)
     cost_level = finance.annual_decline_factor(p.annual_cost_decline, months)
-    infra_per_hour = m(p.infra_cost_per_gpu_hour) * cost_level
+    infra_per_hour = infra_cost_per_hour(p, months)
     series = {
         "customers": customers,
         "new_customers": m(new),

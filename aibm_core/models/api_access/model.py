@@ -110,7 +110,8 @@ class ApiAccessResult(MonthlyResult):
         if s - 1 + length > horizon:
             u = unit_paths(p, np.arange(horizon + 1, s + length, dtype=float))
             beyond = u["tokens_per_customer_m"] * (u["net"] - u["cost"])
-            paths.append(np.broadcast_to(beyond, paths[0].shape[:-1] + beyond.shape[-1:]))
+            lead = np.broadcast_shapes(paths[0].shape[:-1], beyond.shape[:-1])
+            paths = [np.broadcast_to(x, lead + x.shape[-1:]) for x in (paths[0], beyond)]
         return np.concatenate(paths, axis=-1) if len(paths) > 1 else paths[0]
 
 
@@ -121,15 +122,26 @@ def _unbroadcast(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def serving_cost_per_m(p: ApiAccessParams) -> tuple[np.ndarray, np.ndarray]:
-    """Cost to serve 1M input and 1M output tokens in month 1 (USD), before caching.
+def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cost to serve 1M input and 1M output tokens (USD), before caching and efficiency gains.
 
     With ``cost_basis='gpu'`` the hour paid is the bare GPU rental plus the infrastructure
-    overhead on top of it: ``gpu_hour_cost_usd × (1 + infra_overhead_share)``.
+    overhead on top of it: ``gpu_hour_cost_usd × (1 + infra_overhead_share)``. The rental is the
+    API layer's own constant assumption, or, when the stack links it, the GPU cloud's realised
+    price per sold GPU-hour in each of ``months`` (then the result has a month axis).
     """
     if p.cost_basis == "direct":
         direct = np.asarray(p.direct_cost_per_m_tokens, dtype=float)
         return direct, direct
+    linked = None if months is None else p.linked_path("gpu_hour_cost_usd", months)
+    if linked is not None:
+        overhead = finance.along_months(p.infra_overhead_share)
+        gpu_hour = linked * (1.0 + overhead)
+        tps_in, tps_out, busy = (
+            finance.along_months(x)
+            for x in (p.input_tokens_per_second_per_gpu, p.output_tokens_per_second_per_gpu, p.gpu_utilisation)
+        )
+        return cost_per_m_tokens(gpu_hour, tps_in, busy), cost_per_m_tokens(gpu_hour, tps_out, busy)
     gpu_hour = np.asarray(p.gpu_hour_cost_usd) * (1.0 + np.asarray(p.infra_overhead_share))
     return (
         cost_per_m_tokens(gpu_hour, p.input_tokens_per_second_per_gpu, p.gpu_utilisation),
@@ -229,7 +241,9 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     enterprise_price = after_batch * (1 - a["enterprise_discount"]) * price_level
     self_serve_price = after_batch * (1 - tiers) * price_level
 
-    cost_in, cost_out = (finance.along_months(c) for c in serving_cost_per_m(p))
+    cost_in, cost_out = serving_cost_per_m(p, months)
+    if "gpu_hour_cost_usd" not in p.linked or p.cost_basis == "direct":
+        cost_in, cost_out = finance.along_months(cost_in), finance.along_months(cost_out)
     cached_cost = 1 - hit + hit * a["cached_input_cost_factor"]
     return {
         "tokens_per_customer_m": tokens,

@@ -143,7 +143,14 @@ class ApplicationLayerResult(MonthlyResult):
 
 
 def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
-    """API price per 1M tokens by month, equal to ``api_price_per_m_tokens`` in the snapshot month."""
+    """API price per 1M tokens by month.
+
+    ``api_price_per_m_tokens`` in the snapshot month, falling at ``api_price_annual_decline``; or,
+    when the stack links it, the API layer's net price per 1M tokens in each month.
+    """
+    linked = p.linked_path("api_price_per_m_tokens", months)
+    if linked is not None:
+        return linked
     decline = finance.along_months(p.api_price_annual_decline)
     return finance.along_months(p.api_price_per_m_tokens) * (1.0 - decline) ** (
         (months - p.snapshot_month) / 12.0

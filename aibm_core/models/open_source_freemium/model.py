@@ -236,6 +236,23 @@ def _enterprise(p: OpenSourceFreemiumParams, a: Arrays, months: np.ndarray) -> A
     return {"leads": leads, "wins_entering": wins, "new": new, "contracts": contracts}
 
 
+
+def hosted_api_price(p: OpenSourceFreemiumParams, months: np.ndarray) -> np.ndarray:
+    """Price of the hosted API by month (USD per 1M tokens).
+
+    The company's own month-1 price falling at ``annual_api_price_decline``; or, when the stack
+    links it, the API layer's net price per 1M tokens times ``price_to_closed_api_ratio``: open
+    weights compete with the closed models they replace, so a race to the bottom in closed-model
+    prices pulls the hosted price down with it. (The hosting cost stays the company's own: this
+    model has no throughput drivers to turn a GPU-hour price into a cost per token.)
+    """
+    linked = p.linked_path("api_price_per_m", months)
+    if linked is not None:
+        return linked
+    return finance.along_months(p.api_price_per_m) * finance.annual_decline_factor(
+        p.annual_api_price_decline, months
+    )
+
 def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
     """Project the business month by month; any driver may be an array of draws."""
     months = finance.month_index(p.horizon_months)
@@ -251,7 +268,7 @@ def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
     api_customers = funnels.active_stock(
         a["initial_active_users"][..., 0] * api_share[..., 0], signups * api_share, p.api_churn
     )
-    price = a["api_price_per_m"] * finance.annual_decline_factor(p.annual_api_price_decline, months)
+    price = hosted_api_price(p, months)
     cost = a["api_cost_per_m"] * finance.annual_decline_factor(p.annual_api_cost_decline, months)
     tokens = api_customers * a["api_tokens_per_customer_m"]
     enterprise_revenue = ent["contracts"] * a["enterprise_acv_usd"] / 12.0

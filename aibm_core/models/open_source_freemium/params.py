@@ -281,6 +281,20 @@ class OpenSourceFreemiumParams(ProjectionParams):
         meaning="Blended API price in month 1",
         source=f"{SEED1}: $2-15 per 1M tokens (open-weights providers at the low end: {ANALYST})",
     )
+    price_to_closed_api_ratio: float = assumption(
+        0.43,
+        unit="ratio",
+        gt=0,
+        le=10,
+        meaning=(
+            "Hosted API price as a multiple of the closed API layer's net price per 1M tokens, "
+            "when the stack links the two (open weights are priced against the closed models they replace)"
+        ),
+        source=(
+            "derived: api_price_per_m's $2.00 over the API layer's base net price in month 1 "
+            f"($4.61 per 1M tokens) ({ANALYST}: open-weights hosts price well below closed APIs)"
+        ),
+    )
     api_cost_per_m: float = assumption(
         0.60,
         unit="USD per 1M tokens",
