@@ -14,8 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aibm_core.analysis import attribution
-from aibm_core.analysis.results import evaluate_scenario
+from aibm_core.analysis.results import evaluate_scenario, scenario_params
+from aibm_core.analysis.results_cache import linked
 from aibm_core.analysis.sensitivity import north_star
+from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.params import ModelParams, assumption, clip_to_range
 from aibm_core.models import get_model
 from aibm_core.models.base import ModelSpec
@@ -349,3 +351,21 @@ def test_waterfall_chart_renders_offline_with_bars_that_add_up():
     bundle = charts.mimebundle(chart)
     assert bundle["image/svg+xml"].startswith("<svg")
     assert "cac_usd" in json.dumps(spec_dict["title"])  # unmoved assumptions: named in the subtitle
+
+
+def test_a_linked_input_that_moved_with_its_seller_is_a_part_of_the_change():
+    spec = get_model("api_access")
+    base, other = (
+        linked(spec, scenario_params("api_access", name), name, PARAMETERS_DIR)[0]
+        for name in ("base", "overcapacity")
+    )
+    frame = attribution.attribute(spec, base, other)["gross margin"]
+    # overcapacity changes nothing in the API layer's own file: the whole change is the cloud's price
+    assert list(frame.index) == ["gpu_hour_cost_usd (linked)"]
+    assert frame.loc["gpu_hour_cost_usd (linked)", "role"] == "linked input"
+    assert frame.attrs["check"] and frame["contribution"].iloc[0] == pytest.approx(frame.attrs["total"])
+    assert frame.attrs["total"] > 0.01  # the cloud's GPU-hour got cheaper: the API layer's margin rose
+    assert (
+        frame.loc["gpu_hour_cost_usd (linked)", "scenario value"]
+        < frame.loc["gpu_hour_cost_usd (linked)", "base value"]
+    )

@@ -74,4 +74,3 @@ def test_the_warm_engine_is_registered_by_name_and_not_as_an_entry_point():
     assert papermill_engines.get_engine(warm_kernel.ENGINE) is warm_kernel.WarmEngine
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert "papermill.engine" not in project.get("entry-points", {})
-

@@ -1,75 +1,113 @@
-"""The linked value chain: money is conserved and a transfer price moves only its two layers."""
+"""The value chain agrees with the linked models, and stops agreeing when a link is cut."""
 
 from __future__ import annotations
 
-from itertools import pairwise
+import shutil
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
+from aibm_core.analysis import stack, value_chain
 from aibm_core.analysis.results_cache import model_results
-from aibm_core.analysis.value_chain import LAYERS, StackParams, defaults_from_results, flows, transfer_effect
+from aibm_core.analysis.scenarios import available_scenarios, scenario_linked
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH
 
-TRANSFER_PRICES = ("api_price_per_m_tokens", "gpu_hour_price", "asp_per_gpu")
+LINKED = [s for s in available_scenarios(PARAMETERS_DIR) if scenario_linked(PARAMETERS_DIR, s)]
 
 
-@given(
-    tokens=st.floats(0.0, 0.2),
-    price=st.floats(0.1, 50),
-    hours=st.floats(0.01, 5),
-    gpu_price=st.floats(0.5, 10),
-    asp=st.floats(1_000, 60_000),
+def test_every_shipped_scenario_but_the_seed_is_linked():
+    assert "seed" not in LINKED and {"base", "bull", "bear", "overcapacity", "commoditization"} <= set(LINKED)
+
+
+@pytest.mark.parametrize("scenario", LINKED)
+def test_each_layer_earns_what_its_buyer_pays_and_keeps_its_models_margin(scenario):
+    frame = value_chain.scenario_chain(scenario)
+    assert value_chain.problems(frame) == []
+    assert (frame["revenue"] > 0).all()
+    for layer, row in frame.iterrows():  # within 0.1 point of the model's own gross margin
+        assert row["margin_share"] == pytest.approx(row["model_margin"], abs=1e-3), layer
+    # the dollar ends as margins and outside costs (nothing leaks between linked layers)
+    assert frame["margin"].sum() + frame["outside"].sum() == pytest.approx(1.0, rel=1e-9)
+
+
+def test_the_seed_is_shown_unlinked_and_its_chain_says_where_it_contradicts():
+    for model in ("application_layer", "api_access", "ai_infrastructure", "ai_platform"):
+        assert {link["state"] for link in model_results(model, "seed")["links"]} == {"scenario unlinked"}
+    found = value_chain.problems(value_chain.scenario_chain("seed"))
+    assert any(p.startswith("application records paying") for p in found)
+
+
+def test_gpus_bought_are_gpu_hours_over_a_gpus_lifetime_of_sold_hours():
+    evaluations = value_chain.scenario_evaluations("base")
+    frame = value_chain.chain(evaluations)
+    cloud = evaluations["ai_infrastructure"]
+    life_hours = float(cloud.params.useful_life_years) * 12 * HOURS_PER_MONTH
+    utilisation = float(cloud.result.at("utilisation"))
+    assert frame.attrs["gpus"] == pytest.approx(
+        frame.attrs["gpu_hours"] / (life_hours * utilisation), rel=1e-12
+    )
+    # the hardware vendor earns those GPUs at its own net ASP
+    asp = float(evaluations["ai_hardware"].result.at("net_asp"))
+    assert frame.loc["hardware", "revenue"] == pytest.approx(frame.attrs["gpus"] * asp, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("buyer", "layer"),
+    [("application_layer", "application"), ("api_access", "API"), ("ai_infrastructure", "GPU cloud")],
 )
-def test_money_is_conserved_down_the_stack(tokens, price, hours, gpu_price, asp):
-    p = StackParams().vary(
-        app_m_tokens_per_usd=tokens,
-        api_price_per_m_tokens=price,
-        gpu_hours_per_m_tokens=hours,
-        gpu_hour_price=gpu_price,
-        asp_per_gpu=asp,
+def test_the_check_fails_when_a_link_is_removed(monkeypatch, buyer, layer):
+    monkeypatch.setattr(stack, "LINKS", tuple(link for link in stack.LINKS if link.buyer != buyer))
+    found = value_chain.problems(value_chain.scenario_chain("base"))
+    assert any(p.startswith(f"{layer} records paying") for p in found), found
+
+
+def test_a_scenario_that_sets_a_linked_driver_cuts_that_link(tmp_path):
+    folder = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR, folder)
+    (folder / "own_price").mkdir()
+    (folder / "own_price" / "scenario.yaml").write_text(
+        'description: "The application keeps its own price"\n'
     )
-    frame = flows(p)
-    np.testing.assert_allclose(frame["paid_down"].to_numpy()[:-1], frame["revenue"].to_numpy()[1:])
-    assert frame["margin"].sum() + frame["outside"].sum() == pytest.approx(1.0, rel=1e-12)
+    (folder / "own_price" / "application_layer.yaml").write_text("api_price_per_m_tokens: 3.0\n")
+    links = model_results("application_layer", "own_price", folder)["links"]
+    assert [(link["driver"], link["state"], link["value"]) for link in links] == [
+        ("api_price_per_m_tokens", "set by the scenario", 3.0)
+    ]
+    assert stack.STATE_TEXT["set by the scenario"] == "set by the scenario, not linked"
 
 
-@pytest.mark.parametrize(("name", "joined"), list(zip(TRANSFER_PRICES, pairwise(LAYERS), strict=True)))
-def test_a_transfer_price_moves_money_only_between_the_two_layers_it_joins(name, joined):
-    change = transfer_effect(StackParams(), name, 1.25)["margin change"]
-    assert change.sum() == pytest.approx(0.0, abs=1e-15)
-    assert change[joined[0]] < 0 < change[joined[1]]
-    assert (change.drop(list(joined)) == 0).all()
-
-
-def test_the_application_dollar_by_hand():
-    p = StackParams().vary(
-        app_m_tokens_per_usd=0.1,
-        app_other_cost_share=0.2,
-        api_price_per_m_tokens=2.0,
-        api_overhead_per_m_tokens=0.5,
-        gpu_hours_per_m_tokens=0.4,
-        gpu_hour_price=2.5,
-        cloud_opex_per_sold_hour=0.5,
-        sold_hours_per_gpu=20_000.0,
-        asp_per_gpu=20_000.0,
-        other_capex_per_gpu=10_000.0,
-        manufacturing_cost_per_gpu=5_000.0,
+def test_a_shock_typed_into_the_hardware_vendor_reaches_the_cloud_and_stops_at_its_price(tmp_path):
+    folder = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR, folder)
+    (folder / "dear_chips").mkdir()
+    (folder / "dear_chips" / "scenario.yaml").write_text('description: "Accelerators 30% dearer"\n')
+    (folder / "dear_chips" / "ai_hardware.yaml").write_text(
+        "high_end_asp_usd: 39000.0\nmid_range_asp_usd: 11700.0\n"
     )
-    frame = flows(p)
-    # 0.1M tokens at $2 = $0.20 to the API; 0.04 GPU-hours at $2.5 = $0.10 to the cloud;
-    # 0.04 / 20,000 = 2e-6 GPUs at $20,000 = $0.04 to the hardware vendor.
-    np.testing.assert_allclose(frame["revenue"], [1.0, 0.2, 0.1, 0.04])
-    np.testing.assert_allclose(
-        frame["margin"], [1 - 0.2 - 0.2, 0.2 - 0.1 - 0.05, 0.1 - 0.04 - 0.02 - 0.02, 0.03]
-    )
+    base = {m: model_results(m, "base", folder) for m in ("ai_infrastructure", "api_access")}
+    dear = {m: model_results(m, "dear_chips", folder) for m in ("ai_infrastructure", "api_access")}
+    capex = [r["links"][0]["value"] for r in (base["ai_infrastructure"], dear["ai_infrastructure"])]
+    assert capex[1] > capex[0]
+    assert dear["ai_infrastructure"]["gross_margin"] < base["ai_infrastructure"]["gross_margin"]
+    # the cloud's price does not depend on its capex, so the API layer above it is untouched
+    assert dear["api_access"]["gross_margin"] == base["api_access"]["gross_margin"]
 
 
-def test_defaults_come_from_the_models_results():
-    results = {m: model_results(m, "base") for m in ("api_access", "ai_infrastructure", "ai_hardware")}
-    values = defaults_from_results(results)
-    assert values["api_price_per_m_tokens"] == results["api_access"]["kpis"]["revenue_per_m_tokens"]["value"]
-    assert values["asp_per_gpu"] == results["ai_hardware"]["kpis"]["net_asp"]["value"]
-    frame = flows(StackParams.model_validate(values))
-    assert frame["margin"].sum() + frame["outside"].sum() == pytest.approx(1.0)
+def _margin(model: str, scenario: str) -> float:
+    return model_results(model, scenario)["gross_margin"]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "model", "direction"),
+    [
+        ("overcapacity", "api_access", +1),  # the cloud's price fell: its renters gain
+        ("overcapacity", "ai_platform", +1),
+        ("obsolescence", "ai_platform", +1),
+        ("commoditization", "application_layer", +1),  # the API price fell: the application gains
+        ("commoditization", "open_source_freemium", -1),  # the hosted price follows it down
+        ("power_constraint", "api_access", -1),  # scarce GPU-hours hold their price
+    ],
+)
+def test_a_shock_travels_to_the_layers_that_buy_from_where_it_starts(scenario, model, direction):
+    base, shocked = _margin(model, "base"), _margin(model, scenario)
+    assert (shocked - base) * direction > 1e-3, f"{model}: {base:.2%} in base, {shocked:.2%} in {scenario}"

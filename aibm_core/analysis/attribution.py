@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -78,6 +78,32 @@ def changed_assumptions(base: ModelParams, other: ModelParams) -> list[str]:
             "(compare scenarios with equal horizon, snapshot month and choices)"
         )
     return changed
+
+
+#: Prefix of a player that is a linked input (the seller's path of a driver), not an assumption.
+LINKED = "linked:"
+
+
+def changed_links(base: ModelParams, other: ModelParams) -> list[str]:
+    """Linked drivers whose seller's path differs between two parameter sets, in declaration order.
+
+    Raises
+    ------
+    ValueError
+        If a driver is linked in one set and not in the other (a scenario that cuts a link): the
+        driver then changes kind, and the change is not split by input.
+    """
+    one_sided = sorted(set(base.linked) ^ set(other.linked))
+    if one_sided:
+        raise ValueError(
+            f"linked in one scenario and not the other: {', '.join(one_sided)}; "
+            "attribution by input needs the same links"
+        )
+    return [
+        name
+        for name in type(base).model_fields
+        if name in base.linked and not _same(base.linked[name].values, other.linked[name].values)
+    ]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -171,8 +197,11 @@ def _attribute_many(
     schema = type(base)
     changed = changed_assumptions(base, other)
     players = _players(schema, changed, names)
+    players.update({f"{name} (linked)": [LINKED + name] for name in changed_links(base, other)})
     for group in players.values():
         for name in group:
+            if name.startswith(LINKED):
+                continue
             if any(np.ndim(getattr(params, name)) != 0 for params in (base, other)):
                 raise ValueError(f"{name!r} holds an array; attribution needs scalar parameters")
     groups = list(players.values())
@@ -224,12 +253,19 @@ def _coalition_params(
     base: ModelParams, other: ModelParams, groups: list[list[str]], mask: np.ndarray
 ) -> ModelParams:
     """Base parameters with each group's scenario values where ``mask[:, group]`` is set."""
-    arrays = {}
+    arrays, links = {}, dict(base.linked)
     for j, group in enumerate(groups):
         for name in group:
+            if name.startswith(LINKED):  # the seller's path: base's or the scenario's, row by row
+                driver = name.removeprefix(LINKED)
+                old_path, new_path = base.linked[driver].values, other.linked[driver].values
+                values = np.where(mask[:, j][:, None], new_path, old_path)
+                links[driver] = replace(links[driver], values=values, draws=None)
+                continue
             old, new = float(getattr(base, name)), float(getattr(other, name))
             arrays[name] = np.where(mask[:, j], new, old)
-    return base.vary(**arrays)
+    varied = base.vary(**arrays)
+    return varied.with_linked(links) if links else varied
 
 
 def _evaluate(spec, base, other, metrics, groups, mask: np.ndarray) -> np.ndarray:
@@ -312,16 +348,22 @@ def _frame(schema, base, other, players, estimate: _Estimate, i: int, label: str
     rows = []
     for (player, group), value in zip(players.items(), estimate.contributions[i], strict=True):
         single = len(group) == 1 and player != OTHERS
-        name = group[0]
+        name = group[0].removeprefix(LINKED)
+        linked = group[0].startswith(LINKED)
         extra = (schema.model_fields[name].json_schema_extra or {}) if single else {}
         value = float(value) + 0.0  # no negative zeros
+        if linked:
+            month = np.array([float(base.snapshot_month)])
+            values = [float(np.asarray(p.linked_path(name, month)).reshape(-1)[0]) for p in (base, other)]
+        else:
+            values = [float(getattr(p, name)) if single else np.nan for p in (base, other)]
         rows.append(
             {
                 "assumption": player if single else f"{OTHERS} ({', '.join(group)})",
                 "unit": extra.get("unit", ""),
-                "role": schema.role_of(name) if single else "",
-                "base value": float(getattr(base, name)) if single else np.nan,
-                "scenario value": float(getattr(other, name)) if single else np.nan,
+                "role": "linked input" if linked else schema.role_of(name) if single else "",
+                "base value": values[0],
+                "scenario value": values[1],
                 "contribution": value,
                 "share of change": value / total + 0.0 if total != 0 else np.nan,
             }

@@ -19,6 +19,7 @@ import pandas as pd
 from aibm_core.analysis.results import from_json_number, number, scenario_params, to_json
 from aibm_core.analysis.results_cache import model_results
 from aibm_core.analysis.sensitivity import tornado
+from aibm_core.analysis.value_chain import problems as value_chain_problems
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError
@@ -27,7 +28,7 @@ from aibm_core.models import get_model, registry
 
 #: Layers from the bottom of the pyramid to its top; seed 003 expects margins to rise upwards.
 LAYERS = ("infrastructure", "platform", "application")
-PYRAMID_SCHEMA_VERSION = "1.1.0"
+PYRAMID_SCHEMA_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,57 @@ def pyramid_payload(scenario: str, outcomes: Sequence[Outcome], chain: pd.DataFr
         payload["value_chain"] = {
             layer: {k: number(v) for k, v in row.items()} for layer, row in chain.iterrows()
         }
+        payload["value_chain_problems"] = value_chain_problems(chain)
     return payload
+
+
+def shock_travel(
+    outcomes: Sequence[Outcome], scenario: str, parameters_dir: Path = PARAMETERS_DIR
+) -> pd.DataFrame:
+    """How a scenario's changes reach every model: its gross margin base → scenario and its links.
+
+    One row per computed model: the snapshot gross margin in ``base`` and in the scenario, the
+    change, what the scenario changed in the model's own file chain (``own changes``) and each
+    linked driver that moved with its seller (``linked inputs``: base value → scenario value), or
+    the state of a link that is not in force.
+    """
+    rows = []
+    for o in (o for o in outcomes if o.ok):
+        base = model_results(o.model, "base", parameters_dir)
+        own = [
+            name
+            for name in changed_in(o.model, scenario, parameters_dir)
+            if name not in {link["driver"] for link in o.payload["links"]}
+        ]
+        moved = []
+        for before, after in zip(base["links"], o.payload["links"], strict=True):
+            unit = o.payload["assumptions"][after["driver"]]["unit"]
+            if after["state"] != "linked":
+                moved.append(f"{after['driver']}: {after['text']}")
+            elif after["value"] != before["value"]:
+                values = (format_value(from_json_number(x["value"]), unit) for x in (before, after))
+                moved.append(f"{after['driver']} ({after['label']}): {' → '.join(values)}")
+        margins = [from_json_number(x["gross_margin"]) for x in (base, o.payload)]
+        rows.append(
+            {
+                "model": o.title,
+                "gross margin in base": format_value(margins[0], "fraction"),
+                f"gross margin in {scenario}": format_value(margins[1], "fraction"),
+                "change": f"{(margins[1] - margins[0]) * 100:+.1f} pp",
+                "own changes": ", ".join(own) or "none",
+                "linked inputs": "; ".join(moved) or "none moved",
+            }
+        )
+    return pd.DataFrame(rows).set_index("model") if rows else pd.DataFrame()
+
+
+def changed_in(model: str, scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> list[str]:
+    """Drivers whose point value differs between ``base`` and the scenario for one model."""
+    base, other = (
+        scenario_params(model, "base", parameters_dir),
+        scenario_params(model, scenario, parameters_dir),
+    )
+    return [n for n in type(base).model_fields if getattr(base, n) != getattr(other, n)]
 
 
 def models_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:

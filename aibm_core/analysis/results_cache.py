@@ -87,13 +87,17 @@ def linked(
     spec: ModelSpec, params: ModelParams, scenario: str, parameters_dir: Path | None
 ) -> tuple[ModelParams, list[tuple[stack.Link, str]]]:
     """The parameters with every link in force attached, and each link into the model with its state."""
-    states = [(link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)]
+    states = [
+        (link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)
+    ]
     inputs: dict[str, LinkedInput] = {}
     for link, state in states:
         if state != "linked":
             continue
         seller = get_model(link.seller)
-        seller_params, _ = linked(seller, scenario_params(link.seller, scenario, parameters_dir), scenario, parameters_dir)
+        seller_params, _ = linked(
+            seller, scenario_params(link.seller, scenario, parameters_dir), scenario, parameters_dir
+        )
         point, draws = _computed(seller, seller_params)[2][link.output]
         inputs[link.driver] = LinkedInput(
             link.seller, link.output, link.label, point, draws, times=link.times, plus=link.plus

@@ -61,9 +61,9 @@ class Link:
         return (self.driver, *self.replaces)
 
 
-#: Committed buyers at scale (an API provider's serving fleet, a platform's capacity) rent GPU-hours
-#: on multi-year reservations, so they pay the cloud's reserved price, not its blended one.
-CLOUD_PRICE = "GPU cloud's reserved (multi-year) price per GPU-hour"
+#: The API layer and the platform rent GPU-hours like the cloud's other customers (on-demand,
+#: reserved and spot in the cloud's own mix), so they pay its realised price per sold GPU-hour.
+CLOUD_PRICE = "GPU cloud's realised price per sold GPU-hour"
 API_PRICE = "API layer's net price per 1M tokens"
 
 #: Every purchase in the stack, sellers before buyers.
@@ -76,8 +76,8 @@ LINKS: tuple[Link, ...] = (
         "capex_per_gpu_usd",
         plus="non_accelerator_capex_per_gpu_usd",
     ),
-    Link("ai_infrastructure", "reserved_price", CLOUD_PRICE, "api_access", "gpu_hour_cost_usd"),
-    Link("ai_infrastructure", "reserved_price", CLOUD_PRICE, "ai_platform", "infra_cost_per_gpu_hour"),
+    Link("ai_infrastructure", "revenue_per_sold_hour", CLOUD_PRICE, "api_access", "gpu_hour_cost_usd"),
+    Link("ai_infrastructure", "revenue_per_sold_hour", CLOUD_PRICE, "ai_platform", "infra_cost_per_gpu_hour"),
     Link(
         "api_access",
         "net_price_per_m",

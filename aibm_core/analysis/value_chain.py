@@ -1,207 +1,180 @@
-"""The linked value chain: each layer's price is the next layer's cost.
+"""The value chain of one scenario, read from the linked models' own results.
 
-One dollar of application revenue is followed down the stack:
+One dollar of application revenue is followed down the stack in the snapshot month, every
+figure taken from the model that owns it:
 
-1. the **application** buys tokens from the API layer at the API price per 1M tokens
-   (transfer price 1) and keeps the rest after its other costs;
-2. the **API layer** serves those tokens on GPU-hours rented from the GPU cloud at the cloud's
-   price per GPU-hour (transfer price 2), plus its own serving overhead;
-3. the **GPU cloud** buys its GPUs from the hardware vendor at the vendor's ASP (transfer
-   price 3), spread over the GPU-hours a GPU sells in its useful life, plus power, data-centre
-   opex and the rest of the server it installs;
-4. the **hardware vendor** earns the ASP less its manufacturing cost.
+1. the **application** pays the API layer for its cloud tokens (its own inference cost) and
+   keeps its gross margin;
+2. the **API layer** earns those tokens times *its own* net price per 1M tokens, rents the
+   GPU-hours that serve them (its cost per token without the serving overhead) and keeps the
+   rest;
+3. the **GPU cloud** earns those GPU-hours times *its own* realised price per sold GPU-hour;
+   it spends its cost per sold GPU-hour, of which the accelerators' share of depreciation is
+   what it paid the hardware vendor (GPUs' worth of lifetime hours × the accelerator's price
+   in its capex per GPU);
+4. the **hardware vendor** earns those GPUs times *its own* net ASP and spends its
+   manufacturing cost per unit.
 
-Quantities (tokens per dollar of application revenue, GPU-hours per 1M tokens, GPU-hours sold
-per GPU) stay fixed when a transfer price moves, so a price change only moves money between the
-two layers it joins. Money is conserved: what a layer pays the next equals what the next earns,
-and the application's dollar ends as the layers' margins plus costs paid outside the chain.
+Nothing here is true by definition. What a buyer records paying (step ``n``) and what its
+seller records earning for the same quantity (step ``n + 1``) are two independent figures; they
+agree only when the buyer's driver is the seller's price, that is when the stack links them
+(:mod:`aibm_core.analysis.stack`). The difference is the ``leak`` of a link, and with it the
+margins and outside costs add up to the application's dollar: ``Σ margin + Σ outside + Σ leak
+= 1``. Each layer's margin over its chain revenue is computed from unit prices and unit costs;
+:func:`problems` compares it with the model's own gross margin from its statement (for the
+hardware vendor, its gross margin on hardware: the cloud buys no software).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from aibm_core.core.config import DAYS_PER_MONTH
-from aibm_core.core.params import ModelParams, assumption
+from aibm_core.analysis.results import scenario_params
+from aibm_core.analysis.results_cache import computed
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.models import Evaluation, get_model
 
-#: Layers from the top of the pyramid down, with the model whose results price each link.
-LAYERS = ("application", "API", "GPU cloud", "hardware")
-HOURS_PER_YEAR = 24 * DAYS_PER_MONTH * 12
-RESULTS = "the linked model's results for this scenario"
+#: Layers from the top of the pyramid down, with the model that stands for each.
+CHAIN: tuple[tuple[str, str], ...] = (
+    ("application", "application_layer"),
+    ("API", "api_access"),
+    ("GPU cloud", "ai_infrastructure"),
+    ("hardware", "ai_hardware"),
+)
+LAYERS = tuple(layer for layer, _ in CHAIN)
+#: Largest gap allowed between a layer's margin in the chain and its model's own (fraction).
+MARGIN_TOLERANCE = 0.001
+#: Largest leak allowed on a link, relative to what the buyer pays.
+LEAK_TOLERANCE = 1e-3
 
-
-class StackParams(ModelParams):
-    """Transfer prices and quantities of one stack (defaults: the base scenario's results)."""
-
-    app_m_tokens_per_usd: float = assumption(
-        0.036,
-        unit="M tokens per USD of application revenue",
-        ge=0,
-        le=1e3,
-        source=RESULTS,
-        meaning="Tokens the application buys for each dollar it earns",
-    )
-    app_other_cost_share: float = assumption(
-        0.15,
-        unit="fraction",
-        ge=0,
-        le=1,
-        source=RESULTS,
-        meaning="Application's cost of revenue other than inference (hosting, review, support), per USD",
-    )
-    api_price_per_m_tokens: float = assumption(
-        3.32,
-        unit="USD per 1M tokens",
-        gt=0,
-        le=1000,
-        source=RESULTS,
-        meaning="Transfer price 1: what the application pays the API layer per 1M tokens",
-    )
-    api_overhead_per_m_tokens: float = assumption(
-        0.22,
-        unit="USD per 1M tokens",
-        ge=0,
-        le=1000,
-        source=RESULTS,
-        meaning="API layer's serving cost per 1M tokens other than GPU rental",
-    )
-    gpu_hours_per_m_tokens: float = assumption(
-        0.43,
-        unit="GPU-hours per 1M tokens",
-        gt=0,
-        le=1e4,
-        source=RESULTS,
-        meaning="GPU-hours the API layer rents to serve 1M tokens",
-    )
-    gpu_hour_price: float = assumption(
-        2.5,
-        unit="USD per GPU-hour",
-        gt=0,
-        le=100,
-        source=RESULTS,
-        meaning="Transfer price 2: what the API layer pays the GPU cloud per GPU-hour",
-    )
-    cloud_opex_per_sold_hour: float = assumption(
-        0.5,
-        unit="USD per GPU-hour",
-        ge=0,
-        le=100,
-        source=RESULTS,
-        meaning="GPU cloud's power and data-centre opex per sold GPU-hour",
-    )
-    sold_hours_per_gpu: float = assumption(
-        32_900.0,
-        unit="GPU-hours per GPU",
-        gt=0,
-        le=1e6,
-        source=RESULTS,
-        meaning="GPU-hours one GPU sells over its useful life (hours × utilisation)",
-    )
-    asp_per_gpu: float = assumption(
-        20_900.0,
-        unit="USD per GPU",
-        gt=0,
-        le=1e7,
-        source=RESULTS,
-        meaning="Transfer price 3: what the GPU cloud pays the hardware vendor per GPU",
-    )
-    other_capex_per_gpu: float = assumption(
-        14_100.0,
-        unit="USD per GPU",
-        ge=0,
-        le=1e7,
-        source=RESULTS,
-        meaning="Rest of the installed server per GPU (CPUs, memory, networking), bought outside the chain",
-    )
-    manufacturing_cost_per_gpu: float = assumption(
-        5_300.0,
-        unit="USD per GPU",
-        ge=0,
-        le=1e7,
-        source=RESULTS,
-        meaning="Hardware vendor's manufacturing cost per GPU",
-    )
+#: Columns of :func:`chain` (all USD per USD of application revenue, except the shares).
+COLUMNS = {
+    "revenue": "What the layer earns from the layer above (its own price × the quantity bought)",
+    "paid_by_buyer": "What the layer above records paying it",
+    "paid_down": "What the layer records paying the layer below",
+    "outside": "Its other costs of revenue, paid outside the chain",
+    "margin": "revenue − paid_down − outside",
+    "margin_share": "margin / revenue (fraction)",
+    "model_margin": "The model's own gross margin from its statement (fraction)",
+    "leak": "paid_down − the next layer's revenue: money one side records and the other does not",
+}
 
 
-def defaults_from_results(results: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
-    """Stack parameters read from the models' results payloads (by model name).
+def _at(evaluation: Evaluation, name: str) -> float:
+    return float(np.asarray(evaluation.result.at(name)))
 
-    Missing models leave their links at the schema defaults; the returned mapping holds only
-    what the results gave.
+
+def _driver(evaluation: Evaluation, name: str) -> float:
+    """A buyer's driver in force in its snapshot month: the linked path's value, or its own."""
+    params = evaluation.params
+    path = params.linked_path(name, np.array([float(params.snapshot_month)]))
+    return float(getattr(params, name)) if path is None else float(np.asarray(path).reshape(-1)[0])
+
+
+def chain(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
+    """Where one dollar of application revenue goes, from the four models' point evaluations.
+
+    Parameters
+    ----------
+    evaluations
+        Model name -> its point evaluation under one scenario (with the scenario's links), for
+        every model of :data:`CHAIN`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer (:data:`LAYERS`), the :data:`COLUMNS`; ``frame.attrs`` holds the
+        quantities bought per USD of application revenue: ``m_tokens`` (M tokens),
+        ``gpu_hours`` (GPU-hours) and ``gpus`` (GPUs' worth of lifetime hours).
     """
-    out: dict[str, float] = {}
-    kpi = _reader(results)
-    app = results.get("application_layer")
-    if app:
-        a = {k: v["value"] for k, v in app["assumptions"].items()}
-        share = kpi("application_layer", "inference_cost_share")
-        out["app_m_tokens_per_usd"] = share / a["api_price_per_m_tokens"]
-        out["app_other_cost_share"] = max(1.0 - app["gross_margin"] - share, 0.0)
-    api = results.get("api_access")
-    if api:
-        price, cost = kpi("api_access", "revenue_per_m_tokens"), kpi("api_access", "cost_per_m_tokens")
-        a = {k: v["value"] for k, v in api["assumptions"].items()}
-        gpu_cost = a["gpu_hour_cost_usd"] * (1 + a["infra_overhead_share"])
-        out["api_price_per_m_tokens"] = price
-        out["gpu_hours_per_m_tokens"] = cost / gpu_cost
-        out["api_overhead_per_m_tokens"] = cost * a["infra_overhead_share"] / (1 + a["infra_overhead_share"])
-    cloud = results.get("ai_infrastructure")
-    if cloud:
-        a = {k: v["value"] for k, v in cloud["assumptions"].items()}
-        utilisation = kpi("ai_infrastructure", "utilisation") or a["utilisation"]
-        opex = kpi("ai_infrastructure", "power_per_hour") + kpi("ai_infrastructure", "dc_opex_per_hour")
-        out["gpu_hour_price"] = kpi("ai_infrastructure", "revenue_per_sold_hour")
-        out["cloud_opex_per_sold_hour"] = opex / utilisation
-        out["sold_hours_per_gpu"] = a["useful_life_years"] * HOURS_PER_YEAR * utilisation
-        out["other_capex_per_gpu"] = a["capex_per_gpu_usd"]  # less the ASP below, once known
-    if results.get("ai_hardware"):
-        out["asp_per_gpu"] = kpi("ai_hardware", "net_asp")
-        out["manufacturing_cost_per_gpu"] = kpi("ai_hardware", "manufacturing_cost_per_unit")
-    if "other_capex_per_gpu" in out:
-        asp = out.get("asp_per_gpu", StackParams.model_fields["asp_per_gpu"].default)
-        out["other_capex_per_gpu"] = max(out["other_capex_per_gpu"] - asp, 0.0)
-    return out
+    app, api, cloud, hw = (evaluations[model] for _, model in CHAIN)
 
+    # application: tokens bought per USD of revenue, and what it records paying for them
+    app_revenue = _at(app, "revenue")
+    m_tokens = _at(app, "cloud_tokens_m") / app_revenue
+    app_pays = float(np.asarray(app.result.at_part("inference_cloud"))) / app_revenue
+    app_cost = float(np.asarray(app.statement.snapshot()["cost_of_revenue"])) / app_revenue
 
-def _reader(results: Mapping[str, Mapping[str, Any]]):
-    def kpi(model: str, key: str) -> float | None:
-        entry = results.get(model, {}).get("kpis", {}).get(key)
-        return None if entry is None or entry["value"] is None else float(entry["value"])
+    # API layer: its own price and cost per 1M tokens; the GPU rental part of its cost
+    api_price, api_cost = _at(api, "net_price_per_m"), _at(api, "cost_per_m")
+    gpu_basis = api.params.cost_basis == "gpu"
+    rental_per_m = api_cost / (1.0 + float(api.params.infra_overhead_share)) if gpu_basis else 0.0
+    gpu_hours = m_tokens * rental_per_m / _driver(api, "gpu_hour_cost_usd") if gpu_basis else 0.0
 
-    return kpi
+    # GPU cloud: its own price and cost per sold GPU-hour; the accelerators' depreciation in it
+    sold = _at(cloud, "sold_gpu_hours")
+    cloud_price = _at(cloud, "revenue_per_sold_hour")
+    cloud_cost = (_at(cloud, "depreciation") + _at(cloud, "power_cost") + _at(cloud, "dc_opex")) / sold
+    capex = float(cloud.result.params.capex_per_gpu_usd)
+    accelerator = capex - float(cloud.params.non_accelerator_capex_per_gpu_usd)
+    gpus = gpu_hours * (_at(cloud, "depreciation") / sold) / capex  # GPUs' worth of lifetime hours
 
+    # hardware vendor: its own net ASP and manufacturing cost per unit
+    asp, unit_cost = _at(hw, "net_asp"), _at(hw, "manufacturing_cost_per_unit")
 
-def flows(p: StackParams) -> pd.DataFrame:
-    """Where one dollar of application revenue goes, layer by layer (USD per USD of revenue).
-
-    Columns: ``revenue`` (what the layer earns), ``paid_down`` (what it pays the next layer),
-    ``outside`` (its other costs, paid outside the chain) and ``margin``
-    (revenue − paid_down − outside). Money is conserved: every ``paid_down`` is the next row's
-    ``revenue``, and the margins plus the outside costs add up to the application's dollar.
-    """
-    tokens_m = p.app_m_tokens_per_usd  # M tokens per USD of application revenue
-    gpu_hours = tokens_m * p.gpu_hours_per_m_tokens
-    gpus = gpu_hours / p.sold_hours_per_gpu  # GPUs' worth of lifetime capacity
-    revenue = [1.0, tokens_m * p.api_price_per_m_tokens, gpu_hours * p.gpu_hour_price, gpus * p.asp_per_gpu]
+    revenue = [1.0, m_tokens * api_price, gpu_hours * cloud_price, gpus * asp]
+    paid_by_buyer = [1.0, app_pays, m_tokens * rental_per_m, gpus * accelerator]
+    paid_down = [*paid_by_buyer[1:], 0.0]
     outside = [
-        p.app_other_cost_share,
-        tokens_m * p.api_overhead_per_m_tokens,
-        gpu_hours * p.cloud_opex_per_sold_hour + gpus * p.other_capex_per_gpu,
-        gpus * p.manufacturing_cost_per_gpu,
+        app_cost - app_pays,
+        m_tokens * (api_cost - rental_per_m),
+        gpu_hours * cloud_cost - gpus * accelerator,
+        gpus * unit_cost,
     ]
-    paid_down = [*revenue[1:], 0.0]
     frame = pd.DataFrame(
-        {"revenue": revenue, "paid_down": paid_down, "outside": outside}, index=pd.Index(LAYERS, name="layer")
+        {"revenue": revenue, "paid_by_buyer": paid_by_buyer, "paid_down": paid_down, "outside": outside},
+        index=pd.Index(LAYERS, name="layer"),
     )
     frame["margin"] = frame["revenue"] - frame["paid_down"] - frame["outside"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["margin_share"] = np.where(frame["revenue"] > 0, frame["margin"] / frame["revenue"], np.nan)
+    frame["model_margin"] = [
+        app.gross_margin,
+        api.gross_margin,
+        cloud.gross_margin,
+        float(hw.kpis["hardware_gross_margin"].value),
+    ]
+    frame["leak"] = frame["paid_down"] - [*revenue[1:], 0.0]
+    frame.attrs = {"m_tokens": m_tokens, "gpu_hours": gpu_hours, "gpus": gpus}
     return frame
 
 
-def transfer_effect(p: StackParams, name: str, factor: float) -> pd.DataFrame:
-    """Change of every layer's margin (USD per USD of application revenue) when one transfer
-    price is multiplied by ``factor``; only the two layers it joins move."""
-    moved = p.vary(**{name: getattr(p, name) * factor})
-    return (flows(moved)["margin"] - flows(p)["margin"]).to_frame("margin change")
+def problems(frame: pd.DataFrame) -> list[str]:
+    """Where the chain disagrees with the models: a link that leaks, a margin off its model's.
+
+    Empty when every buyer pays what its seller earns (within :data:`LEAK_TOLERANCE` of the
+    payment) and every layer's margin in the chain is its model's own (within
+    :data:`MARGIN_TOLERANCE`).
+    """
+    found = []
+    for (layer, row), below in zip(frame.iloc[:-1].iterrows(), LAYERS[1:], strict=True):
+        if abs(row["leak"]) > LEAK_TOLERANCE * max(abs(row["paid_down"]), 1e-12):
+            found.append(
+                f"{layer} records paying {row['paid_down']:.4g} per USD to the {below} layer, "
+                f"which records earning {row['paid_down'] - row['leak']:.4g} for the same quantity"
+            )
+    for layer, row in frame.iterrows():
+        if row["revenue"] > 0 and abs(row["margin_share"] - row["model_margin"]) > MARGIN_TOLERANCE:
+            chain_margin, own = row["margin_share"], row["model_margin"]
+            found.append(f"{layer}: margin {chain_margin:.2%} in the chain, {own:.2%} in its model")
+    return found
+
+
+def scenario_evaluations(scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> dict[str, Evaluation]:
+    """The point evaluations (with the scenario's links) of the models of :data:`CHAIN`."""
+    out = {}
+    for _, model in CHAIN:
+        spec = get_model(model)
+        out[model] = computed(
+            spec, scenario_params(model, scenario, parameters_dir), scenario, parameters_dir
+        )[0]
+    return out
+
+
+def scenario_chain(scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> pd.DataFrame:
+    """:func:`chain` of one scenario (each model computed once, with the scenario's links)."""
+    return chain(scenario_evaluations(scenario, parameters_dir))

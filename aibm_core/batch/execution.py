@@ -295,5 +295,3 @@ def compute_results(model: str, scenario: str, values: dict[str, Any]) -> None:
 
 #: The job a worker process is running (for :func:`_worker_stop`).
 _CURRENT: list[Job] = []
-
-

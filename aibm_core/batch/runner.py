@@ -61,6 +61,8 @@ from aibm_core.models import get_model, model_names
 LOCK_FILE = ".aibm.lock"
 #: Longest wait (s) for stopped workers to exit before they are killed.
 STOP_SECONDS = 5.0
+
+
 def available_scenarios(parameters_dir: Path) -> list[str]:
     """Scenario folders holding at least one YAML file, shipped ones first."""
     return _available_scenarios(parameters_dir)
@@ -137,7 +139,10 @@ def plan(
                 continue
             try:
                 # the folder's file (if any) laid over the scenario it overlays, passed whole to papermill
-                values = {**scenario_values(parameters_dir, scenario, model), "parameters_dir": str(parameters_dir)}
+                values = {
+                    **scenario_values(parameters_dir, scenario, model),
+                    "parameters_dir": str(parameters_dir),
+                }
                 source = path if path.exists() else scenario_files(parameters_dir, scenario, model)[-1]
                 validate(get_model(model).params, values, source=str(source))
             except ParameterError as error:
@@ -463,5 +468,3 @@ def _descendants(pid: int) -> list[int]:
         found += children
         todo += children
     return found
-
-

@@ -69,7 +69,6 @@ class LinkedInput:
         return h.hexdigest()
 
 
-
 def path_at(values: np.ndarray, months: np.ndarray) -> np.ndarray:
     """A monthly path (``rows × T``, month 1 first) read at the given months (``rows × len(months)``).
 

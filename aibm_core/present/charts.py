@@ -56,8 +56,6 @@ KIND_COLOURS = {
 STATUS_COLOURS = {"ok": "#1e8449", "breach": "#c0392b", "none": "#ffffff"}
 
 
-
-
 # --- units: one rule for axes, tooltips and read-outs
 
 UnitKind = Literal["money", "fraction", "number"]

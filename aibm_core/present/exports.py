@@ -67,6 +67,7 @@ MAX_COLUMN_WIDTH = 60
 #: A chart file written by this module: two-digit position, slug, image suffix.
 CHART_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.(png|svg)$")
 
+
 def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
     """A projection frame in people's terms, for a spreadsheet.
 

@@ -13,6 +13,7 @@ from typing import Any
 import lazy_loader as lazy
 import pandas as pd
 
+from aibm_core.analysis import value_chain
 from aibm_core.analysis.attribution import attribute, tree_delta_text
 from aibm_core.analysis.goalseek import answer_all, answers_frame
 from aibm_core.analysis.results import (
@@ -22,7 +23,7 @@ from aibm_core.analysis.results import (
     scenario_params,
     write_results,
 )
-from aibm_core.analysis.results_cache import computed
+from aibm_core.analysis.results_cache import computed, linked
 from aibm_core.analysis.sensitivity import (
     main_drivers,
     model_sobol_metrics,
@@ -30,7 +31,7 @@ from aibm_core.analysis.sensitivity import (
     tornado,
     what_if_grid,
 )
-from aibm_core.core.config import NOTEBOOKS_DIR
+from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
 from aibm_core.core.formatting import format_value
 from aibm_core.core.params import MONTE_CARLO_SETTINGS, ModelParams, allowed_range, notebook_parameters
 from aibm_core.models import Evaluation, ModelSpec, get_model, registry
@@ -244,8 +245,12 @@ def show_goal_seek(spec: ModelSpec, params: ModelParams) -> pd.DataFrame:
     return answers_frame(answer_all(spec, params))
 
 
-def show_attribution(outcomes: Any, scenario: str) -> None:
-    """For each computed model: what moved its north star and gross margin against ``base``."""
+def show_attribution(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> None:
+    """For each computed model: what moved its north star and gross margin against ``base``.
+
+    The parts are the assumptions the scenario changed and the linked inputs that moved with
+    their sellers (each model with the scenario's links, :mod:`aibm_core.analysis.stack`).
+    """
     from aibm_core.present import charts  # charts imports altair (seconds): not paid by importing this module
 
     if scenario == "base":
@@ -253,7 +258,11 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
         return
     for o in (o for o in outcomes if o.ok):
         spec = get_model(o.model)
-        base, other = scenario_params(o.model, "base"), scenario_params(o.model, scenario)
+        folder = Path(parameters_dir or PARAMETERS_DIR)
+        base, other = (
+            linked(spec, scenario_params(o.model, name, folder), name, folder)[0]
+            for name in ("base", scenario)
+        )
         try:
             frames = attribute(spec, base, other)
         except ValueError as error:  # a scenario that changes a setting (horizon, a choice)
@@ -266,6 +275,41 @@ def show_attribution(outcomes: Any, scenario: str) -> None:
             metric, unit = frame.attrs["metric"], frame.attrs["unit"]  # declared by attribute()
             charts.show(charts.waterfall_chart(frame, metric, f"{o.title}: {label}", unit))
         print(tree_delta_text(spec, base, other))
+
+
+def value_chain_check(chain: pd.DataFrame) -> None:
+    """Say whether the value chain agrees with the models, and where it does not."""
+    found = value_chain.problems(chain)
+    if not found:
+        print(
+            "Every layer earns what the layer above records paying it, and each layer's margin in the "
+            "chain is its model's own gross margin (within 0.1 point)."
+        )
+        return
+    print("The chain does not agree with the models (the layers are not linked here):")
+    for problem in found:
+        print(f"  - {problem}")
+
+
+def value_chain_table(chain: pd.DataFrame) -> pd.DataFrame:
+    """The value chain for reading: money per USD of application revenue, margins in percent."""
+    money = ["revenue", "paid_by_buyer", "paid_down", "outside", "margin", "leak"]
+    table = pd.DataFrame(index=chain.index)
+    labels = {
+        "revenue": "earns (own price)",
+        "paid_by_buyer": "buyer records paying",
+        "paid_down": "pays the layer below",
+        "outside": "costs outside the chain",
+        "margin": "margin",
+        "margin_share": "margin / earnings",
+        "model_margin": "model's own gross margin",
+        "leak": "paid but not earned below",
+    }
+    for column in chain.columns:
+        unit = "USD" if column in money else "fraction"
+        table[labels[column]] = [format_value(v, unit) for v in chain[column]]
+    table.columns.name = "per USD of application revenue"
+    return table
 
 
 def publish(results: dict[str, Any], results_path: str | Path = "") -> dict[str, Any]:
@@ -359,7 +403,6 @@ def show_assumptions(params: ModelParams) -> Any:
     from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
     return HTML(summary_blocks.assumptions_html(params))
-
 
 
 def parameters_cell(spec: ModelSpec) -> str:

@@ -210,24 +210,19 @@ def fleet(p: AiInfrastructureParams, months: np.ndarray) -> tuple[np.ndarray, np
     return gpus, np.diff(gpus, axis=-1, prepend=gpus[..., :1])
 
 
-def with_purchased_capex(p: AiInfrastructureParams, gpus: np.ndarray, added: np.ndarray) -> AiInfrastructureParams:
+def with_linked_capex(p: AiInfrastructureParams) -> AiInfrastructureParams:
     """The parameters with the capex per GPU the cloud pays its linked hardware vendor, if linked.
 
-    The model keeps one capex per GPU for every vintage, so a linked price path (the vendor's net
-    ASP plus the rest of the server, USD per GPU) is averaged over the horizon's purchases: the
-    opening fleet at the month-1 price and each month's added GPUs at that month's price.
-    Unlinked parameters are returned unchanged.
+    The model carries one capex per GPU for its whole fleet, so a linked price path (the
+    vendor's net ASP plus the rest of the server, USD per GPU) is read in the snapshot month, the
+    month every layer's figures describe. Unlinked parameters are returned unchanged.
     """
-    horizon = gpus.shape[-1]
-    path = p.linked_path("capex_per_gpu_usd", finance.month_index(horizon))
+    month = np.array([float(p.snapshot_month)])
+    path = p.linked_path("capex_per_gpu_usd", month)
     if path is None:
         return p
-    bought = np.maximum(np.asarray(added, dtype=float), 0.0)
-    bought = np.concatenate([np.asarray(gpus, dtype=float)[..., :1], bought[..., 1:]], axis=-1)
-    bought = np.broadcast_to(bought, np.broadcast_shapes(bought.shape, path.shape))
-    value = (bought * path).sum(axis=-1) / bought.sum(axis=-1)
-    scalar = np.ndim(p.capex_per_gpu_usd) == 0 and value.size == 1
-    return p.vary(capex_per_gpu_usd=float(value.reshape(-1)[0]) if scalar else value)
+    value = np.asarray(path)[..., 0]
+    return p.vary(capex_per_gpu_usd=float(value) if value.ndim == 0 else value)
 
 
 def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
@@ -500,6 +495,7 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     a GPU installed in any month of the horizon is judged over its whole useful life.
     """
     m = finance.along_months
+    p = with_linked_capex(p)
     horizon = int(p.horizon_months)
     extended = finance.month_index(horizon + MAX_LIFE_MONTHS)
     shape = (*_draw_shape(p), extended.size)
@@ -516,7 +512,6 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         return np.asarray(x)[..., :horizon]
 
     gpus, added = fleet(p, extended)
-    p = with_purchased_capex(p, within(gpus), within(added))
     utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
     prices = _prices(p, extended)
     price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)

@@ -90,7 +90,7 @@ class AiInfrastructureParams(ProjectionParams):
         ),
     )
     non_accelerator_capex_per_gpu_usd: float = assumption(
-        10600.0,
+        14100.0,
         unit="USD per GPU",
         ge=0,
         le=1e6,
@@ -101,7 +101,7 @@ class AiInfrastructureParams(ProjectionParams):
         ),
         source=(
             "derived: capex_per_gpu_usd's $35K per GPU all-in (H100 HGX servers, 2024-25) less the "
-            "hardware vendor's base net ASP averaged over the cloud's purchases (about $24.4K)"
+            "hardware vendor's base net ASP in month 12 (about $20.9K)"
         ),
     )
     useful_life_years: float = assumption(

@@ -139,7 +139,11 @@ def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> 
         gpu_hour = linked * (1.0 + overhead)
         tps_in, tps_out, busy = (
             finance.along_months(x)
-            for x in (p.input_tokens_per_second_per_gpu, p.output_tokens_per_second_per_gpu, p.gpu_utilisation)
+            for x in (
+                p.input_tokens_per_second_per_gpu,
+                p.output_tokens_per_second_per_gpu,
+                p.gpu_utilisation,
+            )
         )
         return cost_per_m_tokens(gpu_hour, tps_in, busy), cost_per_m_tokens(gpu_hour, tps_out, busy)
     gpu_hour = np.asarray(p.gpu_hour_cost_usd) * (1.0 + np.asarray(p.infra_overhead_share))

@@ -236,7 +236,6 @@ def _enterprise(p: OpenSourceFreemiumParams, a: Arrays, months: np.ndarray) -> A
     return {"leads": leads, "wins_entering": wins, "new": new, "contracts": contracts}
 
 
-
 def hosted_api_price(p: OpenSourceFreemiumParams, months: np.ndarray) -> np.ndarray:
     """Price of the hosted API by month (USD per 1M tokens).
 
@@ -252,6 +251,7 @@ def hosted_api_price(p: OpenSourceFreemiumParams, months: np.ndarray) -> np.ndar
     return finance.along_months(p.api_price_per_m) * finance.annual_decline_factor(
         p.annual_api_price_decline, months
     )
+
 
 def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
     """Project the business month by month; any driver may be an array of draws."""
