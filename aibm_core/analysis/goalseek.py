@@ -140,8 +140,12 @@ def seek(spec: ModelSpec, params: ModelParams, question: Question, points: int =
     -------
     Answer
         With the value found on the first crossing from the low end of the range, or ``None``
-        and a message saying on which side of the target the KPI stays.
+        and a message saying on which side of the target the KPI stays. A driver the stack
+        links (another model's price) is searched as the model's own constant instead: the
+        answer is the price the model would need, whatever its seller charges.
     """
+    linked = question.driver in params.linked
+    params = params.unlinked(question.driver)
     kpi = kpi_function(spec, params, question)
     base = spec.kpis(spec.compute(params))[question.kpi]
     units = (_unit(params, question.driver), str(base.unit))
@@ -161,7 +165,8 @@ def seek(spec: ModelSpec, params: ModelParams, question: Question, points: int =
         message = f"the KPI jumps across the target near {format_value(value, units[0])}: no exact solution"
         return Answer(question, None, message, *units)
     more = f" ({len(brackets) - 1} more crossing(s) higher in the range)" if len(brackets) > 1 else ""
-    return Answer(question, value, f"{question.driver} = {format_value(value, units[0])}{more}", *units)
+    note = " (a constant in place of the linked seller's price)" if linked else ""
+    return Answer(question, value, f"{question.driver} = {format_value(value, units[0])}{more}{note}", *units)
 
 
 def _refine(kpi: Callable[[object], np.ndarray], target: float, a: float, b: float) -> float:

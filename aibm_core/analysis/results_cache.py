@@ -31,7 +31,7 @@ from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
 from aibm_core.core.json_numbers import number
 from aibm_core.core.linked import LinkedInput
-from aibm_core.core.params import ModelParams
+from aibm_core.core.params import ModelParams, ParameterError
 from aibm_core.models import Evaluation, ModelSpec, evaluate, get_model
 
 #: The series a model sells at: output -> (point path, draws or ``None``), each rows × months.
@@ -91,18 +91,28 @@ def linked(
         (link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)
     ]
     inputs: dict[str, LinkedInput] = {}
-    for link, state in states:
+    for i, (link, state) in enumerate(states):
         if state != "linked":
             continue
         seller = get_model(link.seller)
-        seller_params, _ = linked(
-            seller, scenario_params(link.seller, scenario, parameters_dir), scenario, parameters_dir
-        )
+        try:
+            own = scenario_params(link.seller, scenario, parameters_dir)
+        except ParameterError:  # the seller's own run reports its file; the buyer keeps its own value
+            states[i] = (link, "no seller")
+            continue
+        seller_params, _ = linked(seller, own, scenario, parameters_dir)
         point, draws = _computed(seller, seller_params)[2][link.output]
         inputs[link.driver] = LinkedInput(
             link.seller, link.output, link.label, point, draws, times=link.times, plus=link.plus
         )
-    return (params.with_linked(inputs) if inputs else params), states
+    if not inputs:
+        return params, states
+    # a linked driver (and a companion it replaces) is the seller's, draws included: no range of its own
+    replaced = {name for link, state in states if state == "linked" for name in link.drivers}
+    u = params.uncertainty
+    if replaced & set(u.ranges):
+        params = params.with_uncertainty(u.without(replaced))
+    return params.with_linked(inputs), states
 
 
 def _computed(spec: ModelSpec, params: ModelParams) -> tuple[Evaluation, dict[str, Any], Offers]:

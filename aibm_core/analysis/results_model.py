@@ -313,12 +313,18 @@ Correlation = tuple[StrictStr, StrictStr, Annotated[float, Field(strict=True, ge
 
 
 class Uncertainty(_Strict):
-    """Monte Carlo over the ranged drivers."""
+    """Monte Carlo over the ranged drivers and the draws of the linked inputs."""
 
     draws: StrictInt = Field(ge=1, description="Number of Monte Carlo draws.")
     random_seed: StrictInt = Field(ge=0, description="Seed of the draws (reproducible runs).")
     ranges: dict[str, RangeSpec] = Field(description="The ranged drivers, by assumption name.")
     correlations: list[Correlation] = Field(description="Spearman rank correlations: [driver, driver, rho].")
+    linked: list[StrictStr] = Field(
+        description=(
+            "Linked drivers drawn with their seller: draw i reads the selling model's draw i "
+            "(joint draws across the stack)."
+        )
+    )
     kpis: dict[str, Percentiles] = Field(
         description="Percentiles of every KPI in the snapshot month, by KPI key."
     )
@@ -349,9 +355,9 @@ class LinkRecord(_Strict):
     seller: StrictStr = Field(description="The selling model.")
     output: StrictStr = Field(description="The seller's monthly series the driver reads.")
     label: StrictStr = Field(description="What the seller's series is, for people.")
-    state: Literal["linked", "set by the scenario", "scenario unlinked", "outside a scenario"] = Field(
-        description="Whether the link is in force, and if not, why."
-    )
+    state: Literal[
+        "linked", "set by the scenario", "scenario unlinked", "outside a scenario", "no seller"
+    ] = Field(description="Whether the link is in force, and if not, why.")
     text: StrictStr = Field(description="The state for people.")
     value: JsonNumber = Field(
         description="The driver's value in force in the snapshot month, in the driver's unit."

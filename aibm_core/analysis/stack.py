@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from aibm_core.analysis.scenarios import available_scenarios, scenario_linked, set_by_scenario
+from aibm_core.analysis.scenarios import (
+    available_scenarios,
+    scenario_linked,
+    scenario_models,
+    set_by_scenario,
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,7 @@ LINKS: tuple[Link, ...] = (
     ),
 )
 
-State = Literal["linked", "set by the scenario", "scenario unlinked", "outside a scenario"]
+State = Literal["linked", "set by the scenario", "scenario unlinked", "outside a scenario", "no seller"]
 
 #: How each state reads in a report.
 STATE_TEXT: dict[str, str] = {
@@ -105,6 +110,7 @@ STATE_TEXT: dict[str, str] = {
     "set by the scenario": "set by the scenario, not linked",
     "scenario unlinked": "not linked: the scenario declares its models separate",
     "outside a scenario": "not linked: run outside a scenario folder",
+    "no seller": "not linked: the scenario has no valid parameters for the selling model",
 }
 
 
@@ -155,4 +161,6 @@ def link_state(link: Link, scenario: str, parameters_dir: Path | None) -> State:
         return "scenario unlinked"
     if set(link.drivers) & set_by_scenario(Path(parameters_dir), scenario, link.buyer):
         return "set by the scenario"
+    if not scenario_models(Path(parameters_dir), scenario, [link.seller]):
+        return "no seller"
     return "linked"

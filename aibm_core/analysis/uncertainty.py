@@ -171,6 +171,7 @@ def percentiles_payload(mc: MonteCarlo) -> dict[str, Any]:
         "random_seed": mc.params.uncertainty.random_seed,
         "ranges": {name: r.to_dict() for name, r in mc.params.uncertainty.ranges.items()},
         "correlations": [list(c) for c in mc.params.uncertainty.correlations],
+        "linked": mc.linked_drivers,
         "kpis": {
             key: {f"p{q:g}": number(kpis.at[key, f"p{q:g}"]) for q in PERCENTILES} for key in kpis.index
         },

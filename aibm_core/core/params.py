@@ -152,6 +152,19 @@ class ModelParams(BaseModel):
         copy._linked = dict(linked)
         return copy
 
+    def unlinked(self, *names: str) -> ModelParams:
+        """A copy in which the named linked drivers are the buyer's own again, each set to the
+        value its link gave in the snapshot month (a constant: what a goal seek or a slider moves).
+        Names that are not linked are ignored."""
+        names = tuple(n for n in names if n in self._linked)
+        if not names:
+            return self
+        month = [float(getattr(self, "snapshot_month", 1))]
+        values = {n: np.asarray(self.linked_path(n, month))[..., 0] for n in names}
+        copy = self.vary(**{n: float(v) if np.ndim(v) == 0 else v for n, v in values.items()})
+        copy._linked = {k: v for k, v in self._linked.items() if k not in names}
+        return copy
+
     def linked_path(self, name: str, months: Any) -> Any:
         """The linked driver's path at ``months`` (rows × months), or ``None`` when it is not linked."""
         link = self._linked.get(name)

@@ -25,8 +25,8 @@ A re-centred range records the point it was moved from as ``recentred_from``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import lazy_loader as lazy
@@ -402,6 +402,15 @@ class Uncertainty:
     def active(self) -> bool:
         """True when there is something to simulate."""
         return bool(self.ranges) and self.draws > 0
+
+    def without(self, names: Iterable[str]) -> Uncertainty:
+        """The same settings without the ranges (and correlations) of some drivers."""
+        gone = set(names)
+        return replace(
+            self,
+            ranges={k: v for k, v in self.ranges.items() if k not in gone},
+            correlations=tuple(c for c in self.correlations if not gone & {c[0], c[1]}),
+        )
 
     def rank_correlation_matrix(self) -> np.ndarray:
         """Spearman rank correlations between the ranged drivers, in ``ranges`` order."""

@@ -118,10 +118,17 @@ def uncertainty_text(results: Mapping[str, Any]) -> str:
     ranges = u["ranges"]
     moved = {name: r["recentred_from"] for name, r in ranges.items() if "recentred_from" in r}
     kept = [name for name in ranges if name not in moved]
-    parts = [
-        f"Scenario {scenario}: {u['draws']:,} draws (seed {u['random_seed']}) over its "
-        f"{len(ranges)} ranged driver{'s' if len(ranges) != 1 else ''}"
-    ]
+    sellers = {link["driver"]: link["seller"] for link in results.get("links", [])}
+    linked = [f"{name} (from {sellers.get(name, 'its seller')})" for name in u.get("linked", [])]
+    over = (
+        f"its {len(ranges)} ranged driver{'s' if len(ranges) != 1 else ''}" if ranges else "no ranged driver"
+    )
+    parts = [f"Scenario {scenario}: {u['draws']:,} draws (seed {u['random_seed']}) over {over}"]
+    if linked:
+        parts.append(
+            "and the draws of its linked inputs, each draw reading the same draw of the model it buys from: "
+            + ", ".join(linked)
+        )
     if kept:
         parts.append(
             f"{'as the overlaid scenario gives them' if moved else 'as the scenario gives them'}: "

@@ -173,7 +173,9 @@ class WhatIfPanel(widgets.VBox):
     def __init__(self, evaluation: Evaluation):
         self.start = evaluation
         spec, params = evaluation.spec, evaluation.params
-        self.sliders = {name: driver_slider(params, name) for name in spec.what_if}
+        # a linked driver's slider starts at the value its seller gives it in the snapshot month
+        self._own = params.unlinked(*spec.what_if)
+        self.sliders = {name: driver_slider(self._own, name) for name in spec.what_if}
         rows = [
             widgets.HBox(
                 [widgets.HTML(driver_label(type(params), name), layout=widgets.Layout(width="420px")), s],
@@ -196,8 +198,9 @@ class WhatIfPanel(widgets.VBox):
     def evaluation(self) -> Evaluation:
         """The model evaluated at the sliders' values (the starting evaluation while none has moved)."""
         start = self.start
-        moved = {n: s.value for n, s in self.sliders.items() if s.value != getattr(start.params, n)}
-        return evaluate(start.spec, start.params.vary(**moved)) if moved else start
+        moved = {n: s.value for n, s in self.sliders.items() if s.value != getattr(self._own, n)}
+        # a moved linked driver becomes the model's own constant; the other links stay in force
+        return evaluate(start.spec, start.params.unlinked(*moved).vary(**moved)) if moved else start
 
     def redraw(self, _change: Any = None) -> None:
         """Re-evaluate the model and replace the headline, figures and chart."""
