@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 from aibm_core.analysis.results import evaluate_scenario, results_payload, scenario_params
@@ -79,7 +80,7 @@ def test_assumptions_table_shows_every_source_in_full():
     assert "..." not in text and "…" not in text
     for name, field in type(params).model_fields.items():
         source = field.json_schema_extra["source"]
-        assert summary._esc(source) in html, name
+        assert escape(source, quote=True) in html, name
         assert f"<code>{name}</code>" in html
     assert "$1.80 to $3.50 per GPU-hour (lognormal)" in text  # the base range of the GPU-hour price
 

@@ -3,12 +3,13 @@
 Reports are exported with nbconvert through the ``aibm_report`` template: code is
 hidden, nothing is fetched from the internet (Vega is inlined once per page) and
 each chart's Vega-Lite spec becomes an interactive chart, with its SVG as fallback.
+The index and cross-scenario pages of a batch, and each chart's embed, are templates under
+``templates/html/`` (:func:`aibm_core.present.html.render`); the functions here gather their figures.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import math
 from collections.abc import Iterable
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 import lazy_loader as lazy
 import vl_convert
+from markupsafe import Markup
 
 from aibm_core.analysis.results import breach_labels, from_json_number, north_star_range
 from aibm_core.analysis.scenarios import describe
@@ -26,6 +28,7 @@ from aibm_core.core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.formatting import format_value
 from aibm_core.models import model_names
+from aibm_core.present import html
 
 alt = lazy.load("altair")  # seconds to import: only the cross-scenario chart needs it
 nbconvert = lazy.load("nbconvert")  # seconds to import: only exporting a report needs it
@@ -82,13 +85,13 @@ def _embed(element_id: str, data: dict[str, Any]) -> str:
         VEGALITE_MIME,  # charts imports altair (seconds): only when a report is exported
     )
 
-    spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")
-    fallback = data.get("image/svg+xml", "")
-    return (
-        f'<div class="aibm-chart" id="{element_id}">{fallback}</div>'
-        f'<script type="application/json" id="{element_id}-spec">{spec}</script>'
-        f"<script>vegaEmbed('#{element_id}', JSON.parse(document.getElementById("
-        f"'{element_id}-spec').textContent), {_EMBED_OPTIONS});</script>"
+    spec = json.dumps(data[VEGALITE_MIME]).replace("</", "<\\/")  # no "</script>" inside the script
+    return html.render(
+        "embed.html.j2",
+        element_id=element_id,
+        fallback=Markup(data.get("image/svg+xml", "")),
+        spec=Markup(spec),
+        options=Markup(_EMBED_OPTIONS),
     )
 
 
@@ -156,7 +159,7 @@ def write_index(
     """
     output_dir = Path(output_dir)
     failed = {(s, m): reason for s, m, reason in failures}
-    cells: dict[tuple[str, str], str] = {}
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
     titles: dict[str, str] = {}
     comparisons: set[str] = set()
     for path, data in results_files(output_dir)[0]:
@@ -170,18 +173,19 @@ def write_index(
         cells[scenario, model] = _index_cell(data, scenario, model)
     for (scenario, model), reason in failed.items():
         titles.setdefault(model, model)
-        cells[scenario, model] = _failed_cell(scenario, model, reason)
+        cells[scenario, model] = {"failed": reason, "base": _run_path(scenario, model)}
     models = sorted(titles, key=_model_order)
     scenarios = sorted({s for s, _ in cells} | comparisons, key=scenario_order)
-    head = "".join(f"<th scope='col'>{_text(titles[m])}</th>" for m in models)
     rows = [
-        f"<tr>{_scenario_header(s, describe(parameters_dir, s), s in comparisons)}"
-        + "".join(cells.get((s, m), "<td class='missing'>no run</td>") for m in models)
-        + "</tr>"
+        {
+            "scenario": s,
+            "description": describe(parameters_dir, s),
+            "comparison": _run_path(s, "pyramid_comparison") if s in comparisons else "",
+            "cells": [cells.get((s, m)) for m in models],  # None: no run
+        }
         for s in scenarios
     ]
-    links = "<a href='scenarios.html'>Compare the scenarios side by side</a>." if cells else ""
-    page = _INDEX.format(head=head, links=links, rows="\n".join(rows) or "<tr><td>No results yet.</td></tr>")
+    page = html.render("index.html.j2", titles=[titles[m] for m in models], rows=rows, linked=bool(cells))
     index = output_dir / "index.html"
     write_atomic(index, page)
     return index
@@ -255,26 +259,9 @@ def _renders(data: dict[str, Any], path: Path, major: str) -> bool:
     return margin is None or isinstance(margin, float)  # the margin chart reads it too
 
 
-def _text(value: Any) -> str:
-    """Text or attribute value escaped for HTML (quotes too)."""
-    return html.escape(str(value), quote=True)
-
-
-def _href(scenario: str, model: str, suffix: str) -> str:
-    """Escaped relative link to one run's file."""
-    return _text(f"{quote(scenario)}/{quote(model)}{suffix}")
-
-
-def _scenario_header(scenario: str, description: str, comparison: bool) -> str:
-    """The row header of a scenario: its name, description and pyramid comparison link."""
-    text = f"<div class='description'>{_text(description)}</div>" if description else ""
-    pyramid = (
-        f"<div class='links'><a href='{_href(scenario, 'pyramid_comparison', '.html')}'>"
-        f"pyramid comparison</a> · <a href='{_href(scenario, 'pyramid_comparison', '.json')}'>json</a></div>"
-        if comparison
-        else ""
-    )
-    return f"<th scope='row' id='scenario-{_text(scenario)}'>{_text(scenario)}{text}{pyramid}</th>"
+def _run_path(scenario: str, model: str) -> str:
+    """Relative link to one run's files, without the suffix (``<scenario>/<model>``, URL-quoted)."""
+    return f"{quote(scenario)}/{quote(model)}"
 
 
 def _report_order(path: Path) -> tuple[tuple[int, str], int, str]:
@@ -288,39 +275,20 @@ def _model_order(model: str) -> tuple[int, str]:
     return models.index(model) if model in models else len(models), model
 
 
-def _links(scenario: str, model: str) -> str:
-    """Links to one run's report, notebook and JSON."""
-    return (
-        f"<div class='links'><a href='{_href(scenario, model, '.html')}'>report</a>"
-        f" · <a href='{_href(scenario, model, '.ipynb')}'>notebook</a>"
-        f" · <a href='{_href(scenario, model, '.json')}'>json</a></div>"
-    )
-
-
-def _failed_cell(scenario: str, model: str, reason: str) -> str:
-    """The grid cell of a run that failed: the reason and what it left behind."""
-    return (
-        f"<td class='failed'><b>FAILED</b>: {_text(reason)}"
-        f"<div class='links'><a href='{_href(scenario, model, '.ipynb')}'>notebook</a> · "
-        f"<a href='{_href(scenario, model, '.html')}'>report</a></div></td>"
-    )
-
-
-def _index_cell(data: dict[str, Any], scenario: str, model: str) -> str:
-    """The grid cell of one run: north star (and range), gross margin, guardrails, links."""
+def _index_cell(data: dict[str, Any], scenario: str, model: str) -> dict[str, Any]:
+    """The grid cell of one run: north star (and range), gross margin, guardrails, link base."""
     star = data["north_star"]
     breaches = breach_labels(data)
-    status = "guardrails ok" if not breaches else "breach: " + ", ".join(breaches)
-    star_value = format_value(from_json_number(star["value"]), star["unit"])
-    spread = north_star_range(data).strip().strip("()")
-    margin = format_value(from_json_number(data.get("gross_margin")), "fraction")
-    return (
-        f"<td><div class='star' title='{_text(star['name'])}'>{_text(star_value)}</div>"
-        + (f"<div class='range'>{_text(spread)}</div>" if spread else "")
-        + f"<div>gross margin <b>{_text(margin)}</b></div>"
-        f"<div class='{'ok' if not breaches else 'breach'}'>{_text(status)}</div>"
-        f"{_links(scenario, model)}</td>"
-    )
+    return {
+        "failed": None,
+        "star_name": star["name"],
+        "star": format_value(from_json_number(star["value"]), star["unit"]),
+        "range": north_star_range(data).strip().strip("()"),
+        "margin": format_value(from_json_number(data.get("gross_margin")), "fraction"),
+        "ok": not breaches,
+        "status": "guardrails ok" if not breaches else "breach: " + ", ".join(breaches),
+        "base": _run_path(scenario, model),
+    }
 
 
 def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR) -> Path:
@@ -355,18 +323,16 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
     digest = _page_inputs_digest(results, descriptions)
     if _page_digest(target) == digest:  # the same results: the page (and its chart) stands
         return target
-    legend = "".join(
-        f"<li><b>{_text(s)}</b>{': ' + _text(d) if d else ''}</li>" for s, d in descriptions.items()
-    )
     sections = [_model_section(model, runs, scenarios, descriptions) for model, runs in results.items()]
-    body = "<p>No results yet.</p>"
-    if results:
-        chart = _margin_chart(results, scenarios)
-        body = (
-            f"<h2>Scenarios</h2><ul>{legend}</ul><h2>Gross margin by scenario and model</h2>"
-            f"<div class='chart'>{chart}</div>" + "".join(sections)
-        )
-    write_atomic(target, _CROSS.format(body=body, digest_meta=_DIGEST_META, digest=digest))
+    page = html.render(
+        "scenarios.html.j2",
+        digest_meta=_DIGEST_META,
+        digest=digest,
+        descriptions=descriptions,
+        chart=_margin_chart(results, scenarios) if results else None,
+        sections=sections,
+    )
+    write_atomic(target, page)
     return target
 
 
@@ -377,8 +343,10 @@ _DIGEST_META = "aibm-inputs"
 def _page_inputs_digest(*inputs: Any) -> str:
     """SHA-256 of a page's inputs (JSON-serialisable) and of the code that renders it."""
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode())
-    for module in ("report.py", "charts.py", "summary.py"):
+    for module in ("report.py", "charts.py", "summary.py", "html.py"):
         digest.update((Path(__file__).parent / module).read_bytes())
+    for template in html.template_files():
+        digest.update(template.read_bytes())
     return digest.hexdigest()
 
 
@@ -399,50 +367,54 @@ def _page_digest(page: Path) -> str | None:
 
 def _model_section(
     model: str, runs: dict[str, dict[str, Any]], scenarios: list[str], descriptions: dict[str, str]
-) -> str:
-    """One model's table: a row per headline figure, a column per scenario."""
+) -> dict[str, Any]:
+    """One model's table: a row per headline figure, a column per scenario.
+
+    Each row is ``(label, cells)``, a cell ``(class, text)`` (class ``""`` for none).
+    """
     from aibm_core.present.summary import payload_headline_kpis  # see export_html
 
     first = next(iter(runs.values()))
-    head = "".join(
-        f"<th title='{_text(descriptions[s])}'><a href='{_href(s, model, '.html')}'>{_text(s)}</a></th>"
-        if s in runs
-        else f"<th title='{_text(descriptions[s])}'>{_text(s)}</th>"
+    columns = [
+        {
+            "scenario": s,
+            "description": descriptions[s],
+            "base": _run_path(s, model) if s in runs else None,
+        }
         for s in scenarios
-    )
+    ]
+    missing = ("missing", "missing")
 
-    def row(label: str, cell) -> str:
-        cells = "".join(cell(runs[s]) if s in runs else "<td class='missing'>missing</td>" for s in scenarios)
-        return f"<tr><th>{_text(label)}</th>{cells}</tr>"
+    def row(label: str, cell) -> tuple[str, list[tuple[str, str]]]:
+        return label, [cell(runs[s]) if s in runs else missing for s in scenarios]
 
-    def star(data: dict[str, Any]) -> str:
-        value = format_value(from_json_number(data["north_star"]["value"]), data["north_star"]["unit"])
-        return f"<td>{_text(value)}</td>"
+    def star(data: dict[str, Any]) -> tuple[str, str]:
+        return "", format_value(from_json_number(data["north_star"]["value"]), data["north_star"]["unit"])
 
-    def margin(data: dict[str, Any]) -> str:
-        return f"<td>{_text(format_value(from_json_number(data.get('gross_margin')), 'fraction'))}</td>"
+    def margin(data: dict[str, Any]) -> tuple[str, str]:
+        return "", format_value(from_json_number(data.get("gross_margin")), "fraction")
 
     def guardrail(name: str):
-        def cell(data: dict[str, Any]) -> str:
+        def cell(data: dict[str, Any]) -> tuple[str, str]:
             found = [g for g in data["guardrails"] if g["name"] == name]
             if not found:
-                return "<td class='missing'>missing</td>"
+                return missing
             g = found[0]
             value = format_value(from_json_number(g["value"]), g["unit"])
             if g["ok"]:
-                return f"<td class='ok'>ok: {_text(value)}</td>"
+                return "ok", f"ok: {value}"
             worst = format_value(from_json_number(g["worst"]), g["unit"])
             month = f" from month {g['first_breach_month']}" if g.get("first_breach_month") else ""
-            return f"<td class='breach'>breach{_text(month)}: {_text(value)} (worst {_text(worst)})</td>"
+            return "breach", f"breach{month}: {value} (worst {worst})"
 
         return cell
 
     def kpi(key: str):
-        def cell(data: dict[str, Any]) -> str:
+        def cell(data: dict[str, Any]) -> tuple[str, str]:
             found = data["kpis"].get(key)
             if found is None:
-                return "<td class='missing'>missing</td>"
-            return f"<td>{_text(format_value(from_json_number(found['value']), found['unit']))}</td>"
+                return missing
+            return "", format_value(from_json_number(found["value"]), found["unit"])
 
         return cell
 
@@ -461,14 +433,14 @@ def _model_section(
         *(row(f"guardrail: {label}", guardrail(name)) for name, label in labels.items()),
     ]
     title = f"{first.get('title', model)} ({first.get('layer', '')})"
-    return (
-        f"<h2 id='model-{_text(model)}'>{_text(title)}</h2><table><thead><tr><th>figure</th>{head}</tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+    return {"model": model, "title": title, "columns": columns, "rows": rows}
 
 
-def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str]) -> str:
-    """Grouped bars of snapshot gross margin (scenario on x, one bar per model), as inline SVG."""
+def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list[str]) -> Markup | None:
+    """Grouped bars of snapshot gross margin (scenario on x, one bar per model), as inline SVG.
+
+    None when no run has a finite gross margin.
+    """
     from aibm_core.present.charts import (  # charts imports altair (seconds): only when the page is drawn
         compact_svg,
         portable_spec,
@@ -481,7 +453,7 @@ def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list
         if (margin := from_json_number(data.get("gross_margin"))) is not None and math.isfinite(margin)
     ]
     if not rows:
-        return "<p>No gross margins to chart.</p>"
+        return None
     chart = (
         alt.Chart(alt.Data(values=rows), title="Gross margin in the snapshot month")
         .mark_bar()
@@ -494,55 +466,4 @@ def _margin_chart(results: dict[str, dict[str, dict[str, Any]]], scenarios: list
         )
         .properties(width=max(300, 70 * len(scenarios)), height=260)
     )
-    return compact_svg(vl_convert.vegalite_to_svg(json.dumps(portable_spec(chart.to_dict()))))
-
-
-_CROSS = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="{digest_meta}" content="{digest}">
-<title>AI business-model workbook: scenarios compared</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; margin-bottom: 2em; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; vertical-align: top; }}
-thead th {{ background: #f4f6f8; }} tbody th {{ font-weight: normal; color: #444; }}
-.ok {{ color: #1e8449; }} .breach {{ color: #c0392b; }} .missing {{ color: #999; font-style: italic; }}
-</style></head>
-<body>
-<h1>Scenarios compared</h1>
-<p><a href='index.html'>All reports</a>. For every business model: its north-star metric, gross margin
-(snapshot month) and guardrails (judged over the whole horizon) under each scenario. "missing" means
-the scenario has no results for that model in this folder.</p>
-{body}
-</body></html>
-"""
-
-
-_INDEX = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>AI business-model workbook: reports</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1400px; margin: 2em auto; padding: 0 1em;
-  color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border: 1px solid #dde3ea; padding: 6px 8px; text-align: left; vertical-align: top; }}
-thead th {{ background: #f4f6f8; }}
-tbody th {{ background: #f8fafc; min-width: 12em; max-width: 22em; }}
-.description {{ font-weight: normal; color: #44546a; font-size: 0.9em; margin-top: 0.2em; }}
-.star {{ font-weight: 600; font-size: 1.05em; }} .range {{ color: #5b6b7f; font-size: 0.85em; }}
-.links {{ font-size: 0.85em; margin-top: 0.3em; font-weight: normal; }}
-.ok {{ color: #1e8449; }} .breach, .failed {{ color: #c0392b; }}
-.missing {{ color: #999; font-style: italic; }}
-</style></head>
-<body>
-<h1>AI business-model workbook</h1>
-<p>One row per scenario, one column per business model. Each cell gives the model's north-star
-metric and gross margin in its snapshot month (with the P10-P90 range when the scenario gives
-ranges) and its guardrails, judged over the whole horizon with the first month of any breach
-(hover the north star for its name). Open a report for the metric tree, unit economics,
-projections and sensitivities. {links}</p>
-<table>
-<thead><tr><th scope='col'>scenario</th>{head}</tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-</body></html>
-"""
+    return Markup(compact_svg(vl_convert.vegalite_to_svg(json.dumps(portable_spec(chart.to_dict())))))

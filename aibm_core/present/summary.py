@@ -2,20 +2,22 @@
 
 Each function returns HTML text with every number formatted (:mod:`aibm_core.core.formatting`), so
 the stored notebook outputs are reproducible; :mod:`aibm_core.present.notebook` displays them. The
-blocks carry their own style (:data:`SUMMARY_CSS`) and the classes ``mathjax_ignore`` (MathJax 3,
-JupyterLab 4) and ``tex2jax_ignore`` (MathJax 2, Voila and the classic notebook), so the text between
-two dollar amounts is not typeset as mathematics.
+functions compute the figures and text; the markup is in templates under ``templates/html/``,
+rendered and escaped by :func:`aibm_core.present.html.render`. The blocks carry their own style
+(:data:`SUMMARY_CSS`) and the classes ``mathjax_ignore`` (MathJax 3, JupyterLab 4) and
+``tex2jax_ignore`` (MathJax 2, Voila and the classic notebook), so the text between two dollar
+amounts is not typeset as mathematics.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from aibm_core.analysis import pyramid
 from aibm_core.analysis.results import from_json_number
@@ -26,6 +28,7 @@ from aibm_core.core.formatting import format_percentage, format_range, format_sp
 from aibm_core.core.numeric import round_significant
 from aibm_core.core.params import ModelParams
 from aibm_core.models import Evaluation, Metric, get_model
+from aibm_core.present.html import render
 
 #: Style of the executive summary, shared by the notebook output and the HTML report.
 SUMMARY_CSS = """
@@ -75,40 +78,69 @@ def summary_html(
     scenario: str = "custom",
     parameters_dir: Path | None = None,
 ) -> str:
-    """The HTML of :func:`executive_summary` (every number formatted, so the text is reproducible)."""
+    """The HTML of :func:`executive_summary` (every number formatted, so the text is reproducible).
+
+    Parameters
+    ----------
+    evaluation
+        The base-case evaluation of the run.
+    results
+        Its results payload; its ``uncertainty`` block gives the cards' P10-P90 ranges.
+    scenario
+        Name of the scenario the run is.
+    parameters_dir
+        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
+
+    Returns
+    -------
+    str
+        The block (template ``summary.html.j2``).
+    """
     folder = Path(parameters_dir or PARAMETERS_DIR)
     spec, params = evaluation.spec, evaluation.params
-    description = describe(folder, scenario)
     cards = key_figures(evaluation, results)
     u = results.get("uncertainty")
     spread = u is not None and any(note for _, _, note in cards)  # a range shown on some card
-    about = (
-        f"<p class='aibm-scenario'><b>Scenario {_esc(scenario)}</b>"
-        + (f": {_esc(description)}" if description else "")
-        + f". Figures of month {int(params.snapshot_month)} of {int(params.horizon_months)}"
-        + (f"; ranges are P10-P90 of {u['draws']:,} draws" if spread else "")
-        + ".</p>"
-    )
-    return (
-        f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
-        f"<h3>{_esc(spec.title)}: executive summary</h3>{about}"
-        f"<div class='aibm-cards'>{''.join(_card(*f) for f in cards)}</div>"
-        f"<h4>Guardrails</h4><div class='aibm-badges'>{_badges(evaluation)}</div>"
-        f"<h4>What moves {_esc(evaluation.statement.north_star_label)} most</h4>{_drivers(evaluation)}"
-        "<p class='aibm-scenario'>The same figures in every scenario of a batch: "
-        "<a href='../scenarios.html'>scenarios compared</a>.</p></div>"
+    return render(
+        "summary.html.j2",
+        css=Markup(SUMMARY_CSS),
+        title=spec.title,
+        scenario=scenario,
+        description=describe(folder, scenario),
+        month=int(params.snapshot_month),
+        horizon=int(params.horizon_months),
+        draws=f"{u['draws']:,}" if spread else "",
+        cards=cards,
+        badges=_badges(evaluation),
+        north_star=evaluation.statement.north_star_label,
+        drivers=_drivers(evaluation),
     )
 
 
 def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> str:
-    """The HTML of :func:`pyramid_summary`."""
+    """The HTML of :func:`pyramid_summary`.
+
+    Parameters
+    ----------
+    outcomes
+        The models' outcomes (:func:`aibm_core.analysis.pyramid.gather`).
+    scenario
+        The scenario compared.
+    parameters_dir
+        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
+
+    Returns
+    -------
+    str
+        The block (template ``pyramid_summary.html.j2``).
+    """
     summary = pyramid.layer_summary(outcomes)
     verdicts = pyramid.orderings(outcomes, summary)
     cards = []
     for layer in reversed(pyramid.LAYERS):
         row = summary.loc[layer]
         if not row["models"]:
-            cards.append(_card(f"{layer} layer", "no results", ""))
+            cards.append((f"{layer} layer", "no results", ""))
             continue
         models = format_spread(row["gross margin low"], row["gross margin high"], "fraction", "models")
         spread = format_spread(row["p10"], row["p90"], "fraction")
@@ -121,34 +153,34 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
         parts = [models, spread, *others, f"capex / revenue {capital}", row["models"]]
         note = "; ".join(part for part in parts if part)
         margin = format_value(row["gross margin"], "fraction")
-        cards.append(_card(f"{layer} layer: median gross margin", margin, note))
-    badges = [
-        f"<span class='aibm-badge {'ok' if holds else 'breach'}'>ordering {_esc(verdict)}</span>"
-        for holds, verdict in verdicts.values()
-    ]
-    badges += [
-        f"<span class='aibm-badge breach'>{_esc(o.title)}: {_esc(o.problem)}</span>"
-        for o in outcomes
-        if not o.ok
-    ]
-    description = describe(Path(parameters_dir or PARAMETERS_DIR), scenario)
-    computed = sum(o.ok for o in outcomes)
-    return (
-        f"<div class='aibm-summary tex2jax_ignore mathjax_ignore'><style>{SUMMARY_CSS}</style>"
-        f"<h3>The pyramid: {_esc(scenario)} scenario</h3>"
-        f"<p class='aibm-scenario'>{_esc(description + '. ' if description else '')}"
-        f"{computed} of {len(outcomes)} models computed; each model is one point of its layer: "
-        "layer figures are the median of its models (range in brackets). Gross and operating "
-        "margins of each model's snapshot month; capital-adjusted margin: gross profit less "
-        "capex over revenue across the horizon.</p>"
-        f"<div class='aibm-cards'>{''.join(cards)}</div>"
-        "<h4>Seed 003: margins rise up the pyramid</h4>"
-        f"<div class='aibm-badges'>{''.join(badges)}</div></div>"
+        cards.append((f"{layer} layer: median gross margin", margin, note))
+    badges = [{"ok": holds, "text": f"ordering {verdict}"} for holds, verdict in verdicts.values()]
+    badges += [{"ok": False, "text": f"{o.title}: {o.problem}"} for o in outcomes if not o.ok]
+    return render(
+        "pyramid_summary.html.j2",
+        css=Markup(SUMMARY_CSS),
+        scenario=scenario,
+        description=describe(Path(parameters_dir or PARAMETERS_DIR), scenario),
+        computed=sum(o.ok for o in outcomes),
+        total=len(outcomes),
+        cards=cards,
+        badges=badges,
     )
 
 
 def assumptions_html(params: ModelParams) -> str:
-    """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped)."""
+    """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped).
+
+    Parameters
+    ----------
+    params
+        The run's parameters.
+
+    Returns
+    -------
+    str
+        The block (template ``assumptions.html.j2``): a row per assumption.
+    """
     schema = type(params)
     table = schema.assumptions_table(params)
     ranges = params.uncertainty.ranges
@@ -158,19 +190,9 @@ def assumptions_html(params: ModelParams) -> str:
         interval = "" if spread is None else format_range(spread.low, spread.high, row["unit"])
         if spread is not None:
             interval += f" ({spread.family})"
-        rows.append(
-            f"<tr><td><b>{_esc(row['meaning'])}</b><br><code>{_esc(name)}</code></td>"
-            f"<td class='num'>{_esc(row['formatted'])}</td><td>{_esc(interval)}</td>"
-            f"<td class='valid'>{_esc(row['range'])}<br><span class='unit'>{_esc(row['unit'])}</span></td>"
-            f"<td class='role'>{_esc(row['role'])}</td><td class='source'>{_esc(row['source'])}</td></tr>"
-        )
-    return (
-        "<div class='aibm-summary aibm-assumptions tex2jax_ignore mathjax_ignore'>"
-        f"<style>{SUMMARY_CSS}</style>"
-        "<table><thead><tr><th>assumption</th><th>value</th><th>uncertain range (90%)</th>"
-        "<th>valid range and unit</th><th>role</th><th>source</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
+        columns = ("meaning", "formatted", "range", "unit", "role", "source")
+        rows.append({"name": name, "interval": interval, **{c: row[c] for c in columns}})
+    return render("assumptions.html.j2", css=Markup(SUMMARY_CSS), rows=rows)
 
 
 def headline_kpis(evaluation: Evaluation, count: int = KEY_FIGURES) -> list[str]:
@@ -216,15 +238,6 @@ def headline_keys(
             taken.append(best)
     taken += [k for k in kpis if k.endswith("payback_months") and k not in taken]
     return taken[:count]
-
-
-def _card(label: str, value: str, spread: str) -> str:
-    """One key-figure card."""
-    note = f"<div class='range'>{_esc(spread)}</div>" if spread else ""
-    return (
-        f"<div class='aibm-card'><div class='label'>{_esc(label)}</div>"
-        f"<div class='value'>{_esc(value)}</div>{note}</div>"
-    )
 
 
 def key_figures(
@@ -297,8 +310,8 @@ def top_drivers(evaluation: Evaluation, count: int = 3) -> pd.DataFrame:
     return pd.concat(picked, ignore_index=True)
 
 
-def _drivers(evaluation: Evaluation) -> str:
-    """An ordered list: each top driver, its move and the north star at each end."""
+def _drivers(evaluation: Evaluation) -> list[dict[str, str]]:
+    """Each top driver: its meaning and name, its move and the north star at each end."""
     schema = type(evaluation.params)
     unit = evaluation.statement.north_star_unit
     items = []
@@ -306,14 +319,18 @@ def _drivers(evaluation: Evaluation) -> str:
         field = schema.model_fields[row.assumption]
         driver_unit = (field.json_schema_extra or {}).get("unit", "")
         items.append(
-            f"<li>{_esc(field.description or row.assumption)} <code>{_esc(row.assumption)}</code>: "
-            f"{_esc(format_range(row.low_value, row.high_value, driver_unit))} ({_esc(row.rule)}) gives "
-            f"{_esc(format_range(row.low, row.high, unit))}</li>"
+            {
+                "description": field.description or row.assumption,
+                "name": row.assumption,
+                "driver_range": format_range(row.low_value, row.high_value, driver_unit),
+                "rule": row.rule,
+                "north_star_range": format_range(row.low, row.high, unit),
+            }
         )
-    return f"<ol>{''.join(items)}</ol>" if items else "<p>No driver to move.</p>"
+    return items
 
 
-def _badges(evaluation: Evaluation) -> str:
+def _badges(evaluation: Evaluation) -> list[dict[str, Any]]:
     """One badge per guardrail: ok or breach (first month), limit, and breach probability."""
     badges = []
     for node in evaluation.tree.guardrails():
@@ -323,18 +340,10 @@ def _badges(evaluation: Evaluation) -> str:
         state = "ok" if ok else f"breach from month {node.first_breach_month}"
         risk = "" if node.risk is None else f"; P(breach) {format_percentage(node.risk)}"
         title = f"{format_value(node.value, node.unit)} in the snapshot month, {limit}"
-        badges.append(
-            f"<span class='aibm-badge {'ok' if ok else 'breach'}' title='{_esc(title)}'>"
-            f"{_esc(node.label)}: {_esc(state)}{_esc(risk)}</span>"
-        )
-    return "".join(badges) or "<span>none</span>"
+        badges.append({"ok": ok, "text": f"{node.label}: {state}{risk}", "title": title})
+    return badges
 
 
 def _words(text: str) -> set[str]:
     """Lower-case words of a label without stop words (``GPU-hour`` gives ``gpu`` and ``hour``)."""
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP_WORDS}
-
-
-def _esc(value: Any) -> str:
-    """Text escaped for HTML, quotes too."""
-    return html.escape(str(value), quote=True)
