@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -191,7 +192,18 @@ def assumptions_html(params: ModelParams) -> str:
         if spread is not None:
             interval += f" ({spread.family})"
         columns = ("meaning", "formatted", "range", "unit", "role", "source")
-        rows.append({"name": name, "interval": interval, **{c: row[c] for c in columns}})
+        cells = {c: row[c] for c in columns}
+        link = params.linked.get(name)
+        if link is not None:  # the seller's figure replaces the model's own value
+            month = int(params.snapshot_month)
+            value = float(np.asarray(params.linked_path(name, [float(month)])).reshape(-1)[0])
+            cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, linked"
+            cells["source"] = (
+                f"the {link.label}, from the {link.seller} model under this scenario "
+                f"(the model's own value {row['formatted']} is not used)"
+            )
+            interval = "the seller's draws" if link.draws is not None else ""
+        rows.append({"name": name, "interval": interval, **cells})
     return render("assumptions.html.j2", css=Markup(SUMMARY_CSS), rows=rows)
 
 

@@ -81,7 +81,12 @@ class AiInfrastructureParams(ProjectionParams):
         unit="USD per GPU",
         ge=1000,
         le=1e6,
-        meaning="Capex per GPU incl. its share of server, network, storage and building",
+        meaning=(
+            "Capex per GPU incl. its share of server, network, storage and building"
+            " (the stack links it to the hardware vendor's net ASP in the snapshot month "
+            "+ non_accelerator_capex_per_gpu_usd: "
+            "this value is used when a scenario is unlinked or sets it)"
+        ),
         source=f"{SEED3}: capital-intensive; H100 HGX servers, 2024-25: about $30-40K per GPU all-in",
         base_range={"low": 28000.0, "high": 45000.0},
         range_source=(

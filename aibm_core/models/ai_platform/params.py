@@ -294,7 +294,11 @@ class AiPlatformParams(ProjectionParams):
         unit="USD per provisioned GPU-hour",
         gt=0,
         le=200,
-        meaning="All-in infrastructure cost of a provisioned GPU-hour (data centre, GPU depreciation, power)",
+        meaning=(
+            "All-in infrastructure cost of a provisioned GPU-hour (data centre, GPU depreciation, power)"
+            " (the stack links it to the GPU cloud's realised price per sold GPU-hour: "
+            "this value is used when a scenario is unlinked or sets it)"
+        ),
         source=f"{SEED0}: infrastructure cost = data centre, GPU costs ({ANALYST})",
         base_range={"low": 1.15, "high": 2.0},
         range_source=(
@@ -323,7 +327,10 @@ class AiPlatformParams(ProjectionParams):
         unit="fraction per year",
         ge=0,
         lt=1,
-        meaning="Yearly fall of infrastructure cost per unit (hardware generations, efficiency)",
+        meaning=(
+            "Yearly fall of infrastructure cost per unit (hardware generations, efficiency); "
+            "a linked GPU-hour price follows the cloud's own path instead"
+        ),
         source=ANALYST,
     )
     fixed_opex_per_month: float = assumption(

@@ -177,7 +177,9 @@ class ApiAccessParams(ProjectionParams):
         le=100,
         meaning=(
             "Rental price of one H100-class GPU for an hour, GPU only "
-            "(networking, storage and serving come on top via infra_overhead_share)"
+            "(networking, storage and serving come on top via infra_overhead_share; the stack links it "
+            "to the GPU cloud's realised price per sold GPU-hour: this value is used when a scenario "
+            "is unlinked or sets it)"
         ),
         source=(
             "H100 on-demand list prices at GPU clouds, 2024-2025: about $2.50-3.00 per GPU-hour "
@@ -242,7 +244,10 @@ class ApiAccessParams(ProjectionParams):
         unit="fraction per year",
         ge=0,
         lt=1,
-        meaning="Yearly fall of cost per token (hardware and model efficiency)",
+        meaning=(
+            "Yearly fall of cost per token at a constant GPU-hour price (hardware and model "
+            "efficiency: more tokens per GPU-hour); a linked GPU-hour price adds the cloud's own path"
+        ),
         source=f"{SEED0}: optimisation levers ({ANALYST})",
         base_range={"low": 0.1, "high": 0.5},
         range_source=(

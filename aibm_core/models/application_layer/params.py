@@ -52,7 +52,11 @@ class ApplicationLayerParams(ProjectionParams):
         unit="USD per 1M tokens",
         ge=0.01,
         le=200,
-        meaning="Price the application pays the API layer for 1M tokens in the snapshot month",
+        meaning=(
+            "Price the application pays the API layer for 1M tokens in the snapshot month"
+            " (the stack links it to the API layer's net price: "
+            "this value is used when a scenario is unlinked or sets it)"
+        ),
         source=API_LAYER,
         base_range={"dist": "pert", "low": 1.5, "mode": 3.32, "high": 10.0},
         range_source=(
@@ -65,7 +69,10 @@ class ApplicationLayerParams(ProjectionParams):
         unit="fraction per year",
         ge=0,
         lt=1,
-        meaning="Yearly fall of the API price (earlier months pay more, later months less)",
+        meaning=(
+            "Yearly fall of the API price (earlier months pay more, later months less; "
+            "unused when the price is linked: the API layer's own path applies)"
+        ),
         source="api_access base scenario: annual_price_decline 0.30 (seed 001 commoditisation)",
     )
     edge_inference_share: float = assumption(

@@ -278,7 +278,11 @@ class OpenSourceFreemiumParams(ProjectionParams):
         unit="USD per 1M tokens",
         ge=0.01,
         le=1000,
-        meaning="Blended API price in month 1",
+        meaning=(
+            "Blended API price in month 1"
+            " (the stack links it to the closed API layer's net price × price_to_closed_api_ratio: "
+            "this value is used when a scenario is unlinked or sets it)"
+        ),
         source=f"{SEED1}: $2-15 per 1M tokens (open-weights providers at the low end: {ANALYST})",
     )
     price_to_closed_api_ratio: float = assumption(
@@ -308,7 +312,10 @@ class OpenSourceFreemiumParams(ProjectionParams):
         unit="fraction per year",
         ge=0,
         lt=1,
-        meaning="Yearly fall of the API price as other open models and hosts compete",
+        meaning=(
+            "Yearly fall of the API price as other open models and hosts compete "
+            "(unused when the price is linked: the closed API's own path applies)"
+        ),
         source=f"{SEED}: competitive pressure from other open models ({ANALYST})",
         base_range={"low": 0.10, "high": 0.60},
         range_source=(
