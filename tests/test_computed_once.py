@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 from aibm_core.analysis.results import scenario_params
-from aibm_core.analysis.results_cache import CACHE_ENV, computed
+from aibm_core.analysis.results_cache import CACHE_ENV, computed, linked
+from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.tracing import TRACE_ENV
 from aibm_core.models import get_model
 
@@ -18,7 +19,9 @@ def test_a_batch_evaluates_each_parameter_set_once(tmp_path):
 
     ``commoditization`` changes only the API model, so the hardware model has the same parameters
     in both scenarios and is evaluated once for both; the pyramids read every model's results
-    (the four other models are computed once, before them); the exports compute nothing.
+    (the four other models are computed once, before them); the exports compute nothing. The
+    models that buy from the API layer (the application, the open-source company's hosted API)
+    have new linked inputs in ``commoditization``, so they are new parameter sets there.
     """
     trace = tmp_path / "trace.log"
     command = [sys.executable, "-m", "aibm_core.batch.cli", "run", "--output", str(tmp_path / "out")]
@@ -32,7 +35,12 @@ def test_a_batch_evaluates_each_parameter_set_once(tmp_path):
     events = collections.Counter(tuple(line.split()) for line in trace.read_text().splitlines())
     assert {n for n in events.values()} == {1}, [e for e, n in events.items() if n > 1]
     keys = {
-        (model, scenario_params(model, scenario).content_key())
+        (
+            model,
+            linked(get_model(model), scenario_params(model, scenario), scenario, PARAMETERS_DIR)[
+                0
+            ].content_key(),
+        )
         for model in ("api_access", "ai_hardware")
         for scenario in ("base", "commoditization")
     }
@@ -41,7 +49,8 @@ def test_a_batch_evaluates_each_parameter_set_once(tmp_path):
         assert events[("evaluate", model, key)] == 1
         assert events[("monte_carlo", model, key)] == 1
     monte_carlo = [e for e in events if e[0] == "monte_carlo"]
-    assert len(monte_carlo) == 7  # six models in base, the API model again in commoditization
+    # six models in base; in commoditization the API model and the two that buy from it
+    assert len(monte_carlo) == 9
 
 
 def test_the_cache_gives_back_what_was_computed(tmp_path, monkeypatch):
@@ -50,7 +59,8 @@ def test_the_cache_gives_back_what_was_computed(tmp_path, monkeypatch):
     fresh_evaluation, fresh = computed(spec, params, "seed")
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     computed(spec, params, "seed")  # computes and keeps
-    assert len(list(tmp_path.glob("api_access-*"))) == 2
+    # the payload, the evaluation and the series other models buy at (the API layer sells tokens)
+    assert len(list(tmp_path.glob("api_access-*"))) == 3
     monkeypatch.setenv(TRACE_ENV, str(tmp_path / "trace.log"))
     evaluation, payload = computed(spec, params, "another")  # found, nothing evaluated
     assert not (tmp_path / "trace.log").exists()

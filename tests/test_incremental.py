@@ -250,7 +250,17 @@ def test_job_files_carry_what_a_worker_without_the_folders_needs(tmp_path):
     assert files["parameters/child/api_access.yaml"] == b"monthly_churn: 0.05\n"
     assert {"parameters/base/ai_hardware.yaml", "parameters/seed/scenario.yaml"} <= set(files)
     model = next(j for j in planned if j.model == "api_access")
-    assert set(dask_executor.job_files(model)) == {"notebooks/api_access.ipynb"}  # its values travel with it
+    # its values travel with it; its scenario's files for the models it buys from (the hardware
+    # vendor, through the GPU cloud, which this folder lacks) and the scenario descriptions do too
+    assert set(dask_executor.job_files(model)) == {
+        "notebooks/api_access.ipynb",
+        *(
+            f"parameters/{s}/{name}"
+            for s in ("base", "seed", "child")
+            for name in ("scenario.yaml", "api_access.yaml")
+        ),
+        *(f"parameters/{s}/ai_hardware.yaml" for s in ("base", "seed")),
+    }
 
 
 def test_dask_missing_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
@@ -306,3 +316,14 @@ def runner_summary_html(scenario: str, params: Path) -> str:
         get_model("api_access"), scenario_params("api_access", scenario, params), scenario
     )
     return summary.summary_html(evaluation, results, scenario, params)
+
+
+def test_a_buyers_inputs_include_the_files_of_every_model_it_buys_from(tmp_path):
+    job = jobs.Job(
+        "bull", "application_layer", PARAMETERS_DIR / "base" / "application_layer.yaml", {}, tmp_path
+    )
+    names = {(p.parent.name, p.name) for p in incremental.input_files(job, PARAMETERS_DIR)}
+    # its seller, the API layer, buys from the GPU cloud, which buys from the hardware vendor
+    for model in ("application_layer", "api_access", "ai_infrastructure", "ai_hardware"):
+        assert ("bull", f"{model}.yaml") in names, model
+    assert ("bull", "ai_platform.yaml") not in names

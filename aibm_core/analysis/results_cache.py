@@ -118,10 +118,12 @@ def linked(
 def _computed(spec: ModelSpec, params: ModelParams) -> tuple[Evaluation, dict[str, Any], Offers]:
     """Evaluation, payload and the series other models buy at, computed once per parameter set."""
     key = params.content_key()
+    folder = cache_folder()
     memo = _MEMO.get((spec.name, key))
     if memo is not None:
+        if folder and not _paths(folder, spec.name, key)[0].exists():
+            _store(folder, spec.name, key, *memo)
         return memo
-    folder = cache_folder()
     found = _load(folder, spec.name, key) if folder else None
     if found is None:
         evaluation = evaluate(spec, params)

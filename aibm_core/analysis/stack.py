@@ -129,6 +129,16 @@ def outputs_of(model: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(link.output for link in LINKS if link.seller == model))
 
 
+def upstream(model: str) -> tuple[str, ...]:
+    """Every model ``model`` buys from, directly or through its sellers (nearest first)."""
+    found: list[str] = []
+    for seller in sellers_of(model):
+        for m in (seller, *upstream(seller)):
+            if m not in found:
+                found.append(m)
+    return tuple(found)
+
+
 def depth(model: str) -> int:
     """Purchases between ``model`` and the bottom of the stack (0 for a model that buys nothing)."""
     return max((1 + depth(seller) for seller in sellers_of(model)), default=0)

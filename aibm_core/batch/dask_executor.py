@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from aibm_core.analysis import stack
 from aibm_core.batch.execution import execute
 from aibm_core.batch.incremental import chain_folders, scenario_inputs
 from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome, settle_interrupted, track_outcomes
@@ -89,13 +90,15 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
 def job_files(job: Job) -> dict[str, bytes]:
     """The files a job needs on a machine that has only the package, by path relative to its folder.
 
-    The notebook (``notebooks/<model>.ipynb``) and, for the pyramid comparison, which reads the
-    parameter files itself, those of its scenario's overlay chain (``parameters/...``).
+    The notebook (``notebooks/<model>.ipynb``) and the parameter files of its scenario's overlay
+    chain (``parameters/...``) that the run reads itself: every model's for the pyramid
+    comparison, the models a model buys from (its linked drivers read their results) for a model.
     """
     files = {f"notebooks/{job.source.name}": job.source.read_bytes()}
-    if job.model == PYRAMID:
+    if "parameters_dir" in job.values:
         root = Path(job.values["parameters_dir"])
-        for path in scenario_inputs(chain_folders(root, job.scenario), model_names()):
+        models = model_names() if job.model == PYRAMID else [job.model, *stack.upstream(job.model)]
+        for path in scenario_inputs(chain_folders(root, job.scenario), models):
             files[f"parameters/{path.relative_to(root).as_posix()}"] = path.read_bytes()
     return files
 

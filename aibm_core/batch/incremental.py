@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 
-from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain
+from aibm_core.analysis import stack
+from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain, scenario_linked
 from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
 from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
@@ -43,13 +44,19 @@ def input_files(
     """Files a job reads besides the package, sorted: its notebook and its parameter files.
 
     The parameter files are those of the job's scenario and of every scenario it overlays
-    (``scenario.yaml`` included), for its model or, for the pyramid comparison, for every
+    (``scenario.yaml`` included), for its model and every model it buys from through the stack's
+    links (:func:`aibm_core.analysis.stack.upstream`) or, for the pyramid comparison, for every
     model; and the same for the shipped :data:`REFERENCE_SCENARIOS` (and, for the pyramid
     comparison, the shipped folder of its scenario, which its attribution reads). ``chains``
     caches the folders of each overlay chain across calls.
     """
     chains = {} if chains is None else chains
-    models = model_names() if job.model == PYRAMID else [job.model]
+    # a model's linked drivers read its sellers' results: in a linked scenario their files are inputs too
+    models = (
+        model_names()
+        if job.model == PYRAMID
+        else [job.model, *_sellers(job.model, parameters_dir, job.scenario)]
+    )
     sources = [(Path(parameters_dir), job.scenario), *((PARAMETERS_DIR, s) for s in REFERENCE_SCENARIOS)]
     if job.model == PYRAMID:
         sources.append((PARAMETERS_DIR, job.scenario))
@@ -59,6 +66,15 @@ def input_files(
             chains[root, scenario] = chain_folders(root, scenario)
         files.update(scenario_inputs(chains[root, scenario], models))
     return sorted(files)
+
+
+def _sellers(model: str, parameters_dir: Path, scenario: str) -> tuple[str, ...]:
+    """The models ``model`` buys from when the scenario is linked (none when it is not)."""
+    try:
+        linked = scenario_linked(Path(parameters_dir), scenario)
+    except ParameterError:  # plan reports a broken scenario; count its sellers in
+        linked = True
+    return stack.upstream(model) if linked else ()
 
 
 def chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
