@@ -79,17 +79,19 @@ def test_each_model_is_one_point_of_its_layer(base_outcomes):
 
 
 def test_capital_adjusted_margin_by_hand():
-    payload = {"horizon": {"revenue": 1000.0, "gross_profit": 600.0, "capex": 250.0}}
+    payload = {"horizon": {"revenue": 1000.0, "gross_profit": 600.0, "capex": 250.0, "depreciation": 0.0}}
     assert pyramid.capital_adjusted_margin(payload) == pytest.approx(0.35)  # (600 - 250) / 1000
     payload["horizon"]["capex"] = 900.0
     assert pyramid.capital_adjusted_margin(payload) == pytest.approx(-0.3)  # capex beyond gross profit
+    payload["horizon"]["depreciation"] = 200.0  # already in the cost of revenue: charged once, as cash
+    assert pyramid.capital_adjusted_margin(payload) == pytest.approx(-0.1)  # (600 + 200 - 900) / 1000
     payload["horizon"]["revenue"] = 0.0
     assert np.isnan(pyramid.capital_adjusted_margin(payload))
 
 
 def _outcome(model, layer, gross, operating=0.1, revenue=1.0, capex=0.0):
     snapshot = {"revenue": revenue, "gross_margin": gross, "operating_margin": operating}
-    horizon = {"revenue": revenue, "gross_profit": gross * revenue, "capex": capex}
+    horizon = {"revenue": revenue, "gross_profit": gross * revenue, "capex": capex, "depreciation": 0.0}
     horizon["capital_intensity"] = capex / revenue
     return pyramid.Outcome(model, model, layer, {"snapshot": snapshot, "horizon": horizon})
 

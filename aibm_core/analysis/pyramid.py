@@ -115,20 +115,21 @@ def _margin_band(payload: dict[str, Any]) -> tuple[float, float]:
 
 
 def capital_adjusted_margin(payload: dict[str, Any]) -> float:
-    """Gross profit less capex, over revenue, summed across the horizon (fraction).
+    """Cash gross profit less capex, over revenue, summed across the horizon (fraction).
 
-    ``(Σ_t gross profit_t − Σ_t capex_t) / Σ_t revenue_t`` over every month of the model's
-    horizon (USD / USD): what is left of a dollar of revenue once the cost of revenue and the
-    cash spent on capital goods are paid. It charges capital-heavy models for their build-out
-    that a snapshot gross margin leaves out. Where a model's cost of revenue already holds
-    depreciation (the GPU cloud's), its capital is charged twice, as depreciation and as cash;
-    read the measure as a lower bound for such models. NaN without revenue.
+    ``(Σ_t gross profit_t + Σ_t depreciation_t − Σ_t capex_t) / Σ_t revenue_t`` over every month
+    of the model's horizon (USD / USD): what is left of a dollar of revenue once the cash cost
+    of revenue and the cash spent on capital goods are paid. It charges capital-heavy models for
+    their build-out that a snapshot gross margin leaves out; the depreciation a model's cost of
+    revenue holds (the GPU cloud's) is added back first, so capital is charged once, as cash.
+    NaN without revenue.
     """
     horizon = payload["horizon"]
     revenue = float(from_json_number(horizon["revenue"]))
     gross_profit = float(from_json_number(horizon["gross_profit"]))
     capex = float(from_json_number(horizon["capex"]))
-    return (gross_profit - capex) / revenue if revenue else float("nan")
+    depreciation = float(from_json_number(horizon["depreciation"]))
+    return (gross_profit + depreciation - capex) / revenue if revenue else float("nan")
 
 
 #: The margins judged up the pyramid: summary column -> how one model's value is read.

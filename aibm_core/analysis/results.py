@@ -230,6 +230,9 @@ def assumptions_payload(params: ModelParams) -> dict[str, dict[str, Any]]:
 
 def _horizon(statement) -> dict[str, float | str | None]:
     totals = {key: number(np.sum(statement.series(key))) for key in FLOWS}
+    totals["depreciation"] = number(
+        np.sum(np.broadcast_to(statement.depreciation, statement.series("revenue").shape))
+    )
     totals.update({key: number(v) for key, v in statement.horizon_ratios().items()})
     return totals
 

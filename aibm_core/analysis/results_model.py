@@ -125,6 +125,7 @@ class Horizon(_Strict):
     operating_expenses: JsonNumber = _unit("Operating expenses", _USD_HORIZON)
     operating_profit: JsonNumber = _unit("Operating profit (EBIT)", _USD_HORIZON)
     capex: JsonNumber = _unit("Capital expenditure, as cash spent", _USD_HORIZON)
+    depreciation: JsonNumber = _unit("Depreciation held in the cost of revenue (non-cash)", _USD_HORIZON)
     gross_margin: JsonNumber = _unit("Summed gross profit / summed revenue", _FRACTION)
     operating_margin: JsonNumber = _unit("Summed operating profit / summed revenue", _FRACTION)
     capital_intensity: JsonNumber = _unit("Summed capex / summed revenue", _FRACTION)

@@ -120,6 +120,9 @@ class Statement:
       G&A, amortisation of training); ``operating_profit`` is therefore EBIT.
     - ``capex``: cash spent in the month on long-lived assets (GPUs, data centres,
       capitalised model training); a cash flow, not the depreciation of it.
+    - ``depreciation``: the part of ``cost_of_revenue`` that is depreciation of those assets
+      (non-cash; zero for a model whose cost of revenue holds none), so that capex is not
+      charged twice when cash and depreciation are combined.
     - ``volume``: the model's volume driver (customers, units or GPUs), a stock or flow as
       ``volume_unit`` says.
     - ``north_star``: the model's north-star metric by month, in ``north_star_unit``.
@@ -140,6 +143,7 @@ class Statement:
     north_star_label: str
     north_star_unit: str
     snapshot_month: int
+    depreciation: np.ndarray | float = 0.0
 
     @property
     def gross_profit(self) -> np.ndarray:

@@ -594,6 +594,7 @@ def statement(r: AiInfrastructureResult) -> Statement:
         cost_of_revenue=r.depreciation + r.power_cost + r.dc_opex,
         operating_expenses=np.asarray(r.operating_expenses),
         capex=np.asarray(r.capex),
+        depreciation=np.asarray(r.depreciation),
         volume=np.asarray(r.installed_gpus),
         volume_label="Installed GPUs",
         volume_unit="GPUs",
