@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 
+import numpy as np
 import pytest
 
 from aibm_core.analysis import stack, value_chain
 from aibm_core.analysis.results_cache import model_results
 from aibm_core.analysis.scenarios import available_scenarios, scenario_linked
+from aibm_core.analysis.stack_monte_carlo import stack_monte_carlo
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH
 
@@ -111,3 +113,16 @@ def _margin(model: str, scenario: str) -> float:
 def test_a_shock_travels_to_the_layers_that_buy_from_where_it_starts(scenario, model, direction):
     base, shocked = _margin(model, "base"), _margin(model, scenario)
     assert (shocked - base) * direction > 1e-3, f"{model}: {base:.2%} in base, {shocked:.2%} in {scenario}"
+
+
+def test_the_stacks_draws_are_joint_a_buyer_reads_its_sellers_draw_of_the_same_index():
+    runs = stack_monte_carlo("base", draws=64)
+    cloud, api = runs["ai_infrastructure"].monte_carlo, runs["api_access"].monte_carlo
+    seller = np.asarray(cloud.result.revenue_per_sold_hour)  # draws × months
+    bought = api.params.linked["gpu_hour_cost_usd"].draws
+    np.testing.assert_array_equal(bought, seller)
+    # and the point evaluations are the ones the batch computes scenario by scenario
+    for model in ("api_access", "application_layer"):
+        assert runs[model].evaluation.gross_margin == pytest.approx(
+            model_results(model, "base")["gross_margin"]
+        )

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,17 @@ def computed(
 
 
 def linked(
-    spec: ModelSpec, params: ModelParams, scenario: str, parameters_dir: Path | None
+    spec: ModelSpec,
+    params: ModelParams,
+    scenario: str,
+    parameters_dir: Path | None,
+    sold: Callable[[str], Offers] | None = None,
 ) -> tuple[ModelParams, list[tuple[stack.Link, str]]]:
-    """The parameters with every link in force attached, and each link into the model with its state."""
+    """The parameters with every link in force attached, and each link into the model with its state.
+
+    ``sold`` gives a seller's series by model name; by default each seller is computed (or
+    found) here with the scenario's own parameters and links, recursively.
+    """
     states = [
         (link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)
     ]
@@ -94,14 +103,17 @@ def linked(
     for i, (link, state) in enumerate(states):
         if state != "linked":
             continue
-        seller = get_model(link.seller)
-        try:
-            own = scenario_params(link.seller, scenario, parameters_dir)
-        except ParameterError:  # the seller's own run reports its file; the buyer keeps its own value
-            states[i] = (link, "no seller")
-            continue
-        seller_params, _ = linked(seller, own, scenario, parameters_dir)
-        point, draws = _computed(seller, seller_params)[2][link.output]
+        if sold is not None:
+            point, draws = sold(link.seller)[link.output]
+        else:
+            seller = get_model(link.seller)
+            try:
+                own = scenario_params(link.seller, scenario, parameters_dir)
+            except ParameterError:  # the seller's own run reports its file; the buyer keeps its own value
+                states[i] = (link, "no seller")
+                continue
+            seller_params, _ = linked(seller, own, scenario, parameters_dir)
+            point, draws = _computed(seller, seller_params)[2][link.output]
         inputs[link.driver] = LinkedInput(
             link.seller, link.output, link.label, point, draws, times=link.times, plus=link.plus
         )
@@ -129,18 +141,18 @@ def _computed(spec: ModelSpec, params: ModelParams) -> tuple[Evaluation, dict[st
         evaluation = evaluate(spec, params)
         mc = monte_carlo(spec, params)
         payload = results_payload(evaluation, "", mc)
-        offers = _offers(spec.name, evaluation, mc)
+        sold = offers(spec.name, evaluation, mc)
         if folder:
-            _store(folder, spec.name, key, evaluation, payload, offers)
+            _store(folder, spec.name, key, evaluation, payload, sold)
     else:
-        evaluation, payload, offers = found
+        evaluation, payload, sold = found
     if len(_MEMO) >= _MEMO_LIMIT:
         _MEMO.clear()
-    _MEMO[(spec.name, key)] = (evaluation, payload, offers)
-    return evaluation, payload, offers
+    _MEMO[(spec.name, key)] = (evaluation, payload, sold)
+    return evaluation, payload, sold
 
 
-def _offers(model: str, evaluation: Evaluation, mc: Any) -> Offers:
+def offers(model: str, evaluation: Evaluation, mc: Any) -> Offers:
     """The point path (months) and the draws (draws × months) of each series other models buy at."""
     out: Offers = {}
     for output in stack.outputs_of(model):
