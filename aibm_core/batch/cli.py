@@ -224,6 +224,7 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list the business models")
     models.set_defaults(handler=_models)
+    _add_calibrate(sub)
     return parser
 
 
@@ -506,6 +507,112 @@ def _models(_args: argparse.Namespace) -> int:
     for spec in registry().values():
         print(f"{spec.name:20} {spec.layer:15} {spec.title}")
     return EXIT_OK
+
+
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    """The ``calibrate`` subcommand: fit drivers of a model to known figures."""
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="fit drivers of a model so that its figures match known values",
+        description="Fit the named drivers of MODEL (least squares, inside their valid ranges) so that "
+        "its figures under --scenario match the targets file; print the fit, the targets and the "
+        "drivers the targets cannot pin; with --write, save the fitted drivers as a scenario overlay.",
+        epilog="""examples:
+  aibm calibrate ai_infrastructure --targets targets.yaml --fit utilisation --fit annual_price_decline
+  aibm calibrate api_access --scenario bear --targets actuals.csv --fit price_per_m_output_tokens \\
+      --write bear_calibrated
+
+targets file (YAML; or CSV with the columns figure,month,value,tolerance,source):
+  targets:
+    - {figure: revenue, month: 12, value: 33500000, tolerance: "1%", source: "FY report"}
+    - {figure: gross_margin, value: 0.26, tolerance: 0.005, source: "earnings call"}
+  figure: a statement series or ratio (revenue, cost_of_revenue, gross_profit, operating_expenses,
+  operating_profit, capex, volume, north_star, gross_margin, operating_margin, capital_intensity) in
+  a month (default: the snapshot month), or any KPI of the model (snapshot month); tolerance: a
+  number (absolute, in the figure's unit) or a percentage of the value (default 1%).
+
+exit codes:
+  0    every target matched within its tolerance
+  1    some target is outside its tolerance (the best fit is printed, and written with --write)
+  2    bad input: model, scenario, targets file, driver or overlay name (nothing was written)
+""",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    calibrate.add_argument("model", metavar="MODEL", help="business model")
+    calibrate.add_argument(
+        "--scenario", default="base", metavar="NAME", help="scenario to start from (default: base)"
+    )
+    calibrate.add_argument(
+        "--targets", required=True, type=Path, metavar="FILE", help="targets file (.yaml or .csv)"
+    )
+    calibrate.add_argument(
+        "--fit",
+        action="append",
+        required=True,
+        metavar="DRIVER",
+        help="driver to fit (repeatable); every other assumption keeps its value",
+    )
+    calibrate.add_argument(
+        "--write",
+        metavar="NAME",
+        help="write the fitted drivers as a new scenario folder NAME overlaying --scenario",
+    )
+    calibrate.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding <scenario>/<model>.yaml (default: parameters/)",
+    )
+    calibrate.set_defaults(handler=_calibrate)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Fit the drivers, print the fit and the warnings, write the overlay if asked."""
+    from rich.console import Console  # only the run and calibrate commands print tables
+
+    from aibm_core.analysis import calibrate as calibration  # the calibrate command's only
+    from aibm_core.analysis.results import scenario_params  # the calibrate command's only
+    from aibm_core.analysis.results_cache import linked  # the calibrate command's only
+
+    if args.model not in model_names():
+        why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
+        raise ParameterError([Problem("", "MODEL", why)])
+    if not args.parameters.is_dir():
+        raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
+    known = available_scenarios(args.parameters)
+    if args.scenario not in known:  # a folder name inside the parameters folder, never a path
+        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
+        raise ParameterError([Problem("", "--scenario", why)])
+    targets = calibration.read_targets(args.targets)
+    named = calibration.targets_model(args.targets)
+    if named is not None and named != args.model:
+        why = f"the targets are for {echo(named)}, not {args.model!r}"
+        raise ParameterError([Problem(str(args.targets), "model", why)])
+    if args.write is not None:  # before any work: a name refused now is refused later too
+        calibration.check_overlay_name(args.parameters, args.write)
+    spec = get_model(args.model)
+    own = scenario_params(args.model, args.scenario, args.parameters)
+    params, _ = linked(spec, own, args.scenario, args.parameters)  # the scenario as a batch sees it
+    result = calibration.calibrate(spec, params, targets, args.fit, source=str(args.targets))
+    console = Console(width=160)
+    for table in calibration.summary_tables(result, args.scenario):
+        console.print(table)
+    if result.cut_links:
+        cut = ", ".join(result.cut_links)
+        print(f"note: the link(s) into {cut} are cut: the overlay sets a fitted driver they use")
+    for warning in result.warnings:
+        print(f"warning: {_plain(warning)}", file=sys.stderr)
+    missed = [_plain(f.target.label) for f in result.targets if not f.within]
+    if missed:
+        print(f"warning: outside tolerance: {', '.join(missed)}", file=sys.stderr)
+    if args.write is not None:
+        folder = calibration.write_overlay(
+            args.parameters, args.write, args.model, result, args.scenario, args.targets
+        )
+        shown = (_plain(str(folder)), _plain(args.scenario), _plain(args.write))
+        print(f"written: {shown[0]} (overlays {shown[1]}; run it: aibm run --scenario {shown[2]})")
+    return EXIT_OK if result.matched else EXIT_FAILED
 
 
 if __name__ == "__main__":
