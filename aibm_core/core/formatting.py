@@ -3,10 +3,11 @@
 Every figure the workbook shows goes through :func:`format_value`, which reads the unit:
 
 - money (a unit starting ``USD``, or ``$``): ``$60M``, ``$1.2B``, ``$12,345``, ``$3.00``,
-  ``$0.035`` and, below a cent, three significant digits (``$0.00260``);
+  ``$0.035`` and, below a cent, three significant digits (``$0.00260``); zero is ``$0``;
 - fractions and shares: percentages, ``50.0%`` (``5.0% per month`` keeps the rest of the unit);
 - durations in months or years: ``14.2 months``; an infinite one is ``never``;
-- ratios: ``4.5×``; counts and everything else: ``12,345 customers``, ``1.2M tokens per day``.
+- ratios: ``4.5×``; counts and everything else: ``12,345 customers``, ``1.2M tokens per day``
+  (zero is ``0``).
 
 Not finite: ``never`` (an infinite duration), ``unbounded`` / ``-unbounded`` and ``n/a`` (NaN).
 Digits come from Babel's number patterns in one locale (:data:`LOCALE`), so the output is the
@@ -113,7 +114,8 @@ def format_money(value: float) -> str:
     """An amount in US dollars: compact from a million, whole dollars from 100, cents below.
 
     Below one cent three significant digits are kept, so a cost per request never rounds to
-    ``$0.00``; below a dollar up to three significant digits (``$0.035``).
+    ``$0.00``; below a dollar up to three significant digits (``$0.035``). Zero (or rounding
+    noise below :data:`NOISE`) is ``$0``: no cents claimed for nothing.
 
     Parameters
     ----------
@@ -123,9 +125,10 @@ def format_money(value: float) -> str:
     Returns
     -------
     str
-        E.g. ``"$1.2B"``, ``"$60M"``, ``"$12,345"``, ``"$3.00"``, ``"$0.06"``, ``"$0.00260"``.
+        E.g. ``"$1.2B"``, ``"$60M"``, ``"$12,345"``, ``"$3.00"``, ``"$0.06"``, ``"$0.00260"``,
+        ``"$0"``.
     """
-    text = _magnitude(abs(value), _MONEY_PATTERNS, zero="#,##0.00")
+    text = _magnitude(abs(value), _MONEY_PATTERNS, zero="#,##0")
     return f"-${text}" if value < 0 and text.strip("0.,") else f"${text}"
 
 
