@@ -363,7 +363,7 @@ def _results(args: argparse.Namespace) -> int:
         raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
     known = available_scenarios(args.parameters)
     if args.scenario not in known:  # a folder name inside the parameters folder, never a path
-        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
+        why = f"unknown scenario {echo(args.scenario)}; expected one of: {', '.join(known) or '(none)'}"
         raise ParameterError([Problem("", "--scenario", why)])
     if args.output is not None and args.output.is_dir():
         raise ParameterError([Problem(str(args.output), "--output", "is a folder; give the name of a file")])
