@@ -183,3 +183,19 @@ def test_csv_numbers_carry_no_float_noise(tmp_path):
         assert not re.search(r"(?m)(^|,)\d+\.0(,|$)", text), "whole numbers are written without .0"
     first = (tmp_path / "seed.csv").read_text().splitlines()[1]
     assert first.startswith("1,11700,3510000000000,60,30,210600000,"), first
+
+
+def test_exports_show_a_progress_line(tmp_path, capsys):
+    from aibm_core.analysis.results import write_results
+    from aibm_core.present.exports import problems, write_exports
+
+    out = tmp_path / "outputs"
+    for scenario in ("seed", "bull"):
+        payload = results_payload(evaluate_scenario("api_access", scenario), scenario)
+        write_results(payload, out / scenario / "api_access.json")
+    exports = write_exports(out, charts=False, progress=True)
+    assert problems(exports) == [] and (out / "bull" / "bull.xlsx") in exports
+    shown = capsys.readouterr().out
+    assert "exporting charts, CSVs and workbooks" in shown and "2/2" in shown
+    write_exports(out, charts=False)  # quiet by default (a library call, a notebook)
+    assert capsys.readouterr().out == ""

@@ -34,7 +34,7 @@ import re
 import signal
 import unicodedata
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from aibm_core.analysis.results import (
     projection_frame,
     scenario_params,
 )
+from aibm_core.batch.jobs import progress_bar
 from aibm_core.core.config import PARAMETERS_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError, Problem
@@ -773,6 +774,7 @@ def write_exports(
     parameters_dir: Path = PARAMETERS_DIR,
     charts: bool = True,
     workers: int = 1,
+    progress: bool = False,
 ) -> list[Path | Problem]:
     """Write the chart images, projection CSVs and workbook of each scenario of a batch.
 
@@ -788,6 +790,9 @@ def write_exports(
         Render the chart images (about 0.1 s per chart, most of an export's time).
     workers
         Scenarios exported at once, each in a process of its own (1: all in this process).
+    progress
+        Show a progress line (scenarios exported of all, time elapsed), as ``aibm run`` shows
+        for its notebooks (:func:`aibm_core.batch.jobs.progress_bar`).
 
     Returns
     -------
@@ -800,12 +805,26 @@ def write_exports(
     names = exported_scenarios(output_dir) if scenarios is None else list(scenarios)
     folders = [output_dir / scenario for scenario in names]
     workers = max(1, min(workers, len(folders)))
-    if workers == 1:
-        return [item for folder in folders for item in _export_folder(folder, parameters_dir, charts)]
+    with progress_bar(progress and bool(folders)) as bar:
+        task = bar.add_task("exporting charts, CSVs and workbooks", total=len(folders))
+        if workers == 1:
+            out = []
+            for folder in folders:
+                out += _export_folder(folder, parameters_dir, charts)
+                bar.advance(task)
+            return out
+        return _export_in_processes(folders, parameters_dir, charts, workers, lambda: bar.advance(task))
 
+
+def _export_in_processes(
+    folders: Sequence[Path], parameters_dir: Path, charts: bool, workers: int, advance: Any
+) -> list[Path | Problem]:
+    """:func:`write_exports` of ``folders`` in ``workers`` processes; ``advance()`` after each folder."""
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_ignore_interrupts)
     try:
         futures = [pool.submit(_export_folder, folder, parameters_dir, charts) for folder in folders]
+        for _ in as_completed(futures):
+            advance()
         out = [item for future in futures for item in future.result()]
     except BaseException:  # Ctrl-C (or a crashed worker): stop now, leave no temporary file
         for process in list(getattr(pool, "_processes", {}).values()):  # no public API lists them
