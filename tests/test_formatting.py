@@ -99,3 +99,15 @@ def test_projection_tables_show_exact_zeros_as_zero():
     software = table.loc["Software revenue (USD per month)"].tolist()
     assert software == ["$0"] * len(software)  # the seed's hardware maker sells no software
     assert not table.isin(["$0.00", "0.00"]).to_numpy().any()
+
+
+def test_projection_tables_show_counts_as_whole_numbers():
+    from aibm_core.analysis.results import evaluate_scenario
+    from aibm_core.core.formatting import is_count
+
+    evaluation = evaluate_scenario("open_source_freemium", "seed")
+    frame = evaluation.projection()
+    assert 0 < frame.at[2, "enterprise_contracts"] % 1  # the model's expected count: 49.5 contracts
+    table = evaluation.projection_summary(months=(2,))
+    assert table.loc["Enterprise contracts (contracts)", "month 2"] in ("50", "49")
+    assert is_count("contracts") and not is_count("USD per contract")

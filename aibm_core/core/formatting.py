@@ -31,6 +31,32 @@ LOCALE = "en_US"
 #: from a subtraction), so no table prints a string of zeros.
 NOISE = 1e-9
 
+#: First words of the units of things counted one by one (``customers``, ``GPUs per month``):
+#: shown as whole numbers, however the model's continuous arithmetic left them.
+COUNT_WORDS = frozenset(
+    {
+        "GPUs",
+        "GPU-hours",
+        "announcements",
+        "calls",
+        "contracts",
+        "contributors",
+        "customers",
+        "developers",
+        "downloads",
+        "leads",
+        "pieces",
+        "seats",
+        "signups",
+        "stars",
+        "subscriptions",
+        "tasks",
+        "tokens",
+        "units",
+        "users",
+        "views",
+    }
+)
 #: Compact suffixes of large amounts, largest first.
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
 
@@ -287,3 +313,16 @@ def _non_finite(value: float, unit: str) -> str:
     if value > 0 and unit.startswith(_DURATION):
         return "never"
     return "unbounded" if value > 0 else "-unbounded"
+
+
+def is_count(unit: str) -> bool:
+    """Whether ``unit`` counts whole things (customers, GPUs, units per month), per :data:`COUNT_WORDS`.
+
+    A unit per another thing (``tokens per customer per month``) is an intensity, not a count:
+    only ``per`` a period (month, day, quarter, year) keeps it a count.
+    """
+    words = unit.split()
+    if not words or words[0] not in COUNT_WORDS:
+        return False
+    pers = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "per"]
+    return all(per in ("second", "minute", "hour", "day", "week", "month", "quarter", "year") for per in pers)

@@ -57,6 +57,7 @@ from aibm_core.analysis.results import (
 from aibm_core.batch.jobs import progress_bar
 from aibm_core.core.config import PARAMETERS_DIR, scenario_order
 from aibm_core.core.files import write_atomic
+from aibm_core.core.formatting import is_count
 from aibm_core.core.params import ParameterError, Problem
 from aibm_core.core.tree import format_value
 from aibm_core.models import model_names
@@ -75,32 +76,6 @@ CHART_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.(png|svg)$")
 #: Significant digits of the numbers written to CSV (float noise such as ``11700.000000000002``
 #: lies beyond them).
 CSV_DIGITS = 12
-#: First words of the units of things counted one by one (``customers``, ``GPUs per month``):
-#: shown as whole numbers, however the model's continuous arithmetic left them.
-COUNT_WORDS = frozenset(
-    {
-        "GPUs",
-        "GPU-hours",
-        "announcements",
-        "calls",
-        "contracts",
-        "contributors",
-        "customers",
-        "developers",
-        "downloads",
-        "leads",
-        "pieces",
-        "seats",
-        "signups",
-        "stars",
-        "subscriptions",
-        "tasks",
-        "tokens",
-        "units",
-        "users",
-        "views",
-    }
-)
 #: Percentiles of the Monte Carlo draws the workbook shows (keys of the results' ``uncertainty``).
 PERCENTILES = ("p10", "p50", "p90")
 #: What ``low`` and ``high`` of a range are, by family (:mod:`aibm_core.core.ranges`).
@@ -264,19 +239,6 @@ def cell_value(value: Any, unit: str = "") -> Any:
     if math.isnan(x):
         return None
     return x if math.isfinite(x) else format_value(x, unit)
-
-
-def is_count(unit: str) -> bool:
-    """Whether ``unit`` counts whole things (customers, GPUs, units per month), per :data:`COUNT_WORDS`.
-
-    A unit per another thing (``tokens per customer per month``) is an intensity, not a count:
-    only ``per`` a period (month, day, quarter, year) keeps it a count.
-    """
-    words = unit.split()
-    if not words or words[0] not in COUNT_WORDS:
-        return False
-    pers = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "per"]
-    return all(per in ("second", "minute", "hour", "day", "week", "month", "quarter", "year") for per in pers)
 
 
 def number_format(unit: str, values: Iterable[Any] = ()) -> str:
