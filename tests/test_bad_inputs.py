@@ -348,7 +348,7 @@ def test_keys_that_are_not_identifiers_are_refused(tmp_path, key, expected):
         (["results", "--model", "nope"], "unknown model 'nope'; available:"),
         (
             ["results", "--model", "api_access", "--scenario", "nope"],
-            "unknown scenario 'nope'; available: base, bull, bear, seed",
+            "unknown scenario 'nope'; expected one of: base, bull, bear, seed",
         ),
         (["run", "--scenario", "nope", "--no-progress"], "unknown scenario 'nope'; available:"),
         (["run", "--model", "nope", "--no-progress"], "unknown model 'nope'; available:"),
@@ -455,3 +455,40 @@ def test_values_are_quoted_as_short_excerpts_only(tmp_path, capsys, text):
     secret_tail = SECRET.split("sk-live-")[1].replace("-", "_")
     for line in lines:
         assert secret_tail[:24] not in line.replace("-", "_"), line
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("monthly_churn: 4%", "key 'monthly_churn': value '4%' is not allowed; "),
+        ("price_per_m_input_tokens: $1.90", "key 'price_per_m_input_tokens': value '$1.90' is not allowed; "),
+        ("cac_usd: 1,500", "key 'cac_usd': value '1,500' is not allowed; "),
+        ("horizon_months: '24'", "key 'horizon_months': value '24' is not allowed; "),
+    ],
+)
+def test_a_number_written_as_text_suggests_the_number(tmp_path, capsys, line, expected):
+    target = scenario_folder(tmp_path) / "api_access.yaml"
+    target.write_text(line + "\n")
+    code, lines, _ = validate_cli(capsys, target)
+    assert_one_line_errors(code, lines, target)
+    (error,) = lines
+    assert expected in error
+    meant = {"4%": "0.04", "$1.90": "1.9", "1,500": "1500", "'24'": "24"}[line.split(": ", 1)[1]]
+    assert error.endswith(f"; did you mean {meant}?"), error
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "monthly_churn: 400%",
+        "monthly_churn: three percent",
+        "horizon_months: 24.5 months",
+        "horizon_months: '24.5'",
+    ],
+)
+def test_no_suggestion_that_would_be_refused_too(tmp_path, capsys, line):
+    target = scenario_folder(tmp_path) / "api_access.yaml"
+    target.write_text(line + "\n")
+    code, lines, _ = validate_cli(capsys, target)
+    assert_one_line_errors(code, lines, target)
+    assert "did you mean" not in lines[0], lines[0]

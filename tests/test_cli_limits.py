@@ -64,9 +64,12 @@ def shipped_base(tmp_path: Path) -> Path:
             "error: /proc/aibm-results.json: key '--output': cannot write the results: ",
         ),
         (["--scenario", "../../../etc"], "error: key '--scenario': unknown scenario '../../../etc'"),
-        (["--scenario", "bare"], "error: key '--scenario': unknown scenario 'bare'; available: base"),
-        (["--scenario", "base/.."], "error: key '--scenario': unknown scenario 'base/..'; available: base"),
-        (["--scenario", "/etc"], "error: key '--scenario': unknown scenario '/etc'; available: base"),
+        (["--scenario", "bare"], "error: key '--scenario': unknown scenario 'bare'; expected one of: base"),
+        (
+            ["--scenario", "base/.."],
+            "error: key '--scenario': unknown scenario 'base/..'; expected one of: base",
+        ),
+        (["--scenario", "/etc"], "error: key '--scenario': unknown scenario '/etc'; expected one of: base"),
     ],
 )
 def test_results_refuses_mistaken_targets_in_one_line(tmp_path, capsys, extra, expected):

@@ -24,7 +24,7 @@ from aibm_core.core.tree import format_value as tree_format_value
         (0.035, "USD per 1K tokens", "$0.035 per 1K tokens"),
         (-1.5e6, "USD per month", "-$1.5M per month"),
         (2.5, "$ per GPU-hour", "$2.50 per GPU-hour"),
-        (2.8e-11, "USD per month", "$0.00 per month"),  # rounding noise
+        (2.8e-11, "USD per month", "$0 per month"),  # rounding noise
         (0.5, "fraction", "50.0%"),
         (0.03, "fraction per month", "3.0% per month"),
         (0.0004, "fraction", "0.040%"),
@@ -82,3 +82,32 @@ def test_a_frame_is_formatted_row_by_row_with_its_unit_column():
     assert out.loc["cost per request"].tolist() == ["$0.00260", "n/a"]
     assert format_frame(frame[["base"]], units="fraction").loc["margin", "base"] == "50.0%"
     assert format_frame(frame, keep_unit=True)["unit"].tolist() == ["USD", "fraction", "USD"]
+
+
+def test_zero_reads_as_zero_not_as_cents():
+    assert format_value(0.0, "USD per month") == "$0 per month"
+    assert format_value(-0.0, "USD") == "$0"
+    assert format_value(0.0, "customers") == "0 customers"
+    assert format_bare(0.0, "USD per month") == "$0"
+    assert format_value(0.004, "USD") == "$0.00400", "a small amount keeps its digits"
+
+
+def test_projection_tables_show_exact_zeros_as_zero():
+    from aibm_core.analysis.results import evaluate_scenario
+
+    table = evaluate_scenario("ai_hardware", "seed").projection_summary()
+    software = table.loc["Software revenue (USD per month)"].tolist()
+    assert software == ["$0"] * len(software)  # the seed's hardware maker sells no software
+    assert not table.isin(["$0.00", "0.00"]).to_numpy().any()
+
+
+def test_projection_tables_show_counts_as_whole_numbers():
+    from aibm_core.analysis.results import evaluate_scenario
+    from aibm_core.core.formatting import is_count
+
+    evaluation = evaluate_scenario("open_source_freemium", "seed")
+    frame = evaluation.projection()
+    assert 0 < frame.at[2, "enterprise_contracts"] % 1  # the model's expected count: 49.5 contracts
+    table = evaluation.projection_summary(months=(2,))
+    assert table.loc["Enterprise contracts (contracts)", "month 2"] in ("50", "49")
+    assert is_count("contracts") and not is_count("USD per contract")

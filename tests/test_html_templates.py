@@ -56,7 +56,7 @@ def test_pages_escape_titles_descriptions_names_and_reasons(tmp_path, parameters
     assert f"API {ESCAPED} (" in index  # the model's column title
     assert f"<div class='description'>{ESCAPED}</div>" in index
     assert f"<b>FAILED</b>: failed: {ESCAPED}" in index
-    assert f"title='star {ESCAPED}'" in index
+    assert f"<span class='what'>star {ESCAPED}:</span>" in index
     cross = write_cross_scenario(out, parameters).read_text()
     assert "<script>" not in cross
     assert f"<li><b>hostile</b>: {ESCAPED}</li>" in cross and f"API {ESCAPED} (" in cross

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aibm_core.analysis.results import evaluate_scenario, results_payload, scenario_params
 from aibm_core.analysis.results_cache import model_results
+from aibm_core.core.formatting import format_value
 from aibm_core.models import get_model
 from aibm_core.present import summary
 from aibm_core.present.report import _EMBED_OPTIONS, write_index
@@ -116,7 +117,7 @@ def test_index_is_a_grid_of_scenarios_by_models(tmp_path):
     assert [re.search(r"id='scenario-(\w+)'", r).group(1) for r in rows] == ["bear", "seed"]
     bear, seed_row = rows
     assert "FAILED" in bear and "deliberate &lt;failure&gt;" in bear and "<failure>" not in text
-    assert "gross margin <b>50.0%</b>" in seed_row and "$" in seed_row
+    assert "Gross margin:</span> <b>50.0%</b>" in seed_row and "$" in seed_row
     assert "<a href='seed/api_access.html'>report</a>" in seed_row
     assert "<a href='seed/pyramid_comparison.html'>pyramid comparison</a>" in seed_row
     assert "<a href='scenarios.html'>" in text
@@ -225,10 +226,62 @@ def test_foreign_or_corrupt_json_is_left_out_of_the_pages(tmp_path, capsys):
     assert [p.name for p, _ in usable] == ["api_access.json"]
     assert sorted(p.name for p in skipped) == sorted(FOREIGN_JSON)
     index = write_index(tmp_path).read_text()
-    assert "gross margin <b>50.0%</b>" in index and "junk" not in index
+    assert "Gross margin:</span> <b>50.0%</b>" in index and "junk" not in index
     cross = write_cross_scenario(tmp_path).read_text()
     assert "50.0%" in cross and "junk" not in cross
     _warn_skipped(tmp_path)
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("warning: left out of the index: ")
     assert all(f"junk/{name}" in line for name in FOREIGN_JSON)
+
+
+def test_index_cells_say_what_each_figure_measures_and_its_period(tmp_path):
+    payload = results_payload(evaluate_scenario("api_access", "seed"), "seed")
+    write_run(tmp_path, "seed", "api_access", payload)
+    text = write_index(tmp_path).read_text()
+    star = payload["north_star"]
+    assert star["name"] == "API revenue (MRR)" and star["unit"] == "USD per month"
+    value = format_value(star["value"], star["unit"])
+    assert value.endswith(" per month")  # a monthly figure says so
+    assert f"<div class='star'><span class='what'>API revenue (MRR):</span> {value}</div>" in text
+    assert f"<div class='when'>month {payload['snapshot_month']}</div>" in text
+    assert "Gross margin:</span> <b>50.0%</b>" in text
+    assert "hover" not in text
+
+
+def test_the_users_own_scenario_comes_first_on_both_pages(tmp_path):
+    from aibm_core.present.report import page_order, write_cross_scenario
+
+    seed = evaluate_scenario("api_access", "seed")
+    for scenario in ("base", "seed", "zz_mine", "my_plan"):
+        write_run(tmp_path, scenario, "api_access", results_payload(seed, scenario))
+    assert sorted(["seed", "base", "zz_mine", "my_plan"], key=page_order) == [
+        "my_plan",
+        "zz_mine",
+        "base",
+        "seed",
+    ]
+    index = write_index(tmp_path).read_text()
+    rows = re.findall(r"id='scenario-(\w+)'", index)
+    assert rows == ["my_plan", "zz_mine", "base", "seed"]
+    cross = write_cross_scenario(tmp_path).read_text()
+    head = re.search(r"<thead><tr><th>figure</th>(.*?)</tr></thead>", cross, flags=re.S).group(1)
+    assert re.findall(r">(\w+)</a></th>", head) == ["my_plan", "zz_mine", "base", "seed"]
+    assert cross.index("<li><b>my_plan</b>") < cross.index("<li><b>base</b>")
+
+
+def test_the_cross_scenario_page_fits_the_window(tmp_path):
+    from aibm_core.core.config import SHIPPED_SCENARIOS
+    from aibm_core.present.report import write_cross_scenario
+
+    seed = evaluate_scenario("api_access", "seed")
+    for scenario in SHIPPED_SCENARIOS:
+        write_run(tmp_path, scenario, "api_access", results_payload(seed, scenario))
+    cross = write_cross_scenario(tmp_path).read_text()
+    style = re.search(r"<style>(.*?)</style>", cross, flags=re.S).group(1)
+    assert re.search(r"body \{[^}]*max-width: 1400px;[^}]*padding: 0 1.5em", style)  # page margins
+    assert re.search(r"\.table-wrap[^{]*\{[^}]*overflow-x: auto", style)  # a wide table scrolls inside
+    assert re.search(r"tr > :first-child \{[^}]*position: sticky; left: 0", style)  # first column stays
+    assert re.search(r"th, td \{[^}]*min-width: 9em", style)  # columns keep a readable width
+    tables = re.findall(r"<div class='table-wrap'><table>", cross)
+    assert len(tables) == cross.count("<table>") == 1

@@ -76,7 +76,10 @@ def test_aibm_results_prints_or_writes_the_json(tmp_path):
     ("args", "message"),
     [
         (["--model", "no_such_model"], "unknown model 'no_such_model'"),
-        (["--model", "api_access", "--scenario", "no_such"], "unknown scenario 'no_such'; available: base"),
+        (
+            ["--model", "api_access", "--scenario", "no_such"],
+            "unknown scenario 'no_such'; expected one of: base",
+        ),
     ],
 )
 def test_aibm_results_bad_input_exits_2(args, message):

@@ -279,7 +279,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
             return EXIT_FAILED
         if args.exports:
-            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters, args.workers)
+            scenarios = {o.job.scenario for o in outcomes}
+            _export(args.output, scenarios, args.parameters, args.workers, progress=not args.no_progress)
     if outcomes:
         _summary(outcomes)
     if len(todo) < len(jobs):
@@ -301,15 +302,22 @@ def _warn_skipped(output: Path) -> None:
         )
 
 
-def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
-    """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
+def _export(
+    output: Path, scenarios: set[str], parameters: Path, workers: int | None, progress: bool = False
+) -> None:
+    """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings.
+
+    ``progress`` shows a progress line while the scenarios are exported (as for the notebooks).
+    """
     from aibm_core.present.exports import (  # openpyxl and altair: only when exports are written
         problems,
         write_exports,
     )
 
     workers = workers or os.cpu_count() or 1
-    exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
+    exports = write_exports(
+        output, sorted(scenarios), parameters_dir=parameters, workers=workers, progress=progress
+    )
     for problem in problems(exports):
         print(f"warning: export: {problem}", file=sys.stderr)
 
@@ -364,7 +372,7 @@ def _results(args: argparse.Namespace) -> int:
         raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
     known = available_scenarios(args.parameters)
     if args.scenario not in known:  # a folder name inside the parameters folder, never a path
-        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
+        why = f"unknown scenario {echo(args.scenario)}; expected one of: {', '.join(known) or '(none)'}"
         raise ParameterError([Problem("", "--scenario", why)])
     if args.output is not None and args.output.is_dir():
         raise ParameterError([Problem(str(args.output), "--output", "is a folder; give the name of a file")])

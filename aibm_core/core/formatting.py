@@ -3,10 +3,11 @@
 Every figure the workbook shows goes through :func:`format_value`, which reads the unit:
 
 - money (a unit starting ``USD``, or ``$``): ``$60M``, ``$1.2B``, ``$12,345``, ``$3.00``,
-  ``$0.035`` and, below a cent, three significant digits (``$0.00260``);
+  ``$0.035`` and, below a cent, three significant digits (``$0.00260``); zero is ``$0``;
 - fractions and shares: percentages, ``50.0%`` (``5.0% per month`` keeps the rest of the unit);
 - durations in months or years: ``14.2 months``; an infinite one is ``never``;
-- ratios: ``4.5×``; counts and everything else: ``12,345 customers``, ``1.2M tokens per day``.
+- ratios: ``4.5×``; counts and everything else: ``12,345 customers``, ``1.2M tokens per day``
+  (zero is ``0``).
 
 Not finite: ``never`` (an infinite duration), ``unbounded`` / ``-unbounded`` and ``n/a`` (NaN).
 Digits come from Babel's number patterns in one locale (:data:`LOCALE`), so the output is the
@@ -30,6 +31,32 @@ LOCALE = "en_US"
 #: from a subtraction), so no table prints a string of zeros.
 NOISE = 1e-9
 
+#: First words of the units of things counted one by one (``customers``, ``GPUs per month``):
+#: shown as whole numbers, however the model's continuous arithmetic left them.
+COUNT_WORDS = frozenset(
+    {
+        "GPUs",
+        "GPU-hours",
+        "announcements",
+        "calls",
+        "contracts",
+        "contributors",
+        "customers",
+        "developers",
+        "downloads",
+        "leads",
+        "pieces",
+        "seats",
+        "signups",
+        "stars",
+        "subscriptions",
+        "tasks",
+        "tokens",
+        "units",
+        "users",
+        "views",
+    }
+)
 #: Compact suffixes of large amounts, largest first.
 _SCALES = ((1e12, "T"), (1e9, "B"), (1e6, "M"))
 
@@ -113,7 +140,8 @@ def format_money(value: float) -> str:
     """An amount in US dollars: compact from a million, whole dollars from 100, cents below.
 
     Below one cent three significant digits are kept, so a cost per request never rounds to
-    ``$0.00``; below a dollar up to three significant digits (``$0.035``).
+    ``$0.00``; below a dollar up to three significant digits (``$0.035``). Zero (or rounding
+    noise below :data:`NOISE`) is ``$0``: no cents claimed for nothing.
 
     Parameters
     ----------
@@ -123,9 +151,10 @@ def format_money(value: float) -> str:
     Returns
     -------
     str
-        E.g. ``"$1.2B"``, ``"$60M"``, ``"$12,345"``, ``"$3.00"``, ``"$0.06"``, ``"$0.00260"``.
+        E.g. ``"$1.2B"``, ``"$60M"``, ``"$12,345"``, ``"$3.00"``, ``"$0.06"``, ``"$0.00260"``,
+        ``"$0"``.
     """
-    text = _magnitude(abs(value), _MONEY_PATTERNS, zero="#,##0.00")
+    text = _magnitude(abs(value), _MONEY_PATTERNS, zero="#,##0")
     return f"-${text}" if value < 0 and text.strip("0.,") else f"${text}"
 
 
@@ -284,3 +313,16 @@ def _non_finite(value: float, unit: str) -> str:
     if value > 0 and unit.startswith(_DURATION):
         return "never"
     return "unbounded" if value > 0 else "-unbounded"
+
+
+def is_count(unit: str) -> bool:
+    """Whether ``unit`` counts whole things (customers, GPUs, units per month), per :data:`COUNT_WORDS`.
+
+    A unit per another thing (``tokens per customer per month``) is an intensity, not a count:
+    only ``per`` a period (month, day, quarter, year) keeps it a count.
+    """
+    words = unit.split()
+    if not words or words[0] not in COUNT_WORDS:
+        return False
+    pers = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "per"]
+    return all(per in ("second", "minute", "hour", "day", "week", "month", "quarter", "year") for per in pers)

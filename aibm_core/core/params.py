@@ -428,6 +428,51 @@ def _describe(schema: type[BaseModel], key: str) -> str:
     return f"{allowed} ({unit})" if unit else allowed
 
 
+#: Characters people write around a number that YAML then reads as text: ``$1.90``, ``1,000``.
+_NUMBER_DECORATION = str.maketrans("", "", "$,_ ")
+
+
+def _meant_number(schema: type[BaseModel], key: str, value: Any) -> str | None:
+    """The number a text value for a numeric assumption most likely meant, or ``None``.
+
+    ``"4%"`` means ``0.04`` (a percentage is written as a fraction here), ``"$1.90"`` means
+    ``1.9`` and ``"1,000"`` means ``1000``. A suggestion is made only when the number is one
+    the assumption accepts (its type and valid range), so a hint never leads to another error.
+
+    Parameters
+    ----------
+    schema
+        The model's parameter class.
+    key
+        A field of ``schema``.
+    value
+        The value the file gave (only a text is read; anything else gives ``None``).
+
+    Returns
+    -------
+    str or None
+        The number as it would be written in the file, e.g. ``"0.04"``.
+    """
+    annotation = schema.model_fields[key].annotation
+    if not isinstance(value, str) or annotation not in (int, float):
+        return None
+    text = value.strip().translate(_NUMBER_DECORATION)
+    percent = text.endswith("%")
+    try:
+        number = float(text.removesuffix("%"))
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    number = float(f"{number / 100 if percent else number:.12g}")  # 4% is 0.04, not 0.04000000000000001
+    if annotation is int and not number.is_integer():
+        return None
+    low, high = bounds(schema, key)
+    if (low is not None and number < low) or (high is not None and number > high):
+        return None
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
 def _problems_from(error: ValidationError, schema: type[BaseModel], source: str) -> list[Problem]:
     problems = []
     for item in error.errors():
@@ -439,8 +484,10 @@ def _problems_from(error: ValidationError, schema: type[BaseModel], source: str)
             problems.append(Problem(source, key, f"unknown parameter{hint}"))
         elif key in schema.model_fields:
             shown = "no value (empty or null)" if value is None else f"value {echo(value)}"
+            meant = _meant_number(schema, key, value)
+            hint = f"; did you mean {meant}?" if meant else ""
             problems.append(
-                Problem(source, key, f"{shown} is not allowed; expected {_describe(schema, key)}")
+                Problem(source, key, f"{shown} is not allowed; expected {_describe(schema, key)}{hint}")
             )
         else:  # a rule spanning several fields (model validator)
             message = item["msg"].removeprefix("Value error, ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -11,7 +12,7 @@ import pandas as pd
 
 from aibm_core.core import finance, tracing
 from aibm_core.core.errors import AibmInputError
-from aibm_core.core.formatting import format_bare
+from aibm_core.core.formatting import format_bare, is_count
 from aibm_core.core.numeric import plain, ratio
 from aibm_core.core.params import ModelParams, ProjectionParams
 from aibm_core.core.tree import MetricTree, format_value
@@ -299,6 +300,12 @@ def column_info(frame: pd.DataFrame, column: str) -> tuple[str, str, float]:
     return str(info["label"]), str(info["unit"]), float(info.get("scale", 1.0))
 
 
+def _whole(value: float) -> float:
+    """A count rounded to a whole number (half away from zero); NaN and infinities as they are."""
+    x = float(value)
+    return math.copysign(math.floor(abs(x) + 0.5), x) + 0.0 if math.isfinite(x) else x
+
+
 def column_units(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> dict[str, str]:
     """Declared unit of each column (default: every column of ``frame``), see :func:`column_info`."""
     names = list(frame.columns) if columns is None else list(columns)
@@ -422,14 +429,17 @@ class Evaluation:
 
         Rows are labelled in words with their declared unit (:func:`column_info`), e.g.
         ``Cost of revenue (USD per month)``; every value goes through
-        :mod:`aibm_core.core.formatting` (``$37.76M``, ``50.0%``, ``12,345``).
+        :mod:`aibm_core.core.formatting` (``$37.76M``, ``50.0%``, ``12,345``, ``$0``). Counts
+        (:func:`~aibm_core.core.formatting.is_count`: customers, contracts, GPUs) are shown as
+        whole numbers, as the exported workbook shows them.
         """
         frame = self.projection()
         picked = sorted({m for m in months if m in frame.index} | {int(frame.index[-1])})
         rows = {}
         for column in frame.columns:
             label, unit, scale = column_info(frame, column)
-            values = [format_bare(frame.at[m, column] * scale, unit) for m in picked]
+            shown = _whole if is_count(unit) else float
+            values = [format_bare(shown(frame.at[m, column] * scale), unit) for m in picked]
             rows[heading(label, unit, percent=True)] = values
         table = pd.DataFrame.from_dict(rows, orient="index", columns=[f"month {m}" for m in picked])
         table.index.name = "series"

@@ -7,10 +7,15 @@ output directory:
   rendered offline by vl-convert from the Vega-Lite spec the notebook stored (PNG at twice
   the chart's size, for slides);
 - ``<model>_projection.csv``: the monthly projection, one row per month, each column headed
-  with its label and unit;
+  with its label and unit, numbers at display precision (12 significant digits, whole numbers
+  without decimals);
 - ``<scenario>.xlsx``: a ``Summary`` sheet (each model's north star, gross margin and
   guardrails) and one sheet per model with its assumptions, key figures and monthly
-  projection, as real numbers with Excel number formats.
+  projection, as real numbers with Excel number formats (counts and months as whole numbers).
+  A scenario with ranges (Monte Carlo draws) adds a ``KPI percentiles`` sheet (P10/P50/P90 of
+  every key figure in the snapshot month), one ``<model> P10-P90`` sheet per model (the
+  percentiles of each statement series, month by month) and a ``Ranges`` sheet (each uncertain
+  driver's family, low/mode/high, unit and the source of its range).
 
 Only models whose run succeeded (a results JSON ``<model>.json`` in the folder) are
 exported. Their numbers are read from the results file the run wrote (nothing is computed again),
@@ -29,7 +34,7 @@ import re
 import signal
 import unicodedata
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -49,8 +54,10 @@ from aibm_core.analysis.results import (
     projection_frame,
     scenario_params,
 )
+from aibm_core.batch.jobs import progress_bar
 from aibm_core.core.config import PARAMETERS_DIR, scenario_order
 from aibm_core.core.files import write_atomic
+from aibm_core.core.formatting import is_count
 from aibm_core.core.params import ParameterError, Problem
 from aibm_core.core.tree import format_value
 from aibm_core.models import model_names
@@ -66,6 +73,17 @@ SLUG_LENGTH = 60
 MAX_COLUMN_WIDTH = 60
 #: A chart file written by this module: two-digit position, slug, image suffix.
 CHART_FILE = re.compile(r"^\d{2}-[a-z0-9-]+\.(png|svg)$")
+#: Significant digits of the numbers written to CSV (float noise such as ``11700.000000000002``
+#: lies beyond them).
+CSV_DIGITS = 12
+#: Percentiles of the Monte Carlo draws the workbook shows (keys of the results' ``uncertainty``).
+PERCENTILES = ("p10", "p50", "p90")
+#: What ``low`` and ``high`` of a range are, by family (:mod:`aibm_core.core.ranges`).
+INTERVAL = {
+    "lognormal": "90% interval (P5-P95)",
+    "logitnormal": "90% interval (P5-P95)",
+    "normal": "90% interval (P5-P95)",
+}
 
 
 def projection_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,13 +108,42 @@ def projection_units(frame: pd.DataFrame) -> dict[str, str]:
     return {heading(label, unit): unit for label, unit, _ in declared}
 
 
-def write_projection_csv(path: Path, frame: pd.DataFrame) -> None:
-    """Write a projection as CSV: ``Month`` rows, headings with units, full-precision numbers.
+def csv_number(value: Any) -> str:
+    """A number as a CSV field, at display precision.
 
-    An undefined value (a margin on zero revenue) is an empty field; an infinite one is
-    ``inf``, which spreadsheets and pandas read back as infinity.
+    Rounded to :data:`CSV_DIGITS` significant digits and written without an exponent; a whole
+    number has no decimals (``11700``, not ``11700.000000000002`` or ``11700.0``). An undefined
+    value (NaN, ``None``) is an empty field, an infinite one ``inf`` or ``-inf``, which
+    spreadsheets and pandas read back as infinity.
+
+    Parameters
+    ----------
+    value
+        A number (any unit: the CSV heading carries it) or ``None``.
+
+    Returns
+    -------
+    str
+        E.g. ``"11700"``, ``"0.5"``, ``"3510000000000"``, ``""``, ``"inf"``.
     """
-    write_atomic(Path(path), projection_table(frame).to_csv(lineterminator="\n"))
+    if value is None or isinstance(value, str):
+        return "" if value is None else value
+    x = float(value)
+    if math.isnan(x):
+        return ""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    x = float(f"{x:.{CSV_DIGITS}g}") + 0.0  # + 0.0: no "-0"
+    if x.is_integer():
+        return str(int(x))
+    return np.format_float_positional(x, trim="-")
+
+
+def write_projection_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a projection as CSV: ``Month`` rows, headings with units, numbers as :func:`csv_number`."""
+    table = projection_table(frame)
+    text = table.apply(lambda column: column.map(csv_number)).to_csv(lineterminator="\n")
+    write_atomic(Path(path), text)
 
 
 # --- charts ----------------------------------------------------------------------------------
@@ -198,11 +245,13 @@ def number_format(unit: str, values: Iterable[Any] = ()) -> str:
     """Excel number format for values in ``unit``: percent, dollars or plain numbers.
 
     Decimals follow the size of the typical (median) value: none from 100, two from 1, four
-    below (a price of $0.03 per 1K tokens keeps its digits); whole numbers other than money
-    (months, counts) get none.
+    below (a price of $0.03 per 1K tokens keeps its digits); counts (:func:`is_count`), a
+    month of the projection (unit ``month``) and whole numbers other than money get none.
     """
     if unit.startswith(("fraction", "share")):
         return "0.0%"
+    if is_count(unit) or unit == "month":
+        return "#,##0"
     numbers = [float(v) for v in values if _is_number(v)]
     sizes = [abs(x) for x in numbers if x]
     typical = float(np.median(sizes)) if sizes else 100.0
@@ -243,10 +292,15 @@ def summary_rows(payloads: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def assumption_rows(params: Any) -> pd.DataFrame:
-    """The model's assumptions: name, value, unit, role, valid range, meaning and source."""
+    """The model's assumptions: name, value, unit, role, valid range, meaning and source.
+
+    ``Valid range`` is the range the validation allows; the uncertainty of a driver is in
+    :func:`range_rows`.
+    """
     table = type(params).assumptions_table(params).reset_index()
     table = table[["assumption", "value", "unit", "role", "range", "meaning", "source"]]
-    return table.rename(columns=str.capitalize)
+    # the range a value may take, not its uncertainty (that is the Ranges sheet's)
+    return table.rename(columns=str.capitalize).rename(columns={"Range": "Valid range"})
 
 
 def kpi_rows(payload: dict[str, Any]) -> pd.DataFrame:
@@ -259,6 +313,126 @@ def kpi_rows(payload: dict[str, Any]) -> pd.DataFrame:
             "Unit": [k["unit"] for k in kpis],
         }
     )
+
+
+def kpi_percentile_rows(payloads: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """P10, P50 and P90 of every key figure in the snapshot month, one row per model and figure.
+
+    Only models whose run drew ranges (an ``uncertainty`` block) have rows; ``Point value`` is
+    the base case's (it need not be the median of the draws).
+    """
+    rows = []
+    for p in payloads:
+        uncertainty = p.get("uncertainty")
+        if not uncertainty:
+            continue
+        for key, quantiles in uncertainty["kpis"].items():
+            kpi = p["kpis"].get(key, {"label": key, "value": None, "unit": ""})
+            rows.append(
+                {
+                    "Model": p["model"],
+                    "Month": p["snapshot_month"],
+                    "Metric": kpi["label"],
+                    "Point value": from_json_number(kpi["value"]),
+                    **{q.upper(): from_json_number(quantiles.get(q)) for q in PERCENTILES},
+                    "Unit": kpi["unit"],
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["Model", "Month", "Metric", "Point value", "P10", "P50", "P90", "Unit"]
+    )
+
+
+def series_percentile_rows(payload: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """P10, P50 and P90 of each statement series, month by month, and the unit of each heading.
+
+    Parameters
+    ----------
+    payload
+        A results payload with an ``uncertainty`` block.
+
+    Returns
+    -------
+    tuple
+        The table (a ``Month`` column, then ``<series> P10 (<unit>)``, ``P50``, ``P90`` for each
+        series) and ``{heading: unit}``.
+    """
+    uncertainty, series = payload["uncertainty"], payload["series"]
+    months = list(series["months"])
+    columns: dict[str, list[Any]] = {"Month": months}
+    units = {"Month": "month"}
+    for key, fan in uncertainty["series"].items():
+        label, unit = series[key]["label"], series[key]["unit"]
+        for q in PERCENTILES:
+            name = heading(f"{label} {q.upper()}", unit)
+            columns[name] = [from_json_number(v) for v in fan[q]]
+            units[name] = unit
+    return pd.DataFrame(columns), units
+
+
+def range_rows(payloads: Sequence[dict[str, Any]], params: Sequence[Any]) -> pd.DataFrame:
+    """The scenario's ranges: one row per model and uncertain driver.
+
+    Family, what ``Low``/``High`` are (a 90% interval or the whole support), ``Low``, ``Mode``,
+    ``High``, the point value of the base case, the unit and the source of the range: the
+    model's declared source when the range is the one the model declares (or that range
+    re-centred on the scenario's value), else the scenario's parameter file.
+    """
+    rows = []
+    for p, values in zip(payloads, params, strict=True):
+        uncertainty = p.get("uncertainty")
+        if not uncertainty:
+            continue
+        fields = type(values).model_fields
+        for driver, r in uncertainty["ranges"].items():
+            field = fields.get(driver)
+            extra = (field.json_schema_extra or {}) if field is not None else {}
+            family = r.get("dist", "")
+            rows.append(
+                {
+                    "Model": p["model"],
+                    "Driver": driver,
+                    "Family": family,
+                    "Low and high are": INTERVAL.get(family, "the whole support"),
+                    "Low": from_json_number(r.get("low")),
+                    "Mode": from_json_number(r.get("mode")),
+                    "High": from_json_number(r.get("high")),
+                    "Point value": from_json_number(p["assumptions"].get(driver, {}).get("value")),
+                    "Unit": extra.get("unit", p["assumptions"].get(driver, {}).get("unit", "")),
+                    "Source of the range": _range_source(r, extra),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Model",
+            "Driver",
+            "Family",
+            "Low and high are",
+            "Low",
+            "Mode",
+            "High",
+            "Point value",
+            "Unit",
+            "Source of the range",
+        ],
+    )
+
+
+def _range_source(written: dict[str, Any], extra: dict[str, Any]) -> str:
+    """Where a scenario's range comes from (see :func:`range_rows`)."""
+    declared, source = extra.get("base_range"), extra.get("range_source", "")
+    if not source:
+        return "the scenario's parameter file"
+    if written.get("recentred_from") is not None:
+        moved = format_value(written["recentred_from"], extra.get("unit", ""))
+        return f"{source} (re-centred from {moved} on the scenario's value)"
+    keys = ("low", "mode", "high", "alpha", "beta")
+    if declared is not None and all(
+        declared.get(k) is None or float(declared[k]) == float(written.get(k, math.nan)) for k in keys
+    ):
+        return source
+    return "the scenario's parameter file"
 
 
 def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], params: Sequence[Any]) -> bytes:
@@ -283,6 +457,7 @@ def workbook_bytes(scenario: str, payloads: Sequence[dict[str, Any]], params: Se
     _fit_columns(sheet)
     for payload, values in zip(payloads, params, strict=True):
         _model_sheet(book, scenario, payload, values)
+    _uncertainty_sheets(book, payloads, params)
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
@@ -295,6 +470,35 @@ def _summary_units(payloads: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
         "Gross margin": ["fraction"] * len(payloads),
         "Snapshot month": ["month"] * len(payloads),
     }
+
+
+def _uncertainty_sheets(book: Any, payloads: Sequence[dict[str, Any]], params: Sequence[Any]) -> None:
+    """The percentile and range sheets of the models whose run drew ranges (none for a point scenario)."""
+    kpis = kpi_percentile_rows(payloads)
+    if kpis.empty:
+        return
+    sheet = book.create_sheet("KPI percentiles")
+    row_units = list(kpis["Unit"])
+    units = {column: row_units for column in ("Point value", "P10", "P50", "P90")}
+    _write_table(sheet, 1, kpis, "kpi_percentiles", {**units, "Month": ["month"] * len(kpis)})
+    sheet.freeze_panes = "D2"
+    _fit_columns(sheet)
+    for payload in payloads:
+        if not payload.get("uncertainty"):
+            continue
+        table, table_units = series_percentile_rows(payload)
+        sheet = book.create_sheet(f"{payload['model'][:23]} P10-P90")
+        units = {column: [unit] * len(table) for column, unit in table_units.items()}
+        _write_table(sheet, 1, table, f"{payload['model']}_percentiles", units)
+        sheet.freeze_panes = "B2"
+        _fit_columns(sheet)
+    ranges = range_rows(payloads, params)
+    sheet = book.create_sheet("Ranges")
+    row_units = list(ranges["Unit"])
+    units = {column: row_units for column in ("Low", "Mode", "High", "Point value")}
+    _write_table(sheet, 1, ranges, "ranges", units)
+    sheet.freeze_panes = "C2"
+    _fit_columns(sheet)
 
 
 def _model_sheet(book: Any, scenario: str, payload: dict[str, Any], params: Any) -> None:
@@ -344,7 +548,8 @@ def _write_table(sheet: Any, top: int, frame: pd.DataFrame, name: str, units: di
         for i, (value, unit) in enumerate(zip(values, column_units, strict=True), start=top + 1):
             cell = sheet.cell(i, j, value)
             if header in units and _is_number(value):
-                cell.number_format = formats[unit]
+                whole = isinstance(value, int) and not unit.startswith(("USD", "$", "fraction", "share"))
+                cell.number_format = "#,##0" if whole else formats[unit]  # an integer setting: 36
     bottom = top + max(len(frame), 1)
     ref = f"A{top}:{_column_letter(len(headers))}{bottom}"
     table = Table(displayName=name, ref=ref)
@@ -531,6 +736,7 @@ def write_exports(
     parameters_dir: Path = PARAMETERS_DIR,
     charts: bool = True,
     workers: int = 1,
+    progress: bool = False,
 ) -> list[Path | Problem]:
     """Write the chart images, projection CSVs and workbook of each scenario of a batch.
 
@@ -546,6 +752,9 @@ def write_exports(
         Render the chart images (about 0.1 s per chart, most of an export's time).
     workers
         Scenarios exported at once, each in a process of its own (1: all in this process).
+    progress
+        Show a progress line (scenarios exported of all, time elapsed), as ``aibm run`` shows
+        for its notebooks (:func:`aibm_core.batch.jobs.progress_bar`).
 
     Returns
     -------
@@ -558,12 +767,26 @@ def write_exports(
     names = exported_scenarios(output_dir) if scenarios is None else list(scenarios)
     folders = [output_dir / scenario for scenario in names]
     workers = max(1, min(workers, len(folders)))
-    if workers == 1:
-        return [item for folder in folders for item in _export_folder(folder, parameters_dir, charts)]
+    with progress_bar(progress and bool(folders)) as bar:
+        task = bar.add_task("exporting charts, CSVs and workbooks", total=len(folders))
+        if workers == 1:
+            out = []
+            for folder in folders:
+                out += _export_folder(folder, parameters_dir, charts)
+                bar.advance(task)
+            return out
+        return _export_in_processes(folders, parameters_dir, charts, workers, lambda: bar.advance(task))
 
+
+def _export_in_processes(
+    folders: Sequence[Path], parameters_dir: Path, charts: bool, workers: int, advance: Any
+) -> list[Path | Problem]:
+    """:func:`write_exports` of ``folders`` in ``workers`` processes; ``advance()`` after each folder."""
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_ignore_interrupts)
     try:
         futures = [pool.submit(_export_folder, folder, parameters_dir, charts) for folder in folders]
+        for _ in as_completed(futures):
+            advance()
         out = [item for future in futures for item in future.result()]
     except BaseException:  # Ctrl-C (or a crashed worker): stop now, leave no temporary file
         for process in list(getattr(pool, "_processes", {}).values()):  # no public API lists them

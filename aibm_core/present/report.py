@@ -24,7 +24,7 @@ from markupsafe import Markup
 
 from aibm_core.analysis.results import breach_labels, from_json_number, north_star_range
 from aibm_core.analysis.scenarios import describe
-from aibm_core.core.config import PARAMETERS_DIR, TEMPLATES_DIR, scenario_order
+from aibm_core.core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS, TEMPLATES_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.formatting import format_value
 from aibm_core.models import model_names
@@ -143,8 +143,9 @@ def write_index(
 
     One row per scenario (its name, one-line description from
     ``<parameters_dir>/<scenario>/scenario.yaml`` and its pyramid comparison when there is
-    one), one column per model; each cell gives the north star (with its P10-P90 when the run
-    had ranges), the gross margin, the guardrails and links to the report, notebook and JSON.
+    one), the user's own scenarios first (:func:`page_order`), one column per model; each cell
+    gives, labelled, the north star (with its P10-P90 when the run had ranges) and the gross
+    margin in the snapshot month, the guardrails and links to the report, notebook and JSON.
     A run that failed in the latest batch shows its reason. The page links the cross-scenario
     page (``scenarios.html``, written beside it by ``aibm run``) when there are results.
 
@@ -175,7 +176,7 @@ def write_index(
         titles.setdefault(model, model)
         cells[scenario, model] = {"failed": reason, "base": _run_path(scenario, model)}
     models = sorted(titles, key=_model_order)
-    scenarios = sorted({s for s, _ in cells} | comparisons, key=scenario_order)
+    scenarios = sorted({s for s, _ in cells} | comparisons, key=page_order)
     rows = [
         {
             "scenario": s,
@@ -259,6 +260,16 @@ def _renders(data: dict[str, Any], path: Path, major: str) -> bool:
     return margin is None or isinstance(margin, float)  # the margin chart reads it too
 
 
+def page_order(scenario: str) -> tuple[bool, tuple[int, str]]:
+    """Sort key of a scenario on the pages: the user's own scenarios first, then the shipped ones.
+
+    A scenario is the user's when it is not one of the package's (:data:`SHIPPED_SCENARIOS`,
+    the folders of its ``parameters/``): the one being worked on comes first in the index and
+    the cross-scenario tables. Within each group, :func:`~aibm_core.core.config.scenario_order`.
+    """
+    return scenario in SHIPPED_SCENARIOS, scenario_order(scenario)
+
+
 def _run_path(scenario: str, model: str) -> str:
     """Relative link to one run's files, without the suffix (``<scenario>/<model>``, URL-quoted)."""
     return f"{quote(scenario)}/{quote(model)}"
@@ -276,11 +287,17 @@ def _model_order(model: str) -> tuple[int, str]:
 
 
 def _index_cell(data: dict[str, Any], scenario: str, model: str) -> dict[str, Any]:
-    """The grid cell of one run: north star (and range), gross margin, guardrails, link base."""
+    """The grid cell of one run: north star (and range), gross margin, guardrails, link base.
+
+    Each figure comes with what it measures and its period: the north star's name with its
+    value in its unit (``API revenue (MRR)``, ``$37.76M per month``) and the snapshot month
+    both figures describe.
+    """
     star = data["north_star"]
     breaches = breach_labels(data)
     return {
         "failed": None,
+        "month": data.get("snapshot_month"),  # every results file has it; a hand-made one may not
         "star_name": star["name"],
         "star": format_value(from_json_number(star["value"]), star["unit"]),
         "range": north_star_range(data).strip().strip("()"),
@@ -295,10 +312,10 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
     """Write ``scenarios.html``: every model's headline figures side by side across scenarios.
 
     For each model found in the results JSON files under ``output_dir``, a table with one
-    column per scenario gives the north-star metric, the gross margin and every guardrail
-    (value and status over the horizon); a model without results in a scenario shows
-    "missing". A bar chart of gross margin by scenario and model is inlined as SVG, so the page
-    needs no network.
+    column per scenario (the user's own scenarios first, :func:`page_order`) gives the
+    north-star metric, the gross margin and every guardrail (value and status over the
+    horizon); a model without results in a scenario shows "missing". A bar chart of gross
+    margin by scenario and model is inlined as SVG, so the page needs no network.
 
     Parameters
     ----------
@@ -317,7 +334,7 @@ def write_cross_scenario(output_dir: Path, parameters_dir: Path = PARAMETERS_DIR
     for path, data in results_files(output_dir)[0]:
         if "north_star" in data:
             results.setdefault(path.stem, {})[path.parent.name] = data
-    scenarios = sorted({s for runs in results.values() for s in runs}, key=scenario_order)
+    scenarios = sorted({s for runs in results.values() for s in runs}, key=page_order)
     descriptions = {s: describe(parameters_dir, s) for s in scenarios}
     target = output_dir / "scenarios.html"
     digest = _page_inputs_digest(results, descriptions)
