@@ -204,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     dashboard.add_argument("--port", type=int, default=8866, metavar="N", help="TCP port (default: 8866)")
     dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    _add_dashboard_scenario_options(dashboard)
     dashboard.set_defaults(handler=_dashboard)
 
     base = sub.add_parser(
@@ -507,13 +508,38 @@ def _assumptions(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
-    target = dashboard.dashboard_target(args.model)
+    target = _dashboard_scenario(args, dashboard.dashboard_target(args.model))
     command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
     if importlib.util.find_spec("voila") is None:
         print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
         return EXIT_FAILED
     print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
     return dashboard.serve(command, dashboard.live_environment())
+
+
+def _add_dashboard_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """``aibm dashboard --scenario NAME [--parameters DIR]``: the dashboard on a scenario's values."""
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="open the notebook(s) with this scenario's parameters (default: base, labelled custom)",
+    )
+    parser.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding the scenario (default: parameters/)",
+    )
+
+
+def _dashboard_scenario(args: argparse.Namespace, target: Path) -> Path:
+    """``target``, or with ``--scenario`` copies of it holding the scenario's parameters."""
+    if args.scenario is None:
+        return target
+    copies = dashboard.scenario_target(target, args.scenario, args.parameters)
+    print(f"scenario {_plain(args.scenario)}: serving copies in {_plain(str(copies))}", flush=True)
+    return copies
 
 
 def _base_parameters(args: argparse.Namespace) -> int:
