@@ -282,7 +282,8 @@ class WhatIfPanel(widgets.VBox):
         floor = getattr(params, MARGIN_FLOOR, None)
         self._chart = MarginChart(floor, int(params.snapshot_month))
         self._scenario_margin = _monthly_margin(evaluation)
-        for box in [*self.sliders.values(), *self.inputs.values()]:
+        for name, box in [*self.sliders.items(), *self.inputs.items()]:
+            box.add_class(f"aibm-input-{name}")  # found by name in a page
             box.observe(self.redraw, names="value")
         self.save_name = widgets.Text(placeholder="new scenario name", layout=widgets.Layout(width="240px"))
         self.save_button = widgets.Button(description="Save as scenario")
@@ -409,9 +410,12 @@ class WhatIfPanel(widgets.VBox):
             self.saved.value = _problems_html(error)
             return None
         moved = ", ".join(changes)
+        run = f"aibm run --scenario {path.parent.name}"
+        if self.parameters_dir.resolve() != PARAMETERS_DIR.resolve():
+            run += f" --parameters {self.parameters_dir}"
         self.saved.value = (
             f"<span style='color:#1b5e20'>Saved {html.escape(str(path))} ({html.escape(moved)}); "
-            f"run it with <code>aibm run --scenario {html.escape(path.parent.name)}</code></span>"
+            f"run it with <code>{html.escape(run)}</code></span>"
         )
         return path
 
