@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR
+from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.present import dashboard
-from tests.conftest import NEEDS_CHROMIUM, chromium
+from tests.conftest import NEEDS_CHROMIUM, aibm, chromium
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
 #: Seconds a server may take to listen, and a notebook to run (2 busy cores in CI).
@@ -176,3 +176,48 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
         assert page.errors == [], page.errors
         screenshot(page, "jupyterlab_api_access_live.png")
         page.close()
+
+
+def test_voila_dashboard_on_a_scenario_edits_any_assumption_and_saves_a_scenario(browser, tmp_path):
+    parameters = Path(shutil.copytree(PARAMETERS_DIR, tmp_path / "parameters"))
+    port = free_port()
+    command = [sys.executable, "-m", "aibm_core.batch.cli", "dashboard", "api_access"]
+    command += ["--scenario", "commoditization", "--parameters", str(parameters)]
+    command += ["--port", str(port), "--no-browser"]
+    with server(command, port, dict(os.environ), tmp_path / "voila.log") as base:
+        page = open_page(browser, base)
+        page.goto(f"{base}/", timeout=RUN_TIMEOUT * 1000)
+        page.wait_for_selector(".aibm-what-if-chart svg", timeout=RUN_TIMEOUT * 1000)
+        assert "Scenario commoditization" in page.inner_text("body")
+        margin = page.inner_text(".aibm-what-if-margin")
+        assert "+0.0 pts" in margin, margin
+
+        panel = page.locator(".aibm-what-if-all")
+        panel.get_by_text("All assumptions").first.click()
+        panel.get_by_text("Drivers (").first.click()
+        box = page.locator(".aibm-input-infra_overhead_share input")
+        box.scroll_into_view_if_needed()
+        box.fill("1")
+        box.press("Enter")
+        page.wait_for_function(
+            "before => document.querySelector('.aibm-what-if-margin').innerText !== before",
+            arg=margin,
+            timeout=30_000,
+        )
+        after = page.inner_text(".aibm-what-if-margin")
+        assert "-" in after.split("pts")[0], after  # serving overhead up: a lower margin
+
+        page.locator(".aibm-what-if-save-name input").fill("from_the_dashboard")
+        page.locator(".aibm-what-if-save").click()
+        page.wait_for_selector(".aibm-what-if-saved :text('Saved')", timeout=30_000)
+        assert page.blocked == [], page.blocked
+        assert page.errors == [], page.errors
+        page.query_selector(".aibm-what-if-saved").scroll_into_view_if_needed()
+        screenshot(page, "voila_api_access_scenario_saved.png")
+        page.close()
+    saved = parameters / "from_the_dashboard" / "api_access.yaml"
+    assert saved.read_text().splitlines()[1:] == [
+        "infra_overhead_share: 1.0  # why: what-if on scenario commoditization"
+    ]
+    done = aibm("validate", str(parameters / "from_the_dashboard"))
+    assert done.returncode == 0, done.stderr

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from aibm_core.analysis.scenarios import (
     available_scenarios,
@@ -203,6 +204,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     dashboard.add_argument("--port", type=int, default=8866, metavar="N", help="TCP port (default: 8866)")
     dashboard.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    _add_dashboard_scenario_options(dashboard)
     dashboard.set_defaults(handler=_dashboard)
 
     base = sub.add_parser(
@@ -225,7 +227,42 @@ def _parser() -> argparse.ArgumentParser:
     models = sub.add_parser("models", help="list the business models")
     models.set_defaults(handler=_models)
     _add_calibrate(sub)
+    _add_new_parser(sub)
     return parser
+
+
+def _add_new_parser(sub: Any) -> None:
+    """``aibm new SCENARIO``: a scenario folder listing every assumption, commented out."""
+    new = sub.add_parser(
+        "new",
+        help="start a scenario: a folder whose model files list every assumption, commented out",
+        description="Write <parameters>/SCENARIO/scenario.yaml and, for each model, a <model>.yaml "
+        "listing every assumption commented out (unit, valid range, meaning, source, a why: to fill "
+        "in), so that the scenario changes nothing until a line is uncommented; then validate it.",
+    )
+    new.add_argument("scenario", metavar="SCENARIO", help="the new scenario's folder name")
+    new.add_argument(
+        "--from",
+        dest="overlays",
+        default="base",
+        metavar="NAME",
+        help="scenario to lay it over; its values are the commented ones (default: base)",
+    )
+    new.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="model to write a file for (repeatable; default: every model)",
+    )
+    new.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder to write into (default: parameters/)",
+    )
+    new.set_defaults(handler=_new)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -480,13 +517,38 @@ def _assumptions(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
-    target = dashboard.dashboard_target(args.model)
+    target = _dashboard_scenario(args, dashboard.dashboard_target(args.model))
     command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
     if importlib.util.find_spec("voila") is None:
         print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
         return EXIT_FAILED
     print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
     return dashboard.serve(command, dashboard.live_environment())
+
+
+def _add_dashboard_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """``aibm dashboard --scenario NAME [--parameters DIR]``: the dashboard on a scenario's values."""
+    parser.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="open the notebook(s) with this scenario's parameters (default: base, labelled custom)",
+    )
+    parser.add_argument(
+        "--parameters",
+        type=Path,
+        default=PARAMETERS_DIR,
+        metavar="DIR",
+        help="parameters folder holding the scenario (default: parameters/)",
+    )
+
+
+def _dashboard_scenario(args: argparse.Namespace, target: Path) -> Path:
+    """``target``, or with ``--scenario`` copies of it holding the scenario's parameters."""
+    if args.scenario is None:
+        return target
+    copies = dashboard.scenario_target(target, args.scenario, args.parameters)
+    print(f"scenario {_plain(args.scenario)}: serving copies in {_plain(str(copies))}", flush=True)
+    return copies
 
 
 def _base_parameters(args: argparse.Namespace) -> int:
@@ -509,6 +571,25 @@ def _base_parameters(args: argparse.Namespace) -> int:
             written = write_defaults_yaml(spec.params, spec.title, path)
             print(f"{path}: {'written' if written else 'unchanged'}")
     return EXIT_FAILED if stale else EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    """Write a new scenario folder (validated before it appears) and say what to do next."""
+    from aibm_core.analysis.new_scenario import new_scenario  # only this command writes scenarios
+
+    files = new_scenario(args.parameters, args.scenario, args.overlays, args.model or None)
+    folder = files[0].parent
+    overlays = _plain(args.overlays)
+    print(f"scenario {_plain(args.scenario)}: {_plain(str(folder))} (overlays {overlays}; valid)")
+    for path in files:
+        print(f"  {_plain(str(path))}")
+    where = "" if args.parameters == PARAMETERS_DIR else f" --parameters {_plain(str(args.parameters))}"
+    print("next:")
+    print(f"  edit {_plain(str(files[0]))}: the description (one line)")
+    print("  edit the model files: uncomment the assumptions you change, set them, say why")
+    print(f"  aibm validate {_plain(str(folder))}")
+    print(f"  aibm run --scenario {_plain(args.scenario)}{where}")
+    return EXIT_OK
 
 
 def _models(_args: argparse.Namespace) -> int:

@@ -15,11 +15,16 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from aibm_core.core.config import LIVE_ENV, NOTEBOOKS_DIR, TEMPLATES_DIR
-from aibm_core.core.params import ParameterError, Problem
+from aibm_core.analysis.scenarios import available_scenarios, scenario_files, scenario_models, scenario_values
+from aibm_core.core.config import LIVE_ENV, NOTEBOOKS_DIR, PARAMETERS_DIR, TEMPLATES_DIR
+from aibm_core.core.params import ParameterError, Problem, validate
+from aibm_core.core.yaml_loading import echo
+from aibm_core.models import get_model
 
 #: Root of the Jupyter data files shipped with the package (``voila/templates/aibm``).
 JUPYTER_DATA = TEMPLATES_DIR / "jupyter"
@@ -64,6 +69,82 @@ def dashboard_target(model: str | None, notebooks: Path = NOTEBOOKS_DIR) -> Path
             [Problem("", "MODEL", f"unknown model {model!r}; available: {', '.join(available)}")]
         )
     return notebooks / f"{model}.ipynb"
+
+
+#: The notebook comparing a scenario's models (takes only the scenario and the parameters folder).
+PYRAMID = "pyramid_comparison"
+
+
+def scenario_parameters(
+    notebook: str, scenario: str, parameters_dir: Path = PARAMETERS_DIR
+) -> dict[str, Any]:
+    """The parameters a notebook gets under ``scenario``, as ``aibm run`` gives them (validated).
+
+    A model notebook gets the model's resolved values (each file of the overlay chain laid over
+    the one before), the scenario's name and the parameters folder; the pyramid comparison gets
+    the name and the folder.
+
+    Raises
+    ------
+    ParameterError
+        An unknown scenario, a scenario without the model, or values that do not validate.
+    """
+    folder = Path(parameters_dir)
+    if not folder.is_dir():
+        raise ParameterError([Problem(str(folder), "--parameters", "no such parameters folder")])
+    known = available_scenarios(folder)
+    if scenario not in known:
+        why = f"unknown scenario {echo(scenario)}; available: {', '.join(known) or '(none)'}"
+        raise ParameterError([Problem("", "--scenario", why)])
+    settings = {"scenario": scenario, "parameters_dir": str(folder.resolve())}
+    if notebook == PYRAMID:
+        return settings
+    if notebook not in scenario_models(folder, scenario, [notebook]):
+        why = f"scenario {scenario!r} has no parameters for model {notebook!r}"
+        raise ParameterError([Problem(str(folder / scenario), "", why)])
+    values = scenario_values(folder, scenario, notebook)
+    validate(get_model(notebook).params, values, source=str(scenario_files(folder, scenario, notebook)[-1]))
+    return {**values, **settings}
+
+
+def scenario_target(target: Path, scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> Path:
+    """Copies of the notebook(s) at ``target`` with ``scenario``'s parameters injected, not run.
+
+    Each notebook gets papermill's ``injected-parameters`` cell after its ``parameters`` cell
+    (:func:`scenario_parameters`; papermill's ``parameterize_notebook``, no kernel started) and
+    is written to a new temporary folder, which Voila then serves: the dashboard computes the
+    scenario's figures and its summary names the scenario. For a folder, every model notebook
+    whose model the scenario has, and the pyramid comparison, are copied.
+
+    Returns
+    -------
+    Path
+        The copied notebook (``target`` a notebook) or the folder of copies.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`scenario_parameters`; nothing is written.
+    """
+    import nbformat  # seconds to import: only a scenario's dashboard needs them
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    target = Path(target)
+    if target.is_dir():
+        scenario_parameters(PYRAMID, scenario, parameters_dir)  # an unknown scenario: said first
+        present = set(scenario_models(Path(parameters_dir), scenario))
+        found = sorted(target.glob("*.ipynb"))
+        sources = {p.stem: p for p in found if p.stem in present or p.stem == PYRAMID}
+    else:
+        sources = {target.stem: target}
+    parameters = {name: scenario_parameters(name, scenario, parameters_dir) for name in sources}
+    out = Path(tempfile.mkdtemp(prefix=f"aibm-dashboard-{scenario[:40]}-"))
+    for name, source in sources.items():
+        notebook = load_notebook_node(str(source))  # every cell given its tags, as papermill needs
+        notebook = parameterize_notebook(notebook, parameters[name], report_mode=False)
+        nbformat.write(notebook, out / source.name)
+    return out if target.is_dir() else out / target.name
 
 
 def check_port(port: int) -> int:

@@ -14,6 +14,7 @@ import json
 import math
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -21,7 +22,11 @@ import ipywidgets as widgets
 import numpy as np
 import vl_convert as vlc
 
-from aibm_core.core.params import ModelParams, clip_to_range
+from aibm_core.analysis.new_scenario import save_scenario
+from aibm_core.analysis.scenarios import ROOT, available_scenarios
+from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.core.numeric import round_significant
+from aibm_core.core.params import ModelParams, ParameterError, allowed_range, clip_to_range, validate
 from aibm_core.models.base import Evaluation, evaluate
 from aibm_core.present import charts
 
@@ -63,6 +68,68 @@ def driver_label(schema: type[ModelParams], name: str) -> str:
     unit = (field.json_schema_extra or {}).get("unit", "")
     small = f"<br><small style='color:#666'>{html.escape(unit)}</small>" if unit else ""
     return f"<span title='{html.escape(name)}'>{html.escape(meaning)}</span>{small}"
+
+
+def driver_input(params: ModelParams, name: str) -> widgets.ValueWidget:
+    """A numeric box (or choice, or tick box) for one assumption, starting at its current value.
+
+    Floats get a :class:`~ipywidgets.FloatText`, integers an :class:`~ipywidgets.IntText`, choices
+    a drop-down and yes/no settings a tick box; the valid range is checked when the panel
+    evaluates (:meth:`WhatIfPanel.evaluation`), so a value outside it is reported, not clipped.
+    """
+    field = type(params).model_fields[name]
+    value = getattr(params, name)
+    layout = widgets.Layout(width="180px")
+    choices = getattr(field.annotation, "__args__", None)
+    if field.annotation is bool:
+        return widgets.Checkbox(value=bool(value), indent=False, layout=layout)
+    if choices and all(isinstance(c, str) for c in choices):
+        return widgets.Dropdown(options=list(choices), value=value, layout=layout)
+    if field.annotation is int:
+        return widgets.IntText(value=int(value), layout=layout)
+    if field.annotation is str:
+        return widgets.Text(value=str(value), layout=layout)
+    return widgets.FloatText(value=float(value), step=None, layout=layout)
+
+
+def input_label(params: ModelParams, name: str) -> str:
+    """HTML label of an assumption's box: its meaning, then its unit and valid range in small type."""
+    schema = type(params)
+    field = schema.model_fields[name]
+    meaning = field.description or name.replace("_", " ").capitalize()
+    unit = (field.json_schema_extra or {}).get("unit", "")
+    link = params.linked.get(name)
+    notes = "; ".join(p for p in (unit, allowed_range(schema, name)) if p)
+    if link is not None:
+        notes += "; linked: its seller sets it, a value here cuts the link"
+    return (
+        f"<span title='{html.escape(name)}'>{html.escape(meaning)}</span>"
+        f"<br><small style='color:#666'><code>{html.escape(name)}</code> {html.escape(notes)}</small>"
+    )
+
+
+#: Sections of the "All assumptions" accordion, by role.
+ROLE_TITLES = {
+    "driver": "Drivers",
+    "setting": "Settings",
+    "observed": "Observed figures",
+    "limit": "Guardrail limits",
+}
+
+
+def _run_settings() -> tuple[str, Path]:
+    """The notebook's ``scenario`` and ``parameters_dir`` (its parameters cell), outside one
+    ``("custom", parameters/)``."""
+    namespace: dict[str, Any] = {}
+    try:
+        from IPython import get_ipython  # 0.1 s to import outside a kernel, which has it loaded
+
+        shell = get_ipython()
+        namespace = shell.user_ns if shell is not None else {}
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        pass
+    folder = namespace.get("parameters_dir") or ""
+    return str(namespace.get("scenario", "custom")), Path(folder) if folder else PARAMETERS_DIR
 
 
 def driver_slider(params: ModelParams, name: str) -> widgets.FloatSlider:
@@ -157,24 +224,45 @@ def _monthly_margin(evaluation: Evaluation) -> np.ndarray:
 
 
 class WhatIfPanel(widgets.VBox):
-    """Sliders for a model's main drivers, with the gross margin, KPIs, tree and a chart following them.
+    """Sliders for a model's main drivers and a box for every other assumption, with the gross
+    margin, KPIs, tree and a chart following them; the moved values can be saved as a scenario.
 
     The results are HTML widgets whose value is replaced on every move (no output
     capture), so the panel behaves the same under papermill as in JupyterLab and Voila.
+
+    Parameters
+    ----------
+    evaluation
+        The model evaluated on the scenario the panel opens on.
+    scenario
+        That scenario's name (default: the notebook's ``scenario`` run setting, else ``custom``);
+        a saved scenario overlays it when it is a scenario folder, ``base`` otherwise.
+    parameters_dir
+        Folder of the scenario folders, where a saved scenario goes (default: the notebook's
+        ``parameters_dir``, else the shipped ``parameters/``).
 
     Attributes
     ----------
     sliders
         One slider per driver in ``spec.what_if``, by assumption name.
+    inputs
+        One box per other assumption (every assumption of the schema has a slider or a box).
     headline, figures, picture
         Gross-margin headline, KPI table with the metric tree as text, and the chart (SVG).
+    save_name, save_button, saved
+        The scenario name to save as, the button, and what saving wrote (or why it could not).
     """
 
-    def __init__(self, evaluation: Evaluation):
+    def __init__(
+        self, evaluation: Evaluation, scenario: str | None = None, parameters_dir: Path | None = None
+    ):
         self.start = evaluation
         spec, params = evaluation.spec, evaluation.params
-        # a linked driver's slider starts at the value its seller gives it in the snapshot month
-        self._own = params.unlinked(*spec.what_if)
+        notebook_scenario, notebook_folder = _run_settings()
+        self.scenario = scenario or notebook_scenario
+        self.parameters_dir = Path(parameters_dir) if parameters_dir else notebook_folder
+        # a linked driver starts at the value its seller gives it in the snapshot month
+        self._own = params.unlinked(*params.linked)
         self.sliders = {name: driver_slider(self._own, name) for name in spec.what_if}
         rows = [
             widgets.HBox(
@@ -183,38 +271,166 @@ class WhatIfPanel(widgets.VBox):
             )
             for name, s in self.sliders.items()
         ]
+        schema = type(params)
+        self.inputs = {
+            name: driver_input(self._own, name) for name in schema.model_fields if name not in self.sliders
+        }
         self.headline = widgets.HTML().add_class("aibm-what-if-margin")
         self.figures = widgets.HTML().add_class("aibm-what-if-figures")
         self.picture = widgets.HTML().add_class("aibm-what-if-chart")
+        self.problems = widgets.HTML().add_class("aibm-what-if-problems")
         floor = getattr(params, MARGIN_FLOOR, None)
         self._chart = MarginChart(floor, int(params.snapshot_month))
         self._scenario_margin = _monthly_margin(evaluation)
-        for slider in self.sliders.values():
-            slider.observe(self.redraw, names="value")
-        super().__init__([self.headline, *rows, self.figures, self.picture])
+        for name, box in [*self.sliders.items(), *self.inputs.items()]:
+            box.add_class(f"aibm-input-{name}")  # found by name in a page
+            box.observe(self.redraw, names="value")
+        self.save_name = widgets.Text(placeholder="new scenario name", layout=widgets.Layout(width="240px"))
+        self.save_button = widgets.Button(description="Save as scenario")
+        self.saved = widgets.HTML().add_class("aibm-what-if-saved")
+        self.save_button.on_click(self.save)
+        self.save_name.add_class("aibm-what-if-save-name")
+        self.save_button.add_class("aibm-what-if-save")
+        save_row = widgets.VBox(
+            [
+                widgets.HTML(
+                    f"<b>Save the moved values as a scenario</b> laid over "
+                    f"<b>{html.escape(self.overlays)}</b> (scenario {html.escape(self.scenario)}):"
+                ),
+                widgets.HBox([self.save_name, self.save_button]),
+                self.saved,
+            ]
+        )
+        super().__init__(
+            [
+                self.headline,
+                *rows,
+                self._accordion(schema),
+                self.problems,
+                self.figures,
+                self.picture,
+                save_row,
+            ]
+        )
         self.add_class("aibm-what-if")
         self.redraw()
 
+    def _accordion(self, schema: type[ModelParams]) -> widgets.Accordion:
+        """The "All assumptions" accordion: one section per role, a labelled box per assumption."""
+        sections, titles = [], []
+        for role, title in ROLE_TITLES.items():
+            names = [n for n in schema.names_with_role(role) if n in self.inputs]
+            if not names:
+                continue
+            rows = [
+                widgets.HBox(
+                    [
+                        widgets.HTML(input_label(self._own, n), layout=widgets.Layout(width="520px")),
+                        self.inputs[n],
+                    ],
+                    layout=widgets.Layout(align_items="center"),
+                )
+                for n in names
+            ]
+            sections.append(widgets.VBox(rows))
+            titles.append(f"{title} ({len(names)})")
+        inner = widgets.Accordion(children=sections, titles=tuple(titles))
+        outer = widgets.Accordion(children=[inner], titles=("All assumptions",))
+        outer.add_class("aibm-what-if-all")
+        return outer
+
+    @property
+    def overlays(self) -> str:
+        """The scenario a saved what-if is laid over: the panel's scenario if it is a folder, else base."""
+        try:
+            known = available_scenarios(self.parameters_dir)
+        except OSError:
+            known = []
+        return self.scenario if self.scenario in known else ROOT
+
+    def changes(self) -> dict[str, Any]:
+        """The assumptions moved away from the scenario's values, by name (in their units)."""
+        boxes = {**self.sliders, **self.inputs}
+        return {n: box.value for n, box in boxes.items() if box.value != getattr(self._own, n)}
+
     def evaluation(self) -> Evaluation:
-        """The model evaluated at the sliders' values (the starting evaluation while none has moved)."""
+        """The model evaluated at the sliders' and boxes' values (the starting evaluation while
+        none has moved).
+
+        Raises
+        ------
+        ParameterError
+            A value outside its valid range, or values that break a rule between assumptions.
+        """
         start = self.start
-        moved = {n: s.value for n, s in self.sliders.items() if s.value != getattr(self._own, n)}
+        moved = self.changes()
+        if not moved:
+            return start
+        values = {**self._own.model_dump(), **moved}
+        validate(type(start.params), values, source="what-if")
         # a moved linked driver becomes the model's own constant; the other links stay in force
-        return evaluate(start.spec, start.params.unlinked(*moved).vary(**moved)) if moved else start
+        return evaluate(start.spec, start.params.unlinked(*moved).vary(**moved))
 
     def redraw(self, _change: Any = None) -> None:
-        """Re-evaluate the model and replace the headline, figures and chart."""
-        ev = self.evaluation()
+        """Re-evaluate the model and replace the headline, figures and chart.
+
+        Values that do not validate leave the last good figures in place and say why.
+        """
+        try:
+            ev = self.evaluation()
+        except ParameterError as error:
+            self.problems.value = _problems_html(error)
+            return
+        self.problems.value = ""
         self.headline.value = margin_headline(ev, self.start)
         kpis = ev.kpi_frame()[["value"]].to_html(header=False, index_names=False)
         tree = f"<pre style='margin:0 0 0 2em'>{html.escape(ev.tree.to_text())}</pre>"
         self.figures.value = f"<div style='display:flex;align-items:flex-start'>{kpis}{tree}</div>"
         self.picture.value = self._chart.svg(self._scenario_margin, _monthly_margin(ev))
 
+    def save(self, _button: Any = None) -> Path | None:
+        """Save the moved values as the scenario named in :attr:`save_name`; the file, or None.
 
-def what_if_panel(evaluation: Evaluation) -> WhatIfPanel:
-    """Sliders for the model's main drivers; gross margin, KPIs, tree and a chart follow them."""
-    return WhatIfPanel(evaluation)
+        The scenario overlays :attr:`overlays` and holds only the moved assumptions
+        (:func:`aibm_core.analysis.new_scenario.save_scenario`); :attr:`saved` shows the file
+        written or, in one line each, why nothing was.
+        """
+        changes = {n: round_significant(v) for n, v in self.changes().items()}
+        overlays = self.overlays
+        try:
+            path = save_scenario(
+                self.parameters_dir,
+                self.save_name.value.strip(),
+                self.start.spec.name,
+                changes,
+                overlays=overlays,
+                why=f"what-if on scenario {overlays}",
+            )
+        except ParameterError as error:
+            self.saved.value = _problems_html(error)
+            return None
+        moved = ", ".join(changes)
+        run = f"aibm run --scenario {path.parent.name}"
+        if self.parameters_dir.resolve() != PARAMETERS_DIR.resolve():
+            run += f" --parameters {self.parameters_dir}"
+        self.saved.value = (
+            f"<span style='color:#1b5e20'>Saved {html.escape(str(path))} ({html.escape(moved)}); "
+            f"run it with <code>{html.escape(run)}</code></span>"
+        )
+        return path
+
+
+def _problems_html(error: ParameterError) -> str:
+    lines = "".join(f"<div>{html.escape(str(p))}</div>" for p in error.problems)
+    return f"<div style='color:#b71c1c'>{lines}</div>"
+
+
+def what_if_panel(
+    evaluation: Evaluation, scenario: str | None = None, parameters_dir: Path | None = None
+) -> WhatIfPanel:
+    """Sliders for the model's main drivers and a box for every other assumption; gross margin,
+    KPIs, tree and a chart follow them, and the moved values can be saved as a scenario."""
+    return WhatIfPanel(evaluation, scenario, parameters_dir)
 
 
 def redraw_times(evaluation: Evaluation, moves: int = 30) -> list[float]:
