@@ -32,6 +32,24 @@ from aibm_core.analysis import sensitivity
 from aibm_core.present import charts, widgets
 
 DRAWS = 100_000
+#: Targets printed beside the figures (never asserted): seconds for 100k draws of one model,
+#: milliseconds for a what-if move, ratios to the cold-kernel floor, sizes in MB / KB.
+TARGETS = {
+    "100k draws": 0.2,
+    "what-if move": 50.0,
+    "run / floor": 1.0,
+    "run --no-exports / floor": 0.6,
+    "outputs MB": 60.0,
+    "largest notebook KB": 200.0,
+    "--changed": 1.0,
+}
+
+
+def verdict(value: float, target: float) -> str:
+    """``met`` or ``missed`` for a figure whose target is an upper bound."""
+    return "met" if value <= target else "missed"
+
+
 #: Notebooks run at once for the cold-kernel floor (as on a two-core machine).
 FLOOR_PARALLEL = 2
 #: A notebook doing only what every workbook notebook does first: start a kernel, import.
@@ -50,9 +68,11 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
 
 def main() -> None:
     rng = np.random.default_rng(2026)
+    draws_target, move_target = TARGETS["100k draws"], TARGETS["what-if move"]
+    print(f"targets: 100k draws <= {draws_target:g} s a model; what-if move <= {move_target:g} ms")
     print(
         f"{'model':20} {'scalar eval':>12} {'100k draws':>12} {'per draw':>10} {'tornado':>9} {'tree SVG':>9}"
-        f" {'what-if move':>13}"
+        f" {'what-if move':>13}  verdicts (draws, move)"
     )
     for name in model_names():
         spec = get_model(name)
@@ -67,10 +87,31 @@ def main() -> None:
         svg = best_of(3, lambda tree=tree: charts.mimebundle(charts.tree_chart(tree)))
         per_draw_ns = many / DRAWS * 1e6
         move = widgets.median_redraw_ms(evaluate(spec, params))  # target: 50 ms (median)
+        verdicts = f"{verdict(many / 1e3, TARGETS['100k draws'])}, {verdict(move, TARGETS['what-if move'])}"
         print(
             f"{name:20} {scalar:10.1f}ms {many:10.1f}ms {per_draw_ns:8.2f}ns {tornado:7.1f}ms {svg:7.1f}ms"
-            f" {move:11.1f}ms"
+            f" {move:11.1f}ms  {verdicts}"
         )
+    sizes()
+
+
+def sizes() -> None:
+    """The largest committed notebook and, if ``make report`` ran, the size of ``outputs/``."""
+    from aibm_core.core.config import NOTEBOOKS_DIR, ROOT
+
+    largest = max(NOTEBOOKS_DIR.glob("*.ipynb"), key=lambda p: p.stat().st_size)
+    kb = largest.stat().st_size / 1e3
+    target = TARGETS["largest notebook KB"]
+    met = verdict(kb, target)
+    print(f"largest committed notebook: {largest.name} {kb:,.0f} KB (target {target:g} KB: {met})")
+    outputs = ROOT / "outputs"
+    files = [p for p in outputs.rglob("*") if p.is_file()] if outputs.is_dir() else []
+    if len(files) > 1:
+        mb = sum(p.stat().st_size for p in files) / 1e6
+        target = TARGETS["outputs MB"]
+        print(f"outputs/ after the last batch: {mb:,.0f} MB (target {target:g} MB: {verdict(mb, target)})")
+    else:
+        print("outputs/: empty (run `make report` first to measure it)")
 
 
 def _seconds(command: list[str], expect: str = "") -> float:
@@ -130,6 +171,7 @@ def batch() -> None:
     from aibm_core.core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
 
     aibm = [sys.executable, "-m", "aibm_core.batch.cli"]
+
     def show(label: str, text: str) -> None:
         print(f"{label:36} {text}", flush=True)
 
@@ -145,11 +187,21 @@ def batch() -> None:
         show("aibm run (reports and exports)", f"{run:8.1f}s  (exports take {run - bare:.1f}s)")
         nothing = f"skipped {n} unchanged run(s)"
         changed = statistics.median(_seconds([*aibm, "run", "--changed", *out], nothing) for _ in range(3))
-        show("aibm run --changed, nothing changed", f"{changed:8.2f}s")
+        show(
+            "aibm run --changed, nothing changed",
+            f"{changed:8.2f}s  (target {TARGETS['--changed']:g}s: {verdict(changed, TARGETS['--changed'])})",
+        )
         (folder / "floor").mkdir()
         floor = cold_kernel_floor(n, folder / "floor")
         show(f"cold-kernel floor ({FLOOR_PARALLEL} at a time)", f"{floor:8.1f}s")
-        show("  aibm run / floor", f"{run / floor:8.2f}x  (--no-exports: {bare / floor:.2f}x)")
+        with_exports, without = run / floor, bare / floor
+        show(
+            "  aibm run / floor",
+            f"{with_exports:8.2f}x  (target {TARGETS['run / floor']:g}x: "
+            f"{verdict(with_exports, TARGETS['run / floor'])});"
+            f" --no-exports {without:.2f}x (target {TARGETS['run --no-exports / floor']:g}x: "
+            f"{verdict(without, TARGETS['run --no-exports / floor'])})",
+        )
         (folder / "serial").mkdir()
         serial = serial_papermill(jobs, folder / "serial")
         show("serial papermill loop", f"{serial:8.1f}s  (aibm run is {serial / run:.2f}x faster)")
