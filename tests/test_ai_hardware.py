@@ -19,6 +19,7 @@ from aibm_core.models.ai_hardware import (
     compute,
     kpis,
     lifecycle_weight,
+    ltv_path,
     projection,
     statement,
     tree,
@@ -475,11 +476,16 @@ def test_loss_making_units_never_pay_back() -> None:
     assert format_value(k["sales_cost_to_ltv"].value, "ratio") == "unbounded"
 
 
-def test_customers_who_never_leave_have_unbounded_value() -> None:
+def test_customers_who_never_leave_are_worth_their_capped_path() -> None:
     r = compute(plain(annual_discount_rate=0.0))  # retention 1, no discounting
     k = kpis(r)
-    assert k["ltv"].value == np.inf and format_value(k["ltv"].value, "USD per customer") == "unbounded"
-    assert k["sales_cost_to_ltv"].value == 0.0
+    # no churn, no discounting: the sum of ltv_months (60) months of gross profit, finite
+    path = ltv_path(r)
+    assert path.shape[-1] == 60
+    assert k["ltv"].value == pytest.approx(float(np.sum(path))) and np.isfinite(k["ltv"].value)
+    assert k["sales_cost_to_ltv"].value == pytest.approx(
+        float(r.params.sales_cost_per_customer_usd) / k["ltv"].value
+    )
     assert all(not np.isnan(m.value) for m in k.values())
     zero = unit_economics(compute(plain(annual_discount_rate=0.0, high_end_asp_usd=5000.0)))
     assert zero["ltv"] == 0.0 and zero["cac_payback_months"] == np.inf  # no profit: no value, no NaN

@@ -465,6 +465,31 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     )
 
 
+def ltv_path(r: AiHardwareResult) -> np.ndarray:
+    """Gross profit of an average customer from the snapshot month on (USD per month; draws × months).
+
+    ``ltv_months`` months of the projected path: hardware gross profit on the customer's units
+    plus its software gross profit, month by month to the horizon, then held at the horizon's
+    last month (the projection says nothing beyond it). The same capped-path definition of
+    lifetime value as every model (:func:`aibm_core.core.finance.path_lifetime_value`).
+    """
+    p = r.params
+    s, length = int(p.snapshot_month), int(p.ltv_months)
+    units, customers = np.asarray(r.units), np.asarray(r.customers)
+    hardware = units * (np.asarray(r.net_asp) - np.asarray(r.manufacturing_cost_per_unit))
+    software = np.asarray(r.software_revenue) - np.asarray(r.software_cogs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_customer = np.where(
+            customers > 0, (hardware + software) / np.where(customers > 0, customers, 1.0), 0.0
+        )
+    path = per_customer[..., s - 1 : s - 1 + length]
+    missing = length - path.shape[-1]
+    if missing > 0:
+        tail = np.repeat(path[..., -1:], missing, axis=-1)
+        path = np.concatenate([path, tail], axis=-1)
+    return path
+
+
 def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     """Per-unit and per-customer economics in the snapshot month.
 
@@ -485,7 +510,7 @@ def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     hardware_gp_per_unit = r.at("net_asp") - r.at("manufacturing_cost_per_unit")
     software_gp_per_customer = (r.at("software_revenue") - r.at("software_cogs")) / customers
     gp_per_customer = units / customers * hardware_gp_per_unit + software_gp_per_customer
-    ltv = finance.lifetime_value(gp_per_customer, monthly_churn(p.annual_retention), rate)
+    ltv = finance.path_lifetime_value(ltv_path(r), monthly_churn(p.annual_retention), rate)
     sales_cost = np.asarray(p.sales_cost_per_customer_usd, dtype=float)
     rnd_per_unit = r.at("rnd") / units
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -357,6 +357,15 @@ class AiHardwareParams(ProjectionParams):
         meaning="Discount rate for customer and subscription lifetime value",
         source=ANALYST,
     )
+    ltv_months: int = assumption(
+        60,
+        unit="months",
+        ge=1,
+        le=240,
+        meaning="Months of a new customer's projected path counted in its lifetime value (cap)",
+        source=f"{ANALYST}: a five-year cap, the usual conservative cut-off of customer lifetime value",
+        role="setting",
+    )
     order_lead_months: float = assumption(
         6.0,
         unit="months",
