@@ -135,7 +135,10 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
             kind="input",
             parent="health",
             unit="USD per customer",
-            definition="Monthly gross profit per customer, discounted over the customer's expected life",
+            definition=(
+                "Gross profit per customer over its projected path (ltv_months, capped), surviving "
+                "at the retention rate and discounted"
+            ),
             value=ue["ltv"],
         ),
         Node(
