@@ -7,11 +7,13 @@ import shutil
 import numpy as np
 import pytest
 
-from aibm_core.analysis import stack, value_chain
-from aibm_core.analysis.results_cache import model_results
+from aibm_core.analysis import sensitivity, stack, value_chain
+from aibm_core.analysis.results import scenario_params
+from aibm_core.analysis.results_cache import linked, model_results
 from aibm_core.analysis.scenarios import available_scenarios, scenario_linked
 from aibm_core.analysis.stack_monte_carlo import stack_monte_carlo
 from aibm_core.core.config import PARAMETERS_DIR
+from aibm_core.models import evaluate, get_model
 from aibm_core.models.ai_infrastructure.params import HOURS_PER_MONTH
 
 LINKED = [s for s in available_scenarios(PARAMETERS_DIR) if scenario_linked(PARAMETERS_DIR, s)]
@@ -126,3 +128,21 @@ def test_the_stacks_draws_are_joint_a_buyer_reads_its_sellers_draw_of_the_same_i
         assert runs[model].evaluation.gross_margin == pytest.approx(
             model_results(model, "base")["gross_margin"]
         )
+
+
+def test_moving_a_linked_driver_scales_its_sellers_path():
+    spec = get_model("ai_platform")
+    evaluation = value_chain.scenario_evaluations("base")  # computes the platform's sellers too
+    params = linked(spec, scenario_params("ai_platform", "base"), "base", PARAMETERS_DIR)[0]
+    name = "infra_cost_per_gpu_hour"
+    cloud = evaluation["ai_infrastructure"].result
+    value = params.value_of(name)
+    assert value == pytest.approx(float(cloud.at("revenue_per_sold_hour")), rel=1e-12)
+    months = np.arange(1.0, 25.0)
+    np.testing.assert_allclose(
+        params.moved(**{name: 2 * value}).linked_path(name, months), 2 * params.linked_path(name, months)
+    )
+    frame = sensitivity.sweep(spec, params, name, [value, 2 * value])
+    own = evaluate(spec, params).gross_margin
+    assert frame["metric"].iloc[0] == pytest.approx(own, abs=1e-12)  # the path as the seller gives it
+    assert frame["metric"].iloc[1] < own  # twice the cloud's price: a thinner margin

@@ -67,7 +67,7 @@ def kpi_function(spec: ModelSpec, params: ModelParams, question: Question) -> Ca
     """Driver value(s) -> the question's KPI in the snapshot month (same shape as the input)."""
 
     def kpi(values: object) -> np.ndarray:
-        result = spec.compute(params.vary(**{question.driver: values}))
+        result = spec.compute(params.moved(**{question.driver: values}))
         return np.broadcast_to(
             np.asarray(spec.kpis(result)[question.kpi].value, dtype=float), np.shape(values)
         )
@@ -91,7 +91,7 @@ def search_grid(low: float, high: float, points: int = GRID_POINTS) -> np.ndarra
 def driver_limits(params: ModelParams, name: str) -> tuple[float, float]:
     """The driver's valid range; an unbounded side is taken 100× the value's size away."""
     low, high = bounds(type(params), name)
-    value = float(getattr(params, name))
+    value = float(params.value_of(name))
     reach = 100.0 * max(abs(value), 1.0)
     return (value - reach if low is None else low), (value + reach if high is None else high)
 
@@ -141,11 +141,10 @@ def seek(spec: ModelSpec, params: ModelParams, question: Question, points: int =
     Answer
         With the value found on the first crossing from the low end of the range, or ``None``
         and a message saying on which side of the target the KPI stays. A driver the stack
-        links (another model's price) is searched as the model's own constant instead: the
-        answer is the price the model would need, whatever its seller charges.
+        links (another model's price) keeps its seller's path, scaled: the answer is the
+        snapshot-month price the model would need its seller to charge.
     """
     linked = question.driver in params.linked
-    params = params.unlinked(question.driver)
     kpi = kpi_function(spec, params, question)
     base = spec.kpis(spec.compute(params))[question.kpi]
     units = (_unit(params, question.driver), str(base.unit))
@@ -165,7 +164,7 @@ def seek(spec: ModelSpec, params: ModelParams, question: Question, points: int =
         message = f"the KPI jumps across the target near {format_value(value, units[0])}: no exact solution"
         return Answer(question, None, message, *units)
     more = f" ({len(brackets) - 1} more crossing(s) higher in the range)" if len(brackets) > 1 else ""
-    note = " (a constant in place of the linked seller's price)" if linked else ""
+    note = " in the snapshot month (the linked seller's price path, scaled)" if linked else ""
     return Answer(question, value, f"{question.driver} = {format_value(value, units[0])}{more}{note}", *units)
 
 

@@ -95,7 +95,7 @@ def sweep(
     label = GROSS_MARGIN.label if metric is None else "metric"
     metric = metric or spec.gross_margin
     grid = np.asarray(values, dtype=float)
-    result = spec.compute(params.vary(**{name: grid}))
+    result = spec.compute(params.moved(**{name: grid}))  # a linked driver: its seller's path, scaled
     frame = pd.DataFrame({name: grid, "metric": np.broadcast_to(metric(result), grid.shape)})
     columns = {name: Column(name, assumption_unit(type(params), name))}
     if metric_unit is not None:
@@ -159,12 +159,12 @@ def what_if_grid(
     metric = metric or spec.gross_margin
     schema = type(params)
     values = {
-        name: [clip_to_range(schema, name, float(getattr(params, name)) * (1 + move / 100)) for move in moves]
+        name: [clip_to_range(schema, name, float(params.value_of(name)) * (1 + move / 100)) for move in moves]
         for name in names
     }
     index = np.array(list(itertools.product(range(len(moves)), repeat=len(names))), dtype=int)
     varied = {name: np.asarray(values[name])[index[:, i]] for i, name in enumerate(names)}
-    result = np.broadcast_to(metric(spec.compute(params.vary(**varied))), (len(index),))
+    result = np.broadcast_to(metric(spec.compute(params.moved(**varied))), (len(index),))
     frame = pd.DataFrame({f"move_{i}": np.asarray(moves)[index[:, i]] for i in range(len(names))})
     frame["metric"] = np.asarray(result, dtype=float)
     units = {name: assumption_unit(schema, name) for name in names}
@@ -207,7 +207,7 @@ def swing_values(params: ModelParams, name: str, swing: float = 0.2) -> tuple[fl
         low, high = (float(v) for v in ranged.distribution().ppf(np.array(TORNADO_QUANTILES)))
         rule = RANGE_RULE
     else:
-        value = float(getattr(params, name))
+        value = float(params.value_of(name))
         low, high = value * (1 - swing), value * (1 + swing)
         rule = f"±{swing:.0%}"
     return clip_to_range(schema, name, low), clip_to_range(schema, name, high), rule
@@ -259,7 +259,10 @@ def tornado(
 def _tornado_frame(
     spec: ModelSpec, params: ModelParams, names: Sequence[str], swing: float, metric: MetricFn
 ) -> pd.DataFrame:
-    """The rows of :func:`tornado` (two model calls: the base and every move at once)."""
+    """The rows of :func:`tornado` (two model calls: the base and every move at once).
+
+    A linked driver (another model's price) keeps its seller's path, scaled up or down.
+    """
     base = float(np.asarray(metric(spec.compute(params))))
     moves = [swing_values(params, name, swing) for name in names]
     if not moves:
@@ -268,10 +271,10 @@ def _tornado_frame(
     # Row 2i holds assumption i at its low value, row 2i+1 at its high; the others stay put.
     values = {}
     for i, name in enumerate(names):
-        column = np.full(2 * len(names), float(getattr(params, name)))
+        column = np.full(2 * len(names), float(params.value_of(name)))
         column[2 * i : 2 * i + 2] = moves[i][:2]
         values[name] = column
-    moved = np.broadcast_to(metric(spec.compute(params.vary(**values))), (2 * len(names),))
+    moved = np.broadcast_to(metric(spec.compute(params.moved(**values))), (2 * len(names),))
     rows = [
         {
             "assumption": name,

@@ -38,6 +38,8 @@ class LinkedInput:
         Drivers of the buying model that turn the seller's figure into the driver: the driver is
         ``seller path × times + plus`` (``None``: 1 and 0). For example the GPU cloud's capex
         per GPU is the vendor's net ASP plus the rest of the server, its own driver.
+    scale
+        A factor on the whole driver (one per row, or one for all; 1 as the seller gives it).
     """
 
     seller: str
@@ -47,6 +49,15 @@ class LinkedInput:
     draws: np.ndarray | None = None
     times: str | None = None
     plus: str | None = None
+    scale: np.ndarray | float = 1.0
+
+    def scaled(self, factor: np.ndarray | float) -> LinkedInput:
+        """The same input with the driver multiplied by ``factor`` (one per row, or one for all).
+
+        How a sweep, a tornado, a goal seek or a slider moves a linked driver: the seller's
+        path keeps its shape, moved up or down as a whole.
+        """
+        return replace(self, scale=np.asarray(factor, dtype=float) * np.asarray(self.scale, dtype=float))
 
     def for_draws(self, n: int) -> LinkedInput:
         """The input for a Monte Carlo run of ``n`` draws: draw ``i`` reads the seller's draw ``i``.
@@ -62,7 +73,7 @@ class LinkedInput:
     def digest(self) -> str:
         """SHA-256 of the point path and the draws (equal inputs, equal digest)."""
         h = hashlib.sha256(f"{self.seller}/{self.output}/{self.times}/{self.plus}".encode())
-        for part in (self.values, self.draws):
+        for part in (self.values, self.draws, np.asarray(self.scale, dtype=float)):
             if part is not None:
                 h.update(str(np.shape(part)).encode())
                 h.update(np.ascontiguousarray(part, dtype=float).tobytes())

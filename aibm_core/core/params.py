@@ -175,7 +175,35 @@ class ModelParams(BaseModel):
             path = path * np.asarray(getattr(self, link.times), dtype=float)[..., None]
         if link.plus is not None:
             path = path + np.asarray(getattr(self, link.plus), dtype=float)[..., None]
-        return path
+        scale = np.asarray(link.scale, dtype=float)
+        return path if scale.ndim == 0 and scale == 1.0 else path * scale[..., None]
+
+    def value_of(self, name: str) -> Any:
+        """An assumption's value in force: its own, or a linked driver's in the snapshot month."""
+        if name not in self._linked:
+            return getattr(self, name)
+        month = [float(getattr(self, "snapshot_month", 1))]
+        value = np.asarray(self.linked_path(name, month))[..., 0]
+        return float(value) if value.ndim == 0 else value
+
+    def moved(self, **values: Any) -> ModelParams:
+        """A copy with assumptions set to ``values`` (unvalidated, arrays allowed), as :meth:`vary`,
+        except that a linked driver keeps its seller's path, scaled so that its snapshot-month value
+        is the one given: how sweeps, tornadoes, goal seeks and sliders move any driver."""
+        linked = {n: v for n, v in values.items() if n in self._linked}
+        copy = self.vary(**{n: v for n, v in values.items() if n not in linked})
+        if not linked:
+            return copy
+        links = dict(self._linked)
+        for name, value in linked.items():
+            base = np.asarray(self.value_of(name), dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(
+                    base != 0, np.asarray(value, dtype=float) / np.where(base != 0, base, 1.0), 0.0
+                )
+            links[name] = links[name].scaled(factor)
+        copy._linked = links
+        return copy
 
     def content_key(self) -> str:
         """SHA-256 of the validated values and their uncertainty: equal parameters, equal key.

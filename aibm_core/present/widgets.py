@@ -368,8 +368,8 @@ class WhatIfPanel(widgets.VBox):
             return start
         values = {**self._own.model_dump(), **moved}
         validate(type(start.params), values, source="what-if")
-        # a moved linked driver becomes the model's own constant; the other links stay in force
-        return evaluate(start.spec, start.params.unlinked(*moved).vary(**moved))
+        # a moved linked driver keeps its seller's path, scaled to the value set; links stay in force
+        return evaluate(start.spec, start.params.moved(**moved))
 
     def redraw(self, _change: Any = None) -> None:
         """Re-evaluate the model and replace the headline, figures and chart.
