@@ -9,6 +9,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -21,6 +22,7 @@ from aibm_core.analysis.scenarios import (
     read_scenario,
     scenario_problems,
 )
+from aibm_core.batch.jobs import exit_code, stop_on_signals
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.core.errors import AibmInputError
 from aibm_core.core.params import ParameterError, Problem, defaults_yaml, validate, write_defaults_yaml
@@ -29,6 +31,8 @@ from aibm_core.models import get_model, model_names, registry
 from aibm_core.present import dashboard
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: What :func:`_run_batch` returns when a signal stopped the batch (:func:`_run` turns it into 128 + signal).
+EXIT_INTERRUPTED = -1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,9 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM / SIGHUP during `aibm run`
         print("interrupted", file=sys.stderr)
-        return 130
+        return exit_code(error)
     except BrokenPipeError:  # the reader went away (``aibm assumptions ... | head``)
         _silence_stdout()
         return EXIT_OK
@@ -80,6 +84,7 @@ exit codes:
   1    some runs failed (the summary names the cell; the others still ran)
   2    bad input: a parameter file, scenario, model or option (nothing was run)
   130  interrupted with Ctrl-C (no half-written report is left)
+  143  stopped by SIGTERM, 129 by SIGHUP (cleaned up as after Ctrl-C)
 """
 
 
@@ -228,7 +233,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
+    """Run the batch; 128 + the signal's number after Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
+
+    Whatever stops it, the batch's workers and kernels are stopped, no temporary file is left and
+    the summary says what finished.
+    """
+    with stop_on_signals() as received:
+        code = _run_batch(args)
+    return code if code != EXIT_INTERRUPTED else 128 + (received[-1] if received else signal.SIGINT)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """The batch of :func:`_run`; :data:`EXIT_INTERRUPTED` when a signal stopped the notebooks."""
     from aibm_core.batch import (  # the run command's modules: not loaded by the others
         dask_executor,
         incremental,
@@ -267,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
         if any(o.interrupted for o in outcomes):
             _summary(outcomes)
             print("interrupted: the index was not updated", file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
         try:
             index = write_index(args.output, failures, parameters_dir=args.parameters)
@@ -277,8 +293,9 @@ def _run(args: argparse.Namespace) -> int:
             _summary(outcomes)
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
             return EXIT_FAILED
-        if args.exports:
-            _export(args.output, {o.job.scenario for o in outcomes}, args.parameters, args.workers)
+        if args.exports:  # the scenarios run, and those whose exports are missing or incomplete
+            scenarios = {o.job.scenario for o in outcomes} | set(incremental.stale_exports(args.output, jobs))
+            _export(args.output, scenarios, args.parameters, args.workers)
     if outcomes:
         _summary(outcomes)
     if len(todo) < len(jobs):
@@ -302,15 +319,36 @@ def _warn_skipped(output: Path) -> None:
 
 def _export(output: Path, scenarios: set[str], parameters: Path, workers: int | None) -> None:
     """Chart images, projection CSVs and a workbook for each scenario run; problems as warnings."""
+    from aibm_core.batch.incremental import record_exports
     from aibm_core.present.exports import (  # openpyxl and altair: only when exports are written
         problems,
         write_exports,
     )
 
     workers = workers or os.cpu_count() or 1
-    exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
-    for problem in problems(exports):
+    try:
+        exports = write_exports(output, sorted(scenarios), parameters_dir=parameters, workers=workers)
+    except KeyboardInterrupt:
+        names = ", ".join(_plain(name) for name in sorted(scenarios))
+        print(
+            f"interrupted: the exports of {names} may be incomplete; `aibm run --changed` rebuilds them",
+            file=sys.stderr,
+        )
+        raise
+    found = problems(exports)
+    for problem in found:
         print(f"warning: export: {problem}", file=sys.stderr)
+    failed = {scenario for scenario in scenarios for p in found if _within(p.source, output / scenario)}
+    try:
+        record_exports(output, scenarios - failed)
+    except OSError as error:
+        why = f"cannot record the exports ({error}); --changed will write them again"
+        print(f"warning: {why}", file=sys.stderr)
+
+
+def _within(path: str, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it."""
+    return Path(path) == folder or folder in Path(path).parents
 
 
 def _summary(outcomes: Sequence) -> None:

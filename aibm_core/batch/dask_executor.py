@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -21,7 +20,15 @@ from typing import Any
 from aibm_core.analysis import stack
 from aibm_core.batch.execution import execute
 from aibm_core.batch.incremental import chain_folders, scenario_inputs
-from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome, settle_interrupted, track_outcomes
+from aibm_core.batch.jobs import (
+    OUTPUT_SUFFIXES,
+    PYRAMID,
+    Job,
+    Outcome,
+    settle_interrupted,
+    signals_held,
+    track_outcomes,
+)
 from aibm_core.core.params import ParameterError, Problem
 from aibm_core.models import model_names
 
@@ -174,11 +181,8 @@ def run_batch(jobs: Sequence[Job], client: Any, progress: bool) -> list[Outcome]
     try:
         for i, outcome in track_outcomes(dask_completed(futures), futures, jobs, progress, _publish_remote):
             outcomes[i] = outcome
-    except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP (:class:`~aibm_core.batch.jobs.Stopped`)
+        with signals_held():  # a second signal must not cut the cleanup
             client.cancel(list(futures), force=True)  # a running job stops when its cluster does
             settle_interrupted(futures, outcomes, jobs, _publish_remote)
-        finally:
-            signal.signal(signal.SIGINT, previous)
     return [outcomes[i] for i in range(len(jobs))]
