@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -372,3 +375,60 @@ def test_exports_missing_or_skipped_are_written_by_a_later_changed_run(workbook,
     assert run(*two, "--changed")[1] == []
     assert written[-1] == ["base", "seed"]
     assert (out / "seed" / "seed.xlsx").is_file() and (out / "base" / "api_access_projection.csv").is_file()
+
+
+@contextlib.contextmanager
+def _server(reply: bytes | None):
+    """A local TCP service that accepts connections and sends ``reply`` (None: stays silent)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held = []
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(connection)
+            if reply is not None:
+                with contextlib.suppress(OSError):
+                    connection.recv(65536)
+                    connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+HTTP_REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>"
+
+
+@pytest.mark.parametrize("reply", [None, HTTP_REPLY], ids=["silent", "http"])
+def test_a_scheduler_address_of_the_wrong_service_is_one_line_within_the_deadline(
+    tmp_path, monkeypatch, capsys, reply
+):
+    pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    monkeypatch.setattr(dask_executor, "DASK_CONNECT_SECONDS", 2)
+    monkeypatch.setattr(dask_executor, "job_files", lambda job: pytest.fail("nothing may run"))
+    with _server(reply) as address:
+        start = time.monotonic()
+        code = cli.main(
+            ["run", "--scenario", "seed", "--model", "api_access", "--no-progress",
+             "--executor", "dask", "--scheduler", address, "--output", str(tmp_path / "o")]
+        )  # fmt: skip
+        elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert code == 2 and elapsed < 10, (code, elapsed, err)
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: key '--scheduler': '{address}': ") and "Traceback" not in err
