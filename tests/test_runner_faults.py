@@ -395,9 +395,9 @@ def _descendants(pid: int) -> list[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_stop_the_batch_like_ctrl_c(tmp_path, signum):
-    out = tmp_path / "out"
+    out, notebooks = tmp_path / "out", _sleeping_notebooks(tmp_path)
     run = _start(
-        "run", "--scenario", "seed", "--model", "api_access", "--notebooks", str(_sleeping_notebooks(tmp_path)),
+        "run", "--scenario", "seed", "--model", "api_access", "--notebooks", str(notebooks),
         "--workers", "1", "--output", str(out), "--no-progress", "--no-exports",
     )  # fmt: skip
     try:
