@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from aibm_core.analysis.results import to_json
 from aibm_core.analysis.results_cache import model_results
 from aibm_core.batch import cli, dask_executor, incremental, jobs, runner
 from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.present import exports
 from tests.conftest import aibm, notebook_without_run_details
 
 MODELS = ("api_access", "ai_hardware")
@@ -66,7 +70,7 @@ def workbook(tmp_path, monkeypatch):
             )
             job.path(".json").write_text(json.dumps(payload))
             job.path(".html").write_text("<html></html>")
-            job.path(".ipynb").write_text("{}")
+            job.path(".ipynb").write_text(json.dumps(nbformat.v4.new_notebook()))
             outcomes.append(jobs.Outcome(job, True, 0.1))
         return outcomes
 
@@ -327,3 +331,104 @@ def test_a_buyers_inputs_include_the_files_of_every_model_it_buys_from(tmp_path)
     for model in ("application_layer", "api_access", "ai_infrastructure", "ai_hardware"):
         assert ("bull", f"{model}.yaml") in names, model
     assert ("bull", "ai_platform.yaml") not in names
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("api_access.html", ""),  # emptied
+        ("api_access.html", "<html><body><p>cut sh"),  # truncated
+        ("api_access.json", ""),
+        ("api_access.json", '{"model": "api_ac'),
+        ("api_access.ipynb", ""),
+    ],
+)
+def test_an_emptied_or_truncated_output_runs_again(workbook, name, content):
+    run, _params, _notebooks, out, _state = workbook
+    one = ("--scenario", "seed", "--model", "api_access", "--no-exports")
+    run(*one)
+    (out / "seed" / name).write_text(content)
+    assert run(*one, "--changed")[1] == ["seed/api_access"]
+    assert run(*one, "--changed")[1] == []
+
+
+def test_exports_missing_or_skipped_are_written_by_a_later_changed_run(workbook, monkeypatch):
+    run, _params, _notebooks, out, _state = workbook
+    two = ("--scenario", "base", "--scenario", "seed", "--model", "api_access")
+    written = []
+    original = exports.write_exports
+
+    def write_exports(output, scenarios, **options):
+        written.append(scenarios)
+        return original(output, scenarios, **options)
+
+    monkeypatch.setattr(exports, "write_exports", write_exports)
+    assert run(*two, "--no-exports")[0] == 0
+    assert not (out / "seed" / "seed.xlsx").exists() and written == []
+    assert run(*two, "--changed")[1] == []  # nothing to run again...
+    for scenario in ("base", "seed"):  # ...but the exports never made are written
+        assert (out / scenario / f"{scenario}.xlsx").is_file(), scenario
+        assert (out / scenario / "api_access_projection.csv").is_file(), scenario
+    assert run(*two, "--changed")[1] == [] and written[-1] == []  # and then they are current
+    (out / "seed" / "seed.xlsx").unlink()  # removed since
+    (out / "base" / "api_access_projection.csv").unlink()
+    assert run(*two, "--changed")[1] == []
+    assert written[-1] == ["base", "seed"]
+    assert (out / "seed" / "seed.xlsx").is_file() and (out / "base" / "api_access_projection.csv").is_file()
+
+
+@contextlib.contextmanager
+def _server(reply: bytes | None):
+    """A local TCP service that accepts connections and sends ``reply`` (None: stays silent)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held = []
+
+    def serve():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(connection)
+            if reply is not None:
+                with contextlib.suppress(OSError):
+                    connection.recv(65536)
+                    connection.sendall(reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+HTTP_REPLY = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>"
+
+
+@pytest.mark.parametrize("reply", [None, HTTP_REPLY], ids=["silent", "http"])
+def test_a_scheduler_address_of_the_wrong_service_is_one_line_within_the_deadline(
+    tmp_path, monkeypatch, capsys, reply
+):
+    pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    monkeypatch.setattr(dask_executor, "DASK_CONNECT_SECONDS", 2)
+    monkeypatch.setattr(dask_executor, "job_files", lambda job: pytest.fail("nothing may run"))
+    with _server(reply) as address:
+        start = time.monotonic()
+        code = cli.main(
+            ["run", "--scenario", "seed", "--model", "api_access", "--no-progress",
+             "--executor", "dask", "--scheduler", address, "--output", str(tmp_path / "o")]
+        )  # fmt: skip
+        elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert code == 2 and elapsed < 10, (code, elapsed, err)
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: key '--scheduler': '{address}': ") and "Traceback" not in err

@@ -55,6 +55,22 @@ def test_wrong_type_is_rejected_not_coerced(tmp_path):
     assert "monthly_churn" in message and "'0.03'" in message and "a number" in message
 
 
+def test_draws_times_horizon_beyond_the_memory_budget_is_refused(tmp_path, capsys):
+    from aibm_core.batch.cli import main
+    from aibm_core.core.params import MAX_DRAW_MONTHS
+
+    path = write(tmp_path, "draws: 1000000\nhorizon_months: 120\n", "ai_infrastructure.yaml")
+    assert main(["validate", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {path}: key 'draws': value 1_000_000 with horizon_months 120")
+    assert f"{MAX_DRAW_MONTHS:_}" in line and "at most 50_000 draws at this horizon" in line
+    schema = get_model("ai_infrastructure").params
+    validate(schema, {"draws": 100_000, "horizon_months": 60})  # at the budget: allowed
+    validate(schema, {"draws": 50_000, "horizon_months": 120})
+    with pytest.raises(ParameterError, match="draw-months"):
+        validate(schema, {"draws": 100_001, "horizon_months": 60})
+
+
 def test_choice_lists_the_allowed_values(tmp_path):
     (message,) = problems_of(write(tmp_path, "cost_basis: magic\n"))
     assert "one of 'gpu', 'direct'" in message

@@ -370,3 +370,51 @@ def test_a_crashed_worker_fails_its_batch_and_the_next_batch_gets_new_workers(tm
     assert ok.ok, ok.message
     assert (tmp_path / "out" / "seed" / "api_access.html").exists()
     assert not list((tmp_path / "out").rglob("*.partial*"))
+
+
+# 2b. SIGTERM and SIGHUP: handled as Ctrl-C, exit 128 + signal
+
+
+def _sleeping_notebooks(tmp_path: Path) -> Path:
+    """A notebooks folder whose api_access notebook takes its parameters, then sleeps."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell('scenario = "base"')
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [parameters, nbformat.v4.new_code_cell("import time\ntime.sleep(120)")]
+    nbformat.write(nb, notebooks / "api_access.ipynb")
+    return notebooks
+
+
+def _descendants(pid: int) -> list[int]:
+    psutil = pytest.importorskip("psutil")
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_sigterm_and_sighup_stop_the_batch_like_ctrl_c(tmp_path, signum):
+    out, notebooks = tmp_path / "out", _sleeping_notebooks(tmp_path)
+    run = _start(
+        "run", "--scenario", "seed", "--model", "api_access", "--notebooks", str(notebooks),
+        "--workers", "1", "--output", str(out), "--no-progress", "--no-exports",
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: _a_cell_started(out) and _kernels(run.pid))
+        time.sleep(0.5)  # the sleeping cell has begun
+        processes = _descendants(run.pid)  # the worker, its kernel (and its helpers)
+        start = time.monotonic()
+        os.kill(run.pid, signum)  # the main process only, as `kill` or a closed terminal does
+        stdout, stderr = run.communicate(timeout=30)
+        elapsed = time.monotonic() - start
+    finally:
+        run.kill()
+    assert run.returncode == 128 + signum, stdout + stderr
+    assert elapsed < 15
+    assert "Traceback" not in stderr and "INTERRUPTED seed/api_access" in stdout
+    _wait_for(lambda: not any(_alive(pid) for pid in processes), timeout=5)
+    left = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    time.sleep(3)  # an orphan worker would publish its outputs now
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == left
+    assert left == [".aibm-inputs.json", ".aibm.lock", "seed"]  # the lock and manifest, no output

@@ -315,3 +315,34 @@ def test_seed_stays_a_point_scenario():
     for model in model_names():
         assert scenario_params(model, "seed").uncertainty.draws == 0
         assert model_results(model, "seed")["uncertainty"] is None
+
+
+def test_a_custom_scenario_with_a_shipped_name_is_described_and_read_from_its_own_folder(
+    tmp_path, monkeypatch
+):
+    """With ``--parameters DIR`` every page of the run reads DIR, never the shipped folder."""
+    import shutil
+
+    from aibm_core.analysis import pyramid
+    from aibm_core.analysis.scenarios import scenario_values
+    from aibm_core.present import notebook
+
+    params = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR / "base", params / "base")
+    (params / "bull").mkdir()
+    (params / "bull" / "scenario.yaml").write_text("description: My own bull case\noverlays: base\n")
+    (params / "bull" / "api_access.yaml").write_text("monthly_churn: 0.05\ndraws: 0\n")
+    namespace = {
+        **scenario_values(params, "bull", "api_access"),
+        "scenario": "bull",
+        "parameters_dir": str(params),
+    }
+    _spec, _params, evaluation, results = notebook.start("api_access", namespace)
+    page = notebook.executive_summary(evaluation, results, "bull").data  # as the notebooks call it
+    assert "My own bull case" in page and "outrunning supply" not in page
+    read = []
+    original = pyramid.scenario_params
+    monkeypatch.setattr(pyramid, "scenario_params", lambda *a: read.append(a) or original(*a))
+    (outcome,) = [o for o in pyramid.gather("bull", params) if o.model == "api_access"]
+    pyramid._top_driver(outcome)  # the driver table of the comparison page
+    assert read == [("api_access", "bull", params)]

@@ -133,3 +133,31 @@ def test_the_engine_leaves_the_kernel_running_and_closes_its_client(kernel, tmp_
     [client] = clients
     assert client.km is km and not client.owns_km
     assert not client.kc.channels_running
+
+
+def test_what_a_notebook_changes_in_its_kernel_does_not_reach_the_next(kernel, tmp_path):
+    import nbformat
+
+    change = _notebook(
+        tmp_path / "change.ipynb",
+        "import os, random, numpy, pandas, altair\nimport aibm_core.core.config as config\n"
+        "os.environ['AIBM_LIVE'] = '1'\nos.environ.pop('PATH', None)\n"
+        "pandas.set_option('display.precision', 1)\nnumpy.set_printoptions(precision=2)\n"
+        "random.seed(1)\nnumpy.random.seed(1)\naltair.theme.enable('dark')\n"
+        "config.NOTEBOOKS_DIR = 'elsewhere'\nconfig.ADDED = True\nos.chdir('/')",
+    )
+    look = (
+        "import os, random, numpy, pandas, altair\nimport aibm_core.core.config as config\n"
+        "print(os.environ.get('AIBM_LIVE'), 'PATH' in os.environ, pandas.get_option('display.precision'),\n"
+        "      numpy.get_printoptions()['precision'], altair.theme.active,\n"
+        "      str(config.NOTEBOOKS_DIR).endswith('notebooks'), hasattr(config, 'ADDED'),\n"
+        "      os.getcwd() != '/')\n"
+        "print(random.random(), numpy.random.random())"
+    )
+    first, second = _notebook(tmp_path / "first.ipynb", look), _notebook(tmp_path / "second.ipynb", look)
+    outputs = []
+    for path in (first, change, second):
+        papermill.execute_notebook(str(path), str(path), **warm_kernel.papermill_options(kernel, path))
+        outputs.append(nbformat.read(path, as_version=4).cells[0].outputs)
+    assert outputs[2][0]["text"].splitlines()[0] == "None True 6 8 default True False True"
+    assert outputs[2][0]["text"] == outputs[0][0]["text"]  # the same random draws as before the change

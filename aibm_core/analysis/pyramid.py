@@ -40,6 +40,7 @@ class Outcome:
     layer: str
     payload: dict[str, Any] | None
     problem: str = ""
+    parameters_dir: Path = PARAMETERS_DIR  # the folder of the scenario the results were computed from
 
     @property
     def ok(self) -> bool:
@@ -57,7 +58,7 @@ def gather(scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> list[Outcome
             payload, problem = None, f"missing: {error}"
         except Exception as error:  # a model that fails must show up as failed, not vanish
             payload, problem = None, f"failed: {type(error).__name__}: {error}"
-        outcomes.append(Outcome(name, spec.title, spec.layer, payload, problem))
+        outcomes.append(Outcome(name, spec.title, spec.layer, payload, problem, Path(parameters_dir)))
     return outcomes
 
 
@@ -245,7 +246,7 @@ def orderings(outcomes: Sequence[Outcome], summary: pd.DataFrame) -> dict[str, t
 def _top_driver(outcome: Outcome) -> str:
     """The driver that moves a model's gross margin most in its scenario, with its swing."""
     spec = get_model(outcome.model)
-    params = scenario_params(outcome.model, outcome.payload["scenario"])
+    params = scenario_params(outcome.model, outcome.payload["scenario"], outcome.parameters_dir)
     swing = tornado(spec, params, list(params.uncertainty.ranges) or list(spec.what_if))
     spans = (swing["high"] - swing["low"]).abs()
     top = swing.loc[spans.idxmax()]

@@ -9,6 +9,7 @@ import argparse
 import importlib.util
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -22,6 +23,7 @@ from aibm_core.analysis.scenarios import (
     read_scenario,
     scenario_problems,
 )
+from aibm_core.batch.jobs import exit_code, stop_on_signals
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.core.errors import AibmInputError
 from aibm_core.core.params import ParameterError, Problem, defaults_yaml, validate, write_defaults_yaml
@@ -30,6 +32,8 @@ from aibm_core.models import get_model, model_names, registry
 from aibm_core.present import dashboard
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+#: What :func:`_run_batch` returns when a signal stopped the batch (:func:`_run` turns it into 128 + signal).
+EXIT_INTERRUPTED = -1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,9 +46,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as error:  # Ctrl-C, or SIGTERM / SIGHUP during `aibm run`
         print("interrupted", file=sys.stderr)
-        return 130
+        return exit_code(error)
     except BrokenPipeError:  # the reader went away (``aibm assumptions ... | head``)
         _silence_stdout()
         return EXIT_OK
@@ -81,6 +85,7 @@ exit codes:
   1    some runs failed (the summary names the cell; the others still ran)
   2    bad input: a parameter file, scenario, model or option (nothing was run)
   130  interrupted with Ctrl-C (no half-written report is left)
+  143  stopped by SIGTERM, 129 by SIGHUP (cleaned up as after Ctrl-C)
 """
 
 
@@ -266,7 +271,18 @@ def _add_new_parser(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """Run the batch; 130 after Ctrl-C (summary printed, no temporary file left)."""
+    """Run the batch; 128 + the signal's number after Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
+
+    Whatever stops it, the batch's workers and kernels are stopped, no temporary file is left and
+    the summary says what finished.
+    """
+    with stop_on_signals() as received:
+        code = _run_batch(args)
+    return code if code != EXIT_INTERRUPTED else 128 + (received[-1] if received else signal.SIGINT)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    """The batch of :func:`_run`; :data:`EXIT_INTERRUPTED` when a signal stopped the notebooks."""
     from aibm_core.batch import (  # the run command's modules: not loaded by the others
         dask_executor,
         incremental,
@@ -305,7 +321,7 @@ def _run(args: argparse.Namespace) -> int:
         if any(o.interrupted for o in outcomes):
             _summary(outcomes)
             print("interrupted: the index was not updated", file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         failures = [(o.job.scenario, o.job.model, o.message) for o in outcomes if not o.ok]
         try:
             index = write_index(args.output, failures, parameters_dir=args.parameters)
@@ -315,8 +331,8 @@ def _run(args: argparse.Namespace) -> int:
             _summary(outcomes)
             print(f"error: cannot write the index in {args.output}: {error}", file=sys.stderr)
             return EXIT_FAILED
-        if args.exports:
-            scenarios = {o.job.scenario for o in outcomes}
+        if args.exports:  # the scenarios run, and those whose exports are missing or incomplete
+            scenarios = {o.job.scenario for o in outcomes} | set(incremental.stale_exports(args.output, jobs))
             _export(args.output, scenarios, args.parameters, args.workers, progress=not args.no_progress)
     if outcomes:
         _summary(outcomes)
@@ -346,17 +362,38 @@ def _export(
 
     ``progress`` shows a progress line while the scenarios are exported (as for the notebooks).
     """
+    from aibm_core.batch.incremental import record_exports
     from aibm_core.present.exports import (  # openpyxl and altair: only when exports are written
         problems,
         write_exports,
     )
 
     workers = workers or os.cpu_count() or 1
-    exports = write_exports(
-        output, sorted(scenarios), parameters_dir=parameters, workers=workers, progress=progress
-    )
-    for problem in problems(exports):
+    try:
+        exports = write_exports(
+            output, sorted(scenarios), parameters_dir=parameters, workers=workers, progress=progress
+        )
+    except KeyboardInterrupt:
+        names = ", ".join(_plain(name) for name in sorted(scenarios))
+        print(
+            f"interrupted: the exports of {names} may be incomplete; `aibm run --changed` rebuilds them",
+            file=sys.stderr,
+        )
+        raise
+    found = problems(exports)
+    for problem in found:
         print(f"warning: export: {problem}", file=sys.stderr)
+    failed = {scenario for scenario in scenarios for p in found if _within(p.source, output / scenario)}
+    try:
+        record_exports(output, scenarios - failed)
+    except OSError as error:
+        why = f"cannot record the exports ({error}); --changed will write them again"
+        print(f"warning: {why}", file=sys.stderr)
+
+
+def _within(path: str, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it."""
+    return Path(path) == folder or folder in Path(path).parents
 
 
 def _summary(outcomes: Sequence) -> None:

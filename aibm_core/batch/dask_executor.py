@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +21,17 @@ from typing import Any
 from aibm_core.analysis import stack
 from aibm_core.batch.execution import execute
 from aibm_core.batch.incremental import chain_folders, scenario_inputs
-from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome, settle_interrupted, track_outcomes
+from aibm_core.batch.jobs import (
+    OUTPUT_SUFFIXES,
+    PYRAMID,
+    Job,
+    Outcome,
+    settle_interrupted,
+    signals_held,
+    track_outcomes,
+)
 from aibm_core.core.params import ParameterError, Problem
+from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models import model_names
 
 #: Worker processes of the local Dask cluster started when no scheduler address is given.
@@ -66,12 +75,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     )
 
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=DASK_CONNECT_SECONDS)
-        except (OSError, TimeoutError, ValueError) as error:
-            why = f"cannot reach the Dask scheduler at {scheduler}: {error}"
-            raise ParameterError([Problem("", "--scheduler", why)]) from None
-        with client:
+        with connect(scheduler, Client) as client:
             yield client
         return
     with (
@@ -85,6 +89,54 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
         Client(cluster) as client,
     ):
         yield client
+
+
+def connect(scheduler: str, client_class: Any, seconds: float | None = None) -> Any:
+    """A client of the scheduler at ``scheduler``, connected within ``seconds`` or refused in one line.
+
+    Dask's own ``timeout`` bounds reaching the address, not the handshake after it: a service
+    that accepts and never answers would hold the run indefinitely, and one that answers
+    something else (a web server) fails deep inside Dask's protocol (reading its reply as a
+    message length, it tries to allocate exabytes). The connection is therefore made in a
+    daemon thread, waited for at most ``seconds``; whatever fails becomes a :class:`ParameterError`.
+
+    Parameters
+    ----------
+    scheduler
+        The scheduler's address (``tcp://host:8786``).
+    client_class
+        ``dask.distributed.Client`` (a parameter, so that Dask is imported only when used).
+    seconds
+        The deadline (default :data:`DASK_CONNECT_SECONDS`).
+
+    Raises
+    ------
+    ParameterError
+        One line naming the address and what went wrong: no answer in time, or the error.
+    """
+    seconds = DASK_CONNECT_SECONDS if seconds is None else seconds
+    done: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            done["client"] = client_class(scheduler, timeout=seconds)
+        except BaseException as error:  # reported in the main thread
+            done["error"] = error
+
+    thread = threading.Thread(target=attempt, name="aibm-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 1.0)
+    if "client" in done:
+        return done["client"]
+    if thread.is_alive():
+        why = f"no answer from a Dask scheduler within {seconds:g} s (is it a Dask scheduler?)"
+    else:
+        error = done.get("error")
+        reason = shorten(f"{type(error).__name__}: {error}".replace("\n", " "), 200)
+        if isinstance(error, MemoryError):  # a reply's first bytes read as a message length
+            reason = "it answered in another protocol than Dask's (a web server?)"
+        why = f"not a Dask scheduler, or it cannot be reached: {reason}"
+    raise ParameterError([Problem("", "--scheduler", f"{echo(scheduler)}: {why}")])
 
 
 def job_files(job: Job) -> dict[str, bytes]:
@@ -174,11 +226,8 @@ def run_batch(jobs: Sequence[Job], client: Any, progress: bool) -> list[Outcome]
     try:
         for i, outcome in track_outcomes(dask_completed(futures), futures, jobs, progress, _publish_remote):
             outcomes[i] = outcome
-    except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP (:class:`~aibm_core.batch.jobs.Stopped`)
+        with signals_held():  # a second signal must not cut the cleanup
             client.cancel(list(futures), force=True)  # a running job stops when its cluster does
             settle_interrupted(futures, outcomes, jobs, _publish_remote)
-        finally:
-            signal.signal(signal.SIGINT, previous)
     return [outcomes[i] for i in range(len(jobs))]

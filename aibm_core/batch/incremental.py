@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from aibm_core.analysis import stack
 from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain, scenario_linked
-from aibm_core.batch.jobs import OUTPUT_SUFFIXES, PYRAMID, Job, Outcome
+from aibm_core.batch.jobs import PYRAMID, Job, Outcome
 from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
 from aibm_core.core.params import ParameterError
@@ -31,6 +32,8 @@ MANIFEST = ".aibm-inputs.json"
 REFERENCE_SCENARIOS = ("seed", "base")
 #: What in ``aibm_core`` a run depends on: its source, data files and report templates.
 PACKAGE_SUFFIXES = (".py", ".json")
+#: How a run's notebook and report end when whole (:func:`outputs_readable`).
+OUTPUT_ENDINGS = {".ipynb": b"}", ".html": b"</html>"}
 
 
 def run_key(job: Job) -> str:
@@ -142,17 +145,91 @@ def _package_files(package: Path) -> Iterator[Path]:
             yield path
 
 
+def _read(output_dir: Path) -> dict[str, Any]:
+    """The manifest of ``output_dir`` as a mapping (``{}`` when missing or unreadable)."""
+    try:
+        content = json.loads((Path(output_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return content if isinstance(content, dict) else {}
+
+
 def read_manifest(output_dir: Path) -> dict[str, str]:
     """Fingerprints recorded in ``output_dir`` (``{}`` when there are none or they are unreadable)."""
-    try:
-        runs = json.loads((Path(output_dir) / MANIFEST).read_text(encoding="utf-8")).get("runs", {})
-    except (OSError, ValueError, AttributeError):
+    runs = _read(output_dir).get("runs", {})
+    if not isinstance(runs, dict):
         return {}
     return {k: v for k, v in runs.items() if isinstance(k, str) and isinstance(v, str)}
 
 
+def read_exports(output_dir: Path) -> set[str]:
+    """Scenarios whose exports were written whole after their latest runs (:func:`record_exports`)."""
+    names = _read(output_dir).get("exports", [])
+    return {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
+
+
+def _write(output_dir: Path, runs: dict[str, str], exports: set[str]) -> None:
+    content = {"exports": sorted(exports), "runs": runs}
+    write_atomic(Path(output_dir) / MANIFEST, json.dumps(content, indent=1, sort_keys=True) + "\n")
+
+
+def outputs_readable(job: Job) -> bool:
+    """Whether a run's outputs are all there and whole enough to link.
+
+    The results file must parse as JSON; the notebook and the report must be non-empty and end
+    as a whole one does (``}`` and ``</html>``; read from their ends, since both run to megabytes).
+    A report or results file emptied or cut short (a full disk, an editor) is not "unchanged".
+    """
+    try:
+        json.loads(job.path(".json").read_bytes())
+        return all(_ends_with(job.path(suffix), end) for suffix, end in OUTPUT_ENDINGS.items())
+    except (OSError, ValueError):
+        return False
+
+
+def _ends_with(path: Path, end: bytes) -> bool:
+    """Whether the file at ``path``, less trailing white space, ends with ``end`` (case ignored)."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, 2)
+        handle.seek(max(0, size - 4096))
+        return handle.read().rstrip().lower().endswith(end)
+
+
+def stale_exports(output_dir: Path, jobs: Sequence[Job]) -> list[str]:
+    """Scenarios of ``jobs`` with outputs whose exports are missing: never written (``--no-exports``),
+    cut short, failed, or their workbook removed since."""
+    done = read_exports(output_dir)
+    scenarios = dict.fromkeys(job.scenario for job in jobs)
+    return [
+        scenario
+        for scenario in scenarios
+        if (Path(output_dir) / scenario).is_dir()
+        and any((Path(output_dir) / scenario).glob("*.json"))
+        and (scenario not in done or not _exports_present(Path(output_dir) / scenario))
+    ]
+
+
+def _exports_present(folder: Path) -> bool:
+    """Whether a scenario folder holds its workbook and the projection CSV of each model with results."""
+    models = [model for model in model_names() if (folder / f"{model}.json").is_file()]
+    csvs = all((folder / f"{model}_projection.csv").is_file() for model in models)
+    return csvs and (not models or (folder / f"{folder.name}.xlsx").is_file())
+
+
+def record_exports(output_dir: Path, scenarios: Iterable[str]) -> None:
+    """Record that the exports of ``scenarios`` were written whole.
+
+    Raises
+    ------
+    OSError
+        When the manifest cannot be written (the next ``--changed`` then exports them again).
+    """
+    _write(output_dir, read_manifest(output_dir), read_exports(output_dir) | set(scenarios))
+
+
 def changed_jobs(jobs: Sequence[Job], prints: dict[str, str]) -> list[Job]:
-    """The jobs to run again: inputs changed since their last success, or outputs missing.
+    """The jobs to run again: inputs changed since their last success, or outputs missing or
+    unreadable (:func:`outputs_readable`).
 
     A pyramid comparison also runs again when any model of its scenario does.
     """
@@ -162,7 +239,7 @@ def changed_jobs(jobs: Sequence[Job], prints: dict[str, str]) -> list[Job]:
         if job.output_dir not in recorded:
             recorded[job.output_dir] = read_manifest(job.output_dir)
         same = recorded[job.output_dir].get(run_key(job)) == prints.get(run_key(job))
-        return same and all(job.path(suffix).is_file() for suffix in OUTPUT_SUFFIXES)
+        return same and outputs_readable(job)
 
     stale = [job for job in jobs if not current(job)]
     rerun = {job.scenario for job in stale if job.model != PYRAMID}
@@ -171,6 +248,9 @@ def changed_jobs(jobs: Sequence[Job], prints: dict[str, str]) -> list[Job]:
 
 def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[str, str]) -> None:
     """Record the fingerprints of the runs that succeeded; forget those of the others.
+
+    The exports of every scenario that ran are forgotten too, until :func:`record_exports`
+    records them written again.
 
     Raises
     ------
@@ -184,4 +264,5 @@ def record_inputs(output_dir: Path, outcomes: Sequence[Outcome], prints: dict[st
             runs[key] = prints[key]
         else:
             runs.pop(key, None)
-    write_atomic(Path(output_dir) / MANIFEST, json.dumps({"runs": runs}, indent=1, sort_keys=True) + "\n")
+    exports = read_exports(output_dir) - {outcome.job.scenario for outcome in outcomes}
+    _write(output_dir, runs, exports)

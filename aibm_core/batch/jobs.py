@@ -8,7 +8,9 @@ its outcome, the files a run publishes, the clean-up of a run cut short and the 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,76 @@ PYRAMID = "pyramid_comparison"
 CELL_TIMEOUT_SECONDS = 600
 #: Tag papermill gives the error banner and anchor cells it adds to a failed notebook.
 PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"
+
+
+#: Signals that stop a batch as Ctrl-C does: the terminal closed (SIGHUP), ``kill`` (SIGTERM).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP received: handled wherever Ctrl-C (``KeyboardInterrupt``) is.
+
+    Parameters
+    ----------
+    signum
+        The signal's number; the command exits with ``128 + signum``.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit status of a command stopped by ``error``: 128 + the signal's number (130 for Ctrl-C)."""
+    return 128 + getattr(error, "signum", signal.SIGINT)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[list[int]]:
+    """Within the block, SIGTERM and SIGHUP raise :class:`Stopped` (a ``KeyboardInterrupt``).
+
+    Only signals left at their default action are handled (one ignored stays ignored), and only
+    in the main thread (the one Python delivers signals to). A batch stopped by either is cleaned
+    up exactly as after Ctrl-C: its workers and their kernels stopped, its temporary files
+    removed. The previous handlers are restored afterwards.
+
+    Yields
+    ------
+    list of int
+        The numbers of the signals received in the block (Ctrl-C included), in order.
+    """
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise Stopped(signum)
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    previous = {}
+    in_main = threading.current_thread() is threading.main_thread()
+    for signum in STOP_SIGNALS if in_main else ():  # one ignored (``nohup``, a background job) stays so
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            previous[signum] = signal.signal(signum, interrupt if signum == signal.SIGINT else stop)
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Within the block (a clean-up), Ctrl-C, SIGTERM and SIGHUP are ignored: a second one must not cut it."""
+    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from aibm_core.batch.jobs import (
     progress_bar,
     remove_partials,
     settle_interrupted,
+    signals_held,
     track_outcomes,
 )
 from aibm_core.core.config import LIVE_ENV, NOTEBOOKS_DIR
@@ -317,10 +318,11 @@ def _batches(
 
         try:
             yield run_local
-        except BaseException:
-            for pool in pools:
-                pool.shutdown(wait=False, cancel_futures=True)
-            cache.cleanup()
+        except BaseException:  # stopped between batches (a signal), or a failure: no worker outlives it
+            with signals_held():
+                for pool in pools:
+                    _stop_workers(pool)
+                cache.cleanup()
             raise
         for pool in pools:
             pool.shutdown()
@@ -344,12 +346,9 @@ def _run_batch(
         futures.update((pool.submit(execute, job), i) for i, job in enumerate(jobs))
         for i, outcome in track_outcomes(as_completed(futures), futures, jobs, progress):
             outcomes[i] = outcome
-    except KeyboardInterrupt:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
-        try:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM / SIGHUP (:class:`~aibm_core.batch.jobs.Stopped`)
+        with signals_held():  # a second signal must not cut the cleanup
             _stop(pool, futures, outcomes, jobs)
-        finally:
-            signal.signal(signal.SIGINT, previous)
     return [outcomes[i] for i in range(len(jobs))]
 
 
@@ -405,7 +404,13 @@ def _stop(
     """Cancel what has not started, stop the workers (and their kernels), remove temporary files."""
     for future in futures:
         future.cancel()
-    processes = list(getattr(pool, "_processes", {}).values())  # no public API lists a pool's workers
+    _stop_workers(pool)
+    settle_interrupted(futures, outcomes, jobs)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers (each kills its kernel and removes its files), then the pool."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public API lists them
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()  # the worker kills its kernel and removes its files (_worker_stop)
@@ -416,15 +421,15 @@ def _stop(
             process.kill()
             process.join(1.0)
     pool.shutdown(wait=False, cancel_futures=True)
-    settle_interrupted(futures, outcomes, jobs)
 
 
 def _worker_init(results_cache: str = "") -> None:
-    """Set up a worker: Ctrl-C is the main process's to handle; SIGTERM stops the worker cleanly;
+    """Set up a worker: Ctrl-C is the main process's to handle; SIGTERM and SIGHUP stop the worker cleanly;
     results are kept in (and read from) the batch's ``results_cache`` folder; notebooks run on a
     warm kernel (:mod:`aibm_core.batch.warm_kernel`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_stop)
+    signal.signal(signal.SIGHUP, _worker_stop)  # a closed terminal stops the worker as SIGTERM does
     os.environ.pop(LIVE_ENV, None)  # before the warm kernel starts: it inherits the environment
     if results_cache:
         os.environ[CACHE_ENV] = results_cache

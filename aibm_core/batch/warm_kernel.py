@@ -6,8 +6,11 @@ done and, before each notebook, gives it a fresh namespace: the user variables a
 are dropped, the execution counter starts again at 1 and the warning filters and "shown once"
 registries are restored, so a notebook sees what it would see in a new kernel and its stored
 outputs are the same (``tests/test_warm_kernel.py`` runs every notebook both ways and
-compares). Modules stay imported; a notebook must not depend on module state left by another
-(none of the shipped ones does).
+compares). What a notebook can change for the next one is put back as it was when the kernel
+had warmed up (:func:`_remember`): environment variables and working folder, pandas' and NumPy's
+options, the global random states, Altair's renderer, data transformer and theme, and the
+top-level names of the ``aibm_core`` modules. Modules stay imported; state held inside their
+objects (a cache's contents) is not reset, and none of the shipped notebooks changes it.
 
 A kernel that died, timed out or failed in any way other than an exception in a cell is shut
 down, and the next notebook starts a new one.
@@ -24,8 +27,10 @@ that range).
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
+import textwrap
 import time
 from multiprocessing import util
 from pathlib import Path
@@ -56,6 +61,7 @@ def _aibm_fresh_namespace():
 
     shell = get_ipython()
     shell.reset(new_session=True)  # user variables, history, Out; execution_count back to 1
+    sys.modules["__aibm_warm__"].restore()  # environment, options, random states, module globals
     warnings.filters[:] = sys.modules["__aibm_warm__"].filters
     warnings.simplefilter("default")  # any change forgets which warnings were already shown...
     warnings.filters[:] = sys.modules["__aibm_warm__"].filters  # ...then the start-up filters again
@@ -63,12 +69,68 @@ def _aibm_fresh_namespace():
 _aibm_fresh_namespace()
 """
 
-#: Run once after :data:`WARM_UP`: keeps the kernel's start-up warning filters for :data:`_RESET`.
+#: Run once after :data:`WARM_UP`: keeps what a notebook may change and :data:`_RESET` puts back.
 _REMEMBER = """
 import sys, types, warnings
 sys.modules["__aibm_warm__"] = types.SimpleNamespace(filters=list(warnings.filters))
+exec(compile(%r, "<aibm-warm>", "exec"), vars(sys.modules["__aibm_warm__"]))
+sys.modules["__aibm_warm__"].restore = sys.modules["__aibm_warm__"]._remember()
 del sys, types, warnings
 """
+
+
+def _remember() -> Any:
+    """Snapshot, in the kernel, what a notebook can change for the next one; return its restorer.
+
+    Taken once the kernel has imported :data:`WARM_UP`: the environment variables and working
+    folder, pandas' and NumPy's options, the global random states of ``random`` and NumPy,
+    Altair's active renderer, data transformer and theme, and the top-level names of every
+    ``aibm_core`` module. Its source runs in the kernel (:data:`_REMEMBER`), so it imports there.
+    """
+    import contextlib
+    import os
+    import random
+    import sys
+    import warnings
+
+    import altair
+    import numpy
+    import pandas
+
+    environ, cwd = dict(os.environ), os.getcwd()
+    printing, errors = numpy.get_printoptions(), numpy.geterr()
+    states = random.getstate(), numpy.random.get_state()  # noqa: NPY002 - the state a notebook may seed
+    theme = getattr(altair, "theme", None) or altair.themes  # Altair 5.5 moved themes to alt.theme
+    registries = [altair.renderers, altair.data_transformers, theme]
+    plugins = [(r, r.active, dict(r.options)) for r in registries if hasattr(r, "enable")]
+    modules = {
+        name: (module, dict(vars(module)))
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] == "aibm_core" and module is not None
+    }
+
+    def restore() -> None:
+        os.environ.clear()
+        os.environ.update(environ)
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas warns about deprecated options it resets
+            pandas.reset_option("all")
+        numpy.set_printoptions(**printing)
+        numpy.seterr(**errors)
+        random.setstate(states[0])
+        numpy.random.set_state(states[1])  # noqa: NPY002
+        for registry, active, options in plugins:
+            with contextlib.suppress(Exception):
+                registry.enable(active, **options)
+        for module, names in modules.values():
+            space = vars(module)
+            for key in [k for k, v in space.items() if k not in names and not isinstance(v, type(sys))]:
+                del space[key]  # a name a notebook added (a submodule imported since stays)
+            space.update((k, v) for k, v in names.items() if space.get(k, v) is not v or k not in space)
+
+    return restore
 
 
 class KernelStartError(RuntimeError):
@@ -123,7 +185,7 @@ class WarmKernel:
             _sync(km.start_kernel())
             self._km = km
             self._run(WARM_UP)
-            self._run(_REMEMBER)
+            self._run(_REMEMBER % _source(_remember))
         except Exception as error:
             self._km = km
             self.discard()
@@ -150,6 +212,11 @@ class WarmKernel:
         content = reply["content"]
         if content["status"] != "ok":
             raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+
+def _source(function: Any) -> str:
+    """The source of a module-level function of this module, to define it in a kernel."""
+    return "from __future__ import annotations\n" + textwrap.dedent(inspect.getsource(function))
 
 
 def _sync(awaitable: Any) -> Any:

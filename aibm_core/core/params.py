@@ -58,6 +58,14 @@ RUN_SETTINGS: dict[str, str] = {"scenario": "custom", "results_path": "", "param
 #: the number of draws (0: none), their seed, and rank correlations between ranged drivers
 #: as ``[[driver, driver, rho], ...]``.
 MONTE_CARLO_SETTINGS: dict[str, Any] = {"draws": 10_000, "random_seed": 20261123, "correlations": []}
+#: Most draws the settings allow, whatever the horizon (see also :data:`MAX_DRAW_MONTHS`).
+MAX_DRAWS = 1_000_000
+#: Most draws × horizon months a parameter set may ask for. A Monte Carlo run holds several
+#: draws × months series at once: the heaviest model, ai_infrastructure, peaked at 3.1 GB of
+#: resident memory with 100,000 draws over 60 months (6,000,000 draw-months; 2.7 GB with 50,000
+#: draws over 120 months), about 0.5 KB per draw-month, measured with ``resource.getrusage``.
+#: 1,000,000 draws over 120 months would need some 60 GB per notebook, and a batch runs one per core.
+MAX_DRAW_MONTHS = 6_000_000
 
 
 def assumption(
@@ -579,6 +587,8 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         params = schema.model_validate({**numbers, **points})
     except ValidationError as error:
         problems += _problems_from(error, schema, source)
+    else:
+        problems += _draw_months_problems(settings["draws"], params, source)
     if problems:
         raise ParameterError(problems)
     return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
@@ -619,7 +629,7 @@ def _monte_carlo_settings(
 ) -> tuple[dict[str, Any], list[Problem]]:
     settings = {key: values.get(key, default) for key, default in MONTE_CARLO_SETTINGS.items()}
     problems = []
-    for key, high in (("draws", 1_000_000), ("random_seed", 2**63 - 1)):
+    for key, high in (("draws", MAX_DRAWS), ("random_seed", 2**63 - 1)):
         value = settings[key]
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
             allowed = f"expected an integer 0..{high}"
@@ -631,6 +641,36 @@ def _monte_carlo_settings(
         "random_seed": settings["random_seed"],
         "correlations": correlations,
     }, problems
+
+
+def _draw_months_problems(draws: Any, params: BaseModel, source: str) -> list[Problem]:
+    """A problem when ``draws`` × the horizon exceeds :data:`MAX_DRAW_MONTHS` (the memory a run needs).
+
+    Parameters
+    ----------
+    draws
+        The ``draws`` setting (left alone when not a valid count: reported already).
+    params
+        The validated parameters, whose ``horizon_months`` (if any) is the other factor.
+    source
+        Where the values came from, for the message.
+
+    Returns
+    -------
+    list of Problem
+        None, or one naming the draws, the horizon and the largest draws allowed at that horizon.
+    """
+    months = getattr(params, "horizon_months", None)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 0 <= draws <= MAX_DRAWS or not months:
+        return []
+    if draws * int(months) <= MAX_DRAW_MONTHS:
+        return []
+    why = (
+        f"value {draws:_} with horizon_months {int(months)} is {draws * int(months):_} draw-months, "
+        f"more than a run's memory allows ({MAX_DRAW_MONTHS:_}); expected at most "
+        f"{MAX_DRAW_MONTHS // int(months):_} draws at this horizon"
+    )
+    return [Problem(source, "draws", why)]
 
 
 def read_yaml(path: Path) -> dict[str, Any]:

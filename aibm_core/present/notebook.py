@@ -70,8 +70,15 @@ def start(
     folder = namespace.get("parameters_dir") or None
     scenario = str(namespace.get("scenario", "custom"))
     evaluation, results = computed(spec, params, scenario, Path(folder) if folder else None)
+    global _run_parameters_dir
+    _run_parameters_dir = Path(folder) if folder else None  # what this run's pages describe
     params = evaluation.params
     return spec, params, evaluation, results
+
+
+#: The parameters folder of the notebook being run (its ``parameters_dir`` run setting), set by
+#: :func:`start`: the folder whose scenario descriptions the run's pages show.
+_run_parameters_dir: Path | None = None
 
 
 def kpi_table(evaluation: Evaluation, results: Mapping[str, Any]) -> pd.DataFrame:
@@ -367,7 +374,8 @@ def executive_summary(
     scenario
         Name of the scenario this run is (``custom`` outside ``aibm run``).
     parameters_dir
-        Folder of the scenarios, for the description; default: the shipped ``parameters/``.
+        Folder of the scenarios, for the description; default: the run's ``parameters_dir``
+        setting as :func:`start` read it, else the shipped ``parameters/``.
 
     Returns
     -------
@@ -376,7 +384,8 @@ def executive_summary(
     """
     from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
-    return HTML(summary_blocks.summary_html(evaluation, results, scenario, parameters_dir))
+    folder = parameters_dir or _run_parameters_dir
+    return HTML(summary_blocks.summary_html(evaluation, results, scenario, folder))
 
 
 def pyramid_summary(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> Any:
