@@ -14,7 +14,7 @@ from aibm_core.core.compute_cost import cost_per_m_tokens
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.params import ParameterError, validate
 from aibm_core.core.tree import format_value
-from aibm_core.models import evaluate
+from aibm_core.models import evaluate, get_model
 from aibm_core.models.api_access import ApiAccessParams, compute, unit_economics, unit_paths
 from tests.strategies import api_params
 
@@ -79,7 +79,8 @@ def test_revenue_is_the_sum_of_its_parts(p):
     r = compute(p)
     np.testing.assert_allclose(r.revenue, r.enterprise_revenue + r.self_serve_revenue, rtol=1e-9)
     discounts = r.cache_discount_per_m + r.batch_discount_per_m + r.contract_discount_per_m
-    np.testing.assert_allclose(r.net_price_per_m, r.list_price_per_m - discounts, rtol=1e-9, atol=1e-12)
+    before_discounts = r.list_price_per_m + r.cache_write_surcharge_per_m
+    np.testing.assert_allclose(r.net_price_per_m, before_discounts - discounts, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(r.gross_profit, r.revenue - r.cogs, rtol=1e-9, atol=1e-6)
 
 
@@ -356,3 +357,40 @@ def test_cached_ltv_path_gives_the_same_kpis(horizon, snapshot, ltv_months):
             path, params.monthly_churn, finance.monthly_rate(params.annual_discount_rate)
         )
         np.testing.assert_allclose(unit_economics(r)["ltv"], expected, rtol=1e-14, atol=0)
+
+
+def test_cache_writes_are_billed_at_a_multiple_of_the_input_price_by_hand():
+    # A bill of 1M input tokens at $3 per 1M: 50% read from the cache at 0.1x, 30% written to it at
+    # 1.25x, 20% uncached: 0.5 x 0.30 + 0.3 x 3.75 + 0.2 x 3.00 = 0.15 + 1.125 + 0.60 = $1.875.
+    p = ApiAccessParams(
+        input_token_share=1.0,
+        price_per_m_input_tokens=3.0,
+        cache_hit_rate=0.5,
+        cached_input_price_factor=0.1,
+        cache_write_share=0.3,
+        cached_write_price_factor=1.25,
+        batch_share=0.0,
+        enterprise_token_share=0.0,
+        tier2_discount=0.0,
+        tier3_discount=0.0,
+        annual_price_decline=0.0,
+    )
+    r = compute(p)
+    assert r.cache_discount_per_m[0] == pytest.approx(1.35)  # 0.5 x (1 - 0.1) x 3
+    assert r.cache_write_surcharge_per_m[0] == pytest.approx(0.225)  # 0.3 x (1.25 - 1) x 3
+    assert r.net_price_per_m[0] == pytest.approx(1.875)
+    tree = evaluate(get_model("api_access"), p).tree
+    assert tree.value("cache_discount") == pytest.approx(1.35 - 0.225)
+    assert tree.value("net_price_per_m") == pytest.approx(1.875)
+    # a write costs the provider a normal prefill: the cost to serve does not move
+    np.testing.assert_array_equal(r.cost_per_m, compute(p.vary(cache_write_share=0.0)).cost_per_m)
+
+
+def test_cache_writes_default_to_none_and_leave_prices_unchanged(api_base):
+    assert ApiAccessParams().cache_write_share == 0.0
+    assert not api_base.result.cache_write_surcharge_per_m.any()
+
+
+def test_cache_reads_and_writes_cannot_exceed_all_input_tokens():
+    with pytest.raises(ValueError, match="cache_write_share"):
+        ApiAccessParams(cache_hit_rate=0.8, cache_write_share=0.3)

@@ -48,6 +48,7 @@ class ApiAccessResult(MonthlyResult):
     months: np.ndarray
     list_price_per_m: np.ndarray
     cache_discount_per_m: np.ndarray
+    cache_write_surcharge_per_m: np.ndarray
     batch_discount_per_m: np.ndarray
     contract_discount_per_m: np.ndarray
     enterprise_price_per_m: np.ndarray
@@ -227,8 +228,17 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     -------
     dict
         ``tokens_per_customer_m`` (M tokens per month) and per-1M-token prices (USD):
-        ``list``, ``cache_discount``, ``batch_discount``, ``enterprise``, ``self_serve``,
-        ``net`` and ``cost``; each draws × months.
+        ``list``, ``cache_discount`` (cache reads below the input price),
+        ``cache_write_surcharge`` (cache writes above it), ``batch_discount``, ``enterprise``,
+        ``self_serve``, ``net`` and ``cost``; each draws × months.
+
+    Notes
+    -----
+    Per 1M tokens of the mix, with input share ``s`` and input price ``p_in``: cache reads
+    (hit rate ``h``) are billed at ``f_r p_in``, a discount of ``s h (1 − f_r) p_in``; cache
+    writes (write share ``w``) at ``f_w p_in``, a surcharge of ``s w (f_w − 1) p_in``. The
+    batch discount applies to the list price after both. A write costs the provider a
+    normal prefill, so the cost is unchanged by it.
     """
     a = monthly_inputs(p)
     price_level = finance.annual_decline_factor(a["annual_price_decline"][..., 0], months)
@@ -236,8 +246,10 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     share_in, hit, p_in = a["input_token_share"], a["cache_hit_rate"], a["price_per_m_input_tokens"]
     list_price = share_in * p_in + (1 - share_in) * a["price_per_m_output_tokens"]
     cache_discount = share_in * hit * (1 - a["cached_input_price_factor"]) * p_in
-    batch_discount = (list_price - cache_discount) * a["batch_share"] * a["batch_discount"]
-    after_batch = list_price - cache_discount - batch_discount
+    cache_write = share_in * a["cache_write_share"] * (a["cached_write_price_factor"] - 1) * p_in
+    after_cache = list_price - cache_discount + cache_write
+    batch_discount = after_cache * a["batch_share"] * a["batch_discount"]
+    after_batch = after_cache - batch_discount
 
     tokens = a["tokens_per_customer_m"] * finance.growth_factor(a["usage_growth_monthly"][..., 0], months)
     enterprise = a["enterprise_token_share"]
@@ -253,6 +265,7 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
         "tokens_per_customer_m": tokens,
         "list": list_price * price_level,
         "cache_discount": cache_discount * price_level,
+        "cache_write_surcharge": cache_write * price_level,
         "batch_discount": batch_discount * price_level,
         "after_batch": after_batch * price_level,
         "enterprise": enterprise_price,
@@ -306,6 +319,7 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     series = {
         "list_price_per_m": u["list"],
         "cache_discount_per_m": u["cache_discount"],
+        "cache_write_surcharge_per_m": u["cache_write_surcharge"],
         "batch_discount_per_m": u["batch_discount"],
         "contract_discount_per_m": u["after_batch"] - u["net"],
         "enterprise_price_per_m": u["enterprise"],
