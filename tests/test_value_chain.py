@@ -126,3 +126,20 @@ def test_the_stacks_draws_are_joint_a_buyer_reads_its_sellers_draw_of_the_same_i
         assert runs[model].evaluation.gross_margin == pytest.approx(
             model_results(model, "base")["gross_margin"]
         )
+
+
+def test_an_api_layer_on_a_fleet_pays_the_linked_gpu_hour_price(tmp_path):
+    folder = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR, folder)
+    (folder / "own_fleet").mkdir()
+    (folder / "own_fleet" / "scenario.yaml").write_text('description: "The API layer rents a fixed fleet"\n')
+    (folder / "own_fleet" / "api_access.yaml").write_text("cost_basis: fleet\n")
+    evaluations = value_chain.scenario_evaluations("own_fleet", folder)
+    api = evaluations["api_access"]
+    months = api.result.months
+    linked = api.params.linked_path("gpu_hour_cost_usd", months)
+    assert linked is not None
+    fleet_hours = float(api.params.fleet_gpus) * HOURS_PER_MONTH
+    expected = fleet_hours * np.ravel(linked) * (1 + float(api.params.infra_overhead_share))
+    np.testing.assert_allclose(np.ravel(api.result.cogs), expected, rtol=1e-12)
+    assert value_chain.problems(value_chain.chain(evaluations)) == []

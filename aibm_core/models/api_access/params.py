@@ -174,10 +174,13 @@ class ApiAccessParams(ProjectionParams):
         ),
     )
     # --- cost to serve
-    cost_basis: Literal["gpu", "direct"] = assumption(
+    cost_basis: Literal["gpu", "direct", "fleet"] = assumption(
         "gpu",
         unit="choice",
-        meaning="Derive cost per token from GPU economics ('gpu') or take it as given ('direct')",
+        meaning=(
+            "Derive cost per token from GPU economics ('gpu'), take it as given ('direct') or pay for a "
+            "fixed fleet of fleet_gpus every hour whatever the traffic ('fleet')"
+        ),
         source=ANALYST,
         role="setting",
     )
@@ -211,6 +214,17 @@ class ApiAccessParams(ProjectionParams):
         range_source=(
             "H100 rental, 2024-25: on-demand list prices about $2-4 per GPU-hour; "
             "multi-year reservations at scale nearer $2 (analyst judgement for the low tail)"
+        ),
+    )
+    fleet_gpus: float = assumption(
+        6700.0,
+        unit="GPUs",
+        ge=1,
+        le=1e7,
+        meaning="GPUs of the serving fleet paid for every hour of the month when cost_basis is 'fleet'",
+        source=(
+            f"{ANALYST}: the fleet that carries the base scenario's month-12 traffic at the base 60% "
+            "utilisation (the 'gpu' basis pays for about 6,740 GPUs then, 2,710 in month 1)"
         ),
     )
     input_tokens_per_second_per_gpu: float = assumption(
