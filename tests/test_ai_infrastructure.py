@@ -577,3 +577,89 @@ def test_roles():
     assert schema.names_with_role("limit") == ["min_utilisation", "min_annual_retention", "min_gross_margin"]
     assert schema.names_with_role("observed") == ["secured_power_mw", "pipeline_gpus"]
     assert schema.names_with_role("setting") == ["horizon_months", "snapshot_month"]
+
+
+# --- EBITDA, interest, net margin before tax and debt
+
+
+def test_corporate_ebitda_interest_and_net_margin_by_hand():
+    # SMALL with corporate opex and a 12% loan: 100 GPUs x 730.5 h x 0.8 x $2.25 = $131,490 revenue;
+    # power 100 x 730.5 x 0.15 = 10,957.5; other opex 100 x 365.25 = 36,525; SG&A 10% = 13,149;
+    # R&D 10,000: EBITDA after them 60,858.5 (46.28%). Depreciation 100 x 43,830 / 60 = 73,050, so
+    # EBIT = -12,191.5. Interest: i = 1.12^(1/12) - 1 = 0.0094888, instalment
+    # 43,830 i / (1 - 1.12^-5) = 961.4415 a GPU-month, less 730.5 of principal: 23,094.15 for 100 GPUs.
+    # Net margin before tax: (-12,191.5 - 23,094.15) / 131,490 = -26.835%.
+    p = validate(
+        AiInfrastructureParams,
+        {**SMALL, "annual_financing_rate": 0.12, "sga_share_of_revenue": 0.1, "rd_per_month_usd": 10000.0},
+    )
+    r = compute(p)
+    k = kpis(r)
+    assert r.revenue[0] == pytest.approx(131490.0)
+    assert k["corporate_ebitda"].value == pytest.approx(60858.5)
+    assert k["corporate_ebitda_margin"].value == pytest.approx(60858.5 / 131490.0)
+    assert r.at("operating_profit") == pytest.approx(-12191.5)
+    assert k["interest_expense"].value == pytest.approx(23094.155, rel=1e-6)
+    assert k["net_margin_before_tax"].value == pytest.approx(-0.2683524, rel=1e-6)
+    # EBITDA after corporate opex is EBIT + depreciation; the site-level EBITDA is unchanged
+    np.testing.assert_allclose(r.corporate_ebitda, r.operating_profit + r.depreciation)
+    np.testing.assert_allclose(r.ebitda, r.revenue - r.power_cost - r.dc_opex)
+    frame = evaluate(SPEC, p).projection()
+    np.testing.assert_allclose(
+        frame["profit_before_tax"], frame["operating_profit"] - frame["financing_cost"]
+    )
+    # the statement is unchanged: its operating profit is EBIT, before interest
+    statement = evaluate(SPEC, p).statement
+    np.testing.assert_allclose(
+        statement.revenue - statement.cost_of_revenue - statement.operating_expenses, r.operating_profit
+    )
+
+
+def test_debt_of_one_vintage_by_hand():
+    # 100 GPUs at $30,000 (3,000,000), 12% a year, 4-year life: n = 48 instalments, (1 + i)^48 = 1.12^4
+    # = 1.57351936. Balance after k payments: 3e6 (1.57351936 - 1.12^(k/12)) / 0.57351936:
+    # k = 1: 2,950,365.44; k = 12: 3e6 x 0.45351936 / 0.57351936 = 2,372,296.69; k = 47: 77,366.82;
+    # k = 48: 0. The fleet is replaced in month 49 by a new loan of 3e6, 1 payment made: 2,950,365.44.
+    p = validate(
+        AiInfrastructureParams,
+        {
+            **SMALL,
+            "capex_per_gpu_usd": 30000.0,
+            "useful_life_years": 4.0,
+            "annual_financing_rate": 0.12,
+            "horizon_months": 60,
+        },
+    )
+    debt = compute(p).debt_outstanding
+    assert debt[0] == pytest.approx(2950365.444, rel=1e-9)
+    assert debt[11] == pytest.approx(2372296.691, rel=1e-9)
+    assert debt[46] == pytest.approx(77366.817, rel=1e-8)
+    assert debt[47] == pytest.approx(0.0, abs=1e-6)
+    assert debt[48] == pytest.approx(2950365.444, rel=1e-9)
+    assert kpis(compute(p))["debt_outstanding"].value == pytest.approx(2372296.691, rel=1e-9)
+
+
+def test_loan_balance_follows_the_level_payment_schedule():
+    principal, rate, months = 1000.0, 0.01, 24
+    instalment = float(finance.level_payment(principal, rate, months))
+    balance = principal
+    for k in range(1, months + 1):
+        balance = balance * (1 + rate) - instalment
+        assert finance.loan_balance(principal, rate, months, k) == pytest.approx(max(balance, 0.0), abs=1e-9)
+    assert finance.loan_balance(principal, 0.0, 10, 4) == pytest.approx(600.0)
+    assert finance.loan_balance(principal, 0.0, 10, 12) == 0.0
+
+
+def test_debt_of_a_growing_fleet_adds_every_vintage(base):
+    p = base.params
+    r = base
+    purchased = (r.expansion_capex + r.replacement_capex) / p.capex_per_gpu_usd
+    purchased = purchased.copy()
+    purchased[0] += p.initial_gpus
+    rate, life = finance.monthly_rate(p.annual_financing_rate), 12 * p.useful_life_years
+    t = 20  # month 21: the vintages of months 1..21
+    expected = sum(
+        purchased[s] * finance.loan_balance(p.capex_per_gpu_usd, rate, life, t - s + 1) for s in range(t + 1)
+    )
+    assert r.debt_outstanding[t] == pytest.approx(expected, rel=1e-12)
+    assert np.all(np.diff(r.debt_outstanding) > 0)  # the base fleet grows faster than it repays

@@ -14,8 +14,8 @@ from aibm_core.core.compute_cost import cost_per_m_tokens
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.params import ParameterError, validate
 from aibm_core.core.tree import format_value
-from aibm_core.models import evaluate
-from aibm_core.models.api_access import ApiAccessParams, compute, unit_economics, unit_paths
+from aibm_core.models import evaluate, get_model
+from aibm_core.models.api_access import ApiAccessParams, compute, projection, unit_economics, unit_paths
 from tests.strategies import api_params
 
 
@@ -79,7 +79,8 @@ def test_revenue_is_the_sum_of_its_parts(p):
     r = compute(p)
     np.testing.assert_allclose(r.revenue, r.enterprise_revenue + r.self_serve_revenue, rtol=1e-9)
     discounts = r.cache_discount_per_m + r.batch_discount_per_m + r.contract_discount_per_m
-    np.testing.assert_allclose(r.net_price_per_m, r.list_price_per_m - discounts, rtol=1e-9, atol=1e-12)
+    before_discounts = r.list_price_per_m + r.cache_write_surcharge_per_m
+    np.testing.assert_allclose(r.net_price_per_m, before_discounts - discounts, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(r.gross_profit, r.revenue - r.cogs, rtol=1e-9, atol=1e-6)
 
 
@@ -356,3 +357,105 @@ def test_cached_ltv_path_gives_the_same_kpis(horizon, snapshot, ltv_months):
             path, params.monthly_churn, finance.monthly_rate(params.annual_discount_rate)
         )
         np.testing.assert_allclose(unit_economics(r)["ltv"], expected, rtol=1e-14, atol=0)
+
+
+def test_cache_writes_are_billed_at_a_multiple_of_the_input_price_by_hand():
+    # A bill of 1M input tokens at $3 per 1M: 50% read from the cache at 0.1x, 30% written to it at
+    # 1.25x, 20% uncached: 0.5 x 0.30 + 0.3 x 3.75 + 0.2 x 3.00 = 0.15 + 1.125 + 0.60 = $1.875.
+    p = ApiAccessParams(
+        input_token_share=1.0,
+        price_per_m_input_tokens=3.0,
+        cache_hit_rate=0.5,
+        cached_input_price_factor=0.1,
+        cache_write_share=0.3,
+        cached_write_price_factor=1.25,
+        batch_share=0.0,
+        enterprise_token_share=0.0,
+        tier2_discount=0.0,
+        tier3_discount=0.0,
+        annual_price_decline=0.0,
+    )
+    r = compute(p)
+    assert r.cache_discount_per_m[0] == pytest.approx(1.35)  # 0.5 x (1 - 0.1) x 3
+    assert r.cache_write_surcharge_per_m[0] == pytest.approx(0.225)  # 0.3 x (1.25 - 1) x 3
+    assert r.net_price_per_m[0] == pytest.approx(1.875)
+    tree = evaluate(get_model("api_access"), p).tree
+    assert tree.value("cache_discount") == pytest.approx(1.35 - 0.225)
+    assert tree.value("net_price_per_m") == pytest.approx(1.875)
+    # a write costs the provider a normal prefill: the cost to serve does not move
+    np.testing.assert_array_equal(r.cost_per_m, compute(p.vary(cache_write_share=0.0)).cost_per_m)
+
+
+def test_cache_writes_default_to_none_and_leave_prices_unchanged(api_base):
+    assert ApiAccessParams().cache_write_share == 0.0
+    assert not api_base.result.cache_write_surcharge_per_m.any()
+
+
+def test_cache_reads_and_writes_cannot_exceed_all_input_tokens():
+    with pytest.raises(ValueError, match="cache_write_share"):
+        ApiAccessParams(cache_hit_rate=0.8, cache_write_share=0.3)
+
+
+def _small_fleet(**changes) -> ApiAccessParams:
+    """Ten GPUs at $2 + 50% overhead serving 100 customers of 10M tokens a month, no growth or caching."""
+    values = {
+        "cost_basis": "fleet",
+        "fleet_gpus": 10.0,
+        "gpu_hour_cost_usd": 2.0,
+        "infra_overhead_share": 0.5,
+        "initial_customers": 100.0,
+        "developer_signups_per_month": 0.0,
+        "monthly_churn": 0.0,
+        "tokens_per_customer_m": 10.0,
+        "usage_growth_monthly": 0.0,
+        "input_token_share": 0.5,
+        "cache_hit_rate": 0.0,
+        "input_tokens_per_second_per_gpu": 2000.0,
+        "output_tokens_per_second_per_gpu": 200.0,
+        "annual_cost_decline": 0.0,
+    }
+    return ApiAccessParams(**{**values, **changes})
+
+
+def test_fleet_cost_basis_on_a_small_fleet_by_hand():
+    # 10 GPUs x $3.00 an hour all-in x 730.5 hours = $21,915 a month, paid whatever the traffic;
+    # 100 customers x 10M tokens = 1,000M tokens, so $21.915 per 1M tokens.
+    # Busy GPU-hours per 1M: 1e6 / 3600 x (0.5 / 2000 + 0.5 / 200) = 0.763889; x 1,000M = 763.889
+    # of the fleet's 7,305 GPU-hours: 10.457% utilisation.
+    p = _small_fleet()
+    r = compute(p)
+    assert r.cogs[0] == pytest.approx(21915.0)
+    assert r.cost_per_m[0] == pytest.approx(21.915)
+    assert r.implied_fleet_utilisation[0] == pytest.approx(763.8889 / 7305.0, rel=1e-6)
+    k = evaluate(get_model("api_access"), p).kpis
+    assert k["implied_fleet_utilisation"].value == pytest.approx(0.104571, rel=1e-5)
+    assert k["cost_per_m_tokens"].value == pytest.approx(21.915)
+    # twice the traffic: the same bill, half the cost per token, twice the utilisation
+    busy = compute(_small_fleet(tokens_per_customer_m=20.0))
+    assert busy.cogs[0] == pytest.approx(21915.0)
+    assert busy.cost_per_m[0] == pytest.approx(21.915 / 2)
+    assert busy.implied_fleet_utilisation[0] == pytest.approx(2 * r.implied_fleet_utilisation[0])
+    # statement and projection carry the fleet cost and the utilisation
+    assert evaluate(get_model("api_access"), p).statement.cost_of_revenue[0] == pytest.approx(21915.0)
+    assert projection(r)["fleet_utilisation"].iloc[0] == pytest.approx(r.implied_fleet_utilisation[0])
+
+
+def test_fleet_at_its_implied_utilisation_costs_what_the_gpu_basis_costs():
+    p = _small_fleet(cache_hit_rate=0.3, annual_cost_decline=0.25, usage_growth_monthly=0.05)
+    fleet = compute(p)
+    for month in (0, 11, 35):
+        utilisation = float(fleet.implied_fleet_utilisation[month])
+        gpu = compute(p.model_copy(update={"cost_basis": "gpu", "gpu_utilisation": utilisation}))
+        assert fleet.cost_per_m[month] == pytest.approx(gpu.cost_per_m[month], rel=1e-12)
+    assert "implied_fleet_utilisation" not in evaluate(get_model("api_access"), ApiAccessParams()).kpis
+
+
+def test_fleet_basis_takes_draws_like_scalars():
+    p = _small_fleet()
+    gpus = np.array([5.0, 10.0, 40.0])
+    batch = compute(p.vary(fleet_gpus=gpus))
+    for i, value in enumerate(gpus):
+        single = compute(p.vary(fleet_gpus=value))
+        np.testing.assert_allclose(batch.cost_per_m[i], single.cost_per_m)
+        np.testing.assert_allclose(batch.implied_fleet_utilisation[i], single.implied_fleet_utilisation)
+    assert np.all(np.isfinite(unit_economics(batch)["ltv"]))

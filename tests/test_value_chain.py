@@ -146,3 +146,20 @@ def test_moving_a_linked_driver_scales_its_sellers_path():
     own = evaluate(spec, params).gross_margin
     assert frame["metric"].iloc[0] == pytest.approx(own, abs=1e-12)  # the path as the seller gives it
     assert frame["metric"].iloc[1] < own  # twice the cloud's price: a thinner margin
+
+
+def test_an_api_layer_on_a_fleet_pays_the_linked_gpu_hour_price(tmp_path):
+    folder = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR, folder)
+    (folder / "own_fleet").mkdir()
+    (folder / "own_fleet" / "scenario.yaml").write_text('description: "The API layer rents a fixed fleet"\n')
+    (folder / "own_fleet" / "api_access.yaml").write_text("cost_basis: fleet\n")
+    evaluations = value_chain.scenario_evaluations("own_fleet", folder)
+    api = evaluations["api_access"]
+    months = api.result.months
+    price = api.params.linked_path("gpu_hour_cost_usd", months)
+    assert price is not None
+    fleet_hours = float(api.params.fleet_gpus) * HOURS_PER_MONTH
+    expected = fleet_hours * np.ravel(price) * (1 + float(api.params.infra_overhead_share))
+    np.testing.assert_allclose(np.ravel(api.result.cogs), expected, rtol=1e-12)
+    assert value_chain.problems(value_chain.chain(evaluations)) == []

@@ -101,7 +101,7 @@ def chain(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
 
     # API layer: its own price and cost per 1M tokens; the GPU rental part of its cost
     api_price, api_cost = _at(api, "net_price_per_m"), _at(api, "cost_per_m")
-    gpu_basis = api.params.cost_basis == "gpu"
+    gpu_basis = api.params.cost_basis in ("gpu", "fleet")  # both pay GPU-hours plus overhead
     rental_per_m = api_cost / (1.0 + float(api.params.infra_overhead_share)) if gpu_basis else 0.0
     gpu_hours = m_tokens * rental_per_m / _driver(api, "gpu_hour_cost_usd") if gpu_basis else 0.0
 

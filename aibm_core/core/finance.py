@@ -227,6 +227,37 @@ def level_payment(principal: ArrayLike, monthly_interest: ArrayLike, months: Arr
     return np.where(r != 0, p * safe_r / (1.0 - (1.0 + safe_r) ** -n), p / n)
 
 
+def loan_balance(
+    principal: ArrayLike, monthly_interest: ArrayLike, months: ArrayLike, payments_made: ArrayLike
+) -> FloatArray:
+    """Balance still owed on a level-payment loan (:func:`level_payment`) after some payments (USD).
+
+    ``P ((1 + i)^n − (1 + i)^k) / ((1 + i)^n − 1)`` after ``k`` of the ``n`` monthly
+    instalments (``P (1 − k / n)`` when ``i = 0``): the principal grown at the rate less the
+    instalments paid, grown likewise. ``P`` before the first payment, 0 from the ``n``-th on
+    (a balance never goes below 0, also for a fractional ``n``).
+
+    Parameters
+    ----------
+    principal
+        Amount borrowed (USD).
+    monthly_interest
+        Interest rate per month (fraction per month).
+    months
+        Number of monthly payments ``n`` (> 0).
+    payments_made
+        Instalments paid so far ``k`` (>= 0).
+    """
+    p = np.asarray(principal, dtype=float)
+    r = np.asarray(monthly_interest, dtype=float)
+    n = np.asarray(months, dtype=float)
+    k = np.asarray(payments_made, dtype=float)
+    safe_r = np.where(r != 0, r, 1.0)
+    grown_n, grown_k = (1.0 + safe_r) ** n, (1.0 + safe_r) ** k
+    share = np.where(r != 0, (grown_n - grown_k) / (grown_n - 1.0), 1.0 - k / n)
+    return p * np.maximum(share, 0.0)
+
+
 def installed_base(initial: ArrayLike, additions: ArrayLike, monthly_loss: ArrayLike) -> np.ndarray:
     """Stock at the end of each month with monthly additions and proportional losses.
 

@@ -26,7 +26,8 @@ class AiInfrastructureResult(MonthlyResult):
     prices, installed hours for costs); fleet money flows are USD per month.
     ``capex_payback_months`` and ``npv_per_gpu`` are indexed by the month a GPU is
     installed: its payback on the projected path (months, ``inf`` = never within its
-    useful life) and its NPV at the financing rate (USD per GPU).
+    useful life) and its NPV at the financing rate (USD per GPU). ``debt_outstanding`` is
+    the balance of the GPU loans at the end of each month (USD; :func:`debt_outstanding`).
     """
 
     params: AiInfrastructureParams
@@ -58,6 +59,7 @@ class AiInfrastructureResult(MonthlyResult):
     replacement_capex: np.ndarray
     capex_payback_months: np.ndarray
     npv_per_gpu: np.ndarray
+    debt_outstanding: np.ndarray
     fleet_power_mw: np.ndarray
     contracted_backlog: np.ndarray
     backlog_months: np.ndarray
@@ -114,6 +116,39 @@ class AiInfrastructureResult(MonthlyResult):
     def ebitda(self) -> np.ndarray:
         """Site-level EBITDA: revenue − power − other opex, before corporate opex (USD per month)."""
         return self.revenue - self.power_cost - self.dc_opex
+
+    @property
+    def corporate_ebitda(self) -> np.ndarray:
+        """EBITDA after corporate opex: revenue − power − other opex − SG&A − R&D (USD per month).
+
+        Operating profit (EBIT) plus depreciation; :attr:`ebitda` is the site-level figure
+        before SG&A and R&D.
+        """
+        return self.revenue - self.power_cost - self.dc_opex - self.operating_expenses
+
+    @property
+    def corporate_ebitda_margin(self) -> np.ndarray:
+        """EBITDA after SG&A and R&D / revenue (fraction)."""
+        return self.corporate_ebitda / self.revenue
+
+    @property
+    def interest_expense(self) -> np.ndarray:
+        """Interest on the GPU loans: the financing cost series (USD per month).
+
+        Each installed GPU bears the average interest of its level-payment loan over its
+        life (instalment − capex / life), as in the cost stack.
+        """
+        return self.financing_cost
+
+    @property
+    def profit_before_tax(self) -> np.ndarray:
+        """Operating profit (EBIT) − interest expense (USD per month)."""
+        return self.operating_profit - self.interest_expense
+
+    @property
+    def net_margin_before_tax(self) -> np.ndarray:
+        """(Operating profit − interest expense) / revenue (fraction)."""
+        return self.profit_before_tax / self.revenue
 
     @property
     def profit_after_financing(self) -> np.ndarray:
@@ -277,6 +312,32 @@ def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndar
         replaced[..., t] = np.maximum(worn + np.minimum(added[..., t], 0.0), 0.0)
         installed[..., t] = np.maximum(added[..., t], 0.0) + replaced[..., t]
     return np.maximum(added, 0.0), replaced
+
+
+def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> np.ndarray:
+    """Balance of the GPU loans at the end of each month (USD), draws × months.
+
+    Every GPU bought (``purchased_gpus`` per month: the month-1 fleet, taken as new, in month 1,
+    then expansion and replacements) is financed in full at ``capex_per_gpu_usd`` by a
+    level-payment loan at ``annual_financing_rate`` over its useful life
+    (``n = 12 × useful_life_years`` instalments), the loan behind the cost stack's financing
+    cost. The first instalment is paid at the end of the month of purchase, so at the end of
+    month ``t`` the vintage of month ``s`` has paid ``k = t − s + 1`` and owes
+    ``P ((1 + i)^n − (1 + i)^k) / ((1 + i)^n − 1)`` (:func:`aibm_core.core.finance.loan_balance`).
+    A loan runs its schedule even if the fleet shrinks. Loops over the lag ``k`` (months),
+    vectorised over draws and vintages.
+    """
+    purchased = np.asarray(purchased_gpus, dtype=float)
+    capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
+    rate = finance.monthly_rate(p.annual_financing_rate)
+    life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
+    principal = purchased * finance.along_months(capex)
+    horizon = principal.shape[-1]
+    debt = np.zeros(principal.shape)
+    for k in range(1, horizon + 1):
+        share = finance.along_months(finance.loan_balance(1.0, rate, life, float(k)))
+        debt[..., k - 1 :] += principal[..., : horizon - k + 1] * share
+    return debt
 
 
 def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndarray:
@@ -519,6 +580,8 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
     payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
     expansion, replacement = gpu_purchases(p, within(added))
+    purchased = expansion + replacement
+    purchased[..., 0] += np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), purchased.shape[:-1])
     prices = {k: within(v) for k, v in prices.items()}
     series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
     return AiInfrastructureResult(
@@ -529,6 +592,7 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         replacement_capex=replacement * m(p.capex_per_gpu_usd),
         capex_payback_months=payback,
         npv_per_gpu=npv,
+        debt_outstanding=debt_outstanding(p, purchased),
     )
 
 
@@ -649,6 +713,23 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
         "margin_after_financing": Metric(
             "Fleet margin after financing (before SG&A and R&D)", r.at("margin_after_financing"), "fraction"
         ),
+        "corporate_ebitda": Metric(
+            "EBITDA (after SG&A and R&D: operating profit + depreciation)",
+            r.at("corporate_ebitda"),
+            "USD per month",
+        ),
+        "corporate_ebitda_margin": Metric(
+            "EBITDA margin (after SG&A and R&D)", r.at("corporate_ebitda_margin"), "fraction"
+        ),
+        "interest_expense": Metric(
+            "Interest expense (GPU financing)", r.at("interest_expense"), "USD per month"
+        ),
+        "net_margin_before_tax": Metric(
+            "Net margin before tax ((EBIT − interest) / revenue)", r.at("net_margin_before_tax"), "fraction"
+        ),
+        "debt_outstanding": Metric(
+            "Debt outstanding (GPU loans, end of month)", r.at("debt_outstanding"), "USD"
+        ),
         "break_even_utilisation": Metric(
             "Break-even utilisation (gross margin = 0)", r.at("break_even_utilisation"), "fraction"
         ),
@@ -710,6 +791,9 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "operating_profit": Column("Operating profit (EBIT)", "USD per month"),
     "financing_cost": Column("Financing cost", "USD per month"),
     "profit_after_financing": Column("Profit after financing", "USD per month"),
+    "corporate_ebitda": Column("EBITDA after SG&A and R&D", "USD per month"),
+    "profit_before_tax": Column("Profit before tax (EBIT − interest)", "USD per month"),
+    "debt_outstanding": Column("Debt outstanding (GPU loans)", "USD"),
     "expansion_capex": Column("Expansion capex", "USD per month"),
     "replacement_capex": Column("Replacement capex", "USD per month"),
     "capex": Column("Capital expenditure", "USD per month"),
@@ -718,6 +802,8 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "gross_margin": Column("Gross margin", "fraction"),
     "operating_margin": Column("Operating margin", "fraction"),
     "ebitda_margin": Column("EBITDA margin", "fraction"),
+    "corporate_ebitda_margin": Column("EBITDA margin after SG&A and R&D", "fraction"),
+    "net_margin_before_tax": Column("Net margin before tax", "fraction"),
     "fleet_power_mw": Column("Facility power", "MW"),
     "contracted_backlog": Column("Contracted backlog (reserved)", "USD"),
     "arr": Column("Revenue run-rate (ARR)", "USD per year"),
@@ -748,6 +834,9 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "operating_profit": r.operating_profit,
             "financing_cost": r.financing_cost,
             "profit_after_financing": r.profit_after_financing,
+            "corporate_ebitda": r.corporate_ebitda,
+            "profit_before_tax": r.profit_before_tax,
+            "debt_outstanding": r.debt_outstanding,
             "expansion_capex": r.expansion_capex,
             "replacement_capex": r.replacement_capex,
             "capex": r.capex,
@@ -756,6 +845,8 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "gross_margin": r.gross_margin,
             "operating_margin": r.operating_margin,
             "ebitda_margin": r.ebitda_margin,
+            "corporate_ebitda_margin": r.corporate_ebitda_margin,
+            "net_margin_before_tax": r.net_margin_before_tax,
             "fleet_power_mw": r.fleet_power_mw,
             "contracted_backlog": r.contracted_backlog,
             "arr": 12 * r.revenue,

@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from aibm_core.core import finance
-from aibm_core.core.compute_cost import cost_per_m_tokens
+from aibm_core.core.compute_cost import SECONDS_PER_HOUR, cost_per_m_tokens
 from aibm_core.core.config import DAYS_PER_MONTH
 from aibm_core.core.numeric import plain, ratio
 from aibm_core.models.api_access.params import ApiAccessParams
@@ -30,6 +30,9 @@ from aibm_core.models.base import (
 )
 
 Arrays = dict[str, np.ndarray]
+
+#: Hours in an average month (the fleet is paid for every one of them).
+HOURS_PER_MONTH = 24.0 * DAYS_PER_MONTH
 
 #: Draws per block of the tier-discount formula: its dozens of temporaries stay in the CPU cache
 #: instead of streaming draws × months arrays through memory (same numbers, element by element).
@@ -48,6 +51,7 @@ class ApiAccessResult(MonthlyResult):
     months: np.ndarray
     list_price_per_m: np.ndarray
     cache_discount_per_m: np.ndarray
+    cache_write_surcharge_per_m: np.ndarray
     batch_discount_per_m: np.ndarray
     contract_discount_per_m: np.ndarray
     enterprise_price_per_m: np.ndarray
@@ -83,6 +87,18 @@ class ApiAccessResult(MonthlyResult):
         """CAC over the month's gross profit per customer (months; ``inf`` when it is <= 0)."""
         cac = finance.along_months(self.params.cac_usd)
         return finance.payback_months(cac, self.gross_profit_per_customer)
+
+    @property
+    def implied_fleet_utilisation(self) -> np.ndarray:
+        """Busy share of the ``fleet_gpus`` fleet's hours that the month's traffic needs (fraction).
+
+        GPU-hours the tokens take at the throughputs (after caching and efficiency gains,
+        :func:`busy_gpu_hours_per_m`) over the fleet's hours of the month; above 1 the fleet is
+        too small for the traffic. Meaningful with ``cost_basis='fleet'``.
+        """
+        months = self.months
+        busy = self.tokens_m * busy_gpu_hours_per_m(self.params, months)
+        return busy / (finance.along_months(self.params.fleet_gpus) * HOURS_PER_MONTH)
 
     @property
     def cost_per_request(self) -> np.ndarray:
@@ -128,8 +144,12 @@ def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> 
     With ``cost_basis='gpu'`` the hour paid is the bare GPU rental plus the infrastructure
     overhead on top of it: ``gpu_hour_cost_usd × (1 + infra_overhead_share)``. The rental is the
     API layer's own constant assumption, or, when the stack links it, the GPU cloud's realised
-    price per sold GPU-hour in each of ``months`` (then the result has a month axis).
+    price per sold GPU-hour in each of ``months`` (then the result has a month axis). The
+    'fleet' basis has no cost per token of its own (it spreads :func:`fleet_cost` over the
+    traffic, in :func:`unit_paths`): it is refused here.
     """
+    if p.cost_basis == "fleet":
+        raise ValueError("cost_basis 'fleet' has no cost per token before traffic; see unit_paths")
     if p.cost_basis == "direct":
         direct = np.asarray(p.direct_cost_per_m_tokens, dtype=float)
         return direct, direct
@@ -151,6 +171,57 @@ def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> 
         cost_per_m_tokens(gpu_hour, p.input_tokens_per_second_per_gpu, p.gpu_utilisation),
         cost_per_m_tokens(gpu_hour, p.output_tokens_per_second_per_gpu, p.gpu_utilisation),
     )
+
+
+def gpu_hour_all_in(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
+    """Cost of one paid GPU-hour by month: rental × (1 + infra overhead) (USD per GPU-hour).
+
+    The rental is ``gpu_hour_cost_usd``, or the GPU cloud's realised price per sold GPU-hour
+    in each month when the stack links it (draws × months, or draws × 1 when unlinked).
+    """
+    linked = p.linked_path("gpu_hour_cost_usd", months)
+    rental = finance.along_months(p.gpu_hour_cost_usd) if linked is None else linked
+    return rental * (1.0 + finance.along_months(p.infra_overhead_share))
+
+
+def busy_gpu_hours_per_m(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
+    """Busy GPU-hours that serving 1M tokens of the mix takes, by month (GPU-hours per 1M tokens).
+
+    ``1e6 / 3600 × (s c / tps_in + (1 − s) / tps_out) × level``: input share ``s``, the
+    prefill of a cached input token costing ``cached_input_cost_factor`` of an uncached one
+    (``c = 1 − h + h × factor``), and the efficiency level of ``annual_cost_decline`` (more
+    tokens per GPU-hour over time). On the 'gpu' basis the cost per 1M tokens is this × the
+    all-in GPU-hour price / ``gpu_utilisation``.
+    """
+    a = monthly_inputs(p)
+    share_in, hit = a["input_token_share"], a["cache_hit_rate"]
+    cached = 1 - hit + hit * a["cached_input_cost_factor"]
+    level = finance.annual_decline_factor(a["annual_cost_decline"][..., 0], months)
+    per_token = (
+        share_in * cached / a["input_tokens_per_second_per_gpu"]
+        + (1 - share_in) / a["output_tokens_per_second_per_gpu"]
+    )
+    return 1e6 / SECONDS_PER_HOUR * per_token * level
+
+
+def fleet_cost(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
+    """Monthly cost of the serving fleet with ``cost_basis='fleet'`` (USD per month).
+
+    ``fleet_gpus × gpu_hour_all_in × hours per month``: every hour of the month is paid,
+    busy or idle, whatever the traffic.
+    """
+    return finance.along_months(p.fleet_gpus) * gpu_hour_all_in(p, months) * HOURS_PER_MONTH
+
+
+def _customers(p: ApiAccessParams, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Paying customers at the end of each month and new customers per month (customers)."""
+    new_customers = finance.along_months(p.developer_signups_per_month) * finance.along_months(
+        p.signup_to_paid_conversion
+    )
+    customers = finance.customers_over_time(
+        p.initial_customers, new_customers[..., 0], p.monthly_churn, months
+    )
+    return customers, new_customers
 
 
 def _enterprise_cutoff_z(enterprise_share: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -222,13 +293,26 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     The same closed forms drive the projection (months 1..T) and a customer's lifetime
     value (months beyond the horizon): usage grows at ``usage_growth_monthly``, price and
     cost levels fall at their yearly rates, the tier discount follows the customer size.
+    With ``cost_basis='fleet'`` the cost per 1M tokens is the month's fleet cost
+    (:func:`fleet_cost`) spread over the month's tokens of all customers (the projected
+    customers × usage, beyond the horizon too): a customer bears the average fleet cost of
+    the tokens it uses.
 
     Returns
     -------
     dict
         ``tokens_per_customer_m`` (M tokens per month) and per-1M-token prices (USD):
-        ``list``, ``cache_discount``, ``batch_discount``, ``enterprise``, ``self_serve``,
-        ``net`` and ``cost``; each draws × months.
+        ``list``, ``cache_discount`` (cache reads below the input price),
+        ``cache_write_surcharge`` (cache writes above it), ``batch_discount``, ``enterprise``,
+        ``self_serve``, ``net`` and ``cost``; each draws × months.
+
+    Notes
+    -----
+    Per 1M tokens of the mix, with input share ``s`` and input price ``p_in``: cache reads
+    (hit rate ``h``) are billed at ``f_r p_in``, a discount of ``s h (1 − f_r) p_in``; cache
+    writes (write share ``w``) at ``f_w p_in``, a surcharge of ``s w (f_w − 1) p_in``. The
+    batch discount applies to the list price after both. A write costs the provider a
+    normal prefill, so the cost is unchanged by it.
     """
     a = monthly_inputs(p)
     price_level = finance.annual_decline_factor(a["annual_price_decline"][..., 0], months)
@@ -236,8 +320,10 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     share_in, hit, p_in = a["input_token_share"], a["cache_hit_rate"], a["price_per_m_input_tokens"]
     list_price = share_in * p_in + (1 - share_in) * a["price_per_m_output_tokens"]
     cache_discount = share_in * hit * (1 - a["cached_input_price_factor"]) * p_in
-    batch_discount = (list_price - cache_discount) * a["batch_share"] * a["batch_discount"]
-    after_batch = list_price - cache_discount - batch_discount
+    cache_write = share_in * a["cache_write_share"] * (a["cached_write_price_factor"] - 1) * p_in
+    after_cache = list_price - cache_discount + cache_write
+    batch_discount = after_cache * a["batch_share"] * a["batch_discount"]
+    after_batch = after_cache - batch_discount
 
     tokens = a["tokens_per_customer_m"] * finance.growth_factor(a["usage_growth_monthly"][..., 0], months)
     enterprise = a["enterprise_token_share"]
@@ -245,20 +331,27 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     enterprise_price = after_batch * (1 - a["enterprise_discount"]) * price_level
     self_serve_price = after_batch * (1 - tiers) * price_level
 
-    cost_in, cost_out = serving_cost_per_m(p, months)
-    if "gpu_hour_cost_usd" not in p.linked or p.cost_basis == "direct":
-        cost_in, cost_out = finance.along_months(cost_in), finance.along_months(cost_out)
-    cached_cost = 1 - hit + hit * a["cached_input_cost_factor"]
+    if p.cost_basis == "fleet":
+        fleet = fleet_cost(p, months)
+        with np.errstate(divide="ignore"):
+            cost = fleet / (_customers(p, months)[0] * tokens)
+    else:
+        cost_in, cost_out = serving_cost_per_m(p, months)
+        if "gpu_hour_cost_usd" not in p.linked or p.cost_basis == "direct":
+            cost_in, cost_out = finance.along_months(cost_in), finance.along_months(cost_out)
+        cached_cost = 1 - hit + hit * a["cached_input_cost_factor"]
+        cost = (share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level
     return {
         "tokens_per_customer_m": tokens,
         "list": list_price * price_level,
         "cache_discount": cache_discount * price_level,
+        "cache_write_surcharge": cache_write * price_level,
         "batch_discount": batch_discount * price_level,
         "after_batch": after_batch * price_level,
         "enterprise": enterprise_price,
         "self_serve": self_serve_price,
         "net": enterprise * enterprise_price + (1 - enterprise) * self_serve_price,
-        "cost": (share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level,
+        "cost": cost,
     }
 
 
@@ -296,16 +389,15 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
     months = finance.month_index(p.horizon_months)
     u = unit_paths(p, months)
     a = monthly_inputs(p)
-    new_customers = a["developer_signups_per_month"] * a["signup_to_paid_conversion"]
-    customers = finance.customers_over_time(
-        p.initial_customers, new_customers[..., 0], p.monthly_churn, months
-    )
+    customers, new_customers = _customers(p, months)
     tokens = customers * u["tokens_per_customer_m"]
     enterprise = a["enterprise_token_share"]
-    revenue, cogs = tokens * u["net"], tokens * u["cost"]
+    revenue = tokens * u["net"]
+    cogs = fleet_cost(p, months) if p.cost_basis == "fleet" else tokens * u["cost"]
     series = {
         "list_price_per_m": u["list"],
         "cache_discount_per_m": u["cache_discount"],
+        "cache_write_surcharge_per_m": u["cache_write_surcharge"],
         "batch_discount_per_m": u["batch_discount"],
         "contract_discount_per_m": u["after_batch"] - u["net"],
         "enterprise_price_per_m": u["enterprise"],
@@ -361,11 +453,11 @@ def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
 
 
 def kpis(r: ApiAccessResult) -> dict[str, Metric]:
-    """Key figures of the snapshot month."""
+    """Key figures of the snapshot month (with ``cost_basis='fleet'`` also the implied fleet utilisation)."""
     ue = unit_economics(r)
     net, cost = r.at("net_price_per_m"), r.at("cost_per_m")
     cap = int(r.params.ltv_months)
-    return {
+    out: dict[str, Metric] = {
         "mrr": Metric("API revenue (MRR)", r.at("revenue"), "USD per month"),
         "arr": Metric("API revenue run-rate (ARR)", 12 * r.at("revenue"), "USD per year"),
         "tokens_per_day": Metric(
@@ -389,6 +481,13 @@ def kpis(r: ApiAccessResult) -> dict[str, Metric]:
             "fraction",
         ),
     }
+    if r.params.cost_basis == "fleet":
+        out["implied_fleet_utilisation"] = Metric(
+            "Implied fleet utilisation (traffic / fleet capacity)",
+            r.at("implied_fleet_utilisation"),
+            "fraction",
+        )
+    return out
 
 
 def statement(r: ApiAccessResult) -> Statement:
@@ -429,11 +528,15 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "acquisition_spend": Column("Acquisition spend", "USD per month"),
     "contribution": Column("Contribution after training and acquisition", "USD per month"),
     "arr": Column("Revenue run-rate (ARR)", "USD per year"),
+    "fleet_utilisation": Column("Implied fleet utilisation", "fraction"),
 }
 
 
 def projection(r: ApiAccessResult) -> pd.DataFrame:
-    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`."""
+    """Monthly projection for scalar parameters, columns declared in :data:`PROJECTION_COLUMNS`.
+
+    With ``cost_basis='fleet'`` a last column gives the implied fleet utilisation.
+    """
     frame = pd.DataFrame(
         {
             "customers": r.customers,
@@ -453,4 +556,6 @@ def projection(r: ApiAccessResult) -> pd.DataFrame:
         frame["gross_profit"] - frame["training_amortisation"] - frame["acquisition_spend"]
     )
     frame["arr"] = 12 * frame["revenue"]
+    if r.params.cost_basis == "fleet":
+        frame["fleet_utilisation"] = r.implied_fleet_utilisation
     return declare_columns(frame, PROJECTION_COLUMNS, "api_access")

@@ -122,6 +122,28 @@ class ApiAccessParams(ProjectionParams):
         meaning="Cost to serve a cached input token relative to an uncached one",
         source=ANALYST,
     )
+    cache_write_share: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Share of input tokens written to the prompt cache (billed at the cache-write price)",
+        source=(
+            f"{ANALYST}: off by default (0), so that input tokens are billed at the input price unless "
+            "a scenario models cache writes"
+        ),
+    )
+    cached_write_price_factor: float = assumption(
+        1.25,
+        unit="ratio",
+        ge=1,
+        le=10,
+        meaning="Price of an input token written to the prompt cache relative to an uncached input token",
+        source=(
+            "Anthropic prompt-caching prices, 2024-2025: 5-minute cache writes at 1.25x the base input "
+            "price (reads at 0.1x)"
+        ),
+    )
     batch_share: float = assumption(
         0.10,
         unit="fraction",
@@ -152,10 +174,13 @@ class ApiAccessParams(ProjectionParams):
         ),
     )
     # --- cost to serve
-    cost_basis: Literal["gpu", "direct"] = assumption(
+    cost_basis: Literal["gpu", "direct", "fleet"] = assumption(
         "gpu",
         unit="choice",
-        meaning="Derive cost per token from GPU economics ('gpu') or take it as given ('direct')",
+        meaning=(
+            "Derive cost per token from GPU economics ('gpu'), take it as given ('direct') or pay for a "
+            "fixed fleet of fleet_gpus every hour whatever the traffic ('fleet')"
+        ),
         source=ANALYST,
         role="setting",
     )
@@ -189,6 +214,17 @@ class ApiAccessParams(ProjectionParams):
         range_source=(
             "H100 rental, 2024-25: on-demand list prices about $2-4 per GPU-hour; "
             "multi-year reservations at scale nearer $2 (analyst judgement for the low tail)"
+        ),
+    )
+    fleet_gpus: float = assumption(
+        6700.0,
+        unit="GPUs",
+        ge=1,
+        le=1e7,
+        meaning="GPUs of the serving fleet paid for every hour of the month when cost_basis is 'fleet'",
+        source=(
+            f"{ANALYST}: the fleet that carries the base scenario's month-12 traffic at the base 60% "
+            "utilisation (the 'gpu' basis pays for about 6,740 GPUs then, 2,710 in month 1)"
         ),
     )
     input_tokens_per_second_per_gpu: float = assumption(
@@ -474,5 +510,11 @@ class ApiAccessParams(ProjectionParams):
             raise ValueError(
                 f"tier3_discount ({self.tier3_discount:g}) must be at least "
                 f"tier2_discount ({self.tier2_discount:g})"
+            )
+        if self.cache_hit_rate + self.cache_write_share > 1:
+            raise ValueError(
+                f"cache_hit_rate ({self.cache_hit_rate:g}) plus cache_write_share "
+                f"({self.cache_write_share:g}) must not exceed 1: an input token is read from the cache, "
+                "written to it or neither"
             )
         return self
