@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.core.config import NOTEBOOKS_DIR
+from aibm_core.core.progress import progress_bar
 
 KERNEL_NAME = "python3"
 #: Values of ``aibm run --executor``: worker processes on this machine, or a Dask cluster.
@@ -182,20 +183,6 @@ def remove_partials(job: Job) -> None:
     for path in job.folder.glob(f"*.{job.model}.{job.run_id}.partial*"):
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-def progress_bar(show: bool) -> Any:
-    """The batch's progress display (rich): description, bar, done of total, time elapsed."""
-    from rich.progress import (  # the progress bar only: not on the way of aibm run --changed
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, disable=not show, transient=False)
 
 
 def track_outcomes(

@@ -54,11 +54,11 @@ from aibm_core.analysis.results import (
     projection_frame,
     scenario_params,
 )
-from aibm_core.batch.jobs import progress_bar
 from aibm_core.core.config import PARAMETERS_DIR, scenario_order
 from aibm_core.core.files import write_atomic
 from aibm_core.core.formatting import is_count
 from aibm_core.core.params import ParameterError, Problem
+from aibm_core.core.progress import progress_bar
 from aibm_core.core.tree import format_value
 from aibm_core.models import model_names
 from aibm_core.models.base import column_info, heading
@@ -754,7 +754,7 @@ def write_exports(
         Scenarios exported at once, each in a process of its own (1: all in this process).
     progress
         Show a progress line (scenarios exported of all, time elapsed), as ``aibm run`` shows
-        for its notebooks (:func:`aibm_core.batch.jobs.progress_bar`).
+        for its notebooks (:func:`aibm_core.core.progress.progress_bar`).
 
     Returns
     -------
