@@ -6,7 +6,6 @@ way is one call each here, so that a new model's notebook repeats no code.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -480,27 +479,6 @@ def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
     return changed
 
 
-def strip_stored_outputs(paths: list[Path]) -> None:
-    """Make executed notebooks fit to commit: no widget state, no SVG copy of a chart.
-
-    A chart's output holds its Vega-Lite spec (which JupyterLab draws and the notebook tests
-    compare) and an SVG rendering of it for viewers without Vega; in the committed notebooks the
-    SVG only doubles their size, so it is dropped (the reports made by ``aibm run`` keep it).
-    """
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("widgets", None)
-        for cell in nb.cells:
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if any(key.startswith("application/vnd.vegalite") for key in data):
-                    data.pop("image/svg+xml", None)
-        nbformat.write(nb, path)
-
-
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["strip"]:
-        strip_stored_outputs([Path(p) for p in sys.argv[2:]])
-    else:
-        for path in sync_parameters_cells():
-            print(f"parameters cell updated: {path}")
+    for path in sync_parameters_cells():
+        print(f"parameters cell updated: {path}")
