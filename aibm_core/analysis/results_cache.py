@@ -14,6 +14,7 @@ by the batch's own processes in its private folder, never a user's file).
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -80,7 +81,8 @@ def computed(
     """
     params, links = linked(spec, params, scenario, parameters_dir)
     evaluation, payload, _ = _computed(spec, params)
-    payload = {**payload, "scenario": scenario, "links": _links_payload(evaluation, links)}
+    # a copy: the caller may change its payload, the results kept for the next caller stay as computed
+    payload = {**copy.deepcopy(payload), "scenario": scenario, "links": _links_payload(evaluation, links)}
     return with_risks(evaluation, payload), payload
 
 
