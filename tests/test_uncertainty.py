@@ -28,7 +28,7 @@ def api_params(text: str):
     ],
 )
 def test_a_90_percent_range_leaves_5_percent_of_draws_on_each_side(text, name, family):
-    params = api_params(text + "\ndraws: 200000")
+    params = api_params(text + "\ndraws: 150000")  # within the draws × months budget (36 months)
     assert params.uncertainty.ranges[name].family == family
     draws = sample(params)[name]
     low, high = params.uncertainty.ranges[name].low, params.uncertainty.ranges[name].high
