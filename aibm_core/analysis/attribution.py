@@ -69,7 +69,7 @@ def changed_assumptions(base: ModelParams, other: ModelParams) -> list[str]:
     schema = type(base)
     if type(other) is not schema:
         raise ValueError(f"parameters of different models: {schema.__name__} and {type(other).__name__}")
-    changed = [name for name in schema.model_fields if not _same(getattr(base, name), getattr(other, name))]
+    changed = differing(base, other)
     settings = [name for name in changed if schema.role_of(name) == "setting"]
     if settings:
         described = ", ".join(f"{n} ({getattr(base, n)!r} -> {getattr(other, n)!r})" for n in settings)
@@ -104,6 +104,11 @@ def changed_links(base: ModelParams, other: ModelParams) -> list[str]:
         for name in type(base).model_fields
         if name in base.linked and not _same(base.linked[name].values, other.linked[name].values)
     ]
+
+
+def differing(base: ModelParams, other: ModelParams) -> list[str]:
+    """Every assumption (settings included) whose point value differs, in declaration order."""
+    return [name for name in type(base).model_fields if not _same(getattr(base, name), getattr(other, name))]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -353,8 +358,7 @@ def _frame(schema, base, other, players, estimate: _Estimate, i: int, label: str
         extra = (schema.model_fields[name].json_schema_extra or {}) if single else {}
         value = float(value) + 0.0  # no negative zeros
         if linked:
-            month = np.array([float(base.snapshot_month)])
-            values = [float(np.asarray(p.linked_path(name, month)).reshape(-1)[0]) for p in (base, other)]
+            values = [float(p.value_of(name)) for p in (base, other)]
         else:
             values = [float(getattr(p, name)) if single else np.nan for p in (base, other)]
         rows.append(

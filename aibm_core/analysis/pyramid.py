@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from aibm_core.analysis.attribution import differing
 from aibm_core.analysis.results import from_json_number, number, scenario_params, to_json
 from aibm_core.analysis.results_cache import model_results
 from aibm_core.analysis.sensitivity import tornado
@@ -375,12 +376,10 @@ def shock_travel(
 
 
 def changed_in(model: str, scenario: str, parameters_dir: Path = PARAMETERS_DIR) -> list[str]:
-    """Drivers whose point value differs between ``base`` and the scenario for one model."""
-    base, other = (
-        scenario_params(model, "base", parameters_dir),
-        scenario_params(model, scenario, parameters_dir),
+    """Assumptions whose point value differs between ``base`` and the scenario for one model."""
+    return differing(
+        scenario_params(model, "base", parameters_dir), scenario_params(model, scenario, parameters_dir)
     )
-    return [n for n in type(base).model_fields if getattr(base, n) != getattr(other, n)]
 
 
 def models_frame(outcomes: Sequence[Outcome]) -> pd.DataFrame:

@@ -167,17 +167,10 @@ def offers(model: str, evaluation: Evaluation, mc: Any) -> Offers:
 def _links_payload(evaluation: Evaluation, states: list[tuple[stack.Link, str]]) -> list[dict[str, Any]]:
     """Each link into the model: seller, series, state and the driver's value in the snapshot month."""
     params = evaluation.params
-    month = float(params.snapshot_month)
     out = []
     for link, state in states:
         own = getattr(params, link.driver)
-        value = own
-        if state == "linked":
-            resolved = getattr(evaluation.result.params, link.driver)
-            if resolved is not own:  # the model turned the path into one figure (the cloud's capex)
-                value = resolved
-            else:
-                value = params.linked_path(link.driver, np.array([month]))[0]
+        value = params.value_of(link.driver) if state == "linked" else own
         out.append(
             {
                 "driver": link.driver,

@@ -68,13 +68,6 @@ def _at(evaluation: Evaluation, name: str) -> float:
     return float(np.asarray(evaluation.result.at(name)))
 
 
-def _driver(evaluation: Evaluation, name: str) -> float:
-    """A buyer's driver in force in its snapshot month: the linked path's value, or its own."""
-    params = evaluation.params
-    path = params.linked_path(name, np.array([float(params.snapshot_month)]))
-    return float(getattr(params, name)) if path is None else float(np.asarray(path).reshape(-1)[0])
-
-
 def chain(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
     """Where one dollar of application revenue goes, from the four models' point evaluations.
 
@@ -103,7 +96,8 @@ def chain(evaluations: Mapping[str, Evaluation]) -> pd.DataFrame:
     api_price, api_cost = _at(api, "net_price_per_m"), _at(api, "cost_per_m")
     gpu_basis = api.params.cost_basis in ("gpu", "fleet")  # both pay GPU-hours plus overhead
     rental_per_m = api_cost / (1.0 + float(api.params.infra_overhead_share)) if gpu_basis else 0.0
-    gpu_hours = m_tokens * rental_per_m / _driver(api, "gpu_hour_cost_usd") if gpu_basis else 0.0
+    hour_paid = float(api.params.value_of("gpu_hour_cost_usd"))  # the linked price, or its own
+    gpu_hours = m_tokens * rental_per_m / hour_paid if gpu_basis else 0.0
 
     # GPU cloud: its own price and cost per sold GPU-hour; the accelerators' depreciation in it
     sold = _at(cloud, "sold_gpu_hours")

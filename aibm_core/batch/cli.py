@@ -435,19 +435,27 @@ def _plain(text: str) -> str:
     return text if text.isprintable() else "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _results(args: argparse.Namespace) -> int:
-    from aibm_core.analysis.results import to_json, write_results  # the results command's only
-    from aibm_core.analysis.results_cache import model_results  # the results command's only
+def _check_model_and_scenario(args: argparse.Namespace, model_key: str) -> None:
+    """Refuse an unknown model, a missing parameters folder or an unknown scenario, one line each.
 
+    ``model_key`` names the argument the model was given as (``--model`` or ``MODEL``).
+    """
     if args.model not in model_names():
         why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
-        raise ParameterError([Problem("", "--model", why)])
+        raise ParameterError([Problem("", model_key, why)])
     if not args.parameters.is_dir():
         raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
     known = available_scenarios(args.parameters)
     if args.scenario not in known:  # a folder name inside the parameters folder, never a path
         why = f"unknown scenario {echo(args.scenario)}; expected one of: {', '.join(known) or '(none)'}"
         raise ParameterError([Problem("", "--scenario", why)])
+
+
+def _results(args: argparse.Namespace) -> int:
+    from aibm_core.analysis.results import to_json, write_results  # the results command's only
+    from aibm_core.analysis.results_cache import model_results  # the results command's only
+
+    _check_model_and_scenario(args, "--model")
     if args.output is not None and args.output.is_dir():
         raise ParameterError([Problem(str(args.output), "--output", "is a folder; give the name of a file")])
     payload = model_results(args.model, args.scenario, args.parameters)
@@ -701,15 +709,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from aibm_core.analysis.results import scenario_params  # the calibrate command's only
     from aibm_core.analysis.results_cache import linked  # the calibrate command's only
 
-    if args.model not in model_names():
-        why = f"unknown model {echo(args.model)}; available: {', '.join(model_names())}"
-        raise ParameterError([Problem("", "MODEL", why)])
-    if not args.parameters.is_dir():
-        raise ParameterError([Problem(str(args.parameters), "--parameters", "no such parameters folder")])
-    known = available_scenarios(args.parameters)
-    if args.scenario not in known:  # a folder name inside the parameters folder, never a path
-        why = f"unknown scenario {echo(args.scenario)}; available: {', '.join(known) or '(none)'}"
-        raise ParameterError([Problem("", "--scenario", why)])
+    _check_model_and_scenario(args, "MODEL")
     targets = calibration.read_targets(args.targets)
     named = calibration.targets_model(args.targets)
     if named is not None and named != args.model:

@@ -167,9 +167,7 @@ class ModelParams(BaseModel):
         names = tuple(n for n in names if n in self._linked)
         if not names:
             return self
-        month = [float(getattr(self, "snapshot_month", 1))]
-        values = {n: np.asarray(self.linked_path(n, month))[..., 0] for n in names}
-        copy = self.vary(**{n: float(v) if np.ndim(v) == 0 else v for n, v in values.items()})
+        copy = self.vary(**{n: self.value_of(n) for n in names})
         copy._linked = {k: v for k, v in self._linked.items() if k not in names}
         return copy
 

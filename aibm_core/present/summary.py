@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -196,7 +195,7 @@ def assumptions_html(params: ModelParams) -> str:
         link = params.linked.get(name)
         if link is not None:  # the seller's figure replaces the model's own value
             month = int(params.snapshot_month)
-            value = float(np.asarray(params.linked_path(name, [float(month)])).reshape(-1)[0])
+            value = float(params.value_of(name))
             cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, linked"
             cells["source"] = (
                 f"the {link.label}, from the {link.seller} model under this scenario "

@@ -252,12 +252,9 @@ def with_linked_capex(p: AiInfrastructureParams) -> AiInfrastructureParams:
     vendor's net ASP plus the rest of the server, USD per GPU) is read in the snapshot month, the
     month every layer's figures describe. Unlinked parameters are returned unchanged.
     """
-    month = np.array([float(p.snapshot_month)])
-    path = p.linked_path("capex_per_gpu_usd", month)
-    if path is None:
+    if "capex_per_gpu_usd" not in p.linked:
         return p
-    value = np.asarray(path)[..., 0]
-    return p.vary(capex_per_gpu_usd=float(value) if value.ndim == 0 else value)
+    return p.vary(capex_per_gpu_usd=p.value_of("capex_per_gpu_usd"))
 
 
 def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
