@@ -16,6 +16,7 @@ import difflib
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ def assumption(
     role: Role = "driver",
     base_range: Mapping[str, Any] | None = None,
     range_source: str | None = None,
+    as_of: str | None = None,
 ) -> Any:
     """Declare one model assumption as a pydantic field.
 
@@ -101,6 +103,9 @@ def assumption(
     base_range, range_source
         For drivers: the range the ``base`` scenario gives (as written in a parameter file,
         e.g. ``{"low": 10, "high": 20}``, a 90% interval) and the source that supports it.
+    as_of
+        Date of the source of the default (ISO ``YYYY-MM-DD`` or ``YYYY-MM``); every price-like
+        assumption (list prices, rental prices, unit prices, energy prices) carries one.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -109,6 +114,10 @@ def assumption(
     extra = {"unit": unit, "source": source, "role": role}
     if base_range is not None:
         extra.update(base_range=dict(base_range), range_source=range_source)
+    if as_of is not None:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?", as_of):
+            raise ValueError(f"as_of {as_of!r} is not a date; expected YYYY-MM-DD or YYYY-MM")
+        extra["as_of"] = as_of
     return Field(
         default,
         ge=ge,
