@@ -15,7 +15,12 @@ import numpy as np
 from aibm_core.core import finance
 from aibm_core.core.numeric import ratio
 from aibm_core.models.application_layer.params import ApplicationLayerParams
-from aibm_core.models.application_layer.streams import active_contracts, contract_backlog, project_accounts
+from aibm_core.models.application_layer.streams import (
+    active_contracts,
+    contract_backlog,
+    lognormal_share_below,
+    project_accounts,
+)
 from aibm_core.models.base import MonthlyResult, monthly_inputs, monthly_result
 
 Arrays = dict[str, np.ndarray]
@@ -60,6 +65,7 @@ class ApplicationLayerResult(MonthlyResult):
     new_automation_customers: np.ndarray
     content_pieces: np.ndarray
     gmv: np.ndarray
+    marketplace_take_rate: np.ndarray
     contracts_active: np.ndarray
     contracts_signed: np.ndarray
     contract_backlog: np.ndarray
@@ -198,11 +204,13 @@ def _volumes(p: ApplicationLayerParams, a: Arrays, months: np.ndarray) -> dict:
         months=len(months),
     )
     gmv_growth = finance.growth_factor(a["marketplace_gmv_growth_monthly"][..., 0], months)
+    gmv = on["marketplace"] * a["marketplace_gmv_usd"] * gmv_growth
     signed = on["contract"] * a["contracts_signed_per_month"][..., 0]
     return {
         "acc": acc,
         "pieces": pieces,
-        "gmv": on["marketplace"] * a["marketplace_gmv_usd"] * gmv_growth,
+        "gmv": gmv,
+        "take_rate": marketplace_take_rate(a, gmv),
         "signed": finance.along_months(signed),
         "contracts": active_contracts(signed, months, p.contract_sales_cycle_months, p.contract_term_months),
         "backlog": contract_backlog(signed, months, p.contract_sales_cycle_months),
@@ -250,6 +258,27 @@ def _per_account(a: Arrays) -> dict[str, np.ndarray]:
     }
 
 
+def marketplace_take_rate(a: Arrays, gmv: np.ndarray) -> np.ndarray:
+    """Average take rate on the month's GMV (fraction of GMV): flat, or the tiered schedule's.
+
+    With a tier threshold ``T`` (USD of GMV per developer per year), each developer's first ``T``
+    pays the first-tier rate and the rest the take rate. Developers' annual GMV (the month's
+    GMV × 12 over ``marketplace_developers``, a run-rate) is lognormal with
+    ``marketplace_developer_gmv_dispersion``, so the share of GMV in the first tier is
+    ``E[min(X, T)] / E[X]`` and the average rate is ``rate − (rate − first) × that share``.
+    A zero threshold (the default) is the flat take rate.
+    """
+    flat = a["marketplace_take_rate"]
+    threshold = a["marketplace_tier_threshold_usd"]
+    if not np.any(threshold > 0):
+        return flat
+    developers = np.maximum(a["marketplace_developers"], 1.0)
+    first_share = lognormal_share_below(
+        12.0 * gmv / developers, a["marketplace_developer_gmv_dispersion"], threshold
+    )
+    return flat - (flat - a["marketplace_first_tier_take_rate"]) * first_share
+
+
 def _revenues(a: Arrays, v: dict, unit: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Revenue of each stream (USD per month)."""
     acc = v["acc"]
@@ -260,7 +289,7 @@ def _revenues(a: Arrays, v: dict, unit: dict[str, np.ndarray]) -> dict[str, np.n
         "automation": acc.automation_customers * unit["customer_revenue"],
         # pieces × views × revenue per view × share taken
         "content": v["pieces"] * unit["piece_revenue"],
-        "marketplace": v["gmv"] * a["marketplace_take_rate"],
+        "marketplace": v["gmv"] * v["take_rate"],
         "contract": v["contracts"] * a["contract_annual_value_usd"] / 12.0,
     }
 
@@ -340,6 +369,7 @@ def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
         "new_automation_customers": acc.new_automation_customers,
         "content_pieces": v["pieces"],
         "gmv": v["gmv"],
+        "marketplace_take_rate": v["take_rate"],
         "contracts_active": v["contracts"],
         "contracts_signed": v["signed"],
         "contract_backlog": v["backlog"],

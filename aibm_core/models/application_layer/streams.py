@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from aibm_core.core import finance
 
@@ -136,6 +137,45 @@ def project_accounts(
         np.add(work, pieces[t, ...], out=work)
         np.add(cumulative, np.divide(work, 1e6, out=work), out=cumulative)
     return Accounts(**{k: np.moveaxis(v, 0, -1) for k, v in out.items()})
+
+
+def lognormal_share_below(mean: np.ndarray, sigma: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Share of a lognormal total that lies below a per-unit threshold: ``E[min(X, t)] / E[X]``.
+
+    ``1 − E[(X − t)+] / mean`` (:func:`aibm_core.core.finance.expected_excess`); with no spread
+    (``sigma = 0``) every unit holds the mean, ``min(mean, t) / mean``. 0 at a zero threshold,
+    1 when there is nothing (``mean = 0``).
+    """
+    m, sd, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sigma, threshold)))
+    spread = sd > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        excess = np.where(
+            spread, finance.expected_excess(m, np.where(spread, sd, 1.0), t), np.maximum(m - t, 0.0)
+        )
+        return np.where(m > 0, 1.0 - excess / np.where(m > 0, m, 1.0), 1.0)
+
+
+def lognormal_share_above(mean: np.ndarray, sigma: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """Share of units whose lognormal value exceeds ``threshold`` (fraction of units, not of the total).
+
+    ``P(X > t) = Φ((ln(mean / t) − σ²/2) / σ)``; with no spread (or nothing), ``1`` if
+    ``mean > t`` else ``0``. A threshold at or below zero is exceeded by every unit.
+    """
+    m, sd, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sigma, threshold)))
+    spread = (sd > 0) & (m > 0) & (t > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (np.log(m) - np.log(t) - 0.5 * sd**2) / np.where(spread, sd, 1.0)
+    return np.where(spread, ndtr(z), np.where(m > t, 1.0, 0.0))
+
+
+def lognormal_top_mean(mean: np.ndarray, sigma: np.ndarray, top: float) -> np.ndarray:
+    """Mean value of the top ``top`` fraction of units (lognormal): ``mean × share held / top``.
+
+    The top fraction ``p`` holds ``1 − Φ(Φ⁻¹(1 − p) − σ)`` of the total
+    (:func:`aibm_core.core.finance.top_share`); equal to ``mean`` with no spread.
+    """
+    held = 1.0 - ndtr(ndtri(1.0 - top) - np.asarray(sigma, dtype=float))
+    return np.asarray(mean, dtype=float) * held / top
 
 
 def active_contracts(signed_per_month: np.ndarray, months: np.ndarray, cycle: int, term: int) -> np.ndarray:
