@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibm_core.models import get_model
 from aibm_core.models.application_layer import ApplicationLayerParams
@@ -119,3 +121,27 @@ def test_spread_leaves_the_totals_alone():
     flat, spread = compute(P(**SEATS)), compute(P(**SEATS, seat_usage_dispersion=1.5))
     np.testing.assert_array_equal(flat.revenue, spread.revenue)
     np.testing.assert_array_equal(flat.cogs, spread.cogs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(0.0, 0.5),
+    st.floats(0.0, 0.5),
+    st.floats(0.0, 1e8),
+    st.floats(0.0, 4.0),
+    st.floats(1.0, 1e6),
+)
+def test_the_tiered_rate_lies_between_the_two_rates_and_falls_towards_the_first_as_the_tier_widens(
+    flat, first, threshold, sigma, developers
+):
+    p = P(
+        **{**MARKET, "marketplace_take_rate": flat, "marketplace_developers": developers},
+        marketplace_first_tier_take_rate=first,
+        marketplace_developer_gmv_dispersion=sigma,
+    )
+    thresholds = np.array([threshold, threshold * 2 + 1.0])
+    rate = compute(p.vary(marketplace_tier_threshold_usd=thresholds)).marketplace_take_rate[:, 0]
+    low, high = min(flat, first), max(flat, first)
+    assert np.all(rate >= low - 1e-12) and np.all(rate <= high + 1e-12)
+    # a wider first tier moves the average towards the first-tier rate
+    assert abs(rate[1] - first) <= abs(rate[0] - first) + 1e-12

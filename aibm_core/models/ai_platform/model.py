@@ -287,9 +287,10 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
         "net_inference_price": pr["inference"],
         "infra_cost_per_hour": infra_per_hour,
         "on_demand_revenue": list_revenue * (1.0 - reserved - spot - long),
-        "reserved_revenue": list_revenue * reserved * (1.0 - m(p.reserved_discount))
-        + list_revenue * long * (1.0 - m(p.long_reserved_discount)),
-        "long_reserved_revenue": list_revenue * long * (1.0 - m(p.long_reserved_discount)),
+        # both reserved tiers, each at its commitment discount
+        "reserved_revenue": list_revenue
+        * (reserved * (1.0 - m(p.reserved_discount)) + long * (1.0 - m(p.long_reserved_discount))),
+        "long_reserved_revenue": list_revenue * (long * (1.0 - m(p.long_reserved_discount))),
         "spot_revenue": list_revenue * spot * (1.0 - pr["spot_discount"]),
         "storage_revenue": customers * gb * pr["storage"],
         "inference_revenue": customers * k_calls * pr["inference"],

@@ -148,7 +148,7 @@ def lognormal_share_below(mean: np.ndarray, sigma: np.ndarray, threshold: np.nda
     """
     m, sd, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sigma, threshold)))
     spread = sd > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a tiny spread: a step
         excess = np.where(
             spread, finance.expected_excess(m, np.where(spread, sd, 1.0), t), np.maximum(m - t, 0.0)
         )
@@ -163,7 +163,7 @@ def lognormal_share_above(mean: np.ndarray, sigma: np.ndarray, threshold: np.nda
     """
     m, sd, t = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (mean, sigma, threshold)))
     spread = (sd > 0) & (m > 0) & (t > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = (np.log(m) - np.log(t) - 0.5 * sd**2) / np.where(spread, sd, 1.0)
     return np.where(spread, ndtr(z), np.where(m > t, 1.0, 0.0))
 
