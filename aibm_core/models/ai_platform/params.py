@@ -237,10 +237,10 @@ class AiPlatformParams(ProjectionParams):
             "on top of reserved_share (0: one reserved tier)"
         ),
         source=(
-            "AWS EC2 pricing, 2024: Savings Plans and Reserved Instances offer one- and three-year terms "
-            "with deeper discounts for the longer term; the single reserved tier stays the default"
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms, the longer one "
+            "at the deeper discount; the single reserved tier stays the default"
         ),
-        as_of="2024-06-01",
+        as_of="2019-11-06",
     )
     long_reserved_discount: float = assumption(
         0.55,
@@ -249,10 +249,10 @@ class AiPlatformParams(ProjectionParams):
         lt=1,
         meaning="Commitment discount off the on-demand price for the longer reserved tier's GPU-hours",
         source=(
-            "AWS EC2 Savings Plans, 2024: up to 72% off on demand for three-year commitments (GPU instances "
-            f"well below the headline; {ANALYST}: about 55%)"
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): up to 72% off on demand for three-year "
+            f"commitments ({ANALYST}: GPU instances well below the headline, about 55%)"
         ),
-        as_of="2024-06-01",
+        as_of="2019-11-06",
     )
     long_reserved_term_months: int = assumption(
         36,
@@ -260,7 +260,7 @@ class AiPlatformParams(ProjectionParams):
         ge=1,
         le=84,
         meaning="Length of a commitment in the longer reserved tier (sets its part of the committed backlog)",
-        source="AWS EC2 Reserved Instances and Savings Plans, 2024: one- or three-year terms",
+        source="AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms",
         role="setting",
     )
     spot_share: float = assumption(

@@ -352,10 +352,10 @@ class OpenSourceFreemiumParams(ProjectionParams):
             "(0: included in fixed_opex_usd); lets a published burn be compared"
         ),
         source=(
-            "Stability AI, 2023: about $8M a month of spending, mostly compute, against under $5M a year "
-            "of revenue at the time (Forbes, 2023-04-04); the base keeps training inside fixed_opex_usd"
+            "Stability AI, 2023: press reports (Forbes, 2023-06) of about $8M a month of spending, mostly "
+            "compute, against a few million dollars of revenue; the base keeps training inside fixed_opex_usd"
         ),
-        as_of="2023-04-04",
+        as_of="2023-06",
     )
     training_compute_growth_annual: float = assumption(
         0.0,
