@@ -33,6 +33,7 @@ from typing import Any
 from aibm_core.core.config import scenario_order
 from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
+from aibm_core.core.schedules import ScheduleError, inline, is_schedule
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models import model_names
 
@@ -360,6 +361,10 @@ def lay_over(
     problems = []
     for key, raw in above.items():
         values[key] = raw
+        if is_schedule(raw):
+            values[key], problem = read_schedule(key, raw, source)
+            problems += problem
+            continue
         if is_fixed(raw):
             driver = schema is None or (
                 key in schema.model_fields
@@ -391,6 +396,19 @@ def lay_over(
     if problems:
         raise ParameterError(problems)
     return values
+
+
+def read_schedule(key: str, raw: Mapping[str, Any], source: str) -> tuple[Any, list[Problem]]:
+    """A schedule of a parameter file with its CSV file (next to ``source``) read into it.
+
+    A schedule replaces whatever the overlaid scenario gives the driver (a range included: a
+    scheduled driver has no range). Returns the schedule and no problem, or the schedule as
+    written and the one-line problem of its CSV file (:func:`aibm_core.core.schedules.inline`).
+    """
+    try:
+        return inline(raw, Path(source).parent), []
+    except ScheduleError as error:
+        return raw, [Problem(source, key, str(error))]
 
 
 def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | None = None) -> list[str]:

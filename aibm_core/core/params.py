@@ -40,6 +40,7 @@ from aibm_core.core.ranges import (
     is_fixed,
     parse_range,
 )
+from aibm_core.core.schedules import ScheduleError, inline, is_schedule, monthly_path
 from aibm_core.core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
 #: Source label of figures that are the workbook's own base-case judgement.
@@ -83,6 +84,7 @@ def assumption(
     base_range: Mapping[str, Any] | None = None,
     range_source: str | None = None,
     as_of: str | None = None,
+    schedule: bool = False,
 ) -> Any:
     """Declare one model assumption as a pydantic field.
 
@@ -106,12 +108,21 @@ def assumption(
     as_of
         Date of the source of the default (ISO ``YYYY-MM-DD`` or ``YYYY-MM``); every price-like
         assumption (list prices, rental prices, unit prices, energy prices) carries one.
+    schedule
+        Whether a scenario may give the driver as a schedule, a value per month or quarter
+        (:mod:`aibm_core.core.schedules`): only a driver that the model reads month by month
+        (:meth:`ModelParams.monthly`) where its formula is per month (a price, a capacity or
+        volume plan, a headcount or fixed-cost plan; never a compounding growth rate).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if base_range is not None and (role != "driver" or not range_source):
         raise ValueError("only a driver takes a base_range, and it needs a range_source")
+    if schedule and role != "driver":
+        raise ValueError("only a driver can follow a schedule")
     extra = {"unit": unit, "source": source, "role": role}
+    if schedule:
+        extra["schedule"] = True
     if base_range is not None:
         extra.update(base_range=dict(base_range), range_source=range_source)
     if as_of is not None:
@@ -180,12 +191,16 @@ class ModelParams(BaseModel):
         copy._linked = {k: v for k, v in self._linked.items() if k not in names}
         return copy
 
-    def linked_path(self, name: str, months: Any) -> Any:
-        """The linked driver's path at ``months`` (rows × months), or ``None`` when it is not linked."""
+    def linked_or_scheduled_path(self, name: str, months: Any) -> Any:
+        """The driver's path at ``months`` (rows × months) when a link or a schedule gives it, else ``None``.
+
+        A link (another model's series) continues at its trend beyond the seller's months; a
+        schedule (:mod:`aibm_core.core.schedules`) holds its last value after its last month.
+        """
         link = self._linked.get(name)
         if link is None:
             return None
-        path = path_at(link.values, months)
+        path = path_at(link.values, months, trend=not link.scheduled)
         if link.times is not None:
             path = path * np.asarray(getattr(self, link.times), dtype=float)[..., None]
         if link.plus is not None:
@@ -193,12 +208,48 @@ class ModelParams(BaseModel):
         scale = np.asarray(link.scale, dtype=float)
         return path if scale.ndim == 0 and scale == 1.0 else path * scale[..., None]
 
+    #: The name the path was first read by (linked drivers only); the same reading.
+    linked_path = linked_or_scheduled_path
+
+    def monthly(self, name: str, months: Any, own: Any = None) -> Any:
+        """A driver month by month: the path a link or a schedule gives, else the model's own.
+
+        Parameters
+        ----------
+        name
+            The driver.
+        months
+            Month numbers (1-based) to read.
+        own
+            The model's own monthly formula for the driver, used when no link or schedule gives
+            it (default: its value, with a trailing month axis: draws × 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Rows × months (a path), or whatever ``own`` is.
+        """
+        path = self.linked_or_scheduled_path(name, months)
+        if path is not None:
+            return path
+        return np.asarray(getattr(self, name), dtype=float)[..., None] if own is None else own
+
+    @property
+    def scheduled(self) -> dict[str, LinkedInput]:
+        """Drivers the scenario gives as schedules, by name (a subset of :attr:`linked`)."""
+        return {name: link for name, link in self._linked.items() if link.scheduled}
+
+    @classmethod
+    def schedulable(cls) -> list[str]:
+        """Drivers that may follow a schedule (declared ``schedule=True``), in declaration order."""
+        return [n for n, f in cls.model_fields.items() if (f.json_schema_extra or {}).get("schedule")]
+
     def value_of(self, name: str) -> Any:
-        """An assumption's value in force: its own, or a linked driver's in the snapshot month."""
+        """An assumption's value in force: its own, or its link's or schedule's in the snapshot month."""
         if name not in self._linked:
             return getattr(self, name)
         month = [float(getattr(self, "snapshot_month", 1))]
-        value = np.asarray(self.linked_path(name, month))[..., 0]
+        value = np.asarray(self.linked_or_scheduled_path(name, month))[..., 0]
         return float(value) if value.ndim == 0 else value
 
     def moved(self, **values: Any) -> ModelParams:
@@ -570,6 +621,8 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     problems = _reject_non_finite(overrides, source)
     if problems:
         raise ParameterError(problems)
+    schedules, placeholders, problems = _schedules_of(schema, overrides, source)
+    overrides = {k: v for k, v in overrides.items() if not is_schedule(v)} | placeholders
     ranges = {}
     fixed = {}
     for key, raw in overrides.items():
@@ -596,9 +649,72 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         problems += _problems_from(error, schema, source)
     else:
         problems += _draw_months_problems(settings["draws"], params, source)
+        params, schedule_problems = _with_schedules(params, schedules, source)
+        problems += schedule_problems
     if problems:
         raise ParameterError(problems)
     return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
+
+
+def _schedules_of(
+    schema: type[ModelParams], overrides: Mapping[str, Any], source: str
+) -> tuple[dict[str, Mapping[str, Any]], dict[str, float], list[Problem]]:
+    """The schedules among a file's values, checked but for the horizon, with a number for each.
+
+    Returns
+    -------
+    tuple
+        The schedules (CSV files read), by driver; a placeholder number for each (its first
+        value, so that the other values are validated with it); one problem per bad schedule.
+    """
+    schedules, placeholders, problems = {}, {}, []
+    folder = Path(source).parent if source.endswith(".yaml") else Path.cwd()
+    for key, raw in overrides.items():
+        if not is_schedule(raw) or key not in schema.model_fields:
+            continue
+        if key not in schema.schedulable():
+            can = ", ".join(schema.schedulable()) or "none"
+            why = f"{key} cannot follow a schedule; drivers that can: {can}"
+            problems.append(Problem(source, key, why))
+            continue
+        try:
+            raw = inline(raw, folder)
+            path = monthly_path(raw, *bounds(schema, key), None, _describe(schema, key))
+        except ScheduleError as error:
+            problems.append(Problem(source, key, str(error)))
+            continue
+        schedules[key] = raw
+        placeholders[key] = float(path[0])
+    return schedules, placeholders, problems
+
+
+def _with_schedules(
+    params: ModelParams, schedules: Mapping[str, Mapping[str, Any]], source: str
+) -> tuple[ModelParams, list[Problem]]:
+    """``params`` whose scheduled drivers read their schedules (each set to its snapshot-month value).
+
+    A schedule is a :class:`~aibm_core.core.linked.LinkedInput` whose seller is the file that
+    gives it (``kind="schedule"``); a problem for each schedule longer than the horizon.
+    """
+    if not schedules:
+        return params, []
+    schema = type(params)
+    horizon = getattr(params, "horizon_months", None)
+    inputs, problems = {}, []
+    for key, raw in schedules.items():
+        try:
+            path = monthly_path(raw, *bounds(schema, key), horizon, _describe(schema, key))
+        except ScheduleError as error:
+            problems.append(Problem(source, key, str(error)))
+            continue
+        label = f"by {raw.get('by', 'month')}, {len(raw['schedule'])} values"
+        inputs[key] = LinkedInput(
+            str(raw.get("file") or source or "the parameters"), key, label, path, kind="schedule"
+        )
+    scheduled = params.with_linked({**params.linked, **inputs})
+    snapshot = {key: float(scheduled.value_of(key)) for key in inputs}
+    moved = scheduled.vary(**snapshot)
+    return moved, problems
 
 
 def bounds(schema: type[BaseModel], name: str) -> tuple[float | None, float | None]:
