@@ -196,11 +196,9 @@ def assumptions_html(params: ModelParams) -> str:
         if link is not None:  # the seller's figure replaces the model's own value
             month = int(params.snapshot_month)
             value = float(params.value_of(name))
-            cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, linked"
-            cells["source"] = (
-                f"the {link.label}, from the {link.seller} model under this scenario "
-                f"(the model's own value {row['formatted']} is not used)"
-            )
+            how = "scheduled" if link.scheduled else "linked"
+            cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, {how}"
+            cells["source"] = f"{link.describe()} (the model's own value {row['formatted']} is not used)"
             interval = "the seller's draws" if link.draws is not None else ""
         rows.append({"name": name, "interval": interval, **cells})
     return render("assumptions.html.j2", css=Markup(SUMMARY_CSS), rows=rows)
