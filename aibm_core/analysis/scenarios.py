@@ -31,7 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.core.config import scenario_order
-from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
+from aibm_core.core.params import (
+    ModelParams,
+    ParameterError,
+    Problem,
+    bounds,
+    read_yaml,
+    split_as_of,
+    validate,
+    with_as_of,
+)
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
 from aibm_core.core.schedules import ScheduleError, inline, is_schedule
 from aibm_core.core.yaml_loading import echo, shorten
@@ -359,7 +368,9 @@ def lay_over(
         schema = None
     values = dict(below)
     problems = []
+    dates = {}
     for key, raw in above.items():
+        raw, dates[key] = split_as_of(raw)  # a dated value is laid over as the value, then dated again
         values[key] = raw
         if is_schedule(raw):
             values[key], problem = read_schedule(key, raw, source)
@@ -374,7 +385,7 @@ def lay_over(
             with contextlib.suppress(RangeError):  # a misused fixed is validation's to report
                 values[key] = fixed_value(raw) if driver else raw
             continue
-        overlaid = below.get(key)
+        overlaid = split_as_of(below.get(key))[0]
         number = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
         if schema is None or not number or not isinstance(overlaid, Mapping) or is_fixed(overlaid):
             continue
@@ -395,7 +406,7 @@ def lay_over(
         values[key] = moved.to_dict() if not isinstance(moved, float) else moved
     if problems:
         raise ParameterError(problems)
-    return values
+    return {key: with_as_of(value, dates.get(key)) for key, value in values.items()}
 
 
 def read_schedule(key: str, raw: Mapping[str, Any], source: str) -> tuple[Any, list[Problem]]:

@@ -16,9 +16,11 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
@@ -150,6 +152,7 @@ class ModelParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     _uncertainty: Uncertainty | None = PrivateAttr(default=None)
     _linked: dict[str, LinkedInput] = PrivateAttr(default_factory=dict)
+    _as_of: dict[str, str] = PrivateAttr(default_factory=dict)
 
     #: Rank correlations the ``base`` scenario gives between ranged drivers:
     #: ``((driver, driver, rho, source), ...)``.
@@ -170,6 +173,42 @@ class ModelParams(BaseModel):
     def linked(self) -> dict[str, LinkedInput]:
         """Drivers fed by another model's results, by name (none unless the stack links them)."""
         return dict(self._linked)
+
+    def with_dates(self, dates: Mapping[str, str]) -> ModelParams:
+        """A copy whose named assumptions carry the given source dates (a scenario's ``as_of``)."""
+        copy = self.model_copy()
+        copy._as_of = {**self._as_of, **dates}
+        return copy
+
+    def source_date(self, name: str) -> str | None:
+        """The date of the source of an assumption's value (``YYYY-MM-DD`` or ``YYYY-MM``), or ``None``.
+
+        The date a scenario gives with the value (``{value: 2.5, as_of: 2025-09-01}``), else the
+        schema's ``as_of`` while the value is still the default its source supports; a value
+        a scenario sets without a date has none.
+        """
+        if name in self._as_of:
+            return self._as_of[name]
+        field = type(self).model_fields[name]
+        own = (field.json_schema_extra or {}).get("as_of")
+        if own is None or name in self._linked:
+            return None
+        value = getattr(self, name)
+        return own if np.ndim(value) == 0 and value == field.default else None
+
+    def stale_sources(self, run_date: date | None = None) -> list[tuple[str, str]]:
+        """Assumptions whose source is dated more than a year before ``run_date``, as (name, date).
+
+        ``run_date`` defaults to :func:`current_run_date` (today, or ``AIBM_RUN_DATE``). A date
+        given by month (``YYYY-MM``) counts from the month's first day.
+        """
+        today = run_date or current_run_date()
+        out = []
+        for name in type(self).model_fields:
+            when = self.source_date(name)
+            if when is not None and older_than_a_year(when, today):
+                out.append((name, when))
+        return out
 
     def with_linked(self, linked: Mapping[str, LinkedInput]) -> ModelParams:
         """A copy whose named drivers read the given linked inputs instead of their own values."""
@@ -287,6 +326,8 @@ class ModelParams(BaseModel):
             "random_seed": u.random_seed,
             "linked": {name: link.digest() for name, link in sorted(self._linked.items())},
         }
+        if self._as_of:  # the source dates are in the payload's assumptions
+            content["as_of"] = dict(sorted(self._as_of.items()))
         text = json.dumps(content, sort_keys=True, allow_nan=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -324,7 +365,9 @@ class ModelParams(BaseModel):
 
     @classmethod
     def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
-        """One row per assumption: value, its formatted text, unit, valid range, meaning and source.
+        """One row per assumption: value, its formatted text, unit, valid range, meaning, source and date.
+
+        ``source_date`` is the date of the value's source (:meth:`source_date`; ``""`` when undated).
 
         ``value`` keeps each value as given (an int stays an int, a choice a string: the column
         is never coerced to floats, whose display would switch to scientific notation);
@@ -344,11 +387,98 @@ class ModelParams(BaseModel):
                     "range": allowed_range(cls, name),
                     "meaning": field.description or "",
                     "source": extra.get("source", ""),
+                    "source_date": (params.source_date(name) if params is not None else extra.get("as_of"))
+                    or "",
                 }
             )
         frame = pd.DataFrame(rows).set_index("assumption")
         frame["value"] = pd.Series([row["value"] for row in rows], index=frame.index, dtype=object)
         return frame
+
+
+#: Environment variable that sets the run date (``YYYY-MM-DD``) the age of sources is judged on.
+RUN_DATE_ENV = "AIBM_RUN_DATE"
+#: Age (days) beyond which a source is reported as old.
+STALE_AFTER_DAYS = 365
+
+
+def current_run_date() -> date:
+    """The date a run judges the age of its sources on: ``AIBM_RUN_DATE`` if set, else today."""
+    given = os.environ.get(RUN_DATE_ENV)
+    return date.fromisoformat(given) if given else date.today()
+
+
+def source_day(as_of: str) -> date:
+    """The day an ``as_of`` date stands for (``YYYY-MM`` is the month's first day)."""
+    return date.fromisoformat(as_of if len(as_of) > 7 else f"{as_of}-01")
+
+
+def older_than_a_year(as_of: str, run_date: date) -> bool:
+    """Whether a source dated ``as_of`` is more than :data:`STALE_AFTER_DAYS` days before ``run_date``."""
+    return (run_date - source_day(as_of)).days > STALE_AFTER_DAYS
+
+
+def stale_warnings(params: ModelParams, source: str = "", run_date: date | None = None) -> list[str]:
+    """One warning line per assumption whose source is more than a year older than the run.
+
+    Parameters
+    ----------
+    params
+        The run's parameters (:meth:`ModelParams.stale_sources`).
+    source
+        The file the values come from, named at the start of each line (``""``: none).
+    run_date
+        The run's date (default :func:`current_run_date`); it is not written in the lines, so
+        that a report depends on it only through which sources it names.
+    """
+    where = f"{source}: " if source else ""
+    schema = type(params)
+    return [
+        f"{where}key '{name}': its source is dated {when}, more than a year before this run; "
+        f"check the {assumption_unit(schema, name)} figure is still current"
+        for name, when in params.stale_sources(run_date)
+    ]
+
+
+#: The key that dates a value in a parameter file: ``{value: 2.5, as_of: 2025-09-01}``.
+AS_OF = "as_of"
+
+
+def split_as_of(raw: Any) -> tuple[Any, Any]:
+    """A parameter file's value without its ``as_of``, and the ``as_of`` (``None`` when undated).
+
+    ``{value: 2.5, as_of: 2025-09-01}`` is the number 2.5 dated 2025-09-01; a range, a fixed
+    number or a schedule may carry ``as_of`` beside its own keys. A date YAML read as a date
+    comes back as ISO text; anything else is returned as written (validation reports it).
+    """
+    if not (isinstance(raw, Mapping) and AS_OF in raw):
+        return raw, None
+    when = raw[AS_OF]
+    if isinstance(when, date):
+        when = when.isoformat()
+    rest = {k: v for k, v in raw.items() if k != AS_OF}
+    return (rest["value"] if set(rest) == {"value"} else rest), when
+
+
+def with_as_of(value: Any, when: Any) -> Any:
+    """``value`` dated ``when`` again, as :func:`split_as_of` reads it (``value`` itself when undated)."""
+    if when is None:
+        return value
+    return {**value, AS_OF: when} if isinstance(value, Mapping) else {"value": value, AS_OF: when}
+
+
+def _date_problem(when: Any, run_date: date) -> str | None:
+    """Why an ``as_of`` is not a source date (``None`` when it is one)."""
+    shown = echo(when)
+    if not isinstance(when, str) or not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", when):
+        return f"as_of {shown} is not allowed; expected the date of the source, YYYY-MM-DD or YYYY-MM"
+    try:
+        day = source_day(when)
+    except ValueError:
+        return f"as_of {shown} is not a calendar date; expected YYYY-MM-DD or YYYY-MM"
+    if day > run_date:
+        return f"as_of {shown} is after the run date {run_date.isoformat()}; expected the date of the source"
+    return None
 
 
 def horizon_assumption(default: int) -> Any:
@@ -621,7 +751,9 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     problems = _reject_non_finite(overrides, source)
     if problems:
         raise ParameterError(problems)
-    schedules, placeholders, problems = _schedules_of(schema, overrides, source)
+    overrides, dates, problems = _dates_of(schema, overrides, source)
+    schedules, placeholders, schedule_problems = _schedules_of(schema, overrides, source)
+    problems += schedule_problems
     overrides = {k: v for k, v in overrides.items() if not is_schedule(v)} | placeholders
     ranges = {}
     fixed = {}
@@ -653,7 +785,26 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         problems += schedule_problems
     if problems:
         raise ParameterError(problems)
+    params = params.with_dates(dates) if dates else params
     return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
+
+
+def _dates_of(
+    schema: type[ModelParams], overrides: Mapping[str, Any], source: str
+) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """The values without their ``as_of`` (:func:`split_as_of`), the dates by key, and bad dates."""
+    values, dates, problems = {}, {}, []
+    today = current_run_date()
+    for key, raw in overrides.items():
+        values[key], when = split_as_of(raw)
+        if when is None or key not in schema.model_fields:
+            continue
+        why = _date_problem(when, today)
+        if why:
+            problems.append(Problem(source, key, why))
+        else:
+            dates[key] = when
+    return values, dates, problems
 
 
 def _schedules_of(
