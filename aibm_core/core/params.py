@@ -396,6 +396,26 @@ class ModelParams(BaseModel):
         return frame
 
 
+#: Units of money per period (a month's fixed cost, a year's R&D): totals, not prices.
+PERIOD_TOTALS = ("USD per month", "USD per year")
+
+
+def is_price_like(schema: type[ModelParams], name: str) -> bool:
+    """Whether an assumption is a price (a list, rental, unit, energy or seat price, a cost per unit).
+
+    The rule: a driver or observed figure whose unit is money per unit of something bought or
+    sold (``USD per 1M tokens``, ``USD per GPU-hour``, ``USD per kWh``, ``USD per seat per
+    month``), not a total per period (:data:`PERIOD_TOTALS`). Every such assumption carries the
+    date of its source (``as_of``).
+    """
+    unit = assumption_unit(schema, name)
+    return (
+        schema.role_of(name) in ("driver", "observed")
+        and unit.startswith("USD per ")
+        and unit not in PERIOD_TOTALS
+    )
+
+
 #: Environment variable that sets the run date (``YYYY-MM-DD``) the age of sources is judged on.
 RUN_DATE_ENV = "AIBM_RUN_DATE"
 #: Age (days) beyond which a source is reported as old.
