@@ -23,6 +23,10 @@ POINT = {"draws": 0}
 CONTEXT = {
     "direct_cost_per_m_tokens": {"cost_basis": "direct"},
     "fleet_gpus": {"cost_basis": "fleet"},
+    # a linked or scheduled price is the price path itself: its own yearly decline does not apply
+    "infra_cost_per_gpu_hour": {"annual_cost_decline": 0.0},
+    "api_price_per_m": {"annual_api_price_decline": 0.0},
+    "api_price_per_m_tokens": {"api_price_annual_decline": 0.0},
 }
 
 
@@ -267,3 +271,16 @@ def test_the_schedule_is_shown_where_the_driver_is(tmp_path):
     link = p.scheduled["price_per_m_output_tokens"]
     assert link.describe() == "a schedule (by month, 2 values) in test.yaml"
     assert p.unlinked("price_per_m_output_tokens").price_per_m_output_tokens == 12.0
+
+
+def test_a_growth_rate_schedule_compounds_month_by_month():
+    cloud = get_model("ai_infrastructure")
+    p = validate(
+        cloud.params, {**POINT, "quarterly_capacity_growth": {"schedule": [0.1, 0.0], "by": "quarter"}}
+    )
+    gpus = evaluate(cloud, p).result.installed_gpus.reshape(-1)
+    start = float(p.initial_gpus)
+    # month 1 is the base; months 2 and 3 grow at the first quarter's rate, months 4 on at 0
+    expected = [start, start * 1.1 ** (1 / 3), start * 1.1 ** (2 / 3), start * 1.1 ** (2 / 3)]
+    np.testing.assert_allclose(gpus[:4], expected, rtol=1e-12)
+    assert gpus[-1] == pytest.approx(start * 1.1 ** (2 / 3), rel=1e-12)  # holds its last value: no growth

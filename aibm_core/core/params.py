@@ -273,6 +273,25 @@ class ModelParams(BaseModel):
             return path
         return np.asarray(getattr(self, name), dtype=float)[..., None] if own is None else own
 
+    def compounded(self, name: str, months: Any, per_month: Any) -> Any:
+        """The level a growth-rate driver reaches in each of ``months``, relative to month 1.
+
+        ``per_month`` turns the driver's rate into a monthly one (for a quarterly rate ``g``:
+        ``(1 + g) ** (1 / 3) − 1``). A constant rate gives ``(1 + r) ** (t − 1)``; a scheduled
+        rate (a rate in force each month) gives the cumulative product
+        ``Π_{k = 2 .. t} (1 + r_k)``: the growth into month ``k`` is at the rate in force in month
+        ``k``. Rows × months.
+        """
+        months = np.asarray(months, dtype=float)
+        path = self.linked_or_scheduled_path(name, months)
+        if path is None:
+            rate = np.asarray(per_month(np.asarray(getattr(self, name), dtype=float)), dtype=float)
+            return (1.0 + rate[..., None]) ** (months - 1.0)
+        every = np.arange(1.0, float(months.max()) + 1.0)
+        growth = 1.0 + per_month(self.linked_or_scheduled_path(name, every))
+        growth[..., 0] = 1.0  # month 1 is the base
+        return np.cumprod(growth, axis=-1)[..., months.astype(int) - 1]
+
     @property
     def scheduled(self) -> dict[str, LinkedInput]:
         """Drivers the scenario gives as schedules, by name (a subset of :attr:`linked`)."""

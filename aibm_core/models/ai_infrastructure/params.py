@@ -75,6 +75,7 @@ class AiInfrastructureParams(ProjectionParams):
             f"{SEED2}: capacity growth quarter over quarter (analyst judgement: bear 3%, bull 15%; "
             "power and financing cap the upper tail)"
         ),
+        schedule=True,
     )
     capex_per_gpu_usd: float = assumption(
         35000.0,
@@ -187,6 +188,7 @@ class AiInfrastructureParams(ProjectionParams):
             "separate R&D line (it sits in technology and infrastructure, with depreciation), so no listed "
             "GPU cloud reports it on its own"
         ),
+        schedule=True,
     )
     # --- demand and prices
     utilisation: float = assumption(
@@ -213,6 +215,7 @@ class AiInfrastructureParams(ProjectionParams):
         range_source=(
             "H100 on-demand list prices at GPU clouds, 2024-25: about $2-4 per GPU-hour (e.g. Lambda $2.99)"
         ),
+        schedule=True,
     )
     reserved_price_per_gpu_hour: float = assumption(
         2.20,
@@ -226,6 +229,7 @@ class AiInfrastructureParams(ProjectionParams):
             "2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour, widened for contract "
             "length and buyer size (analyst judgement; bear 1.95, bull 2.40)"
         ),
+        schedule=True,
     )
     spot_price_per_gpu_hour: float = assumption(
         1.60,
@@ -234,6 +238,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=100,
         meaning="Price of an interruptible (spot) GPU-hour",
         source=f"{ANALYST}; floor $0.10: below any 2025 rental price of a data-centre GPU",
+        schedule=True,
     )
     on_demand_share: float = assumption(
         0.25, unit="fraction", ge=0, le=1, meaning="Share of sold GPU-hours billed on demand", source=ANALYST

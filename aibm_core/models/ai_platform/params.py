@@ -201,6 +201,7 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED0}: price varies by instance; analyst judgement: A100- to H100-class managed "
             "instances, after the 2024-25 GPU price cuts"
         ),
+        schedule=True,
     )
     reserved_share: float = assumption(
         0.40,
@@ -258,6 +259,7 @@ class AiPlatformParams(ProjectionParams):
         le=10,
         meaning="List price of storing 1 GB for a month",
         source="AWS S3 Standard list price (first 50 TB, US East), 2024-25: $0.023 per GB-month",
+        schedule=True,
     )
     inference_price_per_k_calls: float = assumption(
         1.0,
@@ -266,6 +268,7 @@ class AiPlatformParams(ProjectionParams):
         le=1000,
         meaning="List price of 1,000 managed inference / AI-service calls",
         source=f"{ANALYST}: near first-tier prices of managed vision and language APIs (about $1 per 1,000)",
+        schedule=True,
     )
     annual_price_decline: float = assumption(
         0.08,
@@ -305,6 +308,7 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED2} context: bare H100 rental at about $2-3 per GPU-hour in 2024-25; analyst judgement: "
             "a hyperscaler's own mix of GPU generations costs it $1.15-2.00"
         ),
+        schedule=True,
     )
     storage_cost_per_gb_month: float = assumption(
         0.008,
@@ -340,6 +344,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e10,
         meaning="Platform R&D and G&A (operating expenses besides acquisition)",
         source=ANALYST,
+        schedule=True,
     )
     # --- observed
     active_projects_per_customer: float = assumption(

@@ -63,6 +63,7 @@ class ApplicationLayerParams(ProjectionParams):
             "seed 001: $2-15 per 1M tokens by model and tier; a cheaper model tier toward $1.5, "
             "a frontier tier toward $10 (analyst judgement for the tails)"
         ),
+        schedule=True,
     )
     api_price_annual_decline: float = assumption(
         0.30,
@@ -452,6 +453,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e11,
         meaning="Research, engineering and general costs that do not scale with sales",
         source=ANALYST,
+        schedule=True,
     )
     annual_discount_rate: float = assumption(
         0.12,

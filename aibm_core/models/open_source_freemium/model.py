@@ -295,7 +295,7 @@ def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
         "api_serving_cost": tokens * cost,
         "services_cost": services_revenue * (1.0 - a["services_margin"]),
         "sales_spend": ent["wins_entering"] * a["enterprise_cac_usd"],
-        "fixed_opex": a["fixed_opex_usd"],
+        "fixed_opex": p.monthly("fixed_opex_usd", months),
     }
     return monthly_result(OpenSourceFreemiumResult, p, months, series)
 

@@ -284,6 +284,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
             "this value is used when a scenario is unlinked or sets it)"
         ),
         source=f"{SEED1}: $2-15 per 1M tokens (open-weights providers at the low end: {ANALYST})",
+        schedule=True,
     )
     price_to_closed_api_ratio: float = assumption(
         0.43,
@@ -341,6 +342,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1e10,
         meaning="R&D (incl. training the open models, expensed), community and G&A",
         source=ANALYST,
+        schedule=True,
     )
     # --- observed community figures
     github_stars: float = assumption(
