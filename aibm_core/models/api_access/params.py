@@ -33,6 +33,7 @@ class ApiAccessParams(ProjectionParams):
         meaning="List price of input (prompt) tokens",
         source="Anthropic Claude Sonnet list price, 2025: $3 per 1M input tokens",
         schedule=True,
+        as_of="2025-01",
     )
     price_per_m_output_tokens: float = assumption(
         15.0,
@@ -47,6 +48,7 @@ class ApiAccessParams(ProjectionParams):
             "Claude Sonnet $15; the default sits at the top of that band (seed 001: $2-15 per 1M by tier)"
         ),
         schedule=True,
+        as_of="2025-01",
     )
     input_token_share: float = assumption(
         0.75, unit="fraction", ge=0, le=1, meaning="Share of all tokens that are input tokens", source=ANALYST
@@ -197,6 +199,7 @@ class ApiAccessParams(ProjectionParams):
             "($1.69 per 1M in month 1, $1.30 in month 12); the seed scenario sets seed 000's $30 per 1M"
         ),
         schedule=True,
+        as_of="2026-11-22",
     )
     gpu_hour_cost_usd: float = assumption(
         2.50,
@@ -219,6 +222,7 @@ class ApiAccessParams(ProjectionParams):
             "multi-year reservations at scale nearer $2 (analyst judgement for the low tail)"
         ),
         schedule=True,
+        as_of="2025-01",
     )
     fleet_gpus: float = assumption(
         6700.0,
@@ -372,6 +376,7 @@ class ApiAccessParams(ProjectionParams):
         meaning="Sales and marketing cost to win one paying customer",
         source=ANALYST,
         schedule=True,
+        as_of="2026-11-22",
     )
     annual_discount_rate: float = assumption(
         0.12,
@@ -398,6 +403,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e12,
         meaning="Cost to train the model generation being sold",
         source=f"{SEED1}: $100M+ per frontier model",
+        as_of="2024-01",
     )
     model_life_months: float = assumption(
         24.0,
