@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aibm_core.analysis import sensitivity
 from aibm_core.analysis.results import scenario_params
@@ -284,3 +286,27 @@ def test_a_growth_rate_schedule_compounds_month_by_month():
     expected = [start, start * 1.1 ** (1 / 3), start * 1.1 ** (2 / 3), start * 1.1 ** (2 / 3)]
     np.testing.assert_allclose(gpus[:4], expected, rtol=1e-12)
     assert gpus[-1] == pytest.approx(start * 1.1 ** (2 / 3), rel=1e-12)  # holds its last value: no growth
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.floats(0.5, 200.0), min_size=1, max_size=12),
+    by=st.sampled_from(["month", "quarter"]),
+    months=st.lists(st.integers(1, 120), min_size=1, max_size=10),
+)
+def test_a_schedule_read_at_any_month_is_its_period_or_its_last_value(values, by, months):
+    p = api(price_per_m_output_tokens={"schedule": values, "by": by})
+    got = p.linked_or_scheduled_path("price_per_m_output_tokens", months)
+    step = 3 if by == "quarter" else 1
+    expected = [values[min((m - 1) // step, len(values) - 1)] for m in months]
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=25, deadline=None)
+@given(price=st.floats(0.5, 200.0), length=st.integers(1, 36), decline=st.floats(0.0, 0.5))
+def test_any_constant_schedule_gives_the_numbers_figures(price, length, decline):
+    own = evaluate(API, api(price_per_m_output_tokens=price, annual_price_decline=decline)).result
+    scheduled = api(price_per_m_output_tokens={"schedule": [price] * length}, annual_price_decline=decline)
+    got = evaluate(API, scheduled).result
+    np.testing.assert_allclose(got.revenue, own.revenue, rtol=1e-12)
+    assert got.gross_margin[..., -1] == pytest.approx(float(own.gross_margin[..., -1]), rel=1e-12)
