@@ -582,7 +582,9 @@ def _assumptions(args: argparse.Namespace) -> int:
     else:
         for name, row in frame.iterrows():
             print(
-                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}]\n"
+                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}"
+                + ("; can follow a schedule" if row["schedule"] else "")
+                + "]\n"
                 f"    {row['meaning']}. Source: {row['source']}"
                 + (f" (dated {row['source_date']})" if row["source_date"] else "")
             )

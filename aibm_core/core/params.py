@@ -386,7 +386,8 @@ class ModelParams(BaseModel):
     def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
         """One row per assumption: value, its formatted text, unit, valid range, meaning, source and date.
 
-        ``source_date`` is the date of the value's source (:meth:`source_date`; ``""`` when undated).
+        ``source_date`` is the date of the value's source (:meth:`source_date`; ``""`` when undated);
+        ``schedule`` says whether a scenario may give the driver as a schedule.
 
         ``value`` keeps each value as given (an int stays an int, a choice a string: the column
         is never coerced to floats, whose display would switch to scientific notation);
@@ -408,6 +409,7 @@ class ModelParams(BaseModel):
                     "source": extra.get("source", ""),
                     "source_date": (params.source_date(name) if params is not None else extra.get("as_of"))
                     or "",
+                    "schedule": bool(extra.get("schedule", False)),
                 }
             )
         frame = pd.DataFrame(rows).set_index("assumption")
