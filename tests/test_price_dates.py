@@ -11,15 +11,8 @@ import pytest
 from aibm_core.analysis.scenarios import lay_over
 from aibm_core.batch.cli import main
 from aibm_core.core.config import PARAMETERS_DIR
-from aibm_core.core.params import (
-    ParameterError,
-    is_price_like,
-    older_than_a_year,
-    read_yaml,
-    split_as_of,
-    stale_warnings,
-    validate,
-)
+from aibm_core.core.params import ParameterError, is_price_like, read_yaml, stale_warnings, validate
+from aibm_core.core.source_dates import older_than_a_year, split_as_of
 from aibm_core.models import evaluate, get_model, model_names
 from aibm_core.present.summary import assumptions_html
 

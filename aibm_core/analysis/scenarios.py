@@ -37,12 +37,11 @@ from aibm_core.core.params import (
     Problem,
     bounds,
     read_yaml,
-    split_as_of,
     validate,
-    with_as_of,
 )
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
 from aibm_core.core.schedules import ScheduleError, inline, is_schedule
+from aibm_core.core.source_dates import split_as_of, with_as_of
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models import model_names
 
