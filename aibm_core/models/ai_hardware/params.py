@@ -388,6 +388,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e12,
         meaning="Research and development spend (next-generation chips, software stack)",
         source=f"{NVDA_FY25}: R&D $12.9B",
+        schedule=True,
     )
     other_opex_usd_per_year: float = assumption(
         2.3e9,
@@ -396,6 +397,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e12,
         meaning="General and administrative costs other than winning customers",
         source=f"{NVDA_FY25}: SG&A $3.5B, less the customer-acquisition part",
+        schedule=True,
     )
     capex_share_of_revenue: float = assumption(
         0.02,
