@@ -310,3 +310,26 @@ def test_any_constant_schedule_gives_the_numbers_figures(price, length, decline)
     got = evaluate(API, scheduled).result
     np.testing.assert_allclose(got.revenue, own.revenue, rtol=1e-12)
     assert got.gross_margin[..., -1] == pytest.approx(float(own.gross_margin[..., -1]), rel=1e-12)
+
+
+def test_every_monte_carlo_draw_reads_the_schedule(tmp_path):
+    from aibm_core.analysis.uncertainty import monte_carlo
+
+    params = scenario(
+        tmp_path,
+        {
+            "api_access.yaml": "draws: 64\nannual_price_decline: {value: 0.0, fixed: true}\n"
+            "price_per_m_output_tokens: {schedule: [20.0, 10.0]}\n"
+        },
+    )
+    p = scenario_params("api_access", "case", params)
+    assert (
+        "price_per_m_output_tokens" not in p.uncertainty.ranges and p.uncertainty.ranges
+    )  # others still drawn
+    mc = monte_carlo(API, p)
+    share = mc.result.params.input_token_share  # drawn per row
+    list_price = mc.result.list_price_per_m
+    assert list_price.shape == (64, 36)
+    p_in = np.asarray(mc.result.params.price_per_m_input_tokens)
+    np.testing.assert_allclose(list_price[:, 0], share * p_in + (1 - share) * 20.0, rtol=1e-12)
+    np.testing.assert_allclose(list_price[:, 5], share * p_in + (1 - share) * 10.0, rtol=1e-12)
