@@ -31,8 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.core.config import scenario_order
-from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
+from aibm_core.core.params import (
+    ModelParams,
+    ParameterError,
+    Problem,
+    bounds,
+    read_yaml,
+    validate,
+)
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
+from aibm_core.core.schedules import ScheduleError, inline, is_schedule
+from aibm_core.core.source_dates import split_as_of, with_as_of
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models import model_names
 
@@ -358,8 +367,14 @@ def lay_over(
         schema = None
     values = dict(below)
     problems = []
+    dates = {}
     for key, raw in above.items():
+        raw, dates[key] = split_as_of(raw)  # a dated value is laid over as the value, then dated again
         values[key] = raw
+        if is_schedule(raw):
+            values[key], problem = read_schedule(key, raw, source)
+            problems += problem
+            continue
         if is_fixed(raw):
             driver = schema is None or (
                 key in schema.model_fields
@@ -369,7 +384,7 @@ def lay_over(
             with contextlib.suppress(RangeError):  # a misused fixed is validation's to report
                 values[key] = fixed_value(raw) if driver else raw
             continue
-        overlaid = below.get(key)
+        overlaid = split_as_of(below.get(key))[0]
         number = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
         if schema is None or not number or not isinstance(overlaid, Mapping) or is_fixed(overlaid):
             continue
@@ -390,7 +405,20 @@ def lay_over(
         values[key] = moved.to_dict() if not isinstance(moved, float) else moved
     if problems:
         raise ParameterError(problems)
-    return values
+    return {key: with_as_of(value, dates.get(key)) for key, value in values.items()}
+
+
+def read_schedule(key: str, raw: Mapping[str, Any], source: str) -> tuple[Any, list[Problem]]:
+    """A schedule of a parameter file with its CSV file (next to ``source``) read into it.
+
+    A schedule replaces whatever the overlaid scenario gives the driver (a range included: a
+    scheduled driver has no range). Returns the schedule and no problem, or the schedule as
+    written and the one-line problem of its CSV file (:func:`aibm_core.core.schedules.inline`).
+    """
+    try:
+        return inline(raw, Path(source).parent), []
+    except ScheduleError as error:
+        return raw, [Problem(source, key, str(error))]
 
 
 def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | None = None) -> list[str]:

@@ -26,7 +26,16 @@ from aibm_core.analysis.scenarios import (
 from aibm_core.batch.jobs import exit_code, stop_on_signals
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.core.errors import AibmInputError
-from aibm_core.core.params import ParameterError, Problem, defaults_yaml, validate, write_defaults_yaml
+from aibm_core.core.params import (
+    ModelParams,
+    ParameterError,
+    Problem,
+    defaults_yaml,
+    read_yaml,
+    stale_warnings,
+    validate,
+    write_defaults_yaml,
+)
 from aibm_core.core.yaml_loading import echo
 from aibm_core.models import get_model, model_names, registry
 from aibm_core.present import dashboard
@@ -482,6 +491,7 @@ def _validate(args: argparse.Namespace) -> int:
         problems.extend(new)
         seen.update(new)
 
+    warnings: dict[str, None] = {}  # in order, each once
     for path in files:
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
@@ -495,13 +505,31 @@ def _validate(args: argparse.Namespace) -> int:
             )
             continue
         try:
-            validate(get_model(path.stem).params, read_scenario(path), source=str(path))
+            params = validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
             add(error.problems)
+        else:
+            warnings.update(dict.fromkeys(_old_sources(path, params)))
     if problems:
         raise ParameterError(problems)
+    for line in warnings:
+        print(f"warning: {line}")
     print(f"{len(files)} parameter file(s) valid")
     return EXIT_OK
+
+
+def _old_sources(path: Path, params: ModelParams) -> list[str]:
+    """Warnings for the sources of ``params`` older than a year, each named once per model and date.
+
+    A default's stale source would otherwise be listed under every scenario that keeps it: the
+    line names the model instead of the file when the file does not set the value itself.
+    """
+    own = set(read_yaml(path)) if path.is_file() else set()
+    lines = []
+    for line, (name, _) in zip(stale_warnings(params), params.stale_sources(), strict=True):
+        where = str(path) if name in own else f"{path.stem} (default)"
+        lines.append(f"{where}: {line}")
+    return lines
 
 
 def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
@@ -554,8 +582,11 @@ def _assumptions(args: argparse.Namespace) -> int:
     else:
         for name, row in frame.iterrows():
             print(
-                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}]\n"
+                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}"
+                + ("; can follow a schedule" if row["schedule"] else "")
+                + "]\n"
                 f"    {row['meaning']}. Source: {row['source']}"
+                + (f" (dated {row['source_date']})" if row["source_date"] else "")
             )
     return EXIT_OK
 

@@ -89,9 +89,10 @@ def chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
 
 
 def scenario_inputs(folders: Sequence[Path], models: Sequence[str]) -> list[Path]:
-    """The existing ``scenario.yaml`` and model files in the folders of an overlay chain."""
+    """The existing ``scenario.yaml``, model files and schedule CSV files of an overlay chain's folders."""
     names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models)]
-    return [folder / name for folder in folders for name in names if (folder / name).is_file()]
+    files = [folder / name for folder in folders for name in names if (folder / name).is_file()]
+    return files + sorted(path for folder in folders for path in folder.glob("*.csv") if path.is_file())
 
 
 def fingerprints(jobs: Sequence[Job], parameters_dir: Path) -> dict[str, str]:

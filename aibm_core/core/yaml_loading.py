@@ -223,6 +223,11 @@ def _key_problem(node: yaml.Node) -> str | None:
     return None
 
 
+def _is_source_date(name: str, node: yaml.Node) -> bool:
+    """Whether ``node`` is the date of a value's source, ``as_of: 2025-09-01``: read as a date on purpose."""
+    return name == "as_of" and isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "timestamp"
+
+
 def _check_tree(root: yaml.Node) -> list[YamlProblem]:
     """Problems of a composed document: YAML 1.1 surprises, huge integers, duplicate and bad keys."""
     problems: list[YamlProblem] = []
@@ -252,6 +257,8 @@ def _check_tree(root: yaml.Node) -> list[YamlProblem]:
                 )
                 problems.append(_at(key_node.start_mark, message, key))
             seen.setdefault(identity, key_node.start_mark.line + 1)
+            if _is_source_date(name, value_node):  # as_of: 2025-09-01 means the date
+                continue
             stack.extend([(value_node, key), (key_node, key)] if node is not root else [(value_node, key)])
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 

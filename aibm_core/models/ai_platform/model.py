@@ -243,12 +243,12 @@ def _prices(p: AiPlatformParams, months: np.ndarray) -> dict[str, np.ndarray]:
     )
     bundle = 1.0 - m(p.bundle_share) * m(p.bundle_discount)
     return {
-        "list": m(p.on_demand_price_per_gpu_hour) * level,
+        "list": p.monthly("on_demand_price_per_gpu_hour", months) * level,
         "mix": mix,
         "bundle": bundle,
         "spot_discount": spot_discount,
-        "storage": m(p.storage_price_per_gb_month) * level * bundle,
-        "inference": m(p.inference_price_per_k_calls) * level * bundle,
+        "storage": p.monthly("storage_price_per_gb_month", months) * level * bundle,
+        "inference": p.monthly("inference_price_per_k_calls", months) * level * bundle,
     }
 
 
@@ -299,7 +299,7 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
         "inference_cost": customers * k_calls * m(p.inference_cost_per_k_calls) * cost_level,
         "free_tier_cost": m(p.trial_signups_per_month) * m(p.free_tier_cost_per_signup) * cost_level,
         "acquisition_spend": m(new) * m(p.cac_usd),
-        "fixed_opex": m(p.fixed_opex_per_month),
+        "fixed_opex": p.monthly("fixed_opex_per_month", months),
         "net_revenue_retention": m(net_revenue_retention(p)),
         "top10pct_revenue_share": m(_top_share(np.asarray(p.customer_size_dispersion, dtype=float))),
     }

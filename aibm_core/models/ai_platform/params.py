@@ -72,6 +72,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e5,
         meaning="Infrastructure consumed by one new account's free tier and trial credits",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     monthly_churn: float = assumption(
         0.01,
@@ -106,6 +107,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e8,
         meaning="Sales and marketing cost per new enterprise customer",
         source=f"{SEED0}: CAC payback = sales & marketing cost / monthly platform spend (level: {ANALYST})",
+        as_of="2026-11-22",
     )
     customer_size_dispersion: float = assumption(
         1.5,
@@ -201,6 +203,8 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED0}: price varies by instance; analyst judgement: A100- to H100-class managed "
             "instances, after the 2024-25 GPU price cuts"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     reserved_share: float = assumption(
         0.40,
@@ -294,6 +298,8 @@ class AiPlatformParams(ProjectionParams):
         le=10,
         meaning="List price of storing 1 GB for a month",
         source="AWS S3 Standard list price (first 50 TB, US East), 2024-25: $0.023 per GB-month",
+        schedule=True,
+        as_of="2025-01",
     )
     inference_price_per_k_calls: float = assumption(
         1.0,
@@ -302,6 +308,8 @@ class AiPlatformParams(ProjectionParams):
         le=1000,
         meaning="List price of 1,000 managed inference / AI-service calls",
         source=f"{ANALYST}: near first-tier prices of managed vision and language APIs (about $1 per 1,000)",
+        schedule=True,
+        as_of="2026-11-22",
     )
     annual_price_decline: float = assumption(
         0.08,
@@ -341,6 +349,8 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED2} context: bare H100 rental at about $2-3 per GPU-hour in 2024-25; analyst judgement: "
             "a hyperscaler's own mix of GPU generations costs it $1.15-2.00"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     storage_cost_per_gb_month: float = assumption(
         0.008,
@@ -349,6 +359,7 @@ class AiPlatformParams(ProjectionParams):
         le=10,
         meaning="Infrastructure cost of storing 1 GB for a month (replicated)",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     inference_cost_per_k_calls: float = assumption(
         0.50,
@@ -357,6 +368,7 @@ class AiPlatformParams(ProjectionParams):
         le=1000,
         meaning="Infrastructure cost of serving 1,000 managed inference calls",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     annual_cost_decline: float = assumption(
         0.08,
@@ -376,6 +388,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e10,
         meaning="Platform R&D and G&A (operating expenses besides acquisition)",
         source=ANALYST,
+        schedule=True,
     )
     # --- observed
     active_projects_per_customer: float = assumption(

@@ -145,7 +145,7 @@ class ApplicationLayerResult(MonthlyResult):
     @property
     def operating_expenses(self) -> np.ndarray:
         """Acquisition spend plus fixed operating costs (USD per month)."""
-        return self.acquisition_spend + finance.along_months(self.params.fixed_opex_usd)
+        return self.acquisition_spend + self.params.monthly("fixed_opex_usd", self.months)
 
 
 def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:

@@ -308,7 +308,7 @@ def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
         "api_serving_cost": tokens * cost,
         "services_cost": services_revenue * (1.0 - a["services_margin"]),
         "sales_spend": ent["wins_entering"] * a["enterprise_cac_usd"],
-        "fixed_opex": a["fixed_opex_usd"],
+        "fixed_opex": p.monthly("fixed_opex_usd", months),
         "training_compute": a["training_compute_usd"]
         * finance.annual_decline_factor(-a["training_compute_growth_annual"][..., 0], months),
     }
