@@ -19,6 +19,12 @@ A target names one figure of the model:
 * or a key figure of the model (any key of ``spec.kpis``, e.g. ``break_even_utilisation``),
   read in the snapshot month (give no month, or the snapshot month).
 
+Instead of one month, a target may give ``months: a-b`` (1-based, inclusive): a flow
+(:data:`FLOWS`: revenue, costs, profits, capex) is then summed over months a..b, in USD, and a
+ratio is computed from the summed parts (gross margin = Σ gross profit / Σ revenue; operating
+margin and capital intensity likewise, :data:`RATIO_PARTS`), so that an annual figure from a
+filing is compared with the model's twelve months.
+
 Its tolerance is absolute (a number, in the figure's unit) or relative to the target (text
 ending in ``%``, e.g. ``"1%"``); without one it is :data:`DEFAULT_TOLERANCE`.
 """
@@ -44,6 +50,7 @@ import numpy as np
 from aibm_core.analysis import stack
 from aibm_core.analysis.scenarios import name_problem
 from aibm_core.core.formatting import format_value
+from aibm_core.core.numeric import ratio
 from aibm_core.core.params import ModelParams, ParameterError, Problem, assumption_unit, bounds, read_yaml
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models.base import STATEMENT_SERIES, ModelSpec
@@ -56,12 +63,21 @@ RATIOS: dict[str, str] = {
     "operating_margin": "fraction",
     "capital_intensity": "ratio",
 }
+#: Statement series that are flows (USD per month): a ``months`` range sums them.
+FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
+#: Each ratio as (numerator, denominator) flows: over a ``months`` range, the ratio of the sums.
+RATIO_PARTS: dict[str, tuple[str, str]] = {
+    "gross_margin": ("gross_profit", "revenue"),
+    "operating_margin": ("operating_profit", "revenue"),
+    "capital_intensity": ("capex", "revenue"),
+}
 #: Tolerance of a target that gives none: 1% of its value.
 DEFAULT_TOLERANCE = "1%"
 #: Columns of a targets CSV, in order.
 CSV_COLUMNS = ("figure", "month", "value", "tolerance", "source")
-#: Keys of a target in a targets YAML (``figure`` and ``value`` required).
-TARGET_KEYS = CSV_COLUMNS
+#: Keys of a target in a targets YAML (``figure`` and ``value`` required); a CSV may have a
+#: ``months`` column too.
+TARGET_KEYS = (*CSV_COLUMNS, "months")
 #: Top-level keys of a targets YAML (``targets`` required).
 FILE_KEYS = ("targets", "model")
 #: Largest targets file read (bytes).
@@ -106,6 +122,9 @@ class Target:
         Where the value comes from (a filing, a call, a press release).
     key
         Where the target sits in its file (``targets[2]`` or ``row 3``), for messages.
+    months
+        ``(first, last)``, 1-based and inclusive, for a figure over a span of months (a flow
+        summed, a ratio of summed flows), or ``None`` (``month`` says which month).
     """
 
     figure: str
@@ -115,6 +134,7 @@ class Target:
     relative: bool
     source: str = ""
     key: str = ""
+    months: tuple[int, int] | None = None
 
     @property
     def scale(self) -> float:
@@ -123,7 +143,9 @@ class Target:
 
     @property
     def label(self) -> str:
-        """``revenue@12`` or ``gross_margin`` (a KPI read in the snapshot month)."""
+        """``revenue@12``, ``revenue@1-12`` or ``gross_margin`` (a KPI read in the snapshot month)."""
+        if self.months is not None:
+            return f"{self.figure}@{self.months[0]}-{self.months[1]}"
         return self.figure if self.month is None else f"{self.figure}@{self.month}"
 
     @property
@@ -347,9 +369,9 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
         )
     header = [h.strip() for h in lines[0]]
     problems = [
-        Problem(source, h, f"unknown column; expected {', '.join(CSV_COLUMNS)}")
+        Problem(source, h, f"unknown column; expected {', '.join(TARGET_KEYS)}")
         for h in header
-        if h not in CSV_COLUMNS
+        if h not in TARGET_KEYS
     ]
     problems += [
         Problem(source, c, "missing column; the header names figure, month, value, tolerance, source")
@@ -377,18 +399,22 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Problem]]:
-    """One target read from a YAML mapping or a CSV row, or the problems that stop it."""
+def _target(
+    row: Any, key: str, source: str, keys: Sequence[str] = TARGET_KEYS
+) -> tuple[Target | None, list[Problem]]:
+    """One target read from a YAML mapping or a CSV row, or the problems that stop it.
+
+    ``keys`` are the keys a row may hold (a company case's disclosed figures add ``reason``
+    and ``as_of``, read by :mod:`aibm_core.analysis.cases`).
+    """
     if not isinstance(row, Mapping):
         return None, [
-            Problem(
-                source, key, f"{echo(row)} is not allowed; expected a mapping of {', '.join(TARGET_KEYS)}"
-            )
+            Problem(source, key, f"{echo(row)} is not allowed; expected a mapping of {', '.join(keys)}")
         ]
     problems = [
-        Problem(source, f"{key}.{k}", f"unknown key; expected one of {', '.join(TARGET_KEYS)}")
+        Problem(source, f"{key}.{k}", f"unknown key; expected one of {', '.join(keys)}")
         for k in row
-        if k not in TARGET_KEYS
+        if k not in keys
     ]
     figure = row.get("figure")
     if not isinstance(figure, str) or not figure.strip():
@@ -402,6 +428,12 @@ def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Proble
         problems.append(
             Problem(source, f"{key}.month", f"{echo(month)} is not allowed; expected a month number 1, 2, …")
         )
+    months, why = parse_months(row.get("months"))
+    if why:
+        problems.append(Problem(source, f"{key}.months", why))
+    elif months is not None and month is not None:
+        why = f"give month ({echo(month)}) or months ({echo(row.get('months'))}), not both"
+        problems.append(Problem(source, f"{key}.months", why))
     value = _number(row.get("value"))
     if value is None:
         problems.append(
@@ -426,7 +458,24 @@ def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Proble
         return None, problems
     assert isinstance(figure, str) and value is not None and tolerance is not None
     one_line = " ".join(str(text).split())
-    return Target(figure.strip(), month, value, tolerance, relative, one_line, key), []
+    return Target(figure.strip(), month, value, tolerance, relative, one_line, key, months), []
+
+
+#: A span of months as written: ``1-12`` (spaces allowed around the dash).
+MONTHS = re.compile(r"\s*([0-9]+)\s*[-–]\s*([0-9]+)\s*")
+
+
+def parse_months(raw: Any) -> tuple[tuple[int, int] | None, str]:
+    """``"1-12"`` -> ``((1, 12), "")``; ``None`` -> ``(None, "")``; else ``(None, why)``.
+
+    The why is the message of a span that is not ``a-b`` with ``1 <= a <= b``.
+    """
+    if raw is None:
+        return None, ""
+    match = MONTHS.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None or not 1 <= int(match[1]) <= int(match[2]):
+        return None, f'{echo(raw)} is not allowed; expected a span of months "a-b" with 1 <= a <= b, e.g. "1-12"'
+    return (int(match[1]), int(match[2])), ""
 
 
 def _number(raw: Any) -> float | None:
@@ -479,15 +528,25 @@ def target_problems(
         elif t.month is not None and not 1 <= t.month <= horizon:
             why = f"month {t.month} is outside the horizon; expected 1..{horizon}"
             problems.append(Problem(source, f"{t.key}.month", why))
+        elif t.months is not None and t.months[1] > horizon:
+            why = f"months {t.months[0]}-{t.months[1]} end outside the horizon; expected within 1..{horizon}"
+            problems.append(Problem(source, f"{t.key}.months", why))
+        elif t.months is not None and t.figure not in FLOWS and t.figure not in RATIO_PARTS:
+            why = (
+                f"{t.figure!r} over months {t.months[0]}-{t.months[1]}: only a flow "
+                f"({', '.join(FLOWS)}) is summed over months, or a ratio of flows "
+                f"({', '.join(RATIO_PARTS)}); give one month"
+            )
+            problems.append(Problem(source, f"{t.key}.months", why))
         elif t.figure not in series and t.month not in (None, snapshot):
             why = (
                 f"month {t.month}: the KPI {t.figure!r} is read in the snapshot month ({snapshot}); "
                 f"give no month, or name a statement series ({', '.join(series)})"
             )
             problems.append(Problem(source, f"{t.key}.month", why))
-    seen: dict[tuple[str, int], str] = {}
+    seen: dict[tuple[str, Any], str] = {}
     for t in targets:
-        where = (t.figure, t.month or snapshot)
+        where = (t.figure, t.months or t.month or snapshot)
         if where in seen and t.figure in series + kpis:
             why = f"{t.label} is also the target {seen[where]}; give each figure and month once"
             problems.append(Problem(source, t.key, why))
@@ -501,32 +560,72 @@ def target_problems(
 def modelled(spec: ModelSpec, params: ModelParams, targets: Sequence[Target]) -> tuple[np.ndarray, list[str]]:
     """The model's value of each target's figure, and the figure's unit, on scalar parameters.
 
-    A statement series is read in the target's month (default: the snapshot month); a ratio
-    too, unless the target gives no month and the model has a KPI of that name (the KPI is
-    read then); any other figure is a KPI, read in the snapshot month.
+    A statement series is read in the target's month (default: the snapshot month), or summed
+    over its ``months``; a ratio too (over ``months``, the ratio of the summed flows), unless
+    the target gives no month and the model has a KPI of that name (the KPI is read then); any
+    other figure is a KPI, read in the snapshot month.
     """
-    result = spec.compute(params)
+    values, units = figure_draws(spec, spec.compute(params), int(params.snapshot_month), targets)
+    return values[:, 0].copy(), units
+
+
+def figure_draws(
+    spec: ModelSpec, result: Any, snapshot: int, targets: Sequence[Target]
+) -> tuple[np.ndarray, list[str]]:
+    """Each target's figure on every draw of a model result (as :func:`modelled` reads it).
+
+    Parameters
+    ----------
+    spec
+        The model.
+    result
+        ``spec.compute`` of scalar parameters (one draw) or of arrays of draws
+        (:func:`aibm_core.analysis.uncertainty.monte_carlo`).
+    snapshot
+        The snapshot month (1-based).
+    targets
+        The figures to read.
+
+    Returns
+    -------
+    tuple
+        An array targets × draws (one column for scalar parameters), in each figure's unit, and
+        the units (a flow summed over months is in USD, not USD per month).
+    """
     statement = spec.statement(result)
     kpis = spec.kpis(result)
-    ratios = statement.ratios()
-    snapshot = int(params.snapshot_month)
-    values, units = [], []
+    months = np.shape(statement.series("revenue"))[-1]
+
+    def rows(key: str) -> np.ndarray:
+        return np.asarray(statement.series(key), dtype=float).reshape(-1, months)
+
+    rows_out, units = [], []
     for t in targets:
-        if t.figure in STATEMENT_SERIES:
-            series = statement.series(t.figure)
-            special = {"volume": statement.volume_unit, "north_star": statement.north_star_unit}
-            unit = special.get(t.figure, STATEMENT_SERIES[t.figure][1])
-        elif t.figure in RATIOS and (t.month is not None or t.figure not in kpis):
-            series, unit = ratios[t.figure], RATIOS[t.figure]
+        if t.figure in STATEMENT_SERIES or (t.figure in RATIOS and (t.month or t.months or t.figure not in kpis)):
+            values, unit = _statement_figure(statement, rows, t, snapshot)
         else:
             metric = kpis[t.figure]
-            values.append(float(np.asarray(metric.value, dtype=float).reshape(-1)[0]))
-            units.append(metric.unit)
-            continue
-        row = np.asarray(series, dtype=float).reshape(-1, np.shape(series)[-1])[0]
-        values.append(float(row[(t.month or snapshot) - 1]))
+            values, unit = np.asarray(metric.value, dtype=float).reshape(-1), metric.unit
+        rows_out.append(values)
         units.append(unit)
-    return np.asarray(values, dtype=float), units
+    draws = max((len(r) for r in rows_out), default=1)
+    return np.array([np.broadcast_to(r, (draws,)) for r in rows_out], dtype=float).reshape(-1, draws), units
+
+
+def _statement_figure(statement: Any, rows: Any, t: Target, snapshot: int) -> tuple[np.ndarray, str]:
+    """A statement series or ratio of one target, per draw: in a month, or over a span of months."""
+    if t.months is not None:
+        span = slice(t.months[0] - 1, t.months[1])
+        if t.figure in RATIO_PARTS:
+            top, bottom = RATIO_PARTS[t.figure]
+            return ratio(rows(top)[:, span].sum(axis=1), rows(bottom)[:, span].sum(axis=1)), RATIOS[t.figure]
+        return rows(t.figure)[:, span].sum(axis=1), STATEMENT_SERIES[t.figure][1].removesuffix(" per month")
+    i = (t.month or snapshot) - 1
+    if t.figure in RATIO_PARTS:
+        top, bottom = RATIO_PARTS[t.figure]
+        return ratio(rows(top)[:, i], rows(bottom)[:, i]), RATIOS[t.figure]
+    special = {"volume": statement.volume_unit, "north_star": statement.north_star_unit}
+    return rows(t.figure)[:, i], special.get(t.figure, STATEMENT_SERIES[t.figure][1])
 
 
 def _drivers_problems(spec: ModelSpec, drivers: Sequence[str]) -> list[Problem]:
