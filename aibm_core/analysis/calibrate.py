@@ -326,7 +326,7 @@ def read_targets(path: Path) -> list[Target]:
     targets: list[Target] = []
     problems = []
     for key, row in rows:
-        target, found = _target(row, key, source)
+        target, found = target_from(row, key, source)
         problems += found
         if target is not None:
             targets.append(target)
@@ -399,7 +399,7 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def _target(
+def target_from(
     row: Any, key: str, source: str, keys: Sequence[str] = TARGET_KEYS
 ) -> tuple[Target | None, list[Problem]]:
     """One target read from a YAML mapping or a CSV row, or the problems that stop it.

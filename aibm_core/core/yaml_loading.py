@@ -223,6 +223,24 @@ def _key_problem(node: yaml.Node) -> str | None:
     return None
 
 
+#: A plain date, read as text by :func:`load_mapping` with ``dates=True``.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _dates_as_text(root: yaml.Node) -> None:
+    """Tag every plain scalar that is a date (``2025-03-03``) as text, so that it reads as written."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.style is None and node.tag == _YAML + "timestamp" and _DATE.fullmatch(node.value):
+                node.tag = _YAML + "str"
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+
+
 def _check_tree(root: yaml.Node) -> list[YamlProblem]:
     """Problems of a composed document: YAML 1.1 surprises, huge integers, duplicate and bad keys."""
     problems: list[YamlProblem] = []
@@ -327,13 +345,16 @@ def _single_value(node: yaml.Node) -> str:
     return f"a single value of {len(node.value)} characters, not lines of name: value"
 
 
-def load_mapping(path: Path) -> dict[str, Any]:
+def load_mapping(path: Path, dates: bool = False) -> dict[str, Any]:
     """Read a parameter file strictly: a non-empty mapping of identifier keys to plain values.
 
     Parameters
     ----------
     path
         The YAML file.
+    dates
+        Read a plain date (``2025-03-03``, which YAML 1.1 would make a date) as the text
+        ``"2025-03-03"`` instead of refusing it (a company case's dated sources).
 
     Returns
     -------
@@ -354,6 +375,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
     if not isinstance(root, yaml.MappingNode):
         found = "a list" if isinstance(root, yaml.SequenceNode) else _single_value(root)
         raise YamlProblems([_at(root.start_mark, f"expected a mapping of name: value, found {found}")])
+    if dates:
+        _dates_as_text(root)
     problems = _check_tree(root)
     if problems:
         raise YamlProblems(problems)
