@@ -302,7 +302,7 @@ def read_targets(path: Path) -> list[Target]:
     path = Path(path)
     source = str(path)
     if path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
+        rows = csv_rows(path)
     else:
         content = read_yaml(path)
         problems = [
@@ -345,8 +345,14 @@ def targets_model(path: Path) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of a targets CSV as mappings, each with its key (``row 2`` is the first row)."""
+def csv_rows(
+    path: Path, columns: Sequence[str] = TARGET_KEYS, required: Sequence[str] = ("figure", "value")
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a CSV as mappings of their non-empty cells, each with its key (``row 2`` is the first).
+
+    ``columns`` are the columns the header may name, ``required`` those it must name (a targets
+    CSV by default; an actuals file, :mod:`aibm_core.analysis.actuals`, names its own).
+    """
     source = str(path)
     try:
         if not path.is_file():
@@ -364,18 +370,16 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     except csv.Error as error:
         raise ParameterError([Problem(source, "", f"not CSV: {error}")]) from None
     if not lines:
-        raise ParameterError(
-            [Problem(source, "", f"empty file; expected the header {','.join(CSV_COLUMNS)}")]
-        )
+        raise ParameterError([Problem(source, "", f"empty file; expected the header {','.join(columns)}")])
     header = [h.strip() for h in lines[0]]
     problems = [
-        Problem(source, h, f"unknown column; expected {', '.join(TARGET_KEYS)}")
+        Problem(source, h, f"unknown column; expected {', '.join(columns)}")
         for h in header
-        if h not in TARGET_KEYS
+        if h not in columns
     ]
     problems += [
-        Problem(source, c, "missing column; the header names figure, month, value, tolerance, source")
-        for c in ("figure", "value")
+        Problem(source, c, f"missing column; the header names {', '.join(columns)}")
+        for c in required
         if c not in header
     ]
     if problems:
@@ -474,7 +478,10 @@ def parse_months(raw: Any) -> tuple[tuple[int, int] | None, str]:
         return None, ""
     match = MONTHS.fullmatch(raw) if isinstance(raw, str) else None
     if match is None or not 1 <= int(match[1]) <= int(match[2]):
-        return None, f'{echo(raw)} is not allowed; expected a span of months "a-b" with 1 <= a <= b, e.g. "1-12"'
+        return (
+            None,
+            f'{echo(raw)} is not allowed; expected a span of months "a-b" with 1 <= a <= b, e.g. "1-12"',
+        )
     return (int(match[1]), int(match[2])), ""
 
 
@@ -601,7 +608,9 @@ def figure_draws(
 
     rows_out, units = [], []
     for t in targets:
-        if t.figure in STATEMENT_SERIES or (t.figure in RATIOS and (t.month or t.months or t.figure not in kpis)):
+        if t.figure in STATEMENT_SERIES or (
+            t.figure in RATIOS and (t.month or t.months or t.figure not in kpis)
+        ):
             values, unit = _statement_figure(statement, rows, t, snapshot)
         else:
             metric = kpis[t.figure]

@@ -59,8 +59,11 @@ DISCLOSED_KEYS = (*TARGET_KEYS, "reason", "as_of")
 #: A date as a source gives it: ``2025-03-03`` or ``2025-03``.
 DATE = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?")
 #: Labels of the statement ratios.
-RATIO_LABELS = {"gross_margin": "Gross margin", "operating_margin": "Operating margin",
-                "capital_intensity": "Capital intensity (capex / revenue)"}
+RATIO_LABELS = {
+    "gross_margin": "Gross margin",
+    "operating_margin": "Operating margin",
+    "capital_intensity": "Capital intensity (capex / revenue)",
+}
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,9 @@ def read_case(parameters_dir: Path, scenario: str) -> Case:
         for k in content
         if k not in REQUIRED_KEYS + OPTIONAL_KEYS
     ]
-    problems += [Problem(source, k, "missing; a case.yaml names it") for k in REQUIRED_KEYS if k not in content]
+    problems += [
+        Problem(source, k, "missing; a case.yaml names it") for k in REQUIRED_KEYS if k not in content
+    ]
     company, period = (_line(content, k, source, problems) for k in ("company", "period"))
     model = _model(content.get("model"), parameters_dir / scenario, source, problems)
     inputs = _entries(content, "inputs", source, problems, _input)
@@ -196,14 +201,26 @@ def read_case(parameters_dir: Path, scenario: str) -> Case:
         why = "a company case is not linked to the other models; write linked: false"
         problems.append(Problem(str(parameters_dir / scenario / SCENARIO_FILE), "linked", why))
     if model:
-        problems += _listing_problems(parameters_dir / scenario / f"{model}.yaml", parameters_dir,
-                                      inputs, settings, fitted, source)
+        problems += _listing_problems(
+            parameters_dir / scenario / f"{model}.yaml", parameters_dir, inputs, settings, fitted, source
+        )
         problems += _fitted_problems(fitted, disclosed, source)
-        problems += _figure_problems(model, scenario, parameters_dir, disclosed, source) if not problems else []
+        problems += (
+            _figure_problems(model, scenario, parameters_dir, disclosed, source) if not problems else []
+        )
     if problems:
         raise ParameterError(problems)
-    return Case(scenario, parameters_dir, company, model, period, tuple(inputs), tuple(settings),
-                tuple(fitted), tuple(disclosed))
+    return Case(
+        scenario,
+        parameters_dir,
+        company,
+        model,
+        period,
+        tuple(inputs),
+        tuple(settings),
+        tuple(fitted),
+        tuple(disclosed),
+    )
 
 
 def case_problems(parameters_dir: Path, scenario: str) -> list[Problem]:
@@ -256,13 +273,17 @@ def _date(value: Any, key: str, source: str, problems: list[Problem]) -> str:
     return value
 
 
-def _entries(content: Mapping[str, Any], section: str, source: str, problems: list[Problem], read: Any) -> list:
+def _entries(
+    content: Mapping[str, Any], section: str, source: str, problems: list[Problem], read: Any
+) -> list:
     """The entries of ``inputs``, ``settings`` or ``fitted``: a mapping of key -> mapping."""
     raw = content.get(section)
     if raw is None:
         return []
     if not isinstance(raw, Mapping):
-        problems.append(Problem(source, section, f"{echo(raw)} is not allowed; expected a mapping of key: {{...}}"))
+        problems.append(
+            Problem(source, section, f"{echo(raw)} is not allowed; expected a mapping of key: {{...}}")
+        )
         return []
     entries = []
     for name, entry in raw.items():
@@ -276,7 +297,9 @@ def _entries(content: Mapping[str, Any], section: str, source: str, problems: li
 
 def _unknown(entry: Mapping[str, Any], allowed: Sequence[str], key: str, source: str) -> list[Problem]:
     return [
-        Problem(source, f"{key}.{k}", f"unknown key; expected {', '.join(allowed)}") for k in entry if k not in allowed
+        Problem(source, f"{key}.{k}", f"unknown key; expected {', '.join(allowed)}")
+        for k in entry
+        if k not in allowed
     ]
 
 
@@ -297,7 +320,7 @@ def _fitted(name: str, entry: Mapping[str, Any], key: str, source: str, problems
     if isinstance(to, str):
         to = [to]
     if not isinstance(to, list) or not to or not all(isinstance(t, str) and t for t in to):
-        why = f"{echo(entry.get('to'))} is not allowed; expected a list of the disclosed figures it is fitted to"
+        why = f"{echo(entry.get('to'))} is not allowed; expected a list of the disclosed figures fitted to"
         problems.append(Problem(source, f"{key}.to", why))
         to = []
     return Fitted(name, tuple(to), _text(entry, "how", key, source, problems))
@@ -308,7 +331,9 @@ def _disclosed(raw: Any, source: str, problems: list[Problem]) -> list[Disclosed
     if raw is None:
         return []
     if not isinstance(raw, list) or not raw:
-        problems.append(Problem(source, "disclosed", f"{echo(raw)} is not allowed; expected a list of figures"))
+        problems.append(
+            Problem(source, "disclosed", f"{echo(raw)} is not allowed; expected a list of figures")
+        )
         return []
     out = []
     for i, row in enumerate(raw, start=1):
@@ -343,7 +368,11 @@ def _listing_problems(
         for entry in entries:
             listed.setdefault(entry.name, []).append(section)
     problems = [
-        Problem(source, name, f"set in {model_file.name} but listed in none of inputs, settings, fitted; list it in one")
+        Problem(
+            source,
+            name,
+            f"set in {model_file.name} but listed in none of inputs, settings, fitted; list it in one",
+        )
         for name in keys
         if name not in listed
     ]
@@ -364,7 +393,11 @@ def _fitted_problems(fitted: Sequence[Fitted], disclosed: Sequence[Disclosed], s
     """A fitted driver's ``to`` names disclosed figures (by figure, or label such as ``revenue@1-12``)."""
     names = {d.target.figure for d in disclosed} | {d.target.label for d in disclosed}
     return [
-        Problem(source, f"fitted.{f.name}.to", f"{echo(t)} is not a disclosed figure; expected one of {', '.join(sorted(names))}")
+        Problem(
+            source,
+            f"fitted.{f.name}.to",
+            f"{echo(t)} is not a disclosed figure; expected one of {', '.join(sorted(names))}",
+        )
         for f in fitted
         for t in f.to
         if t not in names
@@ -428,21 +461,23 @@ def disclosed_table(case: Case, params: ModelParams) -> pd.DataFrame:
     for d, value, unit in zip(case.disclosed, values, units, strict=True):
         t = d.target
         error = float(value) - t.value
-        rows.append({
-            "figure": figure_label(t, kpis, snapshot),
-            "key": t.label,
-            "unit": unit,
-            "disclosed": t.value,
-            "modelled": float(value),
-            "error": error,
-            "relative_error": error / abs(t.value) if t.value != 0 else np.nan,
-            "tolerance": t.scale,
-            "tolerance_text": t.tolerance_text,
-            "reason": d.reason,
-            "within": bool(np.isfinite(error) and abs(error) <= t.scale * (1 + 1e-9)),
-            "source": t.source,
-            "as_of": d.as_of,
-        })
+        rows.append(
+            {
+                "figure": figure_label(t, kpis, snapshot),
+                "key": t.label,
+                "unit": unit,
+                "disclosed": t.value,
+                "modelled": float(value),
+                "error": error,
+                "relative_error": error / abs(t.value) if t.value != 0 else np.nan,
+                "tolerance": t.scale,
+                "tolerance_text": t.tolerance_text,
+                "reason": d.reason,
+                "within": bool(np.isfinite(error) and abs(error) <= t.scale * (1 + 1e-9)),
+                "source": t.source,
+                "as_of": d.as_of,
+            }
+        )
     return pd.DataFrame(rows)
 
 

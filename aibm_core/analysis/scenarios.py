@@ -42,6 +42,8 @@ SCENARIO_FILE = "scenario.yaml"
 ROOT = "base"
 #: Name of a company case's description (:mod:`aibm_core.analysis.cases`; never a model file).
 CASE_FILE = "case.yaml"
+#: Name of a scenario's reported figures (:mod:`aibm_core.analysis.actuals`).
+ACTUALS_FILE = "actuals.csv"
 #: Keys a ``scenario.yaml`` may hold.
 SCENARIO_KEYS = ("description", "overlays", "linked")
 #: Longest scenario folder name (characters). Output files add the model's name, a suffix and,

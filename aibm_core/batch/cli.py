@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.analysis.scenarios import (
+    ACTUALS_FILE,
     available_scenarios,
+    is_case_file,
     is_scenario_file,
     name_problem,
     read_scenario,
@@ -483,11 +485,19 @@ def _validate(args: argparse.Namespace) -> int:
         seen.update(new)
 
     for path in files:
+        if path.name == ACTUALS_FILE:  # a scenario's actuals: rows of its models
+            add(_actuals_problems(path))
+            continue
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
             continue
         if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
             add(scenario_problems(path.parent.parent, path.parent.name))
+            continue
+        if is_case_file(path):  # a company case: its sources, fitted drivers and disclosed figures
+            from aibm_core.analysis.cases import case_problems  # only a case needs it
+
+            add(case_problems(path.parent.parent, path.parent.name))
             continue
         if path.stem not in model_names():
             problems.append(
@@ -504,6 +514,22 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _actuals_problems(path: Path) -> list[Problem]:
+    """Problems of a scenario's ``actuals.csv``: its rows, then each model's figures, months and units."""
+    from aibm_core.analysis.actuals import actuals_problems, read_actuals
+    from aibm_core.analysis.results import scenario_params
+
+    try:
+        rows = read_actuals(path)
+        problems = []
+        for model in dict.fromkeys(a.model for a in rows):
+            params = scenario_params(model, path.parent.name, path.parent.parent)
+            problems += actuals_problems(params, [a for a in rows if a.model == model], str(path))
+    except ParameterError as error:
+        return error.problems
+    return problems
+
+
 def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
     """The files ``aibm validate`` checks (folders searched for ``.yaml``/``.yml``) and what is missing.
 
@@ -518,7 +544,9 @@ def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]
     for path in paths:
         if path.is_dir():
             links = [p for p in sorted(path.iterdir()) if p.is_symlink() and p.is_dir()]
-            found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
+            found = (
+                sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml")) + sorted(path.rglob(ACTUALS_FILE))
+            )
             outside = [(p, outside_problem(path, p)) for p in [*links, *found]]
             problems.extend(problem for _, problem in outside if problem is not None)
             refused = {p for p, problem in outside if problem is not None}

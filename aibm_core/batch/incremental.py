@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.analysis import stack
-from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain, scenario_linked
+from aibm_core.analysis.scenarios import (
+    ACTUALS_FILE,
+    CASE_FILE,
+    SCENARIO_FILE,
+    scenario_chain,
+    scenario_linked,
+)
 from aibm_core.batch.jobs import PYRAMID, Job, Outcome
 from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
@@ -89,8 +95,11 @@ def chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
 
 
 def scenario_inputs(folders: Sequence[Path], models: Sequence[str]) -> list[Path]:
-    """The existing ``scenario.yaml`` and model files in the folders of an overlay chain."""
-    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models)]
+    """The existing ``scenario.yaml``, model files, ``case.yaml`` and ``actuals.csv`` of an overlay chain.
+
+    A report shows its scenario's company case and actuals: a change to them runs it again.
+    """
+    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models), CASE_FILE, ACTUALS_FILE]
     return [folder / name for folder in folders for name in names if (folder / name).is_file()]
 
 
