@@ -976,12 +976,28 @@ def write_overlay(
         If the name is not a plain folder name, or too long; the folder exists already (it is
         never overwritten); or the written overlay does not validate (nothing is left).
     """
+    texts = overlay_texts(scenario_name, model, calibration, overlays, targets_path)
+
+    def wrong(loaded: ModelParams) -> list[str]:
+        return [d.name for d in calibration.drivers if float(getattr(loaded, d.name)) != d.after]
+
+    return _write_folder(Path(parameters_dir), scenario_name, model, texts, wrong)
+
+
+def _write_folder(
+    parameters_dir: Path,
+    scenario_name: str,
+    model: str,
+    texts: Mapping[str, str],
+    wrong: Any,
+) -> Path:
+    """Write ``texts`` as the scenario folder ``scenario_name``: in a hidden temporary folder,
+    validated there (``wrong(loaded params)`` lists the drivers that do not read back as meant),
+    then renamed into place; nothing is left when anything fails."""
     from aibm_core.analysis.results import scenario_params
 
-    parameters_dir = Path(parameters_dir)
     folder = parameters_dir / scenario_name
     check_overlay_name(parameters_dir, scenario_name)
-    texts = overlay_texts(scenario_name, model, calibration, overlays, targets_path)
     temporary = Path(tempfile.mkdtemp(prefix=f".{scenario_name[:40]}.", suffix=".tmp", dir=parameters_dir))
     try:
         for name, text in texts.items():
@@ -989,9 +1005,9 @@ def write_overlay(
             os.chmod(temporary / name, 0o644)
         os.chmod(temporary, 0o755)
         loaded = scenario_params(model, temporary.name, parameters_dir)
-        wrong = [d.name for d in calibration.drivers if float(getattr(loaded, d.name)) != d.after]
-        if wrong:
-            why = f"the written values of {', '.join(wrong)} do not read back as fitted"
+        missed = wrong(loaded)
+        if missed:
+            why = f"the written values of {', '.join(missed)} do not read back as fitted"
             raise ParameterError([Problem(str(folder / f"{model}.yaml"), "", why)])
         if folder.exists() or folder.is_symlink():  # someone else was quicker
             raise ParameterError([Problem(str(folder), "--write", "exists already; it is never overwritten")])
@@ -1024,3 +1040,303 @@ def _target_text(fit: TargetFit) -> str:
 def _one_line(text: str) -> str:
     """``text`` on one printable line (line breaks and control characters become spaces)."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+# --------------------------------------------------------------------------- calibrated ranges
+
+#: Percentiles reported for each driver (prior and calibrated).
+REPORTED = (10.0, 50.0, 90.0)
+#: Percentiles a calibrated range is written with: a 90% interval and its median.
+WRITTEN = (5.0, 50.0, 95.0)
+#: An effective sample size below this many draws (or below :data:`SMALL_ESS_SHARE` of the
+#: draws, whichever is smaller) is flagged: the calibrated ranges rest on too few draws.
+SMALL_ESS = 100
+SMALL_ESS_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class CalibratedRange:
+    """A ranged driver before and after weighting the draws by the targets.
+
+    Attributes
+    ----------
+    name, unit
+        The driver and its unit.
+    prior, calibrated
+        P10, P50 and P90 of its draws, unweighted and weighted (in ``unit``).
+    written
+        P5, P50 and P95 of the weighted draws: the 90% interval and median an overlay writes.
+    """
+
+    name: str
+    unit: str
+    prior: tuple[float, float, float]
+    calibrated: tuple[float, float, float]
+    written: tuple[float, float, float]
+
+    @property
+    def narrowing(self) -> float:
+        """Calibrated P10-P90 width over the prior's (1: unchanged, below 1: narrower)."""
+        width = self.prior[2] - self.prior[0]
+        return (self.calibrated[2] - self.calibrated[0]) / width if width > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class RangeCalibration:
+    """The outcome of :func:`calibrate_ranges`.
+
+    Attributes
+    ----------
+    model
+        The model's name.
+    ranges
+        Each reported driver, prior and calibrated.
+    targets
+        The targets with the P10, P50 and P90 of their figure, prior and calibrated, and the unit.
+    draws
+        Number of Monte Carlo draws.
+    effective_draws
+        Effective sample size of the weights, ``(Σw)² / Σw²`` (``draws`` when every weight is equal).
+    warnings
+        One line each: a small effective sample size.
+    """
+
+    model: str
+    ranges: tuple[CalibratedRange, ...]
+    targets: tuple[tuple[Target, str, tuple[float, ...], tuple[float, ...]], ...]
+    draws: int
+    effective_draws: float
+    warnings: tuple[str, ...] = ()
+
+
+def weighted_percentiles(values: np.ndarray, weights: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """Percentiles of weighted draws (each draw's weight spread around its value; linear between).
+
+    With equal weights this is the midpoint rule ``(i + ½) / n``; percentiles outside the first
+    and last midpoints give the smallest and largest draw.
+    """
+    order = np.argsort(values, kind="stable")
+    v = np.asarray(values, dtype=float)[order]
+    w = np.asarray(weights, dtype=float)[order]
+    cumulative = (np.cumsum(w) - w / 2) / w.sum()
+    return np.interp(np.asarray(percentiles, dtype=float) / 100, cumulative, v)
+
+
+def draw_weights(figures: np.ndarray, targets: Sequence[Target]) -> np.ndarray:
+    """Importance weights of draws: ``Π exp(-½ (residual / tolerance)²)`` over the targets, summing to 1.
+
+    ``figures`` is targets × draws (:func:`figure_draws`); a draw whose figure is undefined (NaN)
+    gets weight 0. All-zero weights (no draw near the targets) are returned as zeros.
+    """
+    wanted = np.array([t.value for t in targets], dtype=float)[:, None]
+    scale = np.array([t.scale for t in targets], dtype=float)[:, None]
+    log_weight = -0.5 * np.sum(((figures - wanted) / scale) ** 2, axis=0)
+    log_weight = np.where(np.isfinite(log_weight), log_weight, -np.inf)
+    if not np.isfinite(log_weight.max(initial=-np.inf)):
+        return np.zeros_like(log_weight)
+    weight = np.exp(log_weight - log_weight.max())
+    return weight / weight.sum()
+
+
+def calibrate_ranges(
+    spec: ModelSpec,
+    params: ModelParams,
+    targets: Sequence[Target],
+    drivers: Sequence[str] = (),
+    draws: int | None = None,
+    seed: int | None = None,
+    source: str = "",
+) -> RangeCalibration:
+    """Calibrated ranges: the scenario's ranges as priors, its Monte Carlo draws weighted by the targets.
+
+    Each draw of :func:`aibm_core.analysis.uncertainty.monte_carlo` gets the weight
+    ``Π exp(-½ ((modelled − target) / tolerance)²)`` over the targets (importance sampling of
+    the posterior with a Gaussian likelihood whose standard deviation is each target's
+    tolerance); the calibrated P10/P50/P90 of each ranged driver are weighted percentiles of its
+    draws. A driver the targets do not see keeps (up to sampling noise) its prior.
+
+    Parameters
+    ----------
+    spec, params
+        The model and its parameters with the scenario's ranges (and links, as a batch sees them).
+    targets
+        The figures (:func:`read_targets`).
+    drivers
+        Ranged drivers to report (default: every ranged driver of the scenario).
+    draws, seed
+        Override the scenario's number of draws and seed.
+    source
+        The targets file, for messages.
+
+    Raises
+    ------
+    ParameterError
+        A target the model does not have, a driver that is not ranged in the scenario, a
+        scenario without ranges (or draws: 0), or no draw near the targets.
+    """
+    from aibm_core.analysis.uncertainty import monte_carlo  # Monte Carlo only for ranges
+
+    problems = target_problems(spec, params, targets, source)
+    ranged = list(params.uncertainty.ranges)
+    problems += [
+        Problem(
+            "", "--fit", f"{echo(n)} is not a range in this scenario; ranged drivers: {', '.join(ranged)}"
+        )
+        for n in drivers
+        if n not in ranged
+    ]
+    mc = None if problems else monte_carlo(spec, params, draws, seed)
+    if not problems and (mc is None or not mc.samples):
+        why = "no driver is a range in this scenario (or draws: 0): there is no prior to calibrate"
+        problems.append(Problem("", "--ranges", why))
+    if problems:
+        raise ParameterError(problems)
+    assert mc is not None
+    figures, units = figure_draws(spec, mc.result, int(params.snapshot_month), targets)
+    weights = draw_weights(figures, targets)
+    if not weights.any():
+        why = "no draw gives finite figures for every target; the targets cannot weight the draws"
+        raise ParameterError([Problem(source, "targets", why)])
+    ess = float(1.0 / np.sum(weights**2))
+    equal = np.full(mc.draws, 1.0 / mc.draws)
+    schema = type(params)
+    ranges = tuple(
+        CalibratedRange(
+            name,
+            assumption_unit(schema, name),
+            _triple(weighted_percentiles(mc.samples[name], equal, REPORTED)),
+            _triple(weighted_percentiles(mc.samples[name], weights, REPORTED)),
+            _triple(weighted_percentiles(mc.samples[name], weights, WRITTEN)),
+        )
+        for name in (drivers or ranged)
+    )
+    fits = tuple(
+        (
+            t,
+            unit,
+            tuple(map(float, weighted_percentiles(row, equal, REPORTED))),
+            tuple(map(float, weighted_percentiles(row, weights, REPORTED))),
+        )
+        for t, unit, row in zip(targets, units, np.nan_to_num(figures, nan=np.inf), strict=True)
+    )
+    warnings = []
+    if ess < min(SMALL_ESS, SMALL_ESS_SHARE * mc.draws) or ess < 2:
+        warnings.append(
+            f"effective sample size {ess:.1f} of {mc.draws:,} draws: the calibrated ranges rest on few "
+            "draws; raise the draws (--draws) or check that the targets are within the prior ranges"
+        )
+    return RangeCalibration(spec.name, ranges, fits, mc.draws, ess, tuple(warnings))
+
+
+def _triple(values: np.ndarray) -> tuple[float, float, float]:
+    return float(values[0]), float(values[1]), float(values[2])
+
+
+def range_tables(calibration: RangeCalibration, scenario: str) -> tuple[Any, Any]:
+    """Two :class:`rich.table.Table`: prior and calibrated P10/P50/P90 of each driver and each target."""
+    from rich.table import Table  # only a printed summary needs rich
+    from rich.text import Text
+
+    title = f"aibm calibrate --ranges {calibration.model} (from {_one_line(scenario)})"
+    drivers = Table(title=title)
+    for column in ("driver", "unit", "prior P10 / P50 / P90", "calibrated P10 / P50 / P90", "width"):
+        drivers.add_column(column, overflow="fold")
+    for r in calibration.ranges:
+        drivers.add_row(
+            r.name,
+            r.unit,
+            " / ".join(f"{v:.4g}" for v in r.prior),
+            " / ".join(f"{v:.4g}" for v in r.calibrated),
+            f"{r.narrowing:.0%}",
+        )
+    targets = Table(
+        title=f"targets ({calibration.draws:,} draws, effective {calibration.effective_draws:,.0f})"
+    )
+    for column in ("target", "value", "prior P10 / P50 / P90", "calibrated P10 / P50 / P90", "source"):
+        targets.add_column(column, overflow="fold")
+    for t, unit, prior, calibrated in calibration.targets:
+        targets.add_row(
+            Text(_one_line(t.label)),
+            f"{format_value(t.value, unit)} ± {t.tolerance_text}",
+            " / ".join(format_value(v, unit) for v in prior),
+            " / ".join(format_value(v, unit) for v in calibrated),
+            Text(_one_line(t.source)),
+        )
+    return drivers, targets
+
+
+def range_overlay_texts(
+    model: str, calibration: RangeCalibration, overlays: str, targets_path: Path, bounds_of: Any
+) -> dict[str, str]:
+    """The files of an overlay holding calibrated ranges: ``scenario.yaml`` and ``<model>.yaml``.
+
+    Each driver is written as ``{low: P5, high: P95, value: P50}`` of its weighted draws (a 90%
+    interval of the family its valid range gives, :func:`aibm_core.core.ranges.default_family`),
+    with a comment saying what it was calibrated to; a driver whose weighted draws collapse to
+    one value is written fixed. ``bounds_of(name)`` gives a driver's valid range.
+    """
+    listed = ", ".join(
+        f"{t.label} = {format_value(t.value, u)} ± {t.tolerance_text}" for t, u, _, _ in calibration.targets
+    )
+    names = ", ".join(r.name for r in calibration.ranges)
+    description = f"{model} ranges calibrated to {Path(targets_path).name} ({names}), over {overlays}"
+    scenario = (
+        f"description: {json.dumps(_one_line(description), ensure_ascii=False)}\n"
+        f"overlays: {json.dumps(overlays, ensure_ascii=False)}\n"
+    )
+    lines = [
+        f"# {model}: ranges calibrated by `aibm calibrate --ranges` (importance sampling of "
+        f"{calibration.draws:,} draws, effective sample size {calibration.effective_draws:,.0f}) to "
+        f"{_one_line(str(targets_path))}; every other value as in {overlays}.",
+    ]
+    why = _one_line(f"why: calibrated to {targets_path}: {listed}")
+    for r in calibration.ranges:
+        entry = range_entry(r, *bounds_of(r.name))
+        text = ", ".join(
+            f"{k}: {yaml_number(v) if not isinstance(v, bool) else 'true'}" for k, v in entry.items()
+        )
+        lines.append(f"{r.name}: {{{text}}}  # {why}")
+    return {"scenario.yaml": scenario, f"{model}.yaml": "\n".join(lines) + "\n"}
+
+
+def range_entry(r: CalibratedRange, low_bound: float | None, high_bound: float | None) -> dict[str, Any]:
+    """What an overlay writes for a calibrated range: ``{low: P5, high: P95, value: P50}``.
+
+    The family is the one the valid range gives (:func:`aibm_core.core.ranges.default_family`),
+    whose ``low``/``high`` are a 90% interval. Where that range cannot be written (the weighted
+    draws collapse onto one value, or a P5 on the edge of the valid range where the family
+    needs an inside value) the median is written fixed: ``{value: P50, fixed: true}``.
+    """
+    from aibm_core.core.ranges import RangeError, parse_range
+
+    low, median, high = r.written
+    entry: dict[str, Any] = {"low": low, "high": high, "value": median}
+    try:
+        if not low < high:
+            raise RangeError("collapsed")
+        parse_range(entry, low_bound, high_bound)
+    except RangeError:
+        return {"value": median, "fixed": True}
+    return entry
+
+
+def write_ranges_overlay(
+    parameters_dir: Path,
+    scenario_name: str,
+    model: str,
+    calibration: RangeCalibration,
+    overlays: str,
+    targets_path: Path,
+    schema: type[ModelParams],
+) -> Path:
+    """Write the calibrated ranges as a scenario overlay ``parameters_dir/scenario_name/``.
+
+    As :func:`write_overlay`: validated in a hidden temporary folder (each driver's point value
+    must read back as the calibrated median), then renamed into place; never overwrites.
+    """
+    texts = range_overlay_texts(model, calibration, overlays, targets_path, lambda n: bounds(schema, n))
+
+    def wrong(loaded: ModelParams) -> list[str]:
+        return [r.name for r in calibration.ranges if float(getattr(loaded, r.name)) != r.written[1]]
+
+    return _write_folder(Path(parameters_dir), scenario_name, model, texts, wrong)
