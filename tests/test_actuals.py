@@ -95,19 +95,15 @@ def test_calibrate_reads_the_rows_of_its_model_from_an_actuals_file(parameters, 
     st = spec.statement(spec.compute(params.vary(utilisation=0.7)))
     q2 = float(np.asarray(st.series("revenue")).ravel()[3:6].sum())
     path.write_text(
-        HEADER + f"{MODEL},revenue,,Q2,{q2!r},USD,made up\napi_access,revenue,3,,5,USD per month,other model\n",
+        HEADER
+        + f"{MODEL},revenue,,Q2,{q2!r},USD,made up\napi_access,revenue,3,,5,USD per month,other model\n",
         encoding="utf-8",
     )
-    code = cli.main(
-        ["calibrate", MODEL, "--scenario", CASE, "--parameters", str(parameters), "--targets", str(path)]
-        + ["--fit", "utilisation"]
-    )
+    where = ["--parameters", str(parameters), "--targets", str(path)]
+    code = cli.main(["calibrate", MODEL, "--scenario", CASE, *where, "--fit", "utilisation"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "revenue@4-6" in out and "0.7" in out
-    code = cli.main(
-        ["calibrate", "ai_hardware", "--parameters", str(parameters), "--targets", str(path)]
-        + ["--fit", "annual_asp_erosion"]
-    )
+    code = cli.main(["calibrate", "ai_hardware", *where, "--fit", "annual_asp_erosion"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "no row for model 'ai_hardware'" in err[0], err

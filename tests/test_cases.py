@@ -129,7 +129,9 @@ def test_inputs_and_fitted_tables_keep_fitted_drivers_out_of_the_inputs(shared):
     fitted = cases.fitted_table(case, params)
     assert list(inputs.columns) == ["driver", "value", "unit", "source", "date"]
     assert "utilisation" not in set(inputs["driver"])
-    assert list(inputs["value"]) == ["10,000 GPUs", "70.0%", "20.0%"] and set(inputs["date"]) == {"2026-02-15"}
+    assert list(inputs["value"]) == ["10,000 GPUs", "70.0%", "20.0%"] and set(inputs["date"]) == {
+        "2026-02-15"
+    }
     assert fitted.to_dict("records") == [
         {
             "driver": "utilisation",
@@ -147,15 +149,35 @@ def test_inputs_and_fitted_tables_keep_fitted_drivers_out_of_the_inputs(shared):
 @pytest.mark.parametrize(
     ("old", "new", "key", "words"),
     [
-        (", as_of: 2026-02-15}\n  reserved_share", "}\n  reserved_share", "inputs.initial_gpus.as_of", "date"),
+        (
+            ", as_of: 2026-02-15}\n  reserved_share",
+            "}\n  reserved_share",
+            "inputs.initial_gpus.as_of",
+            "date",
+        ),
         ("  draws: {why", "  initial_gpus: {why: twice}\n  draws: {why", "initial_gpus", "exactly one"),
-        ("  draws: {why: \"the case is compared at its point values\"}\n", "", "draws", "none of inputs"),
+        ('  draws: {why: "the case is compared at its point values"}\n', "", "draws", "none of inputs"),
         ("model: ai_infrastructure", "model: gpu_cloud", "model", "expected a model"),
         ("model: ai_infrastructure", "model: api_access", "model", "has no api_access.yaml"),
         ("to: [revenue, gross_margin]", "to: [revenue, ebitda]", "fitted.utilisation.to", "not a disclosed"),
-        ('reason: "gross margin is rounded to a whole percent", ', "", "disclosed[2].reason", "expected text"),
-        ("months: 1-12, value: 184000000", "months: 1-24, value: 184000000", "disclosed[1].months", "horizon"),
-        ("{figure: installed_gpus,", "{figure: installed_gpus, months: 1-3,", "disclosed[3].months", "only a flow"),
+        (
+            'reason: "gross margin is rounded to a whole percent", ',
+            "",
+            "disclosed[2].reason",
+            "expected text",
+        ),
+        (
+            "months: 1-12, value: 184000000",
+            "months: 1-24, value: 184000000",
+            "disclosed[1].months",
+            "horizon",
+        ),
+        (
+            "{figure: installed_gpus,",
+            "{figure: installed_gpus, months: 1-3,",
+            "disclosed[3].months",
+            "only a flow",
+        ),
         ("{figure: installed_gpus,", "{figure: fleet_size,", "disclosed[3].figure", "unknown figure"),
         ("period: fiscal", "colour: blue\nperiod: fiscal", "colour", "unknown key"),
     ],
