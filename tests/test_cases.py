@@ -256,3 +256,17 @@ def test_every_shipped_case_keeps_each_disclosed_figure_within_tolerance(scenari
     missed = table[~table["within"]]
     assert missed.empty, missed[["key", "disclosed", "modelled", "tolerance", "reason"]].to_string()
     assert scenario_models(PARAMETERS_DIR, scenario) == [case.model]
+
+
+def test_calibrate_takes_a_case_as_its_targets_and_refits_its_fitted_driver(private, capsys):
+    edit(private / CASE / f"{MODEL}.yaml", "utilisation: 0.8", "utilisation: 0.6")
+    assert not cases.disclosed_table(cases.read_case(private, CASE), scenario_params(MODEL, CASE, private))[
+        "within"
+    ].all()
+    path = private / CASE / "case.yaml"
+    where = ["--scenario", CASE, "--parameters", str(private), "--targets", str(path)]
+    assert cli.main(["calibrate", MODEL, *where, "--fit", "utilisation"]) == 0
+    out = capsys.readouterr().out
+    assert "revenue@1-12" in out and "installed_gpus" in out
+    assert cli.main(["calibrate", "api_access", *where, "--fit", "price_per_m_output_tokens"]) == 2
+    assert "not 'api_access'" in capsys.readouterr().err

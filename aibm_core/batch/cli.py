@@ -695,7 +695,8 @@ targets file (YAML; or CSV with the columns figure,month,months,value,tolerance,
   a month (default: the snapshot month) or over months a-b (a flow summed; a ratio of the summed
   flows), or any KPI of the model (snapshot month); tolerance: a number (absolute, in the figure's
   unit) or a percentage of the value (default 1%). A scenario's actuals.csv (columns
-  model,figure,month,quarter,value,unit,source) is read too: the rows of MODEL.
+  model,figure,month,quarter,value,unit,source) is read too (the rows of MODEL), and a company
+  case's case.yaml (its disclosed figures).
 
 --ranges: the scenario's ranges are the priors; its Monte Carlo draws are weighted by
   exp(-1/2 (residual / tolerance)^2) per target, and the weighted P10/P50/P90 of each ranged driver
@@ -790,15 +791,23 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _calibration_targets(args: argparse.Namespace) -> list[Any]:
-    """The targets of ``aibm calibrate``: a targets file, or the rows of MODEL in an actuals file."""
+    """The targets of ``aibm calibrate``: a targets file, a case's disclosed figures, or the rows of
+    MODEL in an actuals file."""
     from aibm_core.analysis import actuals  # the calibrate command's only
     from aibm_core.analysis import calibrate as calibration  # the calibrate command's only
 
     if actuals.is_actuals_file(args.targets):
         rows = actuals.read_actuals(args.targets)
         return actuals.actuals_targets(rows, args.model, str(args.targets))
-    targets = calibration.read_targets(args.targets)
-    named = calibration.targets_model(args.targets)
+    if is_case_file(args.targets) and args.targets.is_file():  # a company case: its disclosed figures
+        from aibm_core.analysis.cases import read_case
+
+        folder = args.targets.resolve().parent
+        case = read_case(folder.parent, folder.name)
+        named, targets = case.model, case.targets
+    else:
+        targets = calibration.read_targets(args.targets)
+        named = calibration.targets_model(args.targets)
     if named is not None and named != args.model:
         why = f"the targets are for {echo(named)}, not {args.model!r}"
         raise ParameterError([Problem(str(args.targets), "model", why)])
