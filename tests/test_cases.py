@@ -15,6 +15,7 @@ from aibm_core.analysis.results import scenario_params
 from aibm_core.analysis.scenarios import scenario_models
 from aibm_core.batch import cli, runner
 from aibm_core.core.config import NOTEBOOKS_DIR, PARAMETERS_DIR
+from aibm_core.core.formatting import format_value
 from aibm_core.core.params import ParameterError
 from aibm_core.models import get_model, model_names
 from aibm_core.present.cases import report_block
@@ -270,3 +271,12 @@ def test_calibrate_takes_a_case_as_its_targets_and_refits_its_fitted_driver(priv
     assert "revenue@1-12" in out and "installed_gpus" in out
     assert cli.main(["calibrate", "api_access", *where, "--fit", "price_per_m_output_tokens"]) == 2
     assert "not 'api_access'" in capsys.readouterr().err
+
+
+def test_differences_of_fractions_are_in_percentage_points_and_keep_their_sign():
+    from aibm_core.present.cases import _difference
+
+    assert _difference(0.0046, "fraction") == "+" + format_value(0.46, "percentage points")
+    assert _difference(-0.02, "fraction").startswith("−")
+    assert _difference(-547894.0, "USD") == "−" + format_value(547894.0, "USD")
+    assert _difference(float("nan"), "USD") == "n/a"

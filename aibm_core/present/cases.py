@@ -27,19 +27,24 @@ from aibm_core.present.summary import SUMMARY_CSS
 CASE_CSS = (
     SUMMARY_CSS
     + """
-.aibm-case .aibm-summary td, .aibm-case td { text-align: left; vertical-align: top; }
+.aibm-summary.aibm-case th, .aibm-summary.aibm-case td { text-align: left; vertical-align: top; }
 .aibm-case tr.missed td { background: #fdedec; color: #7b241c; }
 .aibm-case p.note { margin: 4px 0 0; color: #5b6b7f; font-size: 0.85em; }
 """
 )
 
 
-def _signed(value: float, unit: str) -> str:
-    """A difference with its sign: ``+$1.2M``, ``−0.5%``."""
+def _difference(value: float, unit: str, signed: bool = True) -> str:
+    """A difference of two figures in ``unit``, with its sign: ``+$1.2M``, ``−0.46 percentage points``.
+
+    A difference of two fractions (margins, shares) is in percentage points, not a percentage.
+    """
     if not np.isfinite(value):
         return "n/a"
+    if unit == "fraction":
+        value, unit = value * 100, "percentage points"
     text = format_value(abs(value), unit)
-    return ("+" if value > 0 else "−" if value < 0 else "") + text
+    return ("+" if signed and value > 0 else "−" if value < 0 else "") + text
 
 
 def _relative(value: float) -> str:
@@ -48,18 +53,14 @@ def _relative(value: float) -> str:
 
 def disclosed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of the disclosed-vs-modelled table (:func:`~aibm_core.analysis.cases.disclosed_table`)."""
-    unit_of_error = {"fraction": "percentage points"}
     rows = []
     for r in table.itertuples(index=False):
-        error_unit = unit_of_error.get(r.unit, r.unit)
-        error = r.error * 100 if error_unit == "percentage points" else r.error
-        tolerance = r.tolerance * 100 if error_unit == "percentage points" else r.tolerance
         cells = [
             r.figure,
             format_value(r.disclosed, r.unit),
             format_value(r.modelled, r.unit),
-            f"{_signed(error, error_unit)} ({_relative(r.relative_error)})",
-            f"± {format_value(tolerance, error_unit)} ({r.tolerance_text}): {r.reason}",
+            f"{_difference(r.error, r.unit)} ({_relative(r.relative_error)})",
+            f"± {_difference(r.tolerance, r.unit, signed=False)} ({r.tolerance_text}): {r.reason}",
             "yes" if r.within else "NO",
             f"{r.source}{f' ({r.as_of})' if r.as_of else ''}",
         ]
@@ -124,7 +125,7 @@ def actuals_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
             r.period,
             format_value(r.actual, r.unit),
             format_value(r.modelled, r.unit),
-            f"{_signed(r.variance, r.unit)} ({_relative(r.relative_variance)})",
+            f"{_difference(r.variance, r.unit)} ({_relative(r.relative_variance)})",
             r.source,
         ]
         rows.append({"cells": cells, "missed": False})
