@@ -67,6 +67,7 @@ def test_the_fixture_case_reads_with_its_inputs_settings_fitted_and_disclosed(sh
     assert [(f.name, f.to) for f in case.fitted] == [("utilisation", ("revenue", "gross_margin"))]
     assert [d.target.label for d in case.disclosed] == ["revenue@1-12", "gross_margin@1-12", "installed_gpus"]
     assert case.disclosed[0].target.months == (1, 12) and case.disclosed[0].as_of == "2026-02-15"
+    assert case.disclosed[2].target.value == 14000.0  # written 1.4e4: a number, as it looks
     assert cases.case_folders(shared) == [CASE]
 
 

@@ -228,13 +228,22 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _dates_as_text(root: yaml.Node) -> None:
-    """Tag every plain scalar that is a date (``2025-03-03``) as text, so that it reads as written."""
+    """Tag every plain scalar that is a date (``2025-03-03``) as text and every number with an
+    exponent (``15.1e9``) as a number, so that each reads as it looks."""
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, yaml.ScalarNode):
             if node.style is None and node.tag == _YAML + "timestamp" and _DATE.fullmatch(node.value):
                 node.tag = _YAML + "str"
+            elif (
+                node.style is None
+                and node.tag == _YAML + "str"
+                and any(c.isdigit() for c in node.value)
+                and "e" in node.value.lower()
+                and _NUMBER_LIKE.fullmatch(node.value)
+            ):
+                node.tag = _YAML + "float"
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
         elif isinstance(node, yaml.MappingNode):
@@ -354,7 +363,9 @@ def load_mapping(path: Path, dates: bool = False) -> dict[str, Any]:
         The YAML file.
     dates
         Read a plain date (``2025-03-03``, which YAML 1.1 would make a date) as the text
-        ``"2025-03-03"`` instead of refusing it (a company case's dated sources).
+        ``"2025-03-03"``, and a number with an exponent but no dot or sign (``15.1e9``, which
+        YAML 1.1 would make text) as the number, instead of refusing them (a company case's
+        dated sources and disclosed figures).
 
     Returns
     -------
