@@ -401,6 +401,9 @@ def lay_over(
 def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | None = None) -> list[str]:
     """Models that run in a scenario: those with a file in it or in a scenario it overlays.
 
+    A company case (a folder with a ``case.yaml``, :mod:`aibm_core.analysis.cases`) runs only
+    the model its ``case.yaml`` names, and only when the folder has that model's file.
+
     Parameters
     ----------
     parameters_dir
