@@ -281,3 +281,14 @@ def test_differences_of_fractions_are_in_percentage_points_and_keep_their_sign()
     assert _difference(-0.02, "fraction").startswith("−")
     assert _difference(-547894.0, "USD") == "−" + format_value(547894.0, "USD")
     assert _difference(float("nan"), "USD") == "n/a"
+
+
+def test_the_notebook_call_shows_the_case_block_and_nothing_for_other_scenarios(shared):
+    from aibm_core.present import notebook
+
+    values = scenario_params(MODEL, CASE, shared)
+    namespace = {**values.model_dump(), "scenario": CASE, "parameters_dir": str(shared)}
+    shown = notebook.company_case(MODEL, namespace)
+    assert shown is not None and "Disclosed against modelled" in shown.data
+    assert notebook.company_case(MODEL, {**namespace, "scenario": "base"}) is None
+    assert notebook.company_case(MODEL, {**namespace, "parameters_dir": ""}) is None

@@ -18,6 +18,7 @@ import pandas as pd
 
 from aibm_core.analysis import actuals as actual_figures
 from aibm_core.analysis import cases
+from aibm_core.analysis.scenarios import ACTUALS_FILE, CASE_FILE
 from aibm_core.core.formatting import format_percentage, format_value
 from aibm_core.core.params import ModelParams
 from aibm_core.present.html import render
@@ -148,6 +149,12 @@ def actuals_html(table: pd.DataFrame, path: Path) -> str:
             }
         ],
     )
+
+
+def has_report_block(parameters_dir: Path, scenario: str) -> bool:
+    """Whether a scenario folder has a ``case.yaml`` or an ``actuals.csv`` (cheap: no file is read)."""
+    folder = Path(parameters_dir) / scenario
+    return (folder / CASE_FILE).is_file() or (folder / ACTUALS_FILE).is_file()
 
 
 def report_block(model: str, params: ModelParams, scenario: str, parameters_dir: Path | None) -> str:

@@ -501,12 +501,14 @@ def company_case(model: str, namespace: Mapping[str, Any]) -> Any:
     """
     from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
 
-    from aibm_core.present.cases import report_block  # only a scenario with a case or actuals needs it
+    from aibm_core.present.cases import has_report_block, report_block  # only cases and actuals need it
 
     folder = namespace.get("parameters_dir") or None
     scenario = str(namespace.get("scenario", "custom"))
-    if folder is None or scenario == "custom":
+    if folder is None or not has_report_block(Path(folder), scenario):
         return None
-    params = notebook_parameters(get_model(model).params, namespace)
+    spec = get_model(model)
+    params = notebook_parameters(spec.params, namespace)
+    params, _ = linked(spec, params, scenario, Path(folder))  # the scenario's links, as the report's figures
     html = report_block(model, params, scenario, Path(folder))
     return HTML(html) if html else None
