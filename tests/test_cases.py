@@ -182,6 +182,18 @@ def test_inputs_and_fitted_tables_keep_fitted_drivers_out_of_the_inputs(shared):
         ),
         ("{figure: installed_gpus,", "{figure: fleet_size,", "disclosed[3].figure", "unknown figure"),
         ("period: fiscal", "colour: blue\nperiod: fiscal", "colour", "unknown key"),
+        (
+            "  draws: {why",
+            "  initial_gpus: {why: x}\n  draws: {why",
+            "settings.initial_gpus",
+            "not a setting",
+        ),
+        (
+            "fitted:\n",
+            "fitted:\n  horizon_months: {to: [revenue], how: x}\n",
+            "fitted.horizon_months",
+            "not a driver",
+        ),
     ],
 )
 def test_bad_cases_are_one_line_naming_file_key_and_what_is_allowed(private, old, new, key, words):

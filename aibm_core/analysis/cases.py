@@ -46,7 +46,7 @@ from aibm_core.analysis.scenarios import (
     scenario_problems,
 )
 from aibm_core.core.formatting import format_value
-from aibm_core.core.params import ModelParams, ParameterError, Problem, assumption_unit
+from aibm_core.core.params import MONTE_CARLO_SETTINGS, ModelParams, ParameterError, Problem, assumption_unit
 from aibm_core.core.yaml_loading import echo
 from aibm_core.models import get_model, model_names
 from aibm_core.models.base import STATEMENT_SERIES
@@ -201,6 +201,7 @@ def read_case(parameters_dir: Path, scenario: str) -> Case:
         why = "a company case is not linked to the other models; write linked: false"
         problems.append(Problem(str(parameters_dir / scenario / SCENARIO_FILE), "linked", why))
     if model:
+        problems += _role_problems(model, settings, fitted, source)
         problems += _listing_problems(
             parameters_dir / scenario / f"{model}.yaml", parameters_dir, inputs, settings, fitted, source
         )
@@ -386,6 +387,35 @@ def _listing_problems(
         for name, sections in listed.items()
         if name not in keys
     ]
+    return problems
+
+
+#: Roles of the assumptions a case may list under ``settings`` (besides the Monte Carlo settings).
+SETTING_ROLES = ("setting", "limit")
+
+
+def _role_problems(
+    model: str, settings: Sequence[Setting], fitted: Sequence[Fitted], source: str
+) -> list[Problem]:
+    """A setting must be a setting, a guardrail's limit or a Monte Carlo setting; a fitted key a driver.
+
+    So that no disclosed or fitted driver hides among the settings, and nothing but a driver is fitted.
+    """
+    schema = get_model(model).params
+    problems = []
+    for s in settings:
+        role = schema.role_of(s.name) if s.name in schema.model_fields else None
+        if s.name not in MONTE_CARLO_SETTINGS and role not in SETTING_ROLES:
+            what = f"a {role}" if role else "not an assumption of " + model
+            why = (
+                f"{what}, not a setting; list it under inputs or fitted (settings: horizon, snapshot, draws)"
+            )
+            problems.append(Problem(source, f"settings.{s.name}", why))
+    for f in fitted:
+        if f.name not in schema.model_fields or schema.role_of(f.name) != "driver":
+            drivers = ", ".join(schema.names_with_role("driver"))
+            why = f"not a driver of {model}; only a driver is fitted: {drivers}"
+            problems.append(Problem(source, f"fitted.{f.name}", why))
     return problems
 
 
