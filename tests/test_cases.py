@@ -304,3 +304,15 @@ def test_the_notebook_call_shows_the_case_block_and_nothing_for_other_scenarios(
     assert shown is not None and "Disclosed against modelled" in shown.data
     assert notebook.company_case(MODEL, {**namespace, "scenario": "base"}) is None
     assert notebook.company_case(MODEL, {**namespace, "parameters_dir": ""}) is None
+
+
+@pytest.mark.slow
+def test_aibm_run_on_a_case_runs_one_notebook_whose_report_opens_with_the_case(shared, tmp_path):
+    from tests.conftest import aibm
+
+    out = tmp_path / "out"
+    done = aibm("run", "--parameters", str(shared), "--scenario", CASE, "--output", str(out), "--no-exports")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (out / CASE).glob("*.ipynb")) == [f"{MODEL}.ipynb"]
+    html = (out / CASE / f"{MODEL}.html").read_text(encoding="utf-8")
+    assert html.index("Disclosed against modelled") < html.index("Metric tree")
