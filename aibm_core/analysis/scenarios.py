@@ -154,13 +154,14 @@ def read_inside(parameters_dir: Path, path: Path, dates: bool = False) -> dict[s
     problem = outside_problem(parameters_dir, path)
     if problem is not None:
         raise ParameterError([problem])
+    read = (lambda p: read_yaml(p, dates=True)) if dates else read_yaml
     try:
         info = os.stat(path)
     except OSError:
-        return read_yaml(path, dates=dates)  # says why it cannot be read
+        return read(path)  # says why it cannot be read
     key = (str(Path(path).resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, dates)
     if key not in _READ:
-        values = read_yaml(path, dates=dates)
+        values = read(path)
         if len(_READ) >= _READ_LIMIT:
             _READ.clear()
         _READ[key] = values
