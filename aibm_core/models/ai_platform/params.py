@@ -227,6 +227,42 @@ class AiPlatformParams(ProjectionParams):
         source=ANALYST,
         role="setting",
     )
+    long_reserved_share: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning=(
+            "Share of GPU-hours run under a second, longer reserved tier (e.g. three-year commitments), "
+            "on top of reserved_share (0: one reserved tier)"
+        ),
+        source=(
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms, the longer one "
+            "at the deeper discount; the single reserved tier stays the default"
+        ),
+        as_of="2019-11-06",
+    )
+    long_reserved_discount: float = assumption(
+        0.55,
+        unit="fraction",
+        ge=0,
+        lt=1,
+        meaning="Commitment discount off the on-demand price for the longer reserved tier's GPU-hours",
+        source=(
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): up to 72% off on demand for three-year "
+            f"commitments ({ANALYST}: GPU instances well below the headline, about 55%)"
+        ),
+        as_of="2019-11-06",
+    )
+    long_reserved_term_months: int = assumption(
+        36,
+        unit="months",
+        ge=1,
+        le=84,
+        meaning="Length of a commitment in the longer reserved tier (sets its part of the committed backlog)",
+        source="AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms",
+        role="setting",
+    )
     spot_share: float = assumption(
         0.10,
         unit="fraction",
@@ -434,9 +470,11 @@ class AiPlatformParams(ProjectionParams):
 
     @model_validator(mode="after")
     def _contract_mix(self) -> AiPlatformParams:
-        if self.reserved_share + self.spot_share > 1:
+        total = self.reserved_share + self.long_reserved_share + self.spot_share
+        if total > 1:
             raise ValueError(
-                "reserved_share + spot_share must not exceed 1 (the rest is on demand): "
-                f"{self.reserved_share:g} + {self.spot_share:g} = {self.reserved_share + self.spot_share:g}"
+                "reserved_share + long_reserved_share + spot_share must not exceed 1 (the rest is on "
+                f"demand): {self.reserved_share:g} + {self.long_reserved_share:g} + {self.spot_share:g} "
+                f"= {total:g}"
             )
         return self

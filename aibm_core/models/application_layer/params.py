@@ -168,6 +168,21 @@ class ApplicationLayerParams(ProjectionParams):
         meaning="Tokens (input + output) of one subscription task, long documents in context",
         source=f"{ANALYST}: contracts, records and filings put tens of thousands of tokens in context",
     )
+    seat_usage_dispersion: float = assumption(
+        0.0,
+        unit="log-sd",
+        ge=0,
+        le=3,
+        meaning=(
+            "Spread of usage across seats around tasks_per_seat (lognormal log-sd; 0: every seat uses "
+            "the average): gives the share of seats that cost more than they pay"
+        ),
+        source=(
+            f"{ANALYST}: usage of flat-priced AI seats is heavy-tailed (GitHub Copilot was reported in "
+            "2023-10 to lose over $20 a user a month on average, some users costing up to $80)"
+        ),
+        as_of="2023-10-09",
+    )
     hosting_cost_per_seat: float = assumption(
         3.0,
         unit="USD per seat per month",
@@ -364,6 +379,48 @@ class ApplicationLayerParams(ProjectionParams):
         source=f"{SEED3}: Hugging Face's 10-15% commission (midpoint)",
         base_range={"low": 0.10, "high": 0.15},
         range_source=f"{SEED3}: 10-15% commission on the model marketplace",
+    )
+    marketplace_tier_threshold_usd: float = assumption(
+        0.0,
+        unit="USD of GMV per developer per year",
+        ge=0,
+        le=1e12,
+        meaning=(
+            "Tiered fees: each developer's first this much GMV a year pays the first-tier take rate, "
+            "the rest the take rate (0: one flat take rate)"
+        ),
+        source=(
+            "Google Play service fee, 2021-07-01: 15% on a developer's first $1M of earnings each year, "
+            "30% above; the flat take rate stays the default (seed 003)"
+        ),
+        as_of="2021-07-01",
+    )
+    marketplace_first_tier_take_rate: float = assumption(
+        0.0,
+        unit="fraction of GMV",
+        ge=0,
+        le=0.5,
+        meaning=(
+            "Take rate on each developer's GMV below the tier threshold (used when the threshold is above 0)"
+        ),
+        source=(
+            "Shopify App Store revenue share, 2021-08-01: 0% on a developer's first $1M of revenue, 15% above"
+        ),
+        as_of="2021-08-01",
+    )
+    marketplace_developer_gmv_dispersion: float = assumption(
+        1.5,
+        unit="log-sd",
+        ge=0,
+        le=5,
+        meaning=(
+            "Spread of the annual GMV across developers (lognormal log-sd; 0: every developer sells the "
+            "average); sets how much GMV falls below the tier threshold"
+        ),
+        source=(
+            f"{ANALYST}: app-store sales are concentrated (a log-sd of 1.5 puts about half the GMV with "
+            "the top 10% of developers)"
+        ),
     )
     payment_cost_share: float = assumption(
         0.029,

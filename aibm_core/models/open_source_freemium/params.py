@@ -342,6 +342,32 @@ class OpenSourceFreemiumParams(ProjectionParams):
         meaning="R&D (incl. training the open models, expensed), community and G&A",
         source=ANALYST,
     )
+    training_compute_usd: float = assumption(
+        0.0,
+        unit="USD per month",
+        ge=0,
+        le=1e10,
+        meaning=(
+            "Compute for training runs and research in month 1, expensed as R&D on top of fixed_opex_usd "
+            "(0: included in fixed_opex_usd); lets a published burn be compared"
+        ),
+        source=(
+            "Stability AI, 2023: press reports (Forbes, 2023-06) of about $8M a month of spending, mostly "
+            "compute, against a few million dollars of revenue; the base keeps training inside fixed_opex_usd"
+        ),
+        as_of="2023-06",
+    )
+    training_compute_growth_annual: float = assumption(
+        0.0,
+        unit="fraction per year",
+        ge=-0.9,
+        le=10,
+        meaning="Yearly growth of the training and research compute spend (larger runs each generation)",
+        source=(
+            "Epoch AI, 2024-05: compute of frontier training runs has grown about 4-5x a year since 2010 "
+            f"({ANALYST}: an open-model lab's spend grows far less; 0 keeps it flat)"
+        ),
+    )
     # --- observed community figures
     github_stars: float = assumption(
         120_000.0,
