@@ -930,8 +930,10 @@ def _draw_months_problems(draws: Any, params: BaseModel, source: str) -> list[Pr
     return [Problem(source, "draws", why)]
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path, dates: bool = False) -> dict[str, Any]:
     """Read a parameter file strictly and safely (:mod:`aibm_core.core.yaml_loading`).
+
+    With ``dates``, a plain date (``2025-03-03``) is read as its text instead of refused.
 
     Raises
     ------
@@ -944,7 +946,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """
     source = str(path)
     try:
-        content = load_mapping(Path(path))
+        content = load_mapping(Path(path), dates=dates)
     except YamlProblems as error:
         raise ParameterError(
             [Problem(source, p.key, p.message, p.line, p.column) for p in error.problems]
