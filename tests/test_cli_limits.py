@@ -173,3 +173,37 @@ def test_planning_takes_time_in_proportion_to_the_number_of_scenarios(tmp_path, 
     assert not listed  # checking an overlay target looks at that folder only
     assert large_files <= 4 * small_files + 10, (small_files, large_files)  # each file parsed once
     assert large < 8 * small + 1.0, (small, large)
+
+
+# --- aibm run: unknown names said as aibm results says them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--scenario", "bare"], "error: key '--scenario': unknown scenario 'bare'; expected one of: base"),
+        (
+            ["--scenario", "evil\x1b[31m"],
+            "error: key '--scenario': unknown scenario 'evil\\x1b[31m'; expected one of: base",
+        ),
+        (["--model", "nope"], "error: key '--model': unknown model 'nope'; expected one of: ai_hardware"),
+    ],
+)
+def test_run_names_unknown_scenarios_and_models_as_results_does(tmp_path, capsys, extra, expected):
+    params = shipped_base(tmp_path)  # ``bare`` is a folder with no parameter file: not a scenario
+    out = tmp_path / "out"
+    code = main(["run", "--parameters", str(params), "--output", str(out), "--no-progress", *extra])
+    captured = capsys.readouterr()
+    assert code == 2 and not out.exists()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(expected) and "available:" not in line, line
+    assert line.endswith("pyramid_comparison") if "--model" in extra else line.endswith("base")
+
+
+def test_the_dashboard_names_unknown_scenarios_and_models_as_results_does(tmp_path):
+    from aibm_core.present.dashboard import dashboard_target, scenario_parameters
+
+    with pytest.raises(ParameterError, match=r"unknown scenario 'bare'; expected one of: base$"):
+        scenario_parameters("api_access", "bare", shipped_base(tmp_path))
+    with pytest.raises(ParameterError, match=r"unknown model 'nope'; expected one of: "):
+        dashboard_target("nope")

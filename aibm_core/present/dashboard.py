@@ -66,7 +66,7 @@ def dashboard_target(model: str | None, notebooks: Path = NOTEBOOKS_DIR) -> Path
     available = sorted(p.stem for p in notebooks.glob("*.ipynb"))
     if model not in available:
         raise ParameterError(
-            [Problem("", "MODEL", f"unknown model {model!r}; available: {', '.join(available)}")]
+            [Problem("", "MODEL", f"unknown model {echo(model)}; expected one of: {', '.join(available)}")]
         )
     return notebooks / f"{model}.ipynb"
 
@@ -94,7 +94,7 @@ def scenario_parameters(
         raise ParameterError([Problem(str(folder), "--parameters", "no such parameters folder")])
     known = available_scenarios(folder)
     if scenario not in known:
-        why = f"unknown scenario {echo(scenario)}; available: {', '.join(known) or '(none)'}"
+        why = f"unknown scenario {echo(scenario)}; expected one of: {', '.join(known) or '(none)'}"
         raise ParameterError([Problem("", "--scenario", why)])
     settings = {"scenario": scenario, "parameters_dir": str(folder.resolve())}
     if notebook == PYRAMID:
