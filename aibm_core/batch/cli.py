@@ -563,12 +563,11 @@ def _assumptions(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
     target = _dashboard_scenario(args, dashboard.dashboard_target(args.model))
-    command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
+    port = dashboard.check_port(args.port)
     if importlib.util.find_spec("voila") is None:
         print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
         return EXIT_FAILED
-    print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    return dashboard.serve(command, dashboard.live_environment())
+    return dashboard.dashboard(target, port, open_browser=not args.no_browser)
 
 
 def _add_dashboard_scenario_options(parser: argparse.ArgumentParser) -> None:
