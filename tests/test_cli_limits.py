@@ -207,3 +207,21 @@ def test_the_dashboard_names_unknown_scenarios_and_models_as_results_does(tmp_pa
         scenario_parameters("api_access", "bare", shipped_base(tmp_path))
     with pytest.raises(ParameterError, match=r"unknown model 'nope'; expected one of: "):
         dashboard_target("nope")
+
+
+# --- random_seed: 0 is a seed like any other ---------------------------------------------------
+
+
+def test_random_seed_0_gives_the_same_draws_and_results_every_time(tmp_path):
+    from aibm_core.analysis.results import to_json
+    from aibm_core.analysis.results_cache import model_results
+
+    params = shipped_base(tmp_path)
+    for name, seed in (("zero", 0), ("one", 1)):
+        (params / name).mkdir()
+        (params / name / "api_access.yaml").write_text(f"draws: 500\nrandom_seed: {seed}\n")
+    first, again, other = (model_results("api_access", s, params) for s in ("zero", "zero", "one"))
+    assert first["uncertainty"] and first["uncertainty"]["random_seed"] == 0
+    drop = lambda payload: {k: v for k, v in payload.items() if k != "scenario"}  # noqa: E731
+    assert to_json(drop(first)) == to_json(drop(again))
+    assert first["uncertainty"]["kpis"] != other["uncertainty"]["kpis"]  # the seed is used, not ignored
