@@ -36,7 +36,7 @@ DRAWS = 100_000
 #: milliseconds for a what-if move, ratios to the cold-kernel floor, sizes in MB / KB.
 TARGETS = {
     "100k draws": 0.2,
-    "what-if move": 50.0,
+    "what-if move": 300.0,  # evaluation, figures, the metric tree and the chart drawn (median)
     "run / floor": 1.0,
     "run --no-exports / floor": 0.6,
     "outputs MB": 60.0,
@@ -86,7 +86,7 @@ def main() -> None:
         tree = evaluate(spec, params).tree
         svg = best_of(3, lambda tree=tree: charts.mimebundle(charts.tree_chart(tree)))
         per_draw_ns = many / DRAWS * 1e6
-        move = widgets.median_redraw_ms(evaluate(spec, params))  # target: 50 ms (median)
+        move = widgets.median_redraw_ms(evaluate(spec, params))  # target: TARGETS["what-if move"]
         verdicts = f"{verdict(many / 1e3, TARGETS['100k draws'])}, {verdict(move, TARGETS['what-if move'])}"
         print(
             f"{name:20} {scalar:10.1f}ms {many:10.1f}ms {per_draw_ns:8.2f}ns {tornado:7.1f}ms {svg:7.1f}ms"

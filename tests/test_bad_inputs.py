@@ -350,8 +350,11 @@ def test_keys_that_are_not_identifiers_are_refused(tmp_path, key, expected):
             ["results", "--model", "api_access", "--scenario", "nope"],
             "unknown scenario 'nope'; expected one of: base, bull, bear, seed",
         ),
-        (["run", "--scenario", "nope", "--no-progress"], "unknown scenario 'nope'; available:"),
-        (["run", "--model", "nope", "--no-progress"], "unknown model 'nope'; available:"),
+        (
+            ["run", "--scenario", "nope", "--no-progress"],
+            "unknown scenario 'nope'; expected one of: base, bull",
+        ),
+        (["run", "--model", "nope", "--no-progress"], "unknown model 'nope'; expected one of: "),
     ],
 )
 def test_command_line_mistakes_exit_2(tmp_path, args, expected):

@@ -173,3 +173,55 @@ def test_planning_takes_time_in_proportion_to_the_number_of_scenarios(tmp_path, 
     assert not listed  # checking an overlay target looks at that folder only
     assert large_files <= 4 * small_files + 10, (small_files, large_files)  # each file parsed once
     assert large < 8 * small + 1.0, (small, large)
+
+
+# --- aibm run: unknown names said as aibm results says them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        (["--scenario", "bare"], "error: key '--scenario': unknown scenario 'bare'; expected one of: base"),
+        (
+            ["--scenario", "evil\x1b[31m"],
+            "error: key '--scenario': unknown scenario 'evil\\x1b[31m'; expected one of: base",
+        ),
+        (["--model", "nope"], "error: key '--model': unknown model 'nope'; expected one of: ai_hardware"),
+    ],
+)
+def test_run_names_unknown_scenarios_and_models_as_results_does(tmp_path, capsys, extra, expected):
+    params = shipped_base(tmp_path)  # ``bare`` is a folder with no parameter file: not a scenario
+    out = tmp_path / "out"
+    code = main(["run", "--parameters", str(params), "--output", str(out), "--no-progress", *extra])
+    captured = capsys.readouterr()
+    assert code == 2 and not out.exists()
+    (line,) = captured.err.splitlines()
+    assert line.startswith(expected) and "available:" not in line, line
+    assert line.endswith("pyramid_comparison") if "--model" in extra else line.endswith("base")
+
+
+def test_the_dashboard_names_unknown_scenarios_and_models_as_results_does(tmp_path):
+    from aibm_core.present.dashboard import dashboard_target, scenario_parameters
+
+    with pytest.raises(ParameterError, match=r"unknown scenario 'bare'; expected one of: base$"):
+        scenario_parameters("api_access", "bare", shipped_base(tmp_path))
+    with pytest.raises(ParameterError, match=r"unknown model 'nope'; expected one of: "):
+        dashboard_target("nope")
+
+
+# --- random_seed: 0 is a seed like any other ---------------------------------------------------
+
+
+def test_random_seed_0_gives_the_same_draws_and_results_every_time(tmp_path):
+    from aibm_core.analysis.results import to_json
+    from aibm_core.analysis.results_cache import model_results
+
+    params = shipped_base(tmp_path)
+    for name, seed in (("zero", 0), ("one", 1)):
+        (params / name).mkdir()
+        (params / name / "api_access.yaml").write_text(f"draws: 500\nrandom_seed: {seed}\n")
+    first, again, other = (model_results("api_access", s, params) for s in ("zero", "zero", "one"))
+    assert first["uncertainty"] and first["uncertainty"]["random_seed"] == 0
+    drop = lambda payload: {k: v for k, v in payload.items() if k != "scenario"}  # noqa: E731
+    assert to_json(drop(first)) == to_json(drop(again))
+    assert first["uncertainty"]["kpis"] != other["uncertainty"]["kpis"]  # the seed is used, not ignored

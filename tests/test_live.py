@@ -25,6 +25,8 @@ from aibm_core.present import dashboard
 from tests.conftest import NEEDS_CHROMIUM, aibm, chromium
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
+#: The token the dashboards of these tests require (``aibm dashboard`` takes it from JUPYTER_TOKEN).
+TOKEN = "aibm-live-test"
 #: Seconds a server may take to listen, and a notebook to run (2 busy cores in CI).
 START_TIMEOUT, RUN_TIMEOUT = 60, 180
 pytestmark = NEEDS_CHROMIUM
@@ -95,10 +97,10 @@ def test_voila_dashboard_slider_updates_margin_and_chart(browser, tmp_path):
     port = free_port()
     command = [sys.executable, "-m", "aibm_core.batch.cli", "dashboard", "api_access"]
     command += ["--port", str(port), "--no-browser"]
-    with server(command, port, dict(os.environ), tmp_path / "voila.log") as base:
+    with server(command, port, {**os.environ, dashboard.TOKEN_ENV: TOKEN}, tmp_path / "voila.log") as base:
         page = open_page(browser, base)
         begin = time.monotonic()
-        page.goto(f"{base}/", timeout=RUN_TIMEOUT * 1000)
+        page.goto(f"{base}/?token={TOKEN}", timeout=RUN_TIMEOUT * 1000)
         page.wait_for_selector(".aibm-what-if-chart svg", timeout=RUN_TIMEOUT * 1000)
         print(f"Voila page with its what-if panel: {time.monotonic() - begin:.1f} s")
         assert "import " not in page.inner_text("body")  # code cells hidden
@@ -184,9 +186,9 @@ def test_voila_dashboard_on_a_scenario_edits_any_assumption_and_saves_a_scenario
     command = [sys.executable, "-m", "aibm_core.batch.cli", "dashboard", "api_access"]
     command += ["--scenario", "commoditization", "--parameters", str(parameters)]
     command += ["--port", str(port), "--no-browser"]
-    with server(command, port, dict(os.environ), tmp_path / "voila.log") as base:
+    with server(command, port, {**os.environ, dashboard.TOKEN_ENV: TOKEN}, tmp_path / "voila.log") as base:
         page = open_page(browser, base)
-        page.goto(f"{base}/", timeout=RUN_TIMEOUT * 1000)
+        page.goto(f"{base}/?token={TOKEN}", timeout=RUN_TIMEOUT * 1000)
         page.wait_for_selector(".aibm-what-if-chart svg", timeout=RUN_TIMEOUT * 1000)
         assert "Scenario commoditization" in page.inner_text("body")
         margin = page.inner_text(".aibm-what-if-margin")

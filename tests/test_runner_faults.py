@@ -418,3 +418,36 @@ def test_sigterm_and_sighup_stop_the_batch_like_ctrl_c(tmp_path, signum):
     time.sleep(3)  # an orphan worker would publish its outputs now
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == left
     assert left == [".aibm-inputs.json", ".aibm.lock", "seed"]  # the lock and manifest, no output
+
+
+# 8. Ctrl-C while the exports are written, after new reports
+
+
+def test_ctrl_c_during_the_exports_leaves_no_earlier_runs_exports_beside_the_new_reports(
+    tmp_path, monkeypatch, capsys
+):
+    from aibm_core.present import exports
+
+    folder = tmp_path / "out" / "seed"
+    charts = folder / exports.CHARTS_DIR / "api_access"
+    charts.mkdir(parents=True)
+    old = [folder / "seed.xlsx", folder / "api_access_projection.csv", charts / "01-gross-margin.png"]
+    for path in old:
+        path.write_bytes(b"an earlier run's export")
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    (folder / "api_access.json").write_text("{}")  # the new run's report, already published
+    mine = tmp_path / "out" / "seed" / "notes.xlsx"  # not an export of this workbook: kept
+    mine.write_bytes(b"the user's")
+    os.utime(mine, (time.time() - 3600, time.time() - 3600))
+
+    def interrupted(output_dir, scenarios, **_options):
+        (folder / "api_access_projection.csv").write_text("month\n1\n")  # written before Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(exports, "write_exports", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli._export(tmp_path / "out", {"seed"}, PARAMETERS_DIR, workers=1)
+    assert not (folder / "seed.xlsx").exists() and not (charts / "01-gross-margin.png").exists()
+    assert (folder / "api_access_projection.csv").read_text() == "month\n1\n"  # this run's: kept
+    assert mine.exists() and (folder / "api_access.json").exists()
+    assert "`aibm run --changed` rebuilds them" in capsys.readouterr().err

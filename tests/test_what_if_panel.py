@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
+import statistics
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import vl_convert as vlc
 
 from aibm_core.analysis.new_scenario import folder_problems
 from aibm_core.analysis.results import evaluate_scenario, scenario_params
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import get_model, model_names
-from aibm_core.present.widgets import WhatIfPanel
+from aibm_core.present import charts
+from aibm_core.present.widgets import TreeDrawing, WhatIfPanel
 
 
 @pytest.fixture
@@ -89,3 +96,63 @@ def test_save_without_a_change_or_outside_a_scenario_folder(parameters):
     assert panel.save() is None
     assert "nothing to save" in panel.saved.value
     assert not (parameters / "nothing").exists()
+
+
+# --- the metric tree, drawn as the report draws it ---------------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def report_tree_svg(evaluation) -> str:
+    """The report's drawing of an evaluation's metric tree (charts.tree_chart through Vega-Lite)."""
+    return charts.compact_svg(vlc.vegalite_to_svg(json.dumps(charts.tree_chart(evaluation.tree).to_dict())))
+
+
+def assert_same_drawing(shown: str, expected: str) -> None:
+    """The same SVG: the same text and marks, coordinates within 0.02 px (the report's Vega is
+    compiled through JSON, which may round a coordinate's last bit)."""
+    body = shown[shown.index("<svg") : shown.rindex("</svg>") + len("</svg>")]
+    assert NUMBER.sub("#", body) == NUMBER.sub("#", expected)
+    ours, theirs = (np.array([float(n) for n in NUMBER.findall(s)]) for s in (body, expected))
+    assert ours.shape == theirs.shape and np.allclose(ours, theirs, rtol=0, atol=0.02)
+
+
+@pytest.mark.parametrize("model", model_names())
+def test_the_panel_draws_the_tree_as_the_report_and_redraws_it_when_a_driver_moves(model):
+    panel = WhatIfPanel(evaluate_scenario(model, "base"), "base")
+    assert "<pre" not in panel.figures.value and "<pre" not in panel.tree.value  # no text tree
+    assert_same_drawing(panel.tree.value, report_tree_svg(panel.start))
+    before = panel.tree.value
+    name, slider = next(iter(panel.sliders.items()))
+    slider.value = slider.min + 0.9 * (slider.max - slider.min)
+    moved = panel.evaluation()
+    was, now = (e.tree.to_frame()["formatted"] for e in (panel.start, moved))
+    changed = now[now != was]
+    assert len(changed) > 0, name  # the driver moves some figure of the tree...
+    assert panel.tree.value != before  # ...so the drawing changes,
+    assert_same_drawing(panel.tree.value, report_tree_svg(moved))  # as the report would draw it
+    assert all(f">{html.escape(text)}" in panel.tree.value for text in changed if text)
+
+
+def test_a_tree_of_another_shape_is_drawn_afresh():
+    api, hardware = (evaluate_scenario(m, "base") for m in ("api_access", "ai_hardware"))
+    drawing = TreeDrawing(api.tree)
+    assert_same_drawing(drawing.svg(hardware.tree), report_tree_svg(hardware))  # other nodes
+    assert_same_drawing(drawing.svg(api.tree), report_tree_svg(api))
+
+
+def test_a_move_redraws_the_panel_within_300_ms():
+    """Median over moves of each driver in turn (evaluation, figures, the tree and the chart), in
+    processor time: what the move costs, however busy the machine's other processes keep it."""
+    panel = WhatIfPanel(evaluate_scenario("application_layer", "base"), "base")  # the largest tree
+    sliders = list(panel.sliders.values())
+    cpu, wall = [], []
+    for i in range(9):
+        slider = sliders[i % len(sliders)]
+        begin, begin_wall = time.process_time(), time.perf_counter()
+        slider.value = slider.min + (slider.max - slider.min) * ((i * 37) % 101) / 100
+        cpu.append((time.process_time() - begin) * 1000)
+        wall.append((time.perf_counter() - begin_wall) * 1000)
+    print(f"what-if move with the tree drawn: {statistics.median(cpu):.0f} ms of processor time, "
+          f"{statistics.median(wall):.0f} ms on the clock (medians)")  # fmt: skip
+    assert statistics.median(cpu) < 300, cpu

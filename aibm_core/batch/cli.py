@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -374,24 +375,24 @@ def _export(
     ``progress`` shows a progress line while the scenarios are exported (as for the notebooks).
     """
     from aibm_core.batch.incremental import record_exports
-    from aibm_core.present.exports import (  # openpyxl and altair: only when exports are written
-        problems,
-        write_exports,
-    )
+    from aibm_core.present import exports as exporting  # openpyxl and altair: only when exports are written
 
     workers = workers or os.cpu_count() or 1
+    started = time.time()
     try:
-        exports = write_exports(
+        exports = exporting.write_exports(
             output, sorted(scenarios), parameters_dir=parameters, workers=workers, progress=progress
         )
     except KeyboardInterrupt:
+        for scenario in scenarios:  # an earlier run's exports must not pass for this run's
+            exporting.remove_earlier_exports(output / scenario, started)
         names = ", ".join(_plain(name) for name in sorted(scenarios))
         print(
             f"interrupted: the exports of {names} may be incomplete; `aibm run --changed` rebuilds them",
             file=sys.stderr,
         )
         raise
-    found = problems(exports)
+    found = exporting.problems(exports)
     for problem in found:
         print(f"warning: export: {problem}", file=sys.stderr)
     failed = {scenario for scenario in scenarios for p in found if _within(p.source, output / scenario)}
@@ -622,12 +623,11 @@ def _assumptions(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     """Serve one notebook (or the folder) with Voila in live mode; returns when the server stops."""
     target = _dashboard_scenario(args, dashboard.dashboard_target(args.model))
-    command = dashboard.voila_command(target, args.port, open_browser=not args.no_browser)
+    port = dashboard.check_port(args.port)
     if importlib.util.find_spec("voila") is None:
         print("error: Voila is not installed: pip install -c constraints.txt voila", file=sys.stderr)
         return EXIT_FAILED
-    print(f"dashboard: {target} on http://{dashboard.HOST}:{args.port}/ (Ctrl-C stops it)", flush=True)
-    return dashboard.serve(command, dashboard.live_environment())
+    return dashboard.dashboard(target, port, open_browser=not args.no_browser)
 
 
 def _add_dashboard_scenario_options(parser: argparse.ArgumentParser) -> None:

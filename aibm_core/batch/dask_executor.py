@@ -1,9 +1,11 @@
 """``aibm run --executor dask``: the batch's jobs on a Dask distributed cluster.
 
-Workers need only the installed package: each job carries its notebook (and, for the pyramid
-comparison, its parameter files) to the worker, runs there in a temporary folder, and sends its
+Workers need only the installed package (whose wheel carries the shipped scenarios the notebooks
+read, see :func:`aibm_core.core.config.shipped_parameters_dir`): each job carries its notebook and
+its scenario's parameter files to the worker, runs there in a temporary folder, and sends its
 output files back; this process writes them into the output folder, all or none, as a local run
-does. No shared file system is assumed.
+does. No shared file system is assumed. A job folder left by a worker that was killed mid-job is
+removed by the next job on that machine.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -155,6 +160,64 @@ def job_files(job: Job) -> dict[str, bytes]:
     return files
 
 
+#: Start of a job's temporary folder on a worker: ``aibm-job-<host>-<pid>-<random>``.
+JOB_FOLDER_PREFIX = "aibm-job-"
+
+
+def _job_folder_pattern(host: str) -> re.Pattern[str]:
+    """Names of this host's job folders; the group is the pid of the worker process that made it."""
+    return re.compile(rf"^{re.escape(JOB_FOLDER_PREFIX)}{re.escape(host)}-(\d+)-")
+
+
+@contextlib.contextmanager
+def job_folder() -> Iterator[Path]:
+    """A job's temporary folder, removed when the job ends; folders of killed workers are removed first.
+
+    The folder is named after this host and this process (``aibm-job-<host>-<pid>-...``), so
+    that a later job can tell a folder whose worker was killed mid-job (SIGKILL, out of memory:
+    no clean-up ran) from one in use (:func:`remove_orphaned_job_folders`).
+    """
+    remove_orphaned_job_folders()
+    host = socket.gethostname()
+    with tempfile.TemporaryDirectory(prefix=f"{JOB_FOLDER_PREFIX}{host}-{os.getpid()}-") as folder:
+        yield Path(folder)
+
+
+def remove_orphaned_job_folders(folder: Path | None = None) -> list[Path]:
+    """Remove the job folders this host's killed worker processes left in ``folder``; the ones removed.
+
+    A job folder is orphaned when the process named in it no longer runs. Folders of other hosts
+    (a temporary folder shared between machines) and of running processes are left alone.
+
+    Parameters
+    ----------
+    folder
+        Where job folders are made (default: the temporary folder, :func:`tempfile.gettempdir`).
+    """
+    pattern = _job_folder_pattern(socket.gethostname())
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{JOB_FOLDER_PREFIX}*"):
+        match = pattern.match(path.name)
+        if match and path.is_dir() and not path.is_symlink() and not _running(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with id ``pid`` runs on this machine (a zombie counts as ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    return True
+
+
 def execute_remote(job: Job, files: dict[str, bytes]) -> tuple[Outcome, dict[str, bytes]]:
     """Run a job in a temporary folder (on a Dask worker) and return its outcome and output files.
 
@@ -171,8 +234,7 @@ def execute_remote(job: Job, files: dict[str, bytes]) -> tuple[Outcome, dict[str
         The outcome (naming the client's job) and the files the run published, by suffix
         (``.json``, ``.html``, ``.ipynb``; a failed run has no ``.json``).
     """
-    with tempfile.TemporaryDirectory(prefix="aibm-job-") as folder:
-        root = Path(folder)
+    with job_folder() as root:
         for name, data in files.items():
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -62,6 +62,7 @@ from aibm_core.batch.jobs import (
 )
 from aibm_core.core.config import LIVE_ENV, NOTEBOOKS_DIR
 from aibm_core.core.params import ParameterError, Problem, validate
+from aibm_core.core.yaml_loading import echo
 from aibm_core.models import get_model, model_names
 
 #: File in the output folder locked (``flock``) for the whole of a batch.
@@ -73,6 +74,11 @@ STOP_SECONDS = 5.0
 def available_scenarios(parameters_dir: Path) -> list[str]:
     """Scenario folders holding at least one YAML file, shipped ones first."""
     return _available_scenarios(parameters_dir)
+
+
+def unknown(kind: str, name: str, known: Sequence[str]) -> str:
+    """``unknown <kind> '<name>'; expected one of: <known>``, the name quoted safely on one line."""
+    return f"unknown {kind} {echo(name)}; expected one of: {', '.join(known) or '(none)'}"
 
 
 def plan(
@@ -103,12 +109,12 @@ def plan(
         )
     known_scenarios = available_scenarios(parameters_dir)
     problems = [
-        Problem("", "", f"unknown scenario {s!r}; available: {', '.join(known_scenarios)}")
+        Problem("", "--scenario", unknown("scenario", s, known_scenarios))
         for s in scenarios
         if s not in known_scenarios
     ]
     problems += [
-        Problem("", "", f"unknown model {m!r}; available: {', '.join([*model_names(), PYRAMID])}")
+        Problem("", "--model", unknown("model", m, [*model_names(), PYRAMID]))
         for m in models
         if m not in [*model_names(), PYRAMID]
     ]
@@ -281,7 +287,7 @@ def run(
         Address of the Dask scheduler; ``None`` starts a local cluster for the run.
     """
     if executor not in EXECUTORS:
-        raise ValueError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
+        raise ValueError(unknown("executor", executor, EXECUTORS))
     if not jobs:
         return []
     run_id = new_run_id()

@@ -7,7 +7,31 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE_DIR.parent
 NOTEBOOKS_DIR = ROOT / "notebooks"
-PARAMETERS_DIR = ROOT / "parameters"
+#: Where a built package (a wheel) carries the shipped scenarios: ``parameters/`` copied by ``setup.py``.
+PACKAGED_PARAMETERS = "shipped_parameters"
+
+
+def shipped_parameters_dir(package_dir: Path = PACKAGE_DIR) -> Path:
+    """The folder of the shipped scenarios: ``parameters/`` of a checkout, else the installed copy.
+
+    A checkout (or an editable install) has ``parameters/`` beside ``pyproject.toml`` above the
+    package; an installed wheel has only the copy inside the package
+    (``aibm_core/shipped_parameters``), which a Dask worker or a notebook run outside the checkout
+    then reads (the seed example, the base scenario).
+
+    Parameters
+    ----------
+    package_dir
+        The ``aibm_core`` folder (a parameter for tests).
+    """
+    root = Path(package_dir).parent
+    checkout = root / "parameters"
+    if (root / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return Path(package_dir) / PACKAGED_PARAMETERS
+
+
+PARAMETERS_DIR = shipped_parameters_dir()
 OUTPUTS_DIR = ROOT / "outputs"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 #: Environment variable that makes charts live widgets (JupyterLab, Voila); batch runs clear it.

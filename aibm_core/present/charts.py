@@ -336,12 +336,11 @@ def image_bytes(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], suffix: st
 # --- charts
 
 
-def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
-    """The metric tree drawn left to right: nodes coloured by kind, ringed by status.
+def tree_frames(tree: MetricTree, char_px: float = 6.4) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """What :func:`tree_chart` draws: its nodes and edges placed in pixels, and its width (px).
 
-    Each depth gets a column as wide as its longest label, so labels never overlap
-    the next column. A node reads in two lines at most (its label, then its value and any
-    Monte Carlo breach probability), which fit the row pitch without overlapping a neighbour.
+    Each depth gets a column as wide as its longest label; a node's ``text`` is its label, then
+    its value and any Monte Carlo breach probability.
     """
     nodes, edges = tree.layout()
     nodes["text"] = [
@@ -359,7 +358,17 @@ def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
     )
     edges["px"] = [label_end[(x0, y0)] for x0, y0 in zip(edges["x"], edges["y"], strict=True)]
     edges["px2"] = edges["x2"].map(offsets) - 6
-    total = float(offsets.iloc[-1] + widths.iloc[-1])
+    return nodes, edges, float(offsets.iloc[-1] + widths.iloc[-1])
+
+
+def tree_chart(tree: MetricTree, char_px: float = 6.4) -> alt.LayerChart:
+    """The metric tree drawn left to right: nodes coloured by kind, ringed by status.
+
+    Each depth gets a column as wide as its longest label, so labels never overlap
+    the next column. A node reads in two lines at most (its label, then its value and any
+    Monte Carlo breach probability), which fit the row pitch without overlapping a neighbour.
+    """
+    nodes, edges, total = tree_frames(tree, char_px)
     rows = int(nodes["y"].max()) + 1
     x = alt.X("px:Q", scale=alt.Scale(domain=[-8, total]), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[-0.5, rows - 0.5], reverse=True), axis=None)

@@ -2,6 +2,13 @@
 
 Both start a server whose kernels see ``AIBM_LIVE=1`` (kernels inherit the server's
 environment), so charts are interactive and the what-if panels recompute as sliders move.
+
+Both are guarded as JupyterLab is by default: they listen on 127.0.0.1 only, every page needs
+the server's token (in the URL printed at start, then a cookie), and a request whose ``Host``
+header names another machine is refused (a web page elsewhere cannot reach the server through
+a DNS name it rebinds to 127.0.0.1). Voila starts a kernel for every page it serves; a kernel no
+page is connected to is shut down after :data:`KERNEL_IDLE_SECONDS` idle, so reloads and
+requests that never open the page do not pile up kernels.
 Nothing is fetched from outside the machine: Voila uses the ``aibm`` template shipped in
 ``templates/jupyter`` (Voila's lab template without the icon-font stylesheet it links from a
 CDN), and JupyterLab starts with its news and update checks off.
@@ -12,10 +19,16 @@ Run ``python -m aibm_core.present.dashboard lab [FOLDER]`` for JupyterLab (what 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import secrets
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import webbrowser
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,10 +49,21 @@ VOILA_TEMPLATE = "aibm"
 DEFAULT_PORT = 8866
 #: Only this machine can reach the servers.
 HOST = "127.0.0.1"
+#: Environment variable holding a server's token (Jupyter's own; set it to choose the token).
+TOKEN_ENV = "JUPYTER_TOKEN"
+#: Seconds a dashboard kernel may stay idle with no page connected before it is shut down.
+KERNEL_IDLE_SECONDS = 120
+#: Seconds between two looks for idle kernels (at most).
+CULL_INTERVAL_SECONDS = 30
+#: Longest wait (s) for a server to listen before the browser is opened anyway.
+LISTEN_SECONDS = 60
 
 
 def live_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """Environment of a live server: ``AIBM_LIVE=1``, the shipped Jupyter data and configuration first.
+
+    The shipped configuration (``templates/jupyter_config/voila.json``) makes Voila refuse a
+    foreign ``Host`` header, as JupyterLab does by default.
 
     Parameters
     ----------
@@ -66,7 +90,7 @@ def dashboard_target(model: str | None, notebooks: Path = NOTEBOOKS_DIR) -> Path
     available = sorted(p.stem for p in notebooks.glob("*.ipynb"))
     if model not in available:
         raise ParameterError(
-            [Problem("", "MODEL", f"unknown model {model!r}; available: {', '.join(available)}")]
+            [Problem("", "MODEL", f"unknown model {echo(model)}; expected one of: {', '.join(available)}")]
         )
     return notebooks / f"{model}.ipynb"
 
@@ -94,7 +118,7 @@ def scenario_parameters(
         raise ParameterError([Problem(str(folder), "--parameters", "no such parameters folder")])
     known = available_scenarios(folder)
     if scenario not in known:
-        why = f"unknown scenario {echo(scenario)}; available: {', '.join(known) or '(none)'}"
+        why = f"unknown scenario {echo(scenario)}; expected one of: {', '.join(known) or '(none)'}"
         raise ParameterError([Problem("", "--scenario", why)])
     settings = {"scenario": scenario, "parameters_dir": str(folder.resolve())}
     if notebook == PYRAMID:
@@ -154,21 +178,54 @@ def check_port(port: int) -> int:
     return port
 
 
-def voila_command(target: Path, port: int = DEFAULT_PORT, open_browser: bool = True) -> list[str]:
+def voila_command(
+    target: Path, port: int = DEFAULT_PORT, idle_seconds: float = KERNEL_IDLE_SECONDS
+) -> list[str]:
     """Command serving ``target`` (a notebook, or a folder of them) with Voila on ``HOST:port``.
 
-    Code cells are hidden and widgets live; run it with :func:`live_environment`.
+    Code cells are hidden and widgets live; run it with :func:`live_environment`, whose token
+    every page then needs. Voila opens no browser (:func:`serve` opens the URL with the token)
+    and does not move to another port when ``port`` is taken (it stops: the printed URL stays
+    right). A kernel idle for ``idle_seconds`` with no page connected is shut down.
     """
-    command = [
+    idle = max(1, round(idle_seconds))
+    return [
         sys.executable,
         "-m",
         "voila",
         str(target),
         f"--port={check_port(port)}",
+        "--Voila.port_retries=0",
         f"--template={VOILA_TEMPLATE}",
         f"--Voila.ip={HOST}",
+        "--Voila.auto_token=True",  # the token of TOKEN_ENV; without it Voila asks none
+        "--no-browser",
+        f"--MappingKernelManager.cull_idle_timeout={idle}",
+        f"--MappingKernelManager.cull_interval={min(idle, CULL_INTERVAL_SECONDS)}",
+        "--MappingKernelManager.cull_connected=False",  # an open page keeps its kernel
     ]
-    return command if open_browser else [*command, "--no-browser"]
+
+
+def with_token(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with a server token in :data:`TOKEN_ENV`: the one it has, else a new random one.
+
+    JupyterLab makes its own token; Voila takes this one (``--Voila.auto_token``), which this
+    process then knows and prints in the dashboard's URL.
+    """
+    return {**env, TOKEN_ENV: env.get(TOKEN_ENV) or secrets.token_hex(24)}
+
+
+def dashboard_url(port: int, env: Mapping[str, str]) -> str:
+    """The URL of a dashboard on ``port``, with the token of ``env`` (:func:`with_token`)."""
+    return f"http://{HOST}:{port}/?token={env[TOKEN_ENV]}"
+
+
+def dashboard(target: Path, port: int = DEFAULT_PORT, open_browser: bool = True) -> int:
+    """Serve ``target`` with Voila: print its URL with the token, open it in a browser, run until stopped."""
+    env = with_token(live_environment())
+    url = dashboard_url(port, env)
+    print(f"dashboard: {target} on {url} (Ctrl-C stops it)", flush=True)
+    return serve(voila_command(target, port), env, url if open_browser else None)
 
 
 def lab_command(
@@ -208,13 +265,43 @@ def trust_command(notebooks: Sequence[Path]) -> list[str]:
     return [sys.executable, "-m", "nbformat.sign", *map(str, notebooks)]
 
 
-def serve(command: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run a server in place of this process (POSIX), or as a child elsewhere; its exit status."""
+def serve(command: Sequence[str], env: Mapping[str, str], open_url: str | None = None) -> int:
+    """Run a server until it stops; its exit status.
+
+    Without ``open_url`` the server takes this process's place (POSIX). With it, the server runs
+    as a child: once it listens, ``open_url`` opens in a browser; SIGTERM and SIGHUP are passed on
+    to it (Ctrl-C reaches it directly, from the terminal).
+    """
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.name == "posix":
+    if open_url is None and os.name == "posix":
         os.execve(command[0], list(command), dict(env))  # Ctrl-C then reaches the server directly
-    return subprocess.call(list(command), env=dict(env))
+    process = subprocess.Popen(list(command), env=dict(env))
+    for signum in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, lambda number, _frame: process.send_signal(number))
+    try:
+        if open_url is not None and _listening(process, HOST, _port_of(command)):
+            webbrowser.open(open_url)
+        return process.wait()
+    except KeyboardInterrupt:  # the server had the same Ctrl-C: let it stop
+        return process.wait()
+
+
+def _port_of(command: Sequence[str]) -> int:
+    """The ``--port=N`` (or ``--ServerApp.port=N``) of a server command; Voila's default otherwise."""
+    ports = [a.rsplit("=", 1)[1] for a in command if a.startswith(("--port=", "--ServerApp.port="))]
+    return int(ports[-1]) if ports else DEFAULT_PORT
+
+
+def _listening(process: subprocess.Popen, host: str, port: int, seconds: float = LISTEN_SECONDS) -> bool:
+    """Whether ``process`` listens on ``host:port`` within ``seconds`` (False when it exits first)."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def lab(folder: Path = NOTEBOOKS_DIR, port: int | None = None, open_browser: bool = True) -> int:

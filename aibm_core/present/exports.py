@@ -719,6 +719,33 @@ def _remove_model_exports(folder: Path, model: str) -> None:
     _remove_chart_files(folder / CHARTS_DIR / model)
 
 
+def remove_earlier_exports(folder: Path, since: float) -> list[Path]:
+    """Delete a scenario folder's exports written before ``since`` (a ``time.time()``); the paths.
+
+    After exports cut short (Ctrl-C), the workbook, CSVs and chart files an earlier run left
+    would sit beside the new reports looking current; those written since stay. Only this
+    module's files are touched (the workbook named after the folder, ``<model>_projection.csv``,
+    chart files under ``charts/``).
+    """
+    folder = Path(folder)
+    candidates = [folder / f"{folder.name}.xlsx", *(folder / f"{m}_projection.csv" for m in model_names())]
+    charts = folder / CHARTS_DIR
+    if charts.is_dir():
+        candidates += [p for p in charts.glob("*/*") if CHART_FILE.match(p.name)]
+    removed = []
+    for path in candidates:
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < since:
+                path.unlink()
+                removed.append(path)
+    for chart_folder in [p for p in charts.glob("*") if p.is_dir()] if charts.is_dir() else []:
+        with contextlib.suppress(OSError):
+            chart_folder.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        charts.rmdir()
+    return removed
+
+
 # --- every scenario --------------------------------------------------------------------------
 
 

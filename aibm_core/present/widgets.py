@@ -3,8 +3,9 @@
 These run in JupyterLab or a Voila dashboard (a Python kernel is needed). Static reports
 use :func:`aibm_core.present.charts.slider_chart` instead, which needs no kernel.
 
-A move costs one model evaluation and one small chart: the chart's Vega spec is compiled
-once per panel and only its data change afterwards (see :func:`redraw_times`).
+A move costs one model evaluation and two drawings, the metric tree (as the report draws it)
+and a small chart: their Vega specs are compiled once per panel and only their data change
+afterwards (see :func:`redraw_times`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import altair as alt
 import ipywidgets as widgets
 import numpy as np
+import pandas as pd
 import vl_convert as vlc
 
 from aibm_core.analysis.new_scenario import save_scenario
@@ -27,6 +29,7 @@ from aibm_core.analysis.scenarios import ROOT, available_scenarios
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.numeric import round_significant
 from aibm_core.core.params import ModelParams, ParameterError, allowed_range, clip_to_range, validate
+from aibm_core.core.tree import MetricTree
 from aibm_core.models.base import Evaluation, evaluate
 from aibm_core.present import charts
 
@@ -207,6 +210,60 @@ def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+class TreeDrawing:
+    """The metric tree drawn as the report draws it (:func:`~aibm_core.present.charts.tree_chart`),
+    redrawn on every move without Altair.
+
+    The report's chart is compiled to Vega once; a move replaces the nodes and edges (placed by
+    :func:`~aibm_core.present.charts.tree_frames`, so values, statuses and column widths are the
+    report's) and the chart's width, and renders the SVG. A tree whose nodes differ from the
+    compiled one (a setting that changes the tree's shape) is compiled again.
+    """
+
+    def __init__(self, tree: MetricTree):
+        self._compile(tree)
+
+    def _compile(self, tree: MetricTree) -> None:
+        self._vega = vlc.vegalite_to_vega(json.dumps(charts.tree_chart(tree).to_dict()))
+        named = [d for d in self._vega["data"] if "values" in d]
+        self._nodes = next(d for d in named if d["values"] and "label" in d["values"][0])
+        self._edges = next((d for d in named if d is not self._nodes), None)
+        self._x = next(s for s in self._vega["scales"] if s["name"] == "x")
+        self._shape = _tree_shape(tree)
+
+    def svg(self, tree: MetricTree) -> str:
+        """SVG of ``tree`` (an evaluated metric tree of the model the drawing was made for)."""
+        if _tree_shape(tree) != self._shape:
+            self._compile(tree)
+        nodes, edges, width = charts.tree_frames(tree)
+        self._nodes["values"] = _records(nodes)
+        if self._edges is not None:
+            self._edges["values"] = _records(edges)
+        self._x["domain"] = [self._x["domain"][0], width]
+        self._vega["width"] = round(width)
+        return charts.compact_svg(vlc.vega_to_svg(self._vega))
+
+
+def _tree_shape(tree: MetricTree) -> tuple[tuple[str, str | None], ...]:
+    """The nodes of a tree and their parents: what fixes the drawing's rows and edges."""
+    return tuple((node.id, node.parent) for node in tree.nodes)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a frame as a chart's data, as Altair writes them (numpy values as Python's, NaN as
+    null); a few rows, converted in plain Python (Altair's own conversion takes 20x longer)."""
+    return [{k: _plain_value(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _plain_value(value: Any) -> Any:
+    """A frame's cell as JSON data: numpy values as Python's, a missing or infinite number as None."""
+    if isinstance(value, np.ndarray | np.generic):
+        value = value.tolist()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def margin_headline(evaluation: Evaluation, start: Evaluation) -> str:
     """HTML headline: gross margin in the snapshot month, large, and its change from ``start``."""
     margin, before = evaluation.gross_margin, start.gross_margin
@@ -251,8 +308,9 @@ class WhatIfPanel(widgets.VBox):
         One slider per driver in ``spec.what_if``, by assumption name.
     inputs
         One box per other assumption (every assumption of the schema has a slider or a box).
-    headline, figures, picture
-        Gross-margin headline, KPI table with the metric tree as text, and the chart (SVG).
+    headline, figures, tree, picture
+        Gross-margin headline, KPI table, the metric tree drawn as the report draws it
+        (:class:`TreeDrawing`) and the gross-margin chart (SVGs).
     save_name, save_button, saved
         The scenario name to save as, the button, and what saving wrote (or why it could not).
     """
@@ -282,6 +340,8 @@ class WhatIfPanel(widgets.VBox):
         self.headline = widgets.HTML().add_class("aibm-what-if-margin")
         self.figures = widgets.HTML().add_class("aibm-what-if-figures")
         self.picture = widgets.HTML().add_class("aibm-what-if-chart")
+        self.tree = widgets.HTML().add_class("aibm-what-if-tree")
+        self._tree = TreeDrawing(evaluation.tree)
         self.problems = widgets.HTML().add_class("aibm-what-if-problems")
         floor = getattr(params, MARGIN_FLOOR, None)
         self._chart = MarginChart(floor, int(params.snapshot_month))
@@ -312,6 +372,7 @@ class WhatIfPanel(widgets.VBox):
                 self._accordion(schema),
                 self.problems,
                 self.figures,
+                self.tree,
                 self.picture,
                 save_row,
             ]
@@ -387,9 +448,8 @@ class WhatIfPanel(widgets.VBox):
             return
         self.problems.value = ""
         self.headline.value = margin_headline(ev, self.start)
-        kpis = ev.kpi_frame()[["value"]].to_html(header=False, index_names=False)
-        tree = f"<pre style='margin:0 0 0 2em'>{html.escape(ev.tree.to_text())}</pre>"
-        self.figures.value = f"<div style='display:flex;align-items:flex-start'>{kpis}{tree}</div>"
+        self.figures.value = ev.kpi_frame()[["value"]].to_html(header=False, index_names=False)
+        self.tree.value = f"<div style='overflow-x:auto'>{self._tree.svg(ev.tree)}</div>"
         self.picture.value = self._chart.svg(self._scenario_margin, _monthly_margin(ev))
 
     def save(self, _button: Any = None) -> Path | None:
