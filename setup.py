@@ -1,8 +1,9 @@
 """Build step of the package (everything else is declared in ``pyproject.toml``).
 
 A wheel carries the shipped scenarios: ``parameters/`` is copied into the built package as
-``aibm_core/shipped_parameters/`` (YAML files only), so that an installed package (a Dask worker,
-``pip install aibm``) reads the same reference scenarios as a checkout. The folder is found by
+``aibm_core/shipped_parameters/`` (its YAML files and the CSV files beside them: schedules,
+actuals), so that an installed package (a Dask worker, ``pip install aibm``) reads the same
+reference scenarios as a checkout. The folder is found by
 ``aibm_core.core.config.shipped_parameters_dir``; an editable install reads ``parameters/`` itself.
 """
 
@@ -29,7 +30,7 @@ class BuildWithScenarios(build_py):
             return
         target = Path(self.build_lib) / TARGET
         shutil.rmtree(target, ignore_errors=True)  # no file of an earlier build left over
-        for path in sorted(SOURCE.rglob("*.yaml")):
+        for path in sorted([*SOURCE.rglob("*.yaml"), *SOURCE.rglob("*.csv")]):
             relative = path.relative_to(SOURCE)
             if any(part.startswith(".") for part in relative.parts) or path.is_symlink():
                 continue
