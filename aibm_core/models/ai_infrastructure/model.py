@@ -257,6 +257,7 @@ def with_linked_capex(p: AiInfrastructureParams) -> AiInfrastructureParams:
     return p.vary(capex_per_gpu_usd=p.value_of("capex_per_gpu_usd"))
 
 
+
 def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     """Contracted demand as a share of the target book ``utilisation × installed GPUs`` (fraction).
 
@@ -266,49 +267,74 @@ def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     churn ``c = 1 - retention^(1/12)`` and the sales team re-sells up to
     ``ρ = 1 - (1 - annual_resale_capacity)^(1/12)`` of the book a month. Churn the sales
     team cannot replace leaves GPUs idle. In shares ``f = D / (u G)``:
-    ``f_t = min(1, (f_{t-1} k + max(g, 0)) / (1 + g))`` with ``k = 1 - max(c - ρ, 0)``, so
-    ``f`` stays exactly 1 whenever ``c <= ρ``. Shape: draws × months.
+    ``f_t = min(1, (f_{t-1} k + max(g, 0)) / (1 + g))`` with ``k = 1 - max(c - ρ, 0)``.
+
+    Closed form (the rates are constant over the months): from ``f_1 = 1`` the book stays
+    full when ``(k + max(g, 0)) / (1 + g) >= 1`` (in particular whenever ``c <= ρ``);
+    otherwise the cap never binds again and the affine recurrence
+    ``f_t = a f_{t-1} + b`` (``a = k / (1 + g) < 1``, ``b = max(g, 0) / (1 + g)``) gives
+    ``f_t = f* + (1 - f*) a^(t-1)`` with the fixed point ``f* = b / (1 - a)``. Shape: the
+    draws of growth, retention and resale capacity × months.
     """
-    growth = _monthly_growth(p)
+    growth = finance.along_months(_monthly_growth(p))
     net_loss = _monthly_loss(p.annual_retention) - _monthly_loss(1.0 - np.asarray(p.annual_resale_capacity))
-    keep = 1.0 - np.maximum(net_loss, 0.0)
+    keep = finance.along_months(1.0 - np.maximum(net_loss, 0.0))
     inflow = np.maximum(growth, 0.0)
-    draws = _draw_shape(p)
-    fill = np.empty((*draws, months))
-    level = np.ones(draws)
-    fill[..., 0] = level
-    for t in range(1, months):
-        level = np.minimum(1.0, (level * keep + inflow) / (1.0 + growth))
-        fill[..., t] = level
-    return fill
+    full = (keep + inflow) / (1.0 + growth) >= 1.0
+    a = np.where(full, 0.0, keep / (1.0 + growth))
+    fixed = np.where(full, 1.0, inflow / (1.0 + growth) / (1.0 - a))
+    age = np.arange(int(months), dtype=float)
+    return np.where(full, 1.0, fixed + (1.0 - fixed) * a**age)
+
 
 
 def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GPUs bought each month for expansion and to replace GPUs at the end of their life.
 
-    Every GPU, the month-1 fleet included (taken as new), wears out ``ceil(12 × life)``
+    Every GPU, the month-1 fleet included (taken as new), wears out ``L = ceil(12 × life)``
     months after it was installed and is replaced then, unless the fleet is shrinking:
-    a shrinking fleet first lets worn-out GPUs go. Loops over months, vectorised over
-    draws.
+    a shrinking fleet first lets worn-out GPUs go. With ``I_t`` the GPUs installed in month
+    ``t`` (``I_1`` = the month-1 fleet) and ``a_t`` the change of the fleet:
+    ``R_t = max(I_{t-L} + min(a_t, 0), 0)`` (0 while ``t <= L``) and
+    ``I_t = max(a_t, 0) + R_t``. Month ``t`` only reads month ``t - L``, so the whole
+    month axis is evaluated at once, once per multiple of ``L`` in the horizon (every pass
+    makes ``L`` more months exact; at most ``horizon / 12`` passes, vectorised over draws
+    and months).
 
     Returns
     -------
     (expansion, replacement)
-        GPUs bought per month (GPUs per month), shape draws × months.
+        GPUs bought per month (GPUs per month), shape: the draws of ``added``, the life and
+        the month-1 fleet × months.
     """
-    shape = (*_draw_shape(p), added.shape[-1])
-    added = np.broadcast_to(added, shape)
-    life = np.broadcast_to(np.ceil(12.0 * np.asarray(p.useful_life_years, dtype=float)), shape[:-1])
-    installed = np.zeros(shape)
-    installed[..., 0] = np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), shape[:-1])
+    added = np.asarray(added, dtype=float)
+    horizon = added.shape[-1]
+    life = finance.along_months(np.ceil(12.0 * np.asarray(p.useful_life_years, dtype=float)))
+    initial = np.asarray(p.initial_gpus, dtype=float)
+    shape = np.broadcast_shapes(added.shape, life.shape, (*np.shape(initial), 1))
+    grow = np.broadcast_to(np.maximum(added, 0.0), shape)
+    shrink = np.broadcast_to(np.minimum(added, 0.0), shape)
+    source = np.broadcast_to((np.arange(horizon) - life).astype(int), shape)
+    worn_out = source >= 0
+    source = np.maximum(source, 0)
+    installed = grow.copy()
+    installed[..., 0] = np.broadcast_to(initial, shape[:-1])
     replaced = np.zeros(shape)
-    for t in range(1, shape[-1]):
-        source = (t - life).astype(int)
-        worn = np.take_along_axis(installed, np.maximum(source, 0)[..., None], axis=-1)[..., 0]
-        worn = np.where(source >= 0, worn, 0.0)
-        replaced[..., t] = np.maximum(worn + np.minimum(added[..., t], 0.0), 0.0)
-        installed[..., t] = np.maximum(added[..., t], 0.0) + replaced[..., t]
+    for _ in range(-(-(horizon - 1) // max(int(np.min(life)), 1))):
+        worn = np.where(worn_out, np.take_along_axis(installed, source, axis=-1), 0.0)
+        replaced = np.maximum(worn + shrink, 0.0)
+        replaced[..., 0] = 0.0
+        installed = grow + replaced
+        installed[..., 0] = np.broadcast_to(initial, shape[:-1])
     return np.maximum(added, 0.0), replaced
+
+
+
+def _window_sum(prefix: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``prefix_{t+1} - prefix_{first_t}`` for months ``t = 0 .. T-1`` (a sum over vintages ``first_t .. t``)."""
+    months = prefix.shape[-1] - 1
+    first = np.broadcast_to(first, (*prefix.shape[:-1], months))
+    return prefix[..., 1:] - np.take_along_axis(prefix, first, axis=-1)
 
 
 def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> np.ndarray:
@@ -320,21 +346,42 @@ def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> n
     (``n = 12 × useful_life_years`` instalments), the loan behind the cost stack's financing
     cost. The first instalment is paid at the end of the month of purchase, so at the end of
     month ``t`` the vintage of month ``s`` has paid ``k = t − s + 1`` and owes
-    ``P ((1 + i)^n − (1 + i)^k) / ((1 + i)^n − 1)`` (:func:`aibm_core.core.finance.loan_balance`).
-    A loan runs its schedule even if the fleet shrinks. Loops over the lag ``k`` (months),
-    vectorised over draws and vintages.
+    ``P_s (A − g^k) / (A − 1)`` with ``g = 1 + i``, ``A = g^n``
+    (:func:`aibm_core.core.finance.loan_balance`), and nothing once ``k >= n``. A loan runs its
+    schedule even if the fleet shrinks.
+
+    Closed form over the month axis: the live vintages of month ``t`` are
+    ``s = t + 1 − K .. t`` with ``K = ceil(n) − 1``, so with the window sums
+    ``S_t = Σ P_s`` and ``Q_t = Σ P_s g^-s`` (prefix sums),
+    ``debt_t = (A S_t − g^(t+1) Q_t) / (A − 1)``; at a zero rate (``P_s (1 − k / n)``)
+    ``debt_t = S_t (1 − (t + 1) / n) + Σ P_s s / n``. The difference loses about
+    ``2 ε / (n i)`` of relative precision (below 1e-11 for rates above 1e-4 a year).
     """
     purchased = np.asarray(purchased_gpus, dtype=float)
-    capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
-    rate = finance.monthly_rate(p.annual_financing_rate)
-    life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
-    principal = purchased * finance.along_months(capex)
+    principal = purchased * finance.along_months(p.capex_per_gpu_usd)
+    rate = finance.along_months(finance.monthly_rate(p.annual_financing_rate))
+    life = finance.along_months(12.0 * np.asarray(p.useful_life_years, dtype=float))
     horizon = principal.shape[-1]
-    debt = np.zeros(principal.shape)
-    for k in range(1, horizon + 1):
-        share = finance.along_months(finance.loan_balance(1.0, rate, life, float(k)))
-        debt[..., k - 1 :] += principal[..., : horizon - k + 1] * share
-    return debt
+    shape = np.broadcast_shapes(principal.shape, rate.shape, life.shape)
+    principal = np.broadcast_to(principal, shape)
+    vintage = np.arange(horizon, dtype=float)
+    first = np.maximum(vintage + 1.0 - (np.ceil(life) - 1.0), 0.0).astype(np.intp)
+    zero = rate == 0
+    grown = 1.0 + np.where(zero, 1.0, rate)
+
+    def window(weighted: np.ndarray) -> np.ndarray:
+        prefix = np.zeros((*shape[:-1], horizon + 1))
+        np.cumsum(weighted, axis=-1, out=prefix[..., 1:])
+        return _window_sum(prefix, first)
+
+    live = window(principal)
+    total = grown**life
+    with np.errstate(over="ignore", invalid="ignore"):
+        levelled = (total * live - grown ** (vintage + 1.0) * window(principal * grown**-vintage)) / (total - 1.0)
+    if not zero.any():
+        return levelled
+    straight = live * (1.0 - (vintage + 1.0) / life) + window(principal * vintage) / life
+    return np.where(zero, straight, levelled)
 
 
 def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndarray:
@@ -350,20 +397,21 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
 
     ``M_1 = T / 2``;  ``M_t = (M_{t-1} min(H_t, H_{t-1}) + T max(H_t - H_{t-1}, 0)) / H_t``.
 
-    ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. Loops over months, vectorised
-    over draws. Shape: draws × months.
+    Closed form: the shortfall ``T - M`` is scaled by ``H_{t-1} / H_t`` in a month of
+    growth and kept in a month of decline, so
+    ``M_t = T - (T / 2) Π_{j<=t} H_{j-1} / max(H_j, H_{j-1})``. A month with no volume
+    (zero demand) leaves the average as it was, and volume after it is signed for a full
+    term. ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. Shape: draws × months.
     """
-    term = np.asarray(p.contract_term_months, dtype=float)
-    shape = np.broadcast_shapes(sold_hours.shape, (*np.shape(term), 1))
-    hours = np.broadcast_to(sold_hours, shape)
-    term = np.broadcast_to(term, shape[:-1])
-    months = np.empty(shape)
-    months[..., 0] = term / 2.0
-    for t in range(1, shape[-1]):
-        before, now = hours[..., t - 1], hours[..., t]
-        kept = months[..., t - 1] * np.minimum(now, before) + term * np.maximum(now - before, 0.0)
-        months[..., t] = kept / now
-    return months
+    term = finance.along_months(p.contract_term_months)
+    hours = np.asarray(sold_hours, dtype=float)
+    before, now = hours[..., :-1], hours[..., 1:]
+    larger = np.maximum(now, before)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(larger > 0, before / np.where(larger > 0, larger, 1.0), 1.0)
+    shortfall = np.ones((*hours.shape[:-1], hours.shape[-1]))
+    np.cumprod(factor, axis=-1, out=shortfall[..., 1:])
+    return term - term / 2.0 * shortfall
 
 
 #: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the L2 cache).
@@ -485,13 +533,21 @@ def _cohort_economics(
     return payback, npv
 
 
+def lifetime_months(p: AiInfrastructureParams) -> int:
+    """Months of cash a GPU's life can read: the longest whole life ``F`` of any draw, plus its last
+    partial month (``MAX_LIFE_MONTHS`` at most: a GPU living the whole window has no partial month)."""
+    longest = np.floor(12.0 * np.max(np.asarray(p.useful_life_years, dtype=float)))
+    return int(min(longest + 1.0, MAX_LIFE_MONTHS))
+
+
 def lifetime_economics(
     p: AiInfrastructureParams, cash_per_gpu: np.ndarray, horizon: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Payback (months) and NPV (USD per GPU) of a GPU installed in each month 1..horizon.
 
     ``cash_per_gpu`` is the EBITDA per GPU-month on the projected price and utilisation
-    path, extended ``MAX_LIFE_MONTHS`` beyond the horizon on the same rates. A GPU
+    path, extended beyond the horizon on the same rates by at least :func:`lifetime_months`
+    less one (``MAX_LIFE_MONTHS - 1`` always suffices; later months are not read). A GPU
     installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
     capex is paid at the start of month ``s`` and discounted at the financing rate.
 
@@ -511,7 +567,7 @@ def lifetime_economics(
     capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
     life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
     rate = np.asarray(finance.monthly_rate(p.annual_financing_rate), dtype=float)
-    width = horizon + MAX_LIFE_MONTHS - 1  # months the last cohort's window reaches
+    width = horizon + lifetime_months(p) - 1  # months the last cohort's window reaches
     if cash.shape[-1] < width:
         raise ValueError(f"cash_per_gpu needs {width} months for {horizon} cohorts, got {cash.shape[-1]}")
     draws = np.broadcast_shapes(cash.shape[:-1], capex.shape, life.shape, rate.shape)
@@ -555,11 +611,8 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     m = finance.along_months
     p = with_linked_capex(p)
     horizon = int(p.horizon_months)
-    extended = finance.month_index(horizon + MAX_LIFE_MONTHS)
-    shape = (*_draw_shape(p), extended.size)
-
-    def full(x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(x, shape)
+    extended = finance.month_index(horizon + lifetime_months(p) - 1)
+    draws = _draw_shape(p)
 
     def within(x: np.ndarray) -> np.ndarray:
         """The months of the horizon (the months after it only serve the lifetime economics).
@@ -574,22 +627,23 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     prices = _prices(p, extended)
     price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
-    cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
+    cash_per_gpu = (price * utilisation - (stack["power"] + stack["dc_opex"])) * HOURS_PER_MONTH
     payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
     expansion, replacement = gpu_purchases(p, within(added))
     purchased = expansion + replacement
-    purchased[..., 0] += np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), purchased.shape[:-1])
+    purchased = purchased + np.where(np.arange(horizon) == 0, m(p.initial_gpus), 0.0)
     prices = {k: within(v) for k, v in prices.items()}
     series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
+    capex = m(p.capex_per_gpu_usd)
     return AiInfrastructureResult(
         params=p,
         months=extended[:horizon],
-        **{k: np.broadcast_to(v, (*shape[:-1], horizon)) for k, v in series.items()},
-        expansion_capex=expansion * m(p.capex_per_gpu_usd),
-        replacement_capex=replacement * m(p.capex_per_gpu_usd),
+        **{k: np.broadcast_to(v, (*draws, horizon)) for k, v in series.items()},
+        expansion_capex=np.broadcast_to(expansion * capex, (*draws, horizon)),
+        replacement_capex=np.broadcast_to(replacement * capex, (*draws, horizon)),
         capex_payback_months=payback,
         npv_per_gpu=npv,
-        debt_outstanding=debt_outstanding(p, purchased),
+        debt_outstanding=np.broadcast_to(debt_outstanding(p, purchased), (*draws, horizon)),
     )
 
 
