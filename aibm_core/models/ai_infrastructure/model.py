@@ -45,15 +45,11 @@ class AiInfrastructureResult(MonthlyResult):
     power_per_hour: np.ndarray
     dc_opex_per_hour: np.ndarray
     financing_per_hour: np.ndarray
-    on_demand_revenue: np.ndarray
-    reserved_revenue: np.ndarray
-    spot_revenue: np.ndarray
     revenue: np.ndarray
     depreciation: np.ndarray
     power_cost: np.ndarray
     dc_opex: np.ndarray
     financing_cost: np.ndarray
-    sga: np.ndarray
     rd: np.ndarray
     expansion_capex: np.ndarray
     replacement_capex: np.ndarray
@@ -61,11 +57,57 @@ class AiInfrastructureResult(MonthlyResult):
     npv_per_gpu: np.ndarray
     debt_outstanding: np.ndarray
     fleet_power_mw: np.ndarray
-    contracted_backlog: np.ndarray
     backlog_months: np.ndarray
-    gpus_to_place: np.ndarray
-    implied_price_per_m_tokens: np.ndarray
-    fleet_cost_per_m_tokens: np.ndarray
+
+    def _revenue_of(self, contract: str) -> np.ndarray:
+        """Revenue of one contract type: sold hours × its share × its price (USD per month)."""
+        share = finance.along_months(getattr(self.params, f"{contract}_share"))
+        return self.sold_gpu_hours * (share * getattr(self, f"{contract}_price"))
+
+    @property
+    def on_demand_revenue(self) -> np.ndarray:
+        """Revenue of hours billed on demand (USD per month)."""
+        return self._revenue_of("on_demand")
+
+    @property
+    def reserved_revenue(self) -> np.ndarray:
+        """Revenue of hours billed under reserved contracts (USD per month)."""
+        return self._revenue_of("reserved")
+
+    @property
+    def spot_revenue(self) -> np.ndarray:
+        """Revenue of hours billed at spot prices (USD per month)."""
+        return self._revenue_of("spot")
+
+    @property
+    def sga(self) -> np.ndarray:
+        """SG&A: a share of revenue (USD per month)."""
+        return self.revenue * finance.along_months(self.params.sga_share_of_revenue)
+
+    @property
+    def contracted_backlog(self) -> np.ndarray:
+        """Reserved revenue still to bill on live contracts: reserved revenue × average remaining term (USD)."""
+        return self.reserved_revenue * self.backlog_months
+
+    @property
+    def gpus_to_place(self) -> np.ndarray:
+        """GPUs to place with customers: churned demand plus new capacity sold at target (GPUs per month)."""
+        p = self.params
+        m = finance.along_months
+        churned = self.installed_gpus * self.utilisation * m(_monthly_loss(p.annual_retention))
+        return churned + np.maximum(self.added_gpus, 0.0) * m(p.utilisation)
+
+    @property
+    def implied_price_per_m_tokens(self) -> np.ndarray:
+        """Price per 1M tokens implied by the blended GPU-hour price at full use (USD per 1M tokens)."""
+        tps = finance.along_months(self.params.tokens_per_second_per_gpu)
+        return np.asarray(cost_per_m_tokens(self.revenue_per_sold_hour, tps, 1.0))
+
+    @property
+    def fleet_cost_per_m_tokens(self) -> np.ndarray:
+        """Full cost per installed GPU-hour spread over the tokens of the sold share (USD per 1M tokens)."""
+        tps = finance.along_months(self.params.tokens_per_second_per_gpu)
+        return np.asarray(cost_per_m_tokens(self.cost_per_hour, tps, self.utilisation))
 
     @property
     def revenue_per_installed_hour(self) -> np.ndarray:
@@ -593,6 +635,67 @@ def lifetime_economics(
     return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
+def scaled_lifetime_economics(
+    p: AiInfrastructureParams, scale: ArrayLike, unit_cash: np.ndarray, fixed_cash: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lifetime_economics` of the cash paths ``scale_i × unit_cash − fixed_cash``, one per draw ``i``.
+
+    For draws that move only a factor of the cash (the target utilisation scales the hours
+    sold) with one capex, life and rate for all: the per-draw work is a lookup instead of a
+    path. ``unit_cash`` (> 0) and ``fixed_cash`` are single paths (USD per GPU-month).
+
+    * NPV is linear in the cash: ``scale_i × NPV(unit) − NPV(fixed) − capex``, the two NPVs
+      (capex 0) of :func:`lifetime_economics`.
+    * Payback: cohort ``s`` has recovered the capex after ``k`` whole months when
+      ``scale_i ΔU_sk − ΔF_sk >= capex`` (``ΔU``, ``ΔF``: the cumulative unit and fixed cash),
+      i.e. ``scale_i >= θ_sk = (capex + ΔF_sk) / ΔU_sk``. The first such ``k`` is one plus the
+      number of months whose running minimum of ``θ`` (non-increasing in ``k``) is still above
+      ``scale_i``: a binary search per cohort over the draws. The payback is then interpolated
+      in that month as in :func:`lifetime_economics`, and the last partial month (``φ`` of month
+      ``F + 1``) is checked the same way.
+
+    Returns
+    -------
+    (payback, npv)
+        Shape: the draws of ``scale`` × ``horizon`` (months; USD per GPU).
+    """
+    scale = np.asarray(scale, dtype=float)
+    u = scale.reshape(-1, 1)
+    capex = np.asarray(p.capex_per_gpu_usd, dtype=float).item()
+    life = 12.0 * np.asarray(p.useful_life_years, dtype=float).item()
+    whole, phi = (x.item() for x in _life_split(np.array([life])))
+    whole = int(whole)
+    months = horizon + whole
+    paths = np.zeros((2, months + 1))  # unit and fixed cash, a zero month after the last one read
+    paths[0, : min(months, np.shape(unit_cash)[-1])] = np.asarray(unit_cash, dtype=float)[..., :months]
+    paths[1, : min(months, np.shape(fixed_cash)[-1])] = np.asarray(fixed_cash, dtype=float)[..., :months]
+    _, parts = lifetime_economics(p.vary(capex_per_gpu_usd=0.0), paths[:, : max(months, horizon + 1)], horizon)
+    npv = u * parts[0] - parts[1] - capex
+
+    prefix = np.zeros((2, months + 2))
+    np.cumsum(paths, axis=-1, out=prefix[:, 1:])
+    start = np.arange(horizon)[:, None]
+    reached = prefix[:, start + np.arange(whole + 1)] - prefix[:, start]  # 2 × cohorts × (0 .. F months)
+    gained, spent = reached
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = np.where(gained > 0, (capex + spent) / gained, np.where(-spent >= capex, -np.inf, np.inf))
+    floor = -np.minimum.accumulate(threshold[:, 1:], axis=-1)  # ascending in k
+    before = np.empty((u.shape[0], horizon), dtype=np.intp)  # whole months short of the capex
+    for cohort in range(horizon):
+        before[:, cohort] = np.searchsorted(floor[cohort], -u[:, 0], side="left")
+    cohorts = np.arange(horizon)
+    month = cohorts + before
+    owed = capex - (u * gained[cohorts, before] - spent[cohorts, before])
+    pace = u * paths[0, month] - paths[1, month]
+    last = owed <= phi * pace  # not within F whole months: the partial month F + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(
+            (before < whole) | last, before + owed / np.where(pace > 0, pace, 1.0), np.inf
+        )
+    shape = (*scale.shape, horizon)
+    return payback.reshape(shape), npv.reshape(shape)
+
+
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List prices of each contract type by month after the yearly decline (USD per GPU-hour)."""
     level = finance.annual_decline_factor(p.annual_price_decline, months)
@@ -600,6 +703,18 @@ def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarr
         k: finance.along_months(getattr(p, f"{k}_price_per_gpu_hour")) * level
         for k in ("on_demand", "reserved", "spot")
     }
+
+
+def _scaled_cash(p: AiInfrastructureParams, unit_cash: np.ndarray, cash_cost: np.ndarray) -> bool:
+    """Whether the draws move only the target utilisation's factor of the cash path, with one
+    capex, life and financing rate (:func:`scaled_lifetime_economics` applies)."""
+    one = (p.capex_per_gpu_usd, p.useful_life_years, p.annual_financing_rate)
+    return (
+        np.ndim(p.utilisation) > 0
+        and all(np.size(x) == 1 for x in (*one, cash_cost))
+        and unit_cash.size == unit_cash.shape[-1]
+        and bool(np.all(unit_cash > 0))
+    )
 
 
 def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
@@ -623,17 +738,23 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         return np.asarray(x)[..., :horizon]
 
     gpus, added = fleet(p, extended)
-    utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
+    fill = contracted_fill(p, extended.size)
+    utilisation = m(p.utilisation) * fill
     prices = _prices(p, extended)
     price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
-    cash_per_gpu = (price * utilisation - (stack["power"] + stack["dc_opex"])) * HOURS_PER_MONTH
-    payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
+    cash_cost = (stack["power"] + stack["dc_opex"]) * HOURS_PER_MONTH
+    unit_cash = price * fill * HOURS_PER_MONTH
+    if _scaled_cash(p, unit_cash, cash_cost):
+        fixed = np.broadcast_to(cash_cost, unit_cash.shape)
+        payback, npv = scaled_lifetime_economics(p, p.utilisation, unit_cash, fixed, horizon)
+    else:
+        payback, npv = lifetime_economics(p, unit_cash * m(p.utilisation) - cash_cost, horizon)
     expansion, replacement = gpu_purchases(p, within(added))
     purchased = expansion + replacement
     purchased = purchased + np.where(np.arange(horizon) == 0, m(p.initial_gpus), 0.0)
     prices = {k: within(v) for k, v in prices.items()}
-    series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
+    series = _fleet_series(p, within(gpus), within(added), within(fill), prices, within(price), stack)
     capex = m(p.capex_per_gpu_usd)
     return AiInfrastructureResult(
         params=p,
@@ -641,8 +762,8 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         **{k: np.broadcast_to(v, (*draws, horizon)) for k, v in series.items()},
         expansion_capex=np.broadcast_to(expansion * capex, (*draws, horizon)),
         replacement_capex=np.broadcast_to(replacement * capex, (*draws, horizon)),
-        capex_payback_months=payback,
-        npv_per_gpu=npv,
+        capex_payback_months=np.broadcast_to(payback, (*draws, horizon)),
+        npv_per_gpu=np.broadcast_to(npv, (*draws, horizon)),
         debt_outstanding=np.broadcast_to(debt_outstanding(p, purchased), (*draws, horizon)),
     )
 
@@ -651,18 +772,23 @@ def _fleet_series(
     p: AiInfrastructureParams,
     gpus: np.ndarray,
     added: np.ndarray,
-    utilisation: np.ndarray,
+    fill: np.ndarray,
     prices: dict[str, np.ndarray],
     price: np.ndarray,
     stack: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """The fleet's monthly volumes, prices, revenues and costs (draws × months)."""
+    """The fleet's monthly volumes, prices, revenues and costs (draws × months).
+
+    ``fill`` is the contracted fill (:func:`contracted_fill`); realised utilisation is the
+    target utilisation × fill. Each product is taken in the order that keeps series without
+    draws one row for as long as possible. The average remaining term of the reserved book
+    reads the path of sold hours without the target utilisation, a constant factor of each
+    draw that cancels in its month-on-month ratios.
+    """
     m = finance.along_months
     installed_hours = gpus * HOURS_PER_MONTH
-    sold_hours = installed_hours * utilisation
-    revenue_by_type = {k: sold_hours * m(getattr(p, f"{k}_share")) * prices[k] for k in prices}
-    tps = m(p.tokens_per_second_per_gpu)
-    remaining = backlog_months(p, sold_hours)
+    utilisation = m(p.utilisation) * fill
+    sold_hours = m(p.utilisation) * (installed_hours * fill)
     return {
         "installed_gpus": gpus,
         "added_gpus": added,
@@ -674,21 +800,14 @@ def _fleet_series(
         "spot_price": prices["spot"],
         "revenue_per_sold_hour": price,
         **{f"{k}_per_hour": v for k, v in stack.items()},
-        **{f"{k}_revenue": v for k, v in revenue_by_type.items()},
-        "revenue": sold_hours * price,
+        "revenue": m(p.utilisation) * (installed_hours * fill * price),
         "depreciation": installed_hours * stack["depreciation"],
         "power_cost": installed_hours * stack["power"],
         "dc_opex": installed_hours * stack["dc_opex"],
         "financing_cost": installed_hours * stack["financing"],
-        "sga": sold_hours * price * m(p.sga_share_of_revenue),
-        "rd": np.broadcast_to(m(p.rd_per_month_usd), sold_hours.shape),
+        "rd": m(p.rd_per_month_usd),
         "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
-        "contracted_backlog": revenue_by_type["reserved"] * remaining,
-        "backlog_months": remaining,
-        "gpus_to_place": gpus * utilisation * m(_monthly_loss(p.annual_retention))
-        + np.maximum(added, 0.0) * m(p.utilisation),
-        "implied_price_per_m_tokens": cost_per_m_tokens(price, tps, 1.0),
-        "fleet_cost_per_m_tokens": cost_per_m_tokens(sum(stack.values()), tps, utilisation),
+        "backlog_months": backlog_months(p, installed_hours * fill),
     }
 
 
