@@ -635,6 +635,28 @@ def lifetime_economics(
     return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
+def _months_above(floor: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each row of ``floor`` (non-increasing along its last axis) and each value ``v``:
+    how many entries of the row are above ``v`` (rows × values, integers).
+
+    The values are sorted once and each entry's position among them found by one binary
+    search for all entries. A row's entries above the ``j``-th smallest value are then a
+    prefix of the row whose length steps down at those positions, so each row of counts is
+    built as runs (``F, F - 1, ..., 0``, between consecutive positions) and put back in the
+    order of the values.
+    """
+    rows, length = floor.shape
+    order = np.argsort(values, kind="stable")
+    position = np.searchsorted(values[order], floor[:, ::-1].ravel(), side="left").reshape(rows, length)
+    edges = np.zeros((rows, length + 2), dtype=np.intp)
+    edges[:, 1:-1] = position  # ascending along each row: the floor is non-increasing
+    edges[:, -1] = values.size
+    runs = np.repeat(np.tile(np.arange(length, -1, -1), rows), np.diff(edges, axis=-1).ravel())
+    rank = np.empty(values.size, dtype=np.intp)
+    rank[order] = np.arange(values.size)
+    return np.take(runs.reshape(rows, values.size), rank, axis=1)
+
+
 def scaled_lifetime_economics(
     p: AiInfrastructureParams, scale: ArrayLike, unit_cash: np.ndarray, fixed_cash: np.ndarray, horizon: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -670,7 +692,8 @@ def scaled_lifetime_economics(
     paths[0, : min(months, np.shape(unit_cash)[-1])] = np.asarray(unit_cash, dtype=float)[..., :months]
     paths[1, : min(months, np.shape(fixed_cash)[-1])] = np.asarray(fixed_cash, dtype=float)[..., :months]
     _, parts = lifetime_economics(p.vary(capex_per_gpu_usd=0.0), paths[:, : max(months, horizon + 1)], horizon)
-    npv = u * parts[0] - parts[1] - capex
+    npv = u * parts[0]
+    npv -= parts[1] + capex
 
     prefix = np.zeros((2, months + 2))
     np.cumsum(paths, axis=-1, out=prefix[:, 1:])
@@ -679,19 +702,25 @@ def scaled_lifetime_economics(
     gained, spent = reached
     with np.errstate(divide="ignore", invalid="ignore"):
         threshold = np.where(gained > 0, (capex + spent) / gained, np.where(-spent >= capex, -np.inf, np.inf))
-    floor = -np.minimum.accumulate(threshold[:, 1:], axis=-1)  # ascending in k
-    before = np.empty((u.shape[0], horizon), dtype=np.intp)  # whole months short of the capex
-    for cohort in range(horizon):
-        before[:, cohort] = np.searchsorted(floor[cohort], -u[:, 0], side="left")
-    cohorts = np.arange(horizon)
-    month = cohorts + before
-    owed = capex - (u * gained[cohorts, before] - spent[cohorts, before])
-    pace = u * paths[0, month] - paths[1, month]
-    last = owed <= phi * pace  # not within F whole months: the partial month F + 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        payback = np.where(
-            (before < whole) | last, before + owed / np.where(pace > 0, pace, 1.0), np.inf
-        )
+    floor = np.minimum.accumulate(threshold[:, 1:], axis=-1)  # cohorts × months 1 .. F, non-increasing
+    before = _months_above(floor, u[:, 0])  # cohorts × draws: whole months short of the capex
+    cohorts = np.arange(horizon)[:, None]
+    at = before + cohorts * (whole + 1)  # cell (cohort, months before) of the cumulative tables
+    owed = np.take(gained, at)
+    owed *= u[:, 0]
+    owed -= np.take(spent, at)
+    np.subtract(capex, owed, out=owed)  # capex still owed after the whole months before
+    month = np.add(before, cohorts, out=at)  # the month of the cohort the capex is reached in
+    pace = np.take(paths[0], month)
+    pace *= u[:, 0]
+    pace -= np.take(paths[1], month)  # cash of that month
+    within = before < whole
+    within |= owed <= phi * pace  # or in the partial month F + 1
+    pace[pace <= 0.0] = 1.0
+    owed /= pace
+    owed += before
+    owed[~within] = np.inf
+    payback = owed.T
     shape = (*scale.shape, horizon)
     return payback.reshape(shape), npv.reshape(shape)
 
