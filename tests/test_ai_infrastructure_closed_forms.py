@@ -186,7 +186,7 @@ def test_a_month_without_demand_leaves_the_average_term_and_new_volume_signs_a_f
     rate=st.floats(0.0, 0.5),
 )
 def test_scaled_cash_economics_equal_the_loop(data, rows, horizon, life, capex, rate):
-    """Paths ``u × unit − fixed`` (the target utilisation drawn): never paying back and zero demand included."""
+    """Paths ``u × unit − fixed`` (the target utilisation drawn), never paying back and zero demand too."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     months = horizon + infrastructure_model.MAX_LIFE_MONTHS
     t = np.arange(months)
@@ -194,7 +194,9 @@ def test_scaled_cash_economics_equal_the_loop(data, rows, horizon, life, capex, 
     unit *= rng.uniform(0.8, 1.2, months) if data.draw(st.booleans()) else 1.0
     fixed = np.full(months, data.draw(st.floats(0.0, 1500.0)))
     scale = np.concatenate([[0.0], rng.uniform(0.0, 1.2, rows - 1)]) if rows > 1 else np.array([0.0])
-    p = AiInfrastructureParams().vary(capex_per_gpu_usd=capex, useful_life_years=life, annual_financing_rate=rate)
+    p = AiInfrastructureParams().vary(
+        capex_per_gpu_usd=capex, useful_life_years=life, annual_financing_rate=rate
+    )
     new = scaled_lifetime_economics(p, scale, unit, fixed, horizon)
     cash = scale[:, None] * unit - fixed
     assert_same_economics(new, reference_lifetime_economics(p, cash, horizon), capex)
@@ -211,7 +213,9 @@ def test_scaled_cash_economics_equal_the_loop(data, rows, horizon, life, capex, 
     decline=st.floats(0.0, 0.6),
     horizon=st.integers(12, 72),
 )
-def test_a_model_run_over_drawn_utilisation_equals_one_run_per_draw(growth, retention, life, decline, horizon):
+def test_a_model_run_over_drawn_utilisation_equals_one_run_per_draw(
+    growth, retention, life, decline, horizon
+):
     """The scaled path (only the target utilisation drawn) gives each draw's own scalar run."""
     p = AiInfrastructureParams(
         quarterly_capacity_growth=growth,

@@ -86,7 +86,10 @@ class AiInfrastructureResult(MonthlyResult):
 
     @property
     def contracted_backlog(self) -> np.ndarray:
-        """Reserved revenue still to bill on live contracts: reserved revenue × average remaining term (USD)."""
+        """Reserved revenue still to bill on live contracts (USD).
+
+        Reserved revenue × the average remaining term of the live contracts.
+        """
         return self.reserved_revenue * self.backlog_months
 
     @property
@@ -299,7 +302,6 @@ def with_linked_capex(p: AiInfrastructureParams) -> AiInfrastructureParams:
     return p.vary(capex_per_gpu_usd=p.value_of("capex_per_gpu_usd"))
 
 
-
 def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     """Contracted demand as a share of the target book ``utilisation × installed GPUs`` (fraction).
 
@@ -327,7 +329,6 @@ def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     fixed = np.where(full, 1.0, inflow / (1.0 + growth) / (1.0 - a))
     age = np.arange(int(months), dtype=float)
     return np.where(full, 1.0, fixed + (1.0 - fixed) * a**age)
-
 
 
 def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -371,9 +372,8 @@ def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndar
     return np.maximum(added, 0.0), replaced
 
 
-
 def _window_sum(prefix: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """``prefix_{t+1} - prefix_{first_t}`` for months ``t = 0 .. T-1`` (a sum over vintages ``first_t .. t``)."""
+    """``prefix_{t+1} - prefix_{first_t}`` for months ``t = 0 .. T-1``: sums of vintages ``first_t .. t``."""
     months = prefix.shape[-1] - 1
     first = np.broadcast_to(first, (*prefix.shape[:-1], months))
     return prefix[..., 1:] - np.take_along_axis(prefix, first, axis=-1)
@@ -419,7 +419,9 @@ def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> n
     live = window(principal)
     total = grown**life
     with np.errstate(over="ignore", invalid="ignore"):
-        levelled = (total * live - grown ** (vintage + 1.0) * window(principal * grown**-vintage)) / (total - 1.0)
+        levelled = (total * live - grown ** (vintage + 1.0) * window(principal * grown**-vintage)) / (
+            total - 1.0
+        )
     if not zero.any():
         return levelled
     straight = live * (1.0 - (vintage + 1.0) / life) + window(principal * vintage) / life
@@ -691,7 +693,9 @@ def scaled_lifetime_economics(
     paths = np.zeros((2, months + 1))  # unit and fixed cash, a zero month after the last one read
     paths[0, : min(months, np.shape(unit_cash)[-1])] = np.asarray(unit_cash, dtype=float)[..., :months]
     paths[1, : min(months, np.shape(fixed_cash)[-1])] = np.asarray(fixed_cash, dtype=float)[..., :months]
-    _, parts = lifetime_economics(p.vary(capex_per_gpu_usd=0.0), paths[:, : max(months, horizon + 1)], horizon)
+    _, parts = lifetime_economics(
+        p.vary(capex_per_gpu_usd=0.0), paths[:, : max(months, horizon + 1)], horizon
+    )
     npv = u * parts[0]
     npv -= parts[1] + capex
 
@@ -768,7 +772,6 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
 
     gpus, added = fleet(p, extended)
     fill = contracted_fill(p, extended.size)
-    utilisation = m(p.utilisation) * fill
     prices = _prices(p, extended)
     price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
