@@ -40,6 +40,7 @@ class AiInfrastructureResult(MonthlyResult):
     on_demand_price: np.ndarray
     reserved_price: np.ndarray
     spot_price: np.ndarray
+    multiyear_price: np.ndarray
     revenue_per_sold_hour: np.ndarray
     depreciation_per_hour: np.ndarray
     power_per_hour: np.ndarray
@@ -80,17 +81,78 @@ class AiInfrastructureResult(MonthlyResult):
         return self._revenue_of("spot")
 
     @property
+    def multiyear_revenue(self) -> np.ndarray:
+        """Revenue of hours billed under multi-year contracts, the second reserved tier (USD per month)."""
+        return self._revenue_of("multiyear")
+
+    @property
+    def multiyear_backlog_months(self) -> np.ndarray:
+        """Average remaining term of the live multi-year contracts (months; :func:`backlog_months`)."""
+        return backlog_months(self.params, self.sold_gpu_hours, self.params.multiyear_term_months)
+
+    @property
+    def undelivered_gpus(self) -> np.ndarray:
+        """GPUs under signed contracts not yet live at the end of each month (GPUs).
+
+        ``U_t = max(U_0 + (signed − delivered) t, 0)``: the book at the start of month 1, the
+        new signings and the deliveries of each month (the recurrence
+        ``U_t = max(U_{t-1} + signed − delivered, 0)`` with constant rates).
+        """
+        p = self.params
+        m = finance.along_months
+        net = m(p.signed_gpus_per_month) - m(p.signed_delivery_gpus_per_month)
+        book = np.maximum(m(p.signed_undelivered_gpus) + net * self.months, 0.0)
+        return np.broadcast_to(book, self.revenue.shape)
+
+    @property
+    def undelivered_backlog(self) -> np.ndarray:
+        """Contract value of the signed, not yet live capacity (USD).
+
+        Undelivered GPUs × hours per month × contract price × contract term: every hour of a
+        dedicated contract is billed once the capacity goes live.
+        """
+        p = self.params
+        m = finance.along_months
+        value = m(p.signed_price_per_gpu_hour) * HOURS_PER_MONTH * m(p.signed_term_months)
+        return self.undelivered_gpus * value
+
+    @property
+    def remaining_performance_obligations(self) -> np.ndarray:
+        """Contracted revenue not yet recognised (USD): the live contracts' remaining terms plus
+        the signed capacity not yet live (:attr:`contracted_backlog` + :attr:`undelivered_backlog`)."""
+        return self.contracted_backlog + self.undelivered_backlog
+
+    def _top_share(self, top: float) -> np.ndarray:
+        """Share of revenue bought by the ``top`` largest customers (fraction, lognormal sizes)."""
+        p = self.params
+        share = finance.top_share(p.customer_count, top, p.customer_size_dispersion)
+        return np.broadcast_to(finance.along_months(share), self.revenue.shape)
+
+    @property
+    def largest_customer_share(self) -> np.ndarray:
+        """Share of revenue from the largest customer (fraction; :func:`finance.top_share`)."""
+        return self._top_share(1.0)
+
+    @property
+    def top10_customer_share(self) -> np.ndarray:
+        """Share of revenue from the ten largest customers (fraction; :func:`finance.top_share`)."""
+        return self._top_share(10.0)
+
+    @property
     def sga(self) -> np.ndarray:
         """SG&A: a share of revenue (USD per month)."""
         return self.revenue * finance.along_months(self.params.sga_share_of_revenue)
 
     @property
     def contracted_backlog(self) -> np.ndarray:
-        """Reserved revenue still to bill on live contracts (USD).
+        """Revenue still to bill on the live reserved and multi-year contracts (USD).
 
-        Reserved revenue × the average remaining term of the live contracts.
+        Each tier's revenue × the average remaining term of its live contracts.
         """
-        return self.reserved_revenue * self.backlog_months
+        backlog = self.reserved_revenue * self.backlog_months
+        if np.any(np.asarray(self.params.multiyear_share) > 0):
+            backlog = backlog + self.multiyear_revenue * self.multiyear_backlog_months
+        return backlog
 
     @property
     def gpus_to_place(self) -> np.ndarray:
@@ -236,13 +298,28 @@ class AiInfrastructureResult(MonthlyResult):
         return self.expansion_capex + self.replacement_capex
 
 
+#: Contract tiers of a sold GPU-hour: each has a ``<tier>_share`` and a ``<tier>_price_per_gpu_hour``.
+TIERS = ("on_demand", "reserved", "spot", "multiyear")
+
+
 def blended_price(
-    on_demand: np.ndarray, reserved: np.ndarray, spot: np.ndarray, p: AiInfrastructureParams
+    on_demand: np.ndarray,
+    reserved: np.ndarray,
+    spot: np.ndarray,
+    p: AiInfrastructureParams,
+    multiyear: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour; finance.blended_price)."""
+    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour; finance.blended_price).
+
+    A tier without hours (share 0, as the multi-year tier by default) adds nothing.
+    """
     m = finance.along_months
-    shares = (m(p.on_demand_share), m(p.reserved_share), m(p.spot_share))
-    return finance.blended_price((on_demand, reserved, spot), shares)
+    prices = [on_demand, reserved, spot]
+    shares = [m(p.on_demand_share), m(p.reserved_share), m(p.spot_share)]
+    if np.any(np.asarray(p.multiyear_share) > 0):
+        prices.append(multiyear)
+        shares.append(m(p.multiyear_share))
+    return finance.blended_price(prices, shares)
 
 
 def cost_stack_per_hour(p: AiInfrastructureParams) -> dict[str, np.ndarray]:
@@ -428,7 +505,9 @@ def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> n
     return np.where(zero, straight, levelled)
 
 
-def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndarray:
+def backlog_months(
+    p: AiInfrastructureParams, sold_hours: np.ndarray, term_months: ArrayLike | None = None
+) -> np.ndarray:
     """Average remaining term of the live reserved contracts, weighted by volume (months).
 
     Contracts run ``T = contract_term_months``. The month-1 book is taken as evenly aged, so
@@ -445,9 +524,10 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
     growth and kept in a month of decline, so
     ``M_t = T - (T / 2) Π_{j<=t} H_{j-1} / max(H_j, H_{j-1})``. A month with no volume
     (zero demand) leaves the average as it was, and volume after it is signed for a full
-    term. ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. Shape: draws × months.
+    term. ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. ``term_months`` is the
+    tier's term (default: ``contract_term_months``, the reserved tier). Shape: draws × months.
     """
-    term = finance.along_months(p.contract_term_months)
+    term = finance.along_months(p.contract_term_months if term_months is None else term_months)
     hours = np.asarray(sold_hours, dtype=float)
     before, now = hours[..., :-1], hours[..., 1:]
     larger = np.maximum(now, before)
@@ -732,10 +812,7 @@ def scaled_lifetime_economics(
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List prices of each contract type by month after the yearly decline (USD per GPU-hour)."""
     level = finance.annual_decline_factor(p.annual_price_decline, months)
-    return {
-        k: finance.along_months(getattr(p, f"{k}_price_per_gpu_hour")) * level
-        for k in ("on_demand", "reserved", "spot")
-    }
+    return {k: finance.along_months(getattr(p, f"{k}_price_per_gpu_hour")) * level for k in TIERS}
 
 
 def _scaled_cash(p: AiInfrastructureParams, unit_cash: np.ndarray, cash_cost: np.ndarray) -> bool:
@@ -773,7 +850,7 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     gpus, added = fleet(p, extended)
     fill = contracted_fill(p, extended.size)
     prices = _prices(p, extended)
-    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
+    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p, prices["multiyear"])
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
     cash_cost = (stack["power"] + stack["dc_opex"]) * HOURS_PER_MONTH
     unit_cash = price * fill * HOURS_PER_MONTH
@@ -830,6 +907,7 @@ def _fleet_series(
         "on_demand_price": prices["on_demand"],
         "reserved_price": prices["reserved"],
         "spot_price": prices["spot"],
+        "multiyear_price": prices["multiyear"],
         "revenue_per_sold_hour": price,
         **{f"{k}_per_hour": v for k, v in stack.items()},
         "revenue": m(p.utilisation) * (installed_hours * fill * price),
@@ -959,10 +1037,27 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
             "GPUs to place with customers (churn + new capacity)", r.at("gpus_to_place"), "GPUs per month"
         ),
         "contracted_backlog": Metric(
-            "Contracted backlog (reserved revenue still to bill)", r.at("contracted_backlog"), "USD"
+            "Contracted backlog (live contracts' revenue still to bill)", r.at("contracted_backlog"), "USD"
         ),
         "backlog_months": Metric(
             "Average remaining term of reserved contracts", r.at("backlog_months"), "months"
+        ),
+        "undelivered_gpus": Metric(
+            "GPUs under signed contracts, not yet live", r.at("undelivered_gpus"), "GPUs"
+        ),
+        "undelivered_backlog": Metric(
+            "Contract value of signed capacity not yet live", r.at("undelivered_backlog"), "USD"
+        ),
+        "remaining_performance_obligations": Metric(
+            "Remaining performance obligations (contracted revenue not yet recognised)",
+            r.at("remaining_performance_obligations"),
+            "USD",
+        ),
+        "largest_customer_share": Metric(
+            "Revenue share of the largest customer", r.at("largest_customer_share"), "fraction"
+        ),
+        "top10_customer_share": Metric(
+            "Revenue share of the ten largest customers", r.at("top10_customer_share"), "fraction"
         ),
         "fleet_power_mw": Metric("Facility power drawn", r.at("fleet_power_mw"), "MW"),
         "power_runway_months": Metric(
@@ -982,6 +1077,7 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "on_demand_revenue": Column("On demand revenue", "USD per month"),
     "reserved_revenue": Column("Reserved revenue", "USD per month"),
     "spot_revenue": Column("Spot revenue", "USD per month"),
+    "multiyear_revenue": Column("Multi-year contract revenue", "USD per month"),
     "revenue": Column("Revenue", "USD per month"),
     "power_cost": Column("Power cost", "USD per month"),
     "dc_opex": Column("Other data-centre opex", "USD per month"),
@@ -1007,7 +1103,8 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "corporate_ebitda_margin": Column("EBITDA margin after SG&A and R&D", "fraction"),
     "net_margin_before_tax": Column("Net margin before tax", "fraction"),
     "fleet_power_mw": Column("Facility power", "MW"),
-    "contracted_backlog": Column("Contracted backlog (reserved)", "USD"),
+    "contracted_backlog": Column("Contracted backlog (live reserved and multi-year contracts)", "USD"),
+    "remaining_performance_obligations": Column("Remaining performance obligations", "USD"),
     "arr": Column("Revenue run-rate (ARR)", "USD per year"),
 }
 
@@ -1025,6 +1122,7 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "on_demand_revenue": r.on_demand_revenue,
             "reserved_revenue": r.reserved_revenue,
             "spot_revenue": r.spot_revenue,
+            "multiyear_revenue": r.multiyear_revenue,
             "revenue": r.revenue,
             "power_cost": r.power_cost,
             "dc_opex": r.dc_opex,
@@ -1051,6 +1149,7 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "net_margin_before_tax": r.net_margin_before_tax,
             "fleet_power_mw": r.fleet_power_mw,
             "contracted_backlog": r.contracted_backlog,
+            "remaining_performance_obligations": r.remaining_performance_obligations,
             "arr": 12 * r.revenue,
         },
         index=pd.Index(r.months.astype(int), name="month"),
