@@ -434,14 +434,16 @@ def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndar
     shape = np.broadcast_shapes(added.shape, life.shape, (*np.shape(initial), 1))
     grow = np.broadcast_to(np.maximum(added, 0.0), shape)
     shrink = np.broadcast_to(np.minimum(added, 0.0), shape)
-    source = np.broadcast_to((np.arange(horizon) - life).astype(int), shape)
+    source = (np.arange(horizon) - life).astype(np.intp)
     worn_out = source >= 0
     source = np.maximum(source, 0)
+    if not worn_out.any():  # no GPU reaches the end of its life within the horizon
+        return np.maximum(added, 0.0), np.zeros(shape)
     installed = grow.copy()
     installed[..., 0] = np.broadcast_to(initial, shape[:-1])
     replaced = np.zeros(shape)
     for _ in range(-(-(horizon - 1) // max(int(np.min(life)), 1))):
-        worn = np.where(worn_out, np.take_along_axis(installed, source, axis=-1), 0.0)
+        worn = np.where(worn_out, _take_months(installed, source), 0.0)
         replaced = np.maximum(worn + shrink, 0.0)
         replaced[..., 0] = 0.0
         installed = grow + replaced
@@ -449,11 +451,21 @@ def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndar
     return np.maximum(added, 0.0), replaced
 
 
+def _take_months(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[..., index[..., t]]`` for every row (``np.take_along_axis`` on the last axis, by
+    flat positions: one gather, without the per-axis index arrays)."""
+    values = np.ascontiguousarray(values)
+    rows = values.size // values.shape[-1]
+    index = np.broadcast_to(index, (*values.shape[:-1], index.shape[-1]))
+    offset = (np.arange(rows) * values.shape[-1]).reshape((*values.shape[:-1], 1))
+    return np.take(values.reshape(-1), index + offset)
+
+
 def _window_sum(prefix: np.ndarray, first: np.ndarray) -> np.ndarray:
     """``prefix_{t+1} - prefix_{first_t}`` for months ``t = 0 .. T-1``: sums of vintages ``first_t .. t``."""
     months = prefix.shape[-1] - 1
     first = np.broadcast_to(first, (*prefix.shape[:-1], months))
-    return prefix[..., 1:] - np.take_along_axis(prefix, first, axis=-1)
+    return prefix[..., 1:] - _take_months(prefix, first)
 
 
 def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> np.ndarray:
@@ -529,12 +541,11 @@ def backlog_months(
     """
     term = finance.along_months(p.contract_term_months if term_months is None else term_months)
     hours = np.asarray(sold_hours, dtype=float)
-    before, now = hours[..., :-1], hours[..., 1:]
-    larger = np.maximum(now, before)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(larger > 0, before / np.where(larger > 0, larger, 1.0), 1.0)
-    shortfall = np.ones((*hours.shape[:-1], hours.shape[-1]))
-    np.cumprod(factor, axis=-1, out=shortfall[..., 1:])
+    shortfall = np.ones(hours.shape)
+    factor = shortfall[..., 1:]
+    np.divide(hours[..., :-1], hours[..., 1:], out=factor, where=hours[..., 1:] > 0)  # H_{t-1} / H_t
+    np.minimum(factor, 1.0, out=factor)  # 1 when the volume falls or a month sells nothing
+    np.cumprod(factor, axis=-1, out=factor)
     return term - term / 2.0 * shortfall
 
 
