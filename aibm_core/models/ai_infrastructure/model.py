@@ -900,15 +900,16 @@ def _fleet_series(
     """The fleet's monthly volumes, prices, revenues and costs (draws × months).
 
     ``fill`` is the contracted fill (:func:`contracted_fill`); realised utilisation is the
-    target utilisation × fill. Each product is taken in the order that keeps series without
-    draws one row for as long as possible. The average remaining term of the reserved book
-    reads the path of sold hours without the target utilisation, a constant factor of each
-    draw that cancels in its month-on-month ratios.
+    target utilisation × fill.
     """
     m = finance.along_months
     installed_hours = gpus * HOURS_PER_MONTH
     utilisation = m(p.utilisation) * fill
-    sold_hours = m(p.utilisation) * (installed_hours * fill)
+    sold_hours = installed_hours * utilisation
+    # the book's path without the target utilisation (a factor of each draw that cancels in
+    # month-on-month ratios) when that has fewer draws than the sold hours
+    unscaled = np.broadcast_shapes(installed_hours.shape, np.shape(fill))
+    book = installed_hours * fill if np.prod(unscaled) < sold_hours.size else sold_hours
     return {
         "installed_gpus": gpus,
         "added_gpus": added,
@@ -921,14 +922,14 @@ def _fleet_series(
         "multiyear_price": prices["multiyear"],
         "revenue_per_sold_hour": price,
         **{f"{k}_per_hour": v for k, v in stack.items()},
-        "revenue": m(p.utilisation) * (installed_hours * fill * price),
+        "revenue": sold_hours * price,
         "depreciation": installed_hours * stack["depreciation"],
         "power_cost": installed_hours * stack["power"],
         "dc_opex": installed_hours * stack["dc_opex"],
         "financing_cost": installed_hours * stack["financing"],
         "rd": m(p.rd_per_month_usd),
         "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
-        "backlog_months": backlog_months(p, installed_hours * fill),
+        "backlog_months": backlog_months(p, book),
     }
 
 
