@@ -6,13 +6,17 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from aibm_core.analysis.calibrate import (
     Target,
     calibrate,
+    calibrate_ranges,
+    draw_weights,
     modelled,
     read_targets,
+    weighted_percentiles,
     write_overlay,
     yaml_number,
 )
@@ -338,3 +342,167 @@ def test_calibrate_command_in_a_subprocess_gives_no_traceback(tmp_path):
         done.stderr.strip()
         == f"error: {path}: key 'targets[1].month': month 99 is outside the horizon; expected 1..60"
     )
+
+
+# --- targets over a span of months
+
+
+def test_a_span_of_months_sums_a_flow_and_takes_the_ratio_of_the_summed_flows(spec, base):
+    st = spec.statement(spec.compute(base))
+    revenue = np.asarray(st.series("revenue")).ravel()
+    gross_profit = np.asarray(st.series("gross_profit")).ravel()
+    operating_profit = np.asarray(st.series("operating_profit")).ravel()
+    targets = [
+        Target("revenue", None, 1.0, 0.01, True, months=(1, 12)),
+        Target("gross_margin", None, 1.0, 0.01, True, months=(13, 24)),
+        Target("operating_margin", None, 1.0, 0.01, True, months=(7, 7)),
+    ]
+    values, units = modelled(spec, base, targets)
+    assert values[0] == pytest.approx(revenue[:12].sum(), rel=1e-12)
+    assert values[1] == pytest.approx(gross_profit[12:24].sum() / revenue[12:24].sum(), rel=1e-12)
+    assert values[2] == pytest.approx(operating_profit[6] / revenue[6], rel=1e-12)
+    assert units == ["USD", "fraction", "fraction"]
+    assert targets[0].label == "revenue@1-12"
+
+
+def test_months_are_read_from_yaml_and_csv(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "targets:\n  - {figure: revenue, months: 1-12, value: 5, tolerance: 1}\n", encoding="utf-8"
+    )
+    assert read_targets(path)[0].months == (1, 12)
+    path = tmp_path / "t.csv"
+    path.write_text("figure,months,value\nrevenue, 4 - 6 ,5\n", encoding="utf-8")
+    assert read_targets(path)[0].months == (4, 6)
+
+
+@pytest.mark.parametrize(
+    ("row", "key", "words"),
+    [
+        ("{figure: revenue, months: 12-1, value: 5}", "targets[1].months", "1 <= a <= b"),
+        ("{figure: revenue, months: 12, value: 5}", "targets[1].months", "span of months"),
+        ("{figure: revenue, month: 3, months: 1-12, value: 5}", "targets[1].months", "not both"),
+    ],
+)
+def test_bad_spans_of_months_are_one_line(tmp_path, row, key, words):
+    path = tmp_path / "t.yaml"
+    path.write_text(f"targets:\n  - {row}\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as raised:
+        read_targets(path)
+    assert any(p.key == key and words in p.message for p in raised.value.problems), raised.value.problems
+
+
+def test_an_annual_total_can_be_fitted(spec, base):
+    figures = [("revenue", None, 0.005, True), ("gross_margin", None, 0.002, False)]
+    blank = [Target(f, m, 1.0, t, r, months=(1, 12)) for f, m, t, r in figures]
+    exact, _ = modelled(spec, base.vary(utilisation=0.82), blank)
+    targets = [
+        Target(t.figure, None, float(v), t.tolerance, t.relative, months=(1, 12))
+        for t, v in zip(blank, exact, strict=True)
+    ]
+    fit = calibrate(spec, base, targets, ["utilisation"])
+    assert fit.values["utilisation"] == pytest.approx(0.82, rel=1e-6) and fit.matched
+
+
+# --- calibrated ranges (importance sampling of the Monte Carlo draws)
+
+#: The priors of the range test: utilisation (seen by revenue) and R&D (seen by no target).
+PRIORS = """\
+utilisation: {low: 0.55, high: 0.9}
+rd_per_month_usd: {low: 1000000.0, high: 2000000.0}
+correlations: []
+draws: 8000
+"""
+
+
+@pytest.fixture
+def priors(spec, tmp_path) -> Path:
+    """A parameters folder whose scenario ``priors`` ranges only utilisation and R&D (every other
+    ranged driver of base fixed at its point value), unlinked."""
+    folder = tmp_path / "parameters"
+    shutil.copytree(PARAMETERS_DIR / "base", folder / "base")
+    (folder / "priors").mkdir()
+    (folder / "priors" / "scenario.yaml").write_text(
+        'description: "two ranged drivers"\noverlays: base\nlinked: false\n', encoding="utf-8"
+    )
+    base = scenario_params(MODEL, "base", PARAMETERS_DIR)
+    fixed = [
+        f"{n}: {{value: {yaml_number(float(getattr(base, n)))}, fixed: true}}"
+        for n in base.uncertainty.ranges
+        if n not in ("utilisation", "rd_per_month_usd")
+    ]
+    (folder / "priors" / f"{MODEL}.yaml").write_text(PRIORS + "\n".join(fixed) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_calibrated_ranges_narrow_onto_the_known_value_and_keep_an_unseen_prior(spec, priors):
+    params = scenario_params(MODEL, "priors", priors)
+    assert sorted(params.uncertainty.ranges) == ["rd_per_month_usd", "utilisation"]
+    blank = [
+        Target("revenue", None, 1.0, 0.005, True, months=(1, 12)),
+        Target("revenue", 24, 1.0, 0.005, True),
+    ]
+    exact, _ = modelled(spec, params.vary(utilisation=0.8), blank)
+    targets = [
+        Target(t.figure, t.month, float(v), t.tolerance, t.relative, months=t.months)
+        for t, v in zip(blank, exact, strict=True)
+    ]
+    result = calibrate_ranges(spec, params, targets)
+    ranges = {r.name: r for r in result.ranges}
+    seen, unseen = ranges["utilisation"], ranges["rd_per_month_usd"]
+    assert seen.calibrated[2] - seen.calibrated[0] < 0.25 * (seen.prior[2] - seen.prior[0])
+    assert seen.calibrated[0] <= 0.8 <= seen.calibrated[2]
+    assert seen.calibrated[1] == pytest.approx(0.8, abs=0.01)
+    width = unseen.prior[2] - unseen.prior[0]
+    assert unseen.calibrated[1] == pytest.approx(unseen.prior[1], abs=0.1 * width)
+    assert unseen.narrowing == pytest.approx(1.0, abs=0.2)
+    assert 20 < result.effective_draws < result.draws and not result.warnings
+    # the targets' figures: the calibrated P50 sits on the target
+    target, _, _, calibrated = result.targets[0]
+    assert calibrated[1] == pytest.approx(target.value, rel=0.01)
+
+
+def test_weights_are_the_gaussian_likelihood_of_the_residuals_in_tolerances():
+    targets = [Target("revenue", 1, 100.0, 10.0, False), Target("gross_margin", 1, 0.5, 0.1, False)]
+    figures = np.array([[100.0, 110.0, 120.0, np.nan], [0.5, 0.5, 0.4, 0.5]])
+    weights = draw_weights(figures, targets)
+    raw = np.array([1.0, np.exp(-0.5), np.exp(-0.5 * (4 + 1)), 0.0])
+    assert weights == pytest.approx(raw / raw.sum(), rel=1e-12)
+    assert weighted_percentiles(np.array([3.0, 1.0, 2.0, 4.0]), np.full(4, 0.25), [50]) == pytest.approx(
+        [2.5]
+    )
+
+
+def test_a_tiny_effective_sample_size_is_warned_about(spec, priors):
+    params = scenario_params(MODEL, "priors", priors)
+    blank = [Target("revenue", None, 1.0, 1e-7, True, months=(1, 12))]
+    exact, _ = modelled(spec, params.vary(utilisation=0.8), blank)
+    targets = [Target("revenue", None, float(exact[0]), 1e-7, True, months=(1, 12))]
+    result = calibrate_ranges(spec, params, targets, draws=500)
+    assert result.effective_draws < 5 and "effective sample size" in result.warnings[0]
+
+
+def test_calibrate_ranges_command_writes_calibrated_ranges(spec, priors, tmp_path, capsys):
+    params = scenario_params(MODEL, "priors", priors)
+    blank = [Target("revenue", None, 1.0, 0.005, True, months=(1, 12))]
+    exact, _ = modelled(spec, params.vary(utilisation=0.8), blank)
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        f"model: {MODEL}\ntargets:\n  - {{figure: revenue, months: 1-12, "
+        f"value: {yaml_number(float(exact[0]))}, "
+        'tolerance: "0.5%", source: "the model at 0.8"}\n',
+        encoding="utf-8",
+    )
+    args = ["calibrate", MODEL, "--scenario", "priors", "--parameters", str(priors), "--targets", str(path)]
+    code = cli.main([*args, "--ranges", "--fit", "utilisation", "--write", "calibrated"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "effective sample size" in out and "prior P10 / P50 / P90" in out
+    text = (priors / "calibrated" / f"{MODEL}.yaml").read_text(encoding="utf-8")
+    assert text.count("why: calibrated to") == 1 and "rd_per_month_usd" not in text
+    written = scenario_params(MODEL, "calibrated", priors)
+    calibrated = written.uncertainty.ranges["utilisation"]
+    assert calibrated.low < 0.8 < calibrated.high and calibrated.high - calibrated.low < 0.1
+    assert "rd_per_month_usd" in written.uncertainty.ranges  # the unseen prior is kept from the scenario
+    assert cli.main([*args, "--ranges", "--fit", "initial_gpus"]) == 2
+    assert "not a range in this scenario" in capsys.readouterr().err

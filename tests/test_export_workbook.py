@@ -142,6 +142,7 @@ def test_assumptions_say_valid_range_and_whole_numbers_read_whole(seed):
         "Valid range",
         "Meaning",
         "Source",
+        "Source date",
     ]
     by_name = {r[0].value: r for r in assumptions[1:]}
     horizon = by_name["horizon_months"][1]

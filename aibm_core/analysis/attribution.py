@@ -93,10 +93,19 @@ def changed_links(base: ModelParams, other: ModelParams) -> list[str]:
         If a driver is linked in one set and not in the other (a scenario that cuts a link): the
         driver then changes kind, and the change is not split by input.
     """
-    one_sided = sorted(set(base.linked) ^ set(other.linked))
+    both = set(base.linked) & set(other.linked)
+    one_sided = sorted(  # a path linked in one and scheduled in the other changes kind too
+        (set(base.linked) ^ set(other.linked))
+        | {
+            n
+            for n in both
+            if (base.linked[n].kind, np.shape(base.linked[n].values))
+            != (other.linked[n].kind, np.shape(other.linked[n].values))
+        }
+    )
     if one_sided:
         raise ValueError(
-            f"linked in one scenario and not the other: {', '.join(one_sided)}; "
+            f"linked (or scheduled) in one scenario and not the other: {', '.join(one_sided)}; "
             "attribution by input needs the same links"
         )
     return [

@@ -19,6 +19,12 @@ A target names one figure of the model:
 * or a key figure of the model (any key of ``spec.kpis``, e.g. ``break_even_utilisation``),
   read in the snapshot month (give no month, or the snapshot month).
 
+Instead of one month, a target may give ``months: a-b`` (1-based, inclusive): a flow
+(:data:`FLOWS`: revenue, costs, profits, capex) is then summed over months a..b, in USD, and a
+ratio is computed from the summed parts (gross margin = Σ gross profit / Σ revenue; operating
+margin and capital intensity likewise, :data:`RATIO_PARTS`), so that an annual figure from a
+filing is compared with the model's twelve months.
+
 Its tolerance is absolute (a number, in the figure's unit) or relative to the target (text
 ending in ``%``, e.g. ``"1%"``); without one it is :data:`DEFAULT_TOLERANCE`.
 """
@@ -44,6 +50,7 @@ import numpy as np
 from aibm_core.analysis import stack
 from aibm_core.analysis.scenarios import name_problem
 from aibm_core.core.formatting import format_value
+from aibm_core.core.numeric import ratio
 from aibm_core.core.params import ModelParams, ParameterError, Problem, assumption_unit, bounds, read_yaml
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models.base import STATEMENT_SERIES, ModelSpec
@@ -56,12 +63,21 @@ RATIOS: dict[str, str] = {
     "operating_margin": "fraction",
     "capital_intensity": "ratio",
 }
+#: Statement series that are flows (USD per month): a ``months`` range sums them.
+FLOWS = ("revenue", "cost_of_revenue", "gross_profit", "operating_expenses", "operating_profit", "capex")
+#: Each ratio as (numerator, denominator) flows: over a ``months`` range, the ratio of the sums.
+RATIO_PARTS: dict[str, tuple[str, str]] = {
+    "gross_margin": ("gross_profit", "revenue"),
+    "operating_margin": ("operating_profit", "revenue"),
+    "capital_intensity": ("capex", "revenue"),
+}
 #: Tolerance of a target that gives none: 1% of its value.
 DEFAULT_TOLERANCE = "1%"
 #: Columns of a targets CSV, in order.
 CSV_COLUMNS = ("figure", "month", "value", "tolerance", "source")
-#: Keys of a target in a targets YAML (``figure`` and ``value`` required).
-TARGET_KEYS = CSV_COLUMNS
+#: Keys of a target in a targets YAML (``figure`` and ``value`` required); a CSV may have a
+#: ``months`` column too.
+TARGET_KEYS = (*CSV_COLUMNS, "months")
 #: Top-level keys of a targets YAML (``targets`` required).
 FILE_KEYS = ("targets", "model")
 #: Largest targets file read (bytes).
@@ -106,6 +122,9 @@ class Target:
         Where the value comes from (a filing, a call, a press release).
     key
         Where the target sits in its file (``targets[2]`` or ``row 3``), for messages.
+    months
+        ``(first, last)``, 1-based and inclusive, for a figure over a span of months (a flow
+        summed, a ratio of summed flows), or ``None`` (``month`` says which month).
     """
 
     figure: str
@@ -115,6 +134,7 @@ class Target:
     relative: bool
     source: str = ""
     key: str = ""
+    months: tuple[int, int] | None = None
 
     @property
     def scale(self) -> float:
@@ -123,7 +143,9 @@ class Target:
 
     @property
     def label(self) -> str:
-        """``revenue@12`` or ``gross_margin`` (a KPI read in the snapshot month)."""
+        """``revenue@12``, ``revenue@1-12`` or ``gross_margin`` (a KPI read in the snapshot month)."""
+        if self.months is not None:
+            return f"{self.figure}@{self.months[0]}-{self.months[1]}"
         return self.figure if self.month is None else f"{self.figure}@{self.month}"
 
     @property
@@ -280,7 +302,7 @@ def read_targets(path: Path) -> list[Target]:
     path = Path(path)
     source = str(path)
     if path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
+        rows = csv_rows(path)
     else:
         content = read_yaml(path)
         problems = [
@@ -304,7 +326,7 @@ def read_targets(path: Path) -> list[Target]:
     targets: list[Target] = []
     problems = []
     for key, row in rows:
-        target, found = _target(row, key, source)
+        target, found = target_from(row, key, source)
         problems += found
         if target is not None:
             targets.append(target)
@@ -323,8 +345,14 @@ def targets_model(path: Path) -> str | None:
     return model if isinstance(model, str) else None
 
 
-def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    """The rows of a targets CSV as mappings, each with its key (``row 2`` is the first row)."""
+def csv_rows(
+    path: Path, columns: Sequence[str] = TARGET_KEYS, required: Sequence[str] = ("figure", "value")
+) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of a CSV as mappings of their non-empty cells, each with its key (``row 2`` is the first).
+
+    ``columns`` are the columns the header may name, ``required`` those it must name (a targets
+    CSV by default; an actuals file, :mod:`aibm_core.analysis.actuals`, names its own).
+    """
     source = str(path)
     try:
         if not path.is_file():
@@ -342,18 +370,16 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     except csv.Error as error:
         raise ParameterError([Problem(source, "", f"not CSV: {error}")]) from None
     if not lines:
-        raise ParameterError(
-            [Problem(source, "", f"empty file; expected the header {','.join(CSV_COLUMNS)}")]
-        )
+        raise ParameterError([Problem(source, "", f"empty file; expected the header {','.join(columns)}")])
     header = [h.strip() for h in lines[0]]
     problems = [
-        Problem(source, h, f"unknown column; expected {', '.join(CSV_COLUMNS)}")
+        Problem(source, h, f"unknown column; expected {', '.join(columns)}")
         for h in header
-        if h not in CSV_COLUMNS
+        if h not in columns
     ]
     problems += [
-        Problem(source, c, "missing column; the header names figure, month, value, tolerance, source")
-        for c in ("figure", "value")
+        Problem(source, c, f"missing column; the header names {', '.join(columns)}")
+        for c in required
         if c not in header
     ]
     if problems:
@@ -377,18 +403,22 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Problem]]:
-    """One target read from a YAML mapping or a CSV row, or the problems that stop it."""
+def target_from(
+    row: Any, key: str, source: str, keys: Sequence[str] = TARGET_KEYS
+) -> tuple[Target | None, list[Problem]]:
+    """One target read from a YAML mapping or a CSV row, or the problems that stop it.
+
+    ``keys`` are the keys a row may hold (a company case's disclosed figures add ``reason``
+    and ``as_of``, read by :mod:`aibm_core.analysis.cases`).
+    """
     if not isinstance(row, Mapping):
         return None, [
-            Problem(
-                source, key, f"{echo(row)} is not allowed; expected a mapping of {', '.join(TARGET_KEYS)}"
-            )
+            Problem(source, key, f"{echo(row)} is not allowed; expected a mapping of {', '.join(keys)}")
         ]
     problems = [
-        Problem(source, f"{key}.{k}", f"unknown key; expected one of {', '.join(TARGET_KEYS)}")
+        Problem(source, f"{key}.{k}", f"unknown key; expected one of {', '.join(keys)}")
         for k in row
-        if k not in TARGET_KEYS
+        if k not in keys
     ]
     figure = row.get("figure")
     if not isinstance(figure, str) or not figure.strip():
@@ -402,6 +432,12 @@ def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Proble
         problems.append(
             Problem(source, f"{key}.month", f"{echo(month)} is not allowed; expected a month number 1, 2, …")
         )
+    months, why = parse_months(row.get("months"))
+    if why:
+        problems.append(Problem(source, f"{key}.months", why))
+    elif months is not None and month is not None:
+        why = f"give month ({echo(month)}) or months ({echo(row.get('months'))}), not both"
+        problems.append(Problem(source, f"{key}.months", why))
     value = _number(row.get("value"))
     if value is None:
         problems.append(
@@ -426,7 +462,27 @@ def _target(row: Any, key: str, source: str) -> tuple[Target | None, list[Proble
         return None, problems
     assert isinstance(figure, str) and value is not None and tolerance is not None
     one_line = " ".join(str(text).split())
-    return Target(figure.strip(), month, value, tolerance, relative, one_line, key), []
+    return Target(figure.strip(), month, value, tolerance, relative, one_line, key, months), []
+
+
+#: A span of months as written: ``1-12`` (spaces allowed around the dash).
+MONTHS = re.compile(r"\s*([0-9]+)\s*[-–]\s*([0-9]+)\s*")
+
+
+def parse_months(raw: Any) -> tuple[tuple[int, int] | None, str]:
+    """``"1-12"`` -> ``((1, 12), "")``; ``None`` -> ``(None, "")``; else ``(None, why)``.
+
+    The why is the message of a span that is not ``a-b`` with ``1 <= a <= b``.
+    """
+    if raw is None:
+        return None, ""
+    match = MONTHS.fullmatch(raw) if isinstance(raw, str) else None
+    if match is None or not 1 <= int(match[1]) <= int(match[2]):
+        return (
+            None,
+            f'{echo(raw)} is not allowed; expected a span of months "a-b" with 1 <= a <= b, e.g. "1-12"',
+        )
+    return (int(match[1]), int(match[2])), ""
 
 
 def _number(raw: Any) -> float | None:
@@ -479,15 +535,25 @@ def target_problems(
         elif t.month is not None and not 1 <= t.month <= horizon:
             why = f"month {t.month} is outside the horizon; expected 1..{horizon}"
             problems.append(Problem(source, f"{t.key}.month", why))
+        elif t.months is not None and t.months[1] > horizon:
+            why = f"months {t.months[0]}-{t.months[1]} end outside the horizon; expected within 1..{horizon}"
+            problems.append(Problem(source, f"{t.key}.months", why))
+        elif t.months is not None and t.figure not in FLOWS and t.figure not in RATIO_PARTS:
+            why = (
+                f"{t.figure!r} over months {t.months[0]}-{t.months[1]}: only a flow "
+                f"({', '.join(FLOWS)}) is summed over months, or a ratio of flows "
+                f"({', '.join(RATIO_PARTS)}); give one month"
+            )
+            problems.append(Problem(source, f"{t.key}.months", why))
         elif t.figure not in series and t.month not in (None, snapshot):
             why = (
                 f"month {t.month}: the KPI {t.figure!r} is read in the snapshot month ({snapshot}); "
                 f"give no month, or name a statement series ({', '.join(series)})"
             )
             problems.append(Problem(source, f"{t.key}.month", why))
-    seen: dict[tuple[str, int], str] = {}
+    seen: dict[tuple[str, Any], str] = {}
     for t in targets:
-        where = (t.figure, t.month or snapshot)
+        where = (t.figure, t.months or t.month or snapshot)
         if where in seen and t.figure in series + kpis:
             why = f"{t.label} is also the target {seen[where]}; give each figure and month once"
             problems.append(Problem(source, t.key, why))
@@ -501,32 +567,74 @@ def target_problems(
 def modelled(spec: ModelSpec, params: ModelParams, targets: Sequence[Target]) -> tuple[np.ndarray, list[str]]:
     """The model's value of each target's figure, and the figure's unit, on scalar parameters.
 
-    A statement series is read in the target's month (default: the snapshot month); a ratio
-    too, unless the target gives no month and the model has a KPI of that name (the KPI is
-    read then); any other figure is a KPI, read in the snapshot month.
+    A statement series is read in the target's month (default: the snapshot month), or summed
+    over its ``months``; a ratio too (over ``months``, the ratio of the summed flows), unless
+    the target gives no month and the model has a KPI of that name (the KPI is read then); any
+    other figure is a KPI, read in the snapshot month.
     """
-    result = spec.compute(params)
+    values, units = figure_draws(spec, spec.compute(params), int(params.snapshot_month), targets)
+    return values[:, 0].copy(), units
+
+
+def figure_draws(
+    spec: ModelSpec, result: Any, snapshot: int, targets: Sequence[Target]
+) -> tuple[np.ndarray, list[str]]:
+    """Each target's figure on every draw of a model result (as :func:`modelled` reads it).
+
+    Parameters
+    ----------
+    spec
+        The model.
+    result
+        ``spec.compute`` of scalar parameters (one draw) or of arrays of draws
+        (:func:`aibm_core.analysis.uncertainty.monte_carlo`).
+    snapshot
+        The snapshot month (1-based).
+    targets
+        The figures to read.
+
+    Returns
+    -------
+    tuple
+        An array targets × draws (one column for scalar parameters), in each figure's unit, and
+        the units (a flow summed over months is in USD, not USD per month).
+    """
     statement = spec.statement(result)
     kpis = spec.kpis(result)
-    ratios = statement.ratios()
-    snapshot = int(params.snapshot_month)
-    values, units = [], []
+    months = np.shape(statement.series("revenue"))[-1]
+
+    def rows(key: str) -> np.ndarray:
+        return np.asarray(statement.series(key), dtype=float).reshape(-1, months)
+
+    rows_out, units = [], []
     for t in targets:
-        if t.figure in STATEMENT_SERIES:
-            series = statement.series(t.figure)
-            special = {"volume": statement.volume_unit, "north_star": statement.north_star_unit}
-            unit = special.get(t.figure, STATEMENT_SERIES[t.figure][1])
-        elif t.figure in RATIOS and (t.month is not None or t.figure not in kpis):
-            series, unit = ratios[t.figure], RATIOS[t.figure]
+        if t.figure in STATEMENT_SERIES or (
+            t.figure in RATIOS and (t.month or t.months or t.figure not in kpis)
+        ):
+            values, unit = _statement_figure(statement, rows, t, snapshot)
         else:
             metric = kpis[t.figure]
-            values.append(float(np.asarray(metric.value, dtype=float).reshape(-1)[0]))
-            units.append(metric.unit)
-            continue
-        row = np.asarray(series, dtype=float).reshape(-1, np.shape(series)[-1])[0]
-        values.append(float(row[(t.month or snapshot) - 1]))
+            values, unit = np.asarray(metric.value, dtype=float).reshape(-1), metric.unit
+        rows_out.append(values)
         units.append(unit)
-    return np.asarray(values, dtype=float), units
+    draws = max((len(r) for r in rows_out), default=1)
+    return np.array([np.broadcast_to(r, (draws,)) for r in rows_out], dtype=float).reshape(-1, draws), units
+
+
+def _statement_figure(statement: Any, rows: Any, t: Target, snapshot: int) -> tuple[np.ndarray, str]:
+    """A statement series or ratio of one target, per draw: in a month, or over a span of months."""
+    if t.months is not None:
+        span = slice(t.months[0] - 1, t.months[1])
+        if t.figure in RATIO_PARTS:
+            top, bottom = RATIO_PARTS[t.figure]
+            return ratio(rows(top)[:, span].sum(axis=1), rows(bottom)[:, span].sum(axis=1)), RATIOS[t.figure]
+        return rows(t.figure)[:, span].sum(axis=1), STATEMENT_SERIES[t.figure][1].removesuffix(" per month")
+    i = (t.month or snapshot) - 1
+    if t.figure in RATIO_PARTS:
+        top, bottom = RATIO_PARTS[t.figure]
+        return ratio(rows(top)[:, i], rows(bottom)[:, i]), RATIOS[t.figure]
+    special = {"volume": statement.volume_unit, "north_star": statement.north_star_unit}
+    return rows(t.figure)[:, i], special.get(t.figure, STATEMENT_SERIES[t.figure][1])
 
 
 def _drivers_problems(spec: ModelSpec, drivers: Sequence[str]) -> list[Problem]:
@@ -868,12 +976,28 @@ def write_overlay(
         If the name is not a plain folder name, or too long; the folder exists already (it is
         never overwritten); or the written overlay does not validate (nothing is left).
     """
+    texts = overlay_texts(scenario_name, model, calibration, overlays, targets_path)
+
+    def wrong(loaded: ModelParams) -> list[str]:
+        return [d.name for d in calibration.drivers if float(getattr(loaded, d.name)) != d.after]
+
+    return _write_folder(Path(parameters_dir), scenario_name, model, texts, wrong)
+
+
+def _write_folder(
+    parameters_dir: Path,
+    scenario_name: str,
+    model: str,
+    texts: Mapping[str, str],
+    wrong: Any,
+) -> Path:
+    """Write ``texts`` as the scenario folder ``scenario_name``: in a hidden temporary folder,
+    validated there (``wrong(loaded params)`` lists the drivers that do not read back as meant),
+    then renamed into place; nothing is left when anything fails."""
     from aibm_core.analysis.results import scenario_params
 
-    parameters_dir = Path(parameters_dir)
     folder = parameters_dir / scenario_name
     check_overlay_name(parameters_dir, scenario_name)
-    texts = overlay_texts(scenario_name, model, calibration, overlays, targets_path)
     temporary = Path(tempfile.mkdtemp(prefix=f".{scenario_name[:40]}.", suffix=".tmp", dir=parameters_dir))
     try:
         for name, text in texts.items():
@@ -881,9 +1005,9 @@ def write_overlay(
             os.chmod(temporary / name, 0o644)
         os.chmod(temporary, 0o755)
         loaded = scenario_params(model, temporary.name, parameters_dir)
-        wrong = [d.name for d in calibration.drivers if float(getattr(loaded, d.name)) != d.after]
-        if wrong:
-            why = f"the written values of {', '.join(wrong)} do not read back as fitted"
+        missed = wrong(loaded)
+        if missed:
+            why = f"the written values of {', '.join(missed)} do not read back as fitted"
             raise ParameterError([Problem(str(folder / f"{model}.yaml"), "", why)])
         if folder.exists() or folder.is_symlink():  # someone else was quicker
             raise ParameterError([Problem(str(folder), "--write", "exists already; it is never overwritten")])
@@ -916,3 +1040,303 @@ def _target_text(fit: TargetFit) -> str:
 def _one_line(text: str) -> str:
     """``text`` on one printable line (line breaks and control characters become spaces)."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+# --------------------------------------------------------------------------- calibrated ranges
+
+#: Percentiles reported for each driver (prior and calibrated).
+REPORTED = (10.0, 50.0, 90.0)
+#: Percentiles a calibrated range is written with: a 90% interval and its median.
+WRITTEN = (5.0, 50.0, 95.0)
+#: An effective sample size below this many draws (or below :data:`SMALL_ESS_SHARE` of the
+#: draws, whichever is smaller) is flagged: the calibrated ranges rest on too few draws.
+SMALL_ESS = 100
+SMALL_ESS_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class CalibratedRange:
+    """A ranged driver before and after weighting the draws by the targets.
+
+    Attributes
+    ----------
+    name, unit
+        The driver and its unit.
+    prior, calibrated
+        P10, P50 and P90 of its draws, unweighted and weighted (in ``unit``).
+    written
+        P5, P50 and P95 of the weighted draws: the 90% interval and median an overlay writes.
+    """
+
+    name: str
+    unit: str
+    prior: tuple[float, float, float]
+    calibrated: tuple[float, float, float]
+    written: tuple[float, float, float]
+
+    @property
+    def narrowing(self) -> float:
+        """Calibrated P10-P90 width over the prior's (1: unchanged, below 1: narrower)."""
+        width = self.prior[2] - self.prior[0]
+        return (self.calibrated[2] - self.calibrated[0]) / width if width > 0 else float("nan")
+
+
+@dataclass(frozen=True)
+class RangeCalibration:
+    """The outcome of :func:`calibrate_ranges`.
+
+    Attributes
+    ----------
+    model
+        The model's name.
+    ranges
+        Each reported driver, prior and calibrated.
+    targets
+        The targets with the P10, P50 and P90 of their figure, prior and calibrated, and the unit.
+    draws
+        Number of Monte Carlo draws.
+    effective_draws
+        Effective sample size of the weights, ``(Σw)² / Σw²`` (``draws`` when every weight is equal).
+    warnings
+        One line each: a small effective sample size.
+    """
+
+    model: str
+    ranges: tuple[CalibratedRange, ...]
+    targets: tuple[tuple[Target, str, tuple[float, ...], tuple[float, ...]], ...]
+    draws: int
+    effective_draws: float
+    warnings: tuple[str, ...] = ()
+
+
+def weighted_percentiles(values: np.ndarray, weights: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
+    """Percentiles of weighted draws (each draw's weight spread around its value; linear between).
+
+    With equal weights this is the midpoint rule ``(i + ½) / n``; percentiles outside the first
+    and last midpoints give the smallest and largest draw.
+    """
+    order = np.argsort(values, kind="stable")
+    v = np.asarray(values, dtype=float)[order]
+    w = np.asarray(weights, dtype=float)[order]
+    cumulative = (np.cumsum(w) - w / 2) / w.sum()
+    return np.interp(np.asarray(percentiles, dtype=float) / 100, cumulative, v)
+
+
+def draw_weights(figures: np.ndarray, targets: Sequence[Target]) -> np.ndarray:
+    """Importance weights of draws: ``Π exp(-½ (residual / tolerance)²)`` over the targets, summing to 1.
+
+    ``figures`` is targets × draws (:func:`figure_draws`); a draw whose figure is undefined (NaN)
+    gets weight 0. All-zero weights (no draw near the targets) are returned as zeros.
+    """
+    wanted = np.array([t.value for t in targets], dtype=float)[:, None]
+    scale = np.array([t.scale for t in targets], dtype=float)[:, None]
+    log_weight = -0.5 * np.sum(((figures - wanted) / scale) ** 2, axis=0)
+    log_weight = np.where(np.isfinite(log_weight), log_weight, -np.inf)
+    if not np.isfinite(log_weight.max(initial=-np.inf)):
+        return np.zeros_like(log_weight)
+    weight = np.exp(log_weight - log_weight.max())
+    return weight / weight.sum()
+
+
+def calibrate_ranges(
+    spec: ModelSpec,
+    params: ModelParams,
+    targets: Sequence[Target],
+    drivers: Sequence[str] = (),
+    draws: int | None = None,
+    seed: int | None = None,
+    source: str = "",
+) -> RangeCalibration:
+    """Calibrated ranges: the scenario's ranges as priors, its Monte Carlo draws weighted by the targets.
+
+    Each draw of :func:`aibm_core.analysis.uncertainty.monte_carlo` gets the weight
+    ``Π exp(-½ ((modelled − target) / tolerance)²)`` over the targets (importance sampling of
+    the posterior with a Gaussian likelihood whose standard deviation is each target's
+    tolerance); the calibrated P10/P50/P90 of each ranged driver are weighted percentiles of its
+    draws. A driver the targets do not see keeps (up to sampling noise) its prior.
+
+    Parameters
+    ----------
+    spec, params
+        The model and its parameters with the scenario's ranges (and links, as a batch sees them).
+    targets
+        The figures (:func:`read_targets`).
+    drivers
+        Ranged drivers to report (default: every ranged driver of the scenario).
+    draws, seed
+        Override the scenario's number of draws and seed.
+    source
+        The targets file, for messages.
+
+    Raises
+    ------
+    ParameterError
+        A target the model does not have, a driver that is not ranged in the scenario, a
+        scenario without ranges (or draws: 0), or no draw near the targets.
+    """
+    from aibm_core.analysis.uncertainty import monte_carlo  # Monte Carlo only for ranges
+
+    problems = target_problems(spec, params, targets, source)
+    ranged = list(params.uncertainty.ranges)
+    problems += [
+        Problem(
+            "", "--fit", f"{echo(n)} is not a range in this scenario; ranged drivers: {', '.join(ranged)}"
+        )
+        for n in drivers
+        if n not in ranged
+    ]
+    mc = None if problems else monte_carlo(spec, params, draws, seed)
+    if not problems and (mc is None or not mc.samples):
+        why = "no driver is a range in this scenario (or draws: 0): there is no prior to calibrate"
+        problems.append(Problem("", "--ranges", why))
+    if problems:
+        raise ParameterError(problems)
+    assert mc is not None
+    figures, units = figure_draws(spec, mc.result, int(params.snapshot_month), targets)
+    weights = draw_weights(figures, targets)
+    if not weights.any():
+        why = "no draw gives finite figures for every target; the targets cannot weight the draws"
+        raise ParameterError([Problem(source, "targets", why)])
+    ess = float(1.0 / np.sum(weights**2))
+    equal = np.full(mc.draws, 1.0 / mc.draws)
+    schema = type(params)
+    ranges = tuple(
+        CalibratedRange(
+            name,
+            assumption_unit(schema, name),
+            _triple(weighted_percentiles(mc.samples[name], equal, REPORTED)),
+            _triple(weighted_percentiles(mc.samples[name], weights, REPORTED)),
+            _triple(weighted_percentiles(mc.samples[name], weights, WRITTEN)),
+        )
+        for name in (drivers or ranged)
+    )
+    fits = tuple(
+        (
+            t,
+            unit,
+            tuple(map(float, weighted_percentiles(row, equal, REPORTED))),
+            tuple(map(float, weighted_percentiles(row, weights, REPORTED))),
+        )
+        for t, unit, row in zip(targets, units, np.nan_to_num(figures, nan=np.inf), strict=True)
+    )
+    warnings = []
+    if ess < min(SMALL_ESS, SMALL_ESS_SHARE * mc.draws) or ess < 2:
+        warnings.append(
+            f"effective sample size {ess:.1f} of {mc.draws:,} draws: the calibrated ranges rest on few "
+            "draws; raise the draws (--draws) or check that the targets are within the prior ranges"
+        )
+    return RangeCalibration(spec.name, ranges, fits, mc.draws, ess, tuple(warnings))
+
+
+def _triple(values: np.ndarray) -> tuple[float, float, float]:
+    return float(values[0]), float(values[1]), float(values[2])
+
+
+def range_tables(calibration: RangeCalibration, scenario: str) -> tuple[Any, Any]:
+    """Two :class:`rich.table.Table`: prior and calibrated P10/P50/P90 of each driver and each target."""
+    from rich.table import Table  # only a printed summary needs rich
+    from rich.text import Text
+
+    title = f"aibm calibrate --ranges {calibration.model} (from {_one_line(scenario)})"
+    drivers = Table(title=title)
+    for column in ("driver", "unit", "prior P10 / P50 / P90", "calibrated P10 / P50 / P90", "width"):
+        drivers.add_column(column, overflow="fold")
+    for r in calibration.ranges:
+        drivers.add_row(
+            r.name,
+            r.unit,
+            " / ".join(f"{v:.4g}" for v in r.prior),
+            " / ".join(f"{v:.4g}" for v in r.calibrated),
+            f"{r.narrowing:.0%}",
+        )
+    targets = Table(
+        title=f"targets ({calibration.draws:,} draws, effective {calibration.effective_draws:,.0f})"
+    )
+    for column in ("target", "value", "prior P10 / P50 / P90", "calibrated P10 / P50 / P90", "source"):
+        targets.add_column(column, overflow="fold")
+    for t, unit, prior, calibrated in calibration.targets:
+        targets.add_row(
+            Text(_one_line(t.label)),
+            f"{format_value(t.value, unit)} ± {t.tolerance_text}",
+            " / ".join(format_value(v, unit) for v in prior),
+            " / ".join(format_value(v, unit) for v in calibrated),
+            Text(_one_line(t.source)),
+        )
+    return drivers, targets
+
+
+def range_overlay_texts(
+    model: str, calibration: RangeCalibration, overlays: str, targets_path: Path, bounds_of: Any
+) -> dict[str, str]:
+    """The files of an overlay holding calibrated ranges: ``scenario.yaml`` and ``<model>.yaml``.
+
+    Each driver is written as ``{low: P5, high: P95, value: P50}`` of its weighted draws (a 90%
+    interval of the family its valid range gives, :func:`aibm_core.core.ranges.default_family`),
+    with a comment saying what it was calibrated to; a driver whose weighted draws collapse to
+    one value is written fixed. ``bounds_of(name)`` gives a driver's valid range.
+    """
+    listed = ", ".join(
+        f"{t.label} = {format_value(t.value, u)} ± {t.tolerance_text}" for t, u, _, _ in calibration.targets
+    )
+    names = ", ".join(r.name for r in calibration.ranges)
+    description = f"{model} ranges calibrated to {Path(targets_path).name} ({names}), over {overlays}"
+    scenario = (
+        f"description: {json.dumps(_one_line(description), ensure_ascii=False)}\n"
+        f"overlays: {json.dumps(overlays, ensure_ascii=False)}\n"
+    )
+    lines = [
+        f"# {model}: ranges calibrated by `aibm calibrate --ranges` (importance sampling of "
+        f"{calibration.draws:,} draws, effective sample size {calibration.effective_draws:,.0f}) to "
+        f"{_one_line(str(targets_path))}; every other value as in {overlays}.",
+    ]
+    why = _one_line(f"why: calibrated to {targets_path}: {listed}")
+    for r in calibration.ranges:
+        entry = range_entry(r, *bounds_of(r.name))
+        text = ", ".join(
+            f"{k}: {yaml_number(v) if not isinstance(v, bool) else 'true'}" for k, v in entry.items()
+        )
+        lines.append(f"{r.name}: {{{text}}}  # {why}")
+    return {"scenario.yaml": scenario, f"{model}.yaml": "\n".join(lines) + "\n"}
+
+
+def range_entry(r: CalibratedRange, low_bound: float | None, high_bound: float | None) -> dict[str, Any]:
+    """What an overlay writes for a calibrated range: ``{low: P5, high: P95, value: P50}``.
+
+    The family is the one the valid range gives (:func:`aibm_core.core.ranges.default_family`),
+    whose ``low``/``high`` are a 90% interval. Where that range cannot be written (the weighted
+    draws collapse onto one value, or a P5 on the edge of the valid range where the family
+    needs an inside value) the median is written fixed: ``{value: P50, fixed: true}``.
+    """
+    from aibm_core.core.ranges import RangeError, parse_range
+
+    low, median, high = r.written
+    entry: dict[str, Any] = {"low": low, "high": high, "value": median}
+    try:
+        if not low < high:
+            raise RangeError("collapsed")
+        parse_range(entry, low_bound, high_bound)
+    except RangeError:
+        return {"value": median, "fixed": True}
+    return entry
+
+
+def write_ranges_overlay(
+    parameters_dir: Path,
+    scenario_name: str,
+    model: str,
+    calibration: RangeCalibration,
+    overlays: str,
+    targets_path: Path,
+    schema: type[ModelParams],
+) -> Path:
+    """Write the calibrated ranges as a scenario overlay ``parameters_dir/scenario_name/``.
+
+    As :func:`write_overlay`: validated in a hidden temporary folder (each driver's point value
+    must read back as the calibrated median), then renamed into place; never overwrites.
+    """
+    texts = range_overlay_texts(model, calibration, overlays, targets_path, lambda n: bounds(schema, n))
+
+    def wrong(loaded: ModelParams) -> list[str]:
+        return [r.name for r in calibration.ranges if float(getattr(loaded, r.name)) != r.written[1]]
+
+    return _write_folder(Path(parameters_dir), scenario_name, model, texts, wrong)

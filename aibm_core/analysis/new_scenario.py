@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from aibm_core.analysis.scenarios import (
+    CASE_FILE,
     ROOT,
     SCENARIO_FILE,
     available_scenarios,
@@ -136,7 +137,7 @@ def _content_problems(parameters_dir: Path, name: str) -> list[Problem]:
     problems = misnamed_files(folder)
     problems += scenario_problems(parameters_dir, name)
     for path in sorted(folder.glob("*.yaml")):
-        if path.name == SCENARIO_FILE:
+        if path.name in (SCENARIO_FILE, CASE_FILE):  # not model files (a case is checked by aibm validate)
             continue
         if path.stem not in model_names():
             why = f"the file name must be a model name: {', '.join(model_names())}"

@@ -98,8 +98,14 @@ def linked(
     ``sold`` gives a seller's series by model name; by default each seller is computed (or
     found) here with the scenario's own parameters and links, recursively.
     """
-    states = [
-        (link, stack.link_state(link, scenario, parameters_dir)) for link in stack.links_into(spec.name)
+    states = [  # a schedule the scenario gives the driver cuts its link, as a number would
+        (
+            link,
+            "set by the scenario"
+            if link.driver in params.scheduled
+            else stack.link_state(link, scenario, parameters_dir),
+        )
+        for link in stack.links_into(spec.name)
     ]
     inputs: dict[str, LinkedInput] = {}
     for i, (link, state) in enumerate(states):
@@ -126,7 +132,7 @@ def linked(
     u = params.uncertainty
     if replaced & set(u.ranges):
         params = params.with_uncertainty(u.without(replaced))
-    return params.with_linked(inputs), states
+    return params.with_linked({**params.linked, **inputs}), states
 
 
 def _computed(spec: ModelSpec, params: ModelParams) -> tuple[Evaluation, dict[str, Any], Offers]:

@@ -31,8 +31,17 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.core.config import scenario_order
-from aibm_core.core.params import ModelParams, ParameterError, Problem, bounds, read_yaml, validate
+from aibm_core.core.params import (
+    ModelParams,
+    ParameterError,
+    Problem,
+    bounds,
+    read_yaml,
+    validate,
+)
 from aibm_core.core.ranges import RangeError, fixed_value, is_fixed, parse_range, recentre
+from aibm_core.core.schedules import ScheduleError, inline, is_schedule
+from aibm_core.core.source_dates import split_as_of, with_as_of
 from aibm_core.core.yaml_loading import echo, shorten
 from aibm_core.models import model_names
 
@@ -40,6 +49,10 @@ from aibm_core.models import model_names
 SCENARIO_FILE = "scenario.yaml"
 #: The root scenario: every other scenario overlays it, directly or through others.
 ROOT = "base"
+#: Name of a company case's description (:mod:`aibm_core.analysis.cases`; never a model file).
+CASE_FILE = "case.yaml"
+#: Name of a scenario's reported figures (:mod:`aibm_core.analysis.actuals`).
+ACTUALS_FILE = "actuals.csv"
 #: Keys a ``scenario.yaml`` may hold.
 SCENARIO_KEYS = ("description", "overlays", "linked")
 #: Longest scenario folder name (characters). Output files add the model's name, a suffix and,
@@ -135,27 +148,29 @@ def outside_problem(parameters_dir: Path, path: Path) -> Problem | None:
 
 #: Files read, by path and identity (device, inode, size, modification time): planning reads
 #: ``base/<model>.yaml`` for every scenario that overlays it, and parsing YAML is the slow part.
-_READ: dict[tuple[str, int, int, int, int], dict[str, Any]] = {}
+_READ: dict[tuple[str, int, int, int, int, bool], dict[str, Any]] = {}
 #: Most files kept in :data:`_READ` (a parameters folder of many hundred scenarios).
 _READ_LIMIT = 4096
 
 
-def read_inside(parameters_dir: Path, path: Path) -> dict[str, Any]:
+def read_inside(parameters_dir: Path, path: Path, dates: bool = False) -> dict[str, Any]:
     """:func:`read_yaml` of a file of the parameters folder, refusing links that lead outside it.
 
     A file read before and unchanged since (same inode, size and modification time) is not
-    parsed again; each call returns a copy of its own.
+    parsed again; each call returns a copy of its own. ``dates`` reads plain dates as text
+    (:func:`~aibm_core.core.params.read_yaml`).
     """
     problem = outside_problem(parameters_dir, path)
     if problem is not None:
         raise ParameterError([problem])
+    read = (lambda p: read_yaml(p, dates=True)) if dates else read_yaml
     try:
         info = os.stat(path)
     except OSError:
-        return read_yaml(path)  # says why it cannot be read
-    key = (str(Path(path).resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+        return read(path)  # says why it cannot be read
+    key = (str(Path(path).resolve()), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, dates)
     if key not in _READ:
-        values = read_yaml(path)
+        values = read(path)
         if len(_READ) >= _READ_LIMIT:
             _READ.clear()
         _READ[key] = values
@@ -358,8 +373,14 @@ def lay_over(
         schema = None
     values = dict(below)
     problems = []
+    dates = {}
     for key, raw in above.items():
+        raw, dates[key] = split_as_of(raw)  # a dated value is laid over as the value, then dated again
         values[key] = raw
+        if is_schedule(raw):
+            values[key], problem = read_schedule(key, raw, source)
+            problems += problem
+            continue
         if is_fixed(raw):
             driver = schema is None or (
                 key in schema.model_fields
@@ -369,7 +390,7 @@ def lay_over(
             with contextlib.suppress(RangeError):  # a misused fixed is validation's to report
                 values[key] = fixed_value(raw) if driver else raw
             continue
-        overlaid = below.get(key)
+        overlaid = split_as_of(below.get(key))[0]
         number = isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw)
         if schema is None or not number or not isinstance(overlaid, Mapping) or is_fixed(overlaid):
             continue
@@ -390,11 +411,27 @@ def lay_over(
         values[key] = moved.to_dict() if not isinstance(moved, float) else moved
     if problems:
         raise ParameterError(problems)
-    return values
+    return {key: with_as_of(value, dates.get(key)) for key, value in values.items()}
+
+
+def read_schedule(key: str, raw: Mapping[str, Any], source: str) -> tuple[Any, list[Problem]]:
+    """A schedule of a parameter file with its CSV file (next to ``source``) read into it.
+
+    A schedule replaces whatever the overlaid scenario gives the driver (a range included: a
+    scheduled driver has no range). Returns the schedule and no problem, or the schedule as
+    written and the one-line problem of its CSV file (:func:`aibm_core.core.schedules.inline`).
+    """
+    try:
+        return inline(raw, Path(source).parent), []
+    except ScheduleError as error:
+        return raw, [Problem(source, key, str(error))]
 
 
 def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | None = None) -> list[str]:
     """Models that run in a scenario: those with a file in it or in a scenario it overlays.
+
+    A company case (a folder with a ``case.yaml``, :mod:`aibm_core.analysis.cases`) runs only
+    the model its ``case.yaml`` names, and only when the folder has that model's file.
 
     Parameters
     ----------
@@ -408,7 +445,33 @@ def scenario_models(parameters_dir: Path, scenario: str, models: list[str] | Non
     if models is None:
         models = model_names()
     chain = scenario_chain(parameters_dir, scenario)
+    case = case_model(parameters_dir, scenario)
+    if case is not None:  # a company case runs only its own model
+        return [m for m in models if m == case and chain[-1].model_file(m).exists()]
     return [m for m in models if any(s.model_file(m).exists() for s in chain)]
+
+
+def is_case_file(path: Path) -> bool:
+    """Whether ``path`` is a company case's description (``case.yaml``), not a model file."""
+    return Path(path).name == CASE_FILE
+
+
+def case_model(parameters_dir: Path, scenario: str) -> str | None:
+    """The model of a company case: ``model:`` of the scenario folder's ``case.yaml``.
+
+    ``None`` when the folder has no ``case.yaml`` (not a case); ``""`` when it has one whose
+    ``model`` is not text (then no model runs; :mod:`aibm_core.analysis.cases` says why).
+
+    Raises
+    ------
+    ParameterError
+        If the ``case.yaml`` cannot be read as YAML.
+    """
+    path = Path(parameters_dir) / scenario / CASE_FILE
+    if not path.is_file():
+        return None
+    model = read_inside(parameters_dir, path, dates=True).get("model")
+    return model if isinstance(model, str) else ""
 
 
 def scenario_problems(parameters_dir: Path, scenario: str) -> list[Problem]:

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.analysis.scenarios import (
+    ACTUALS_FILE,
     available_scenarios,
+    is_case_file,
     is_scenario_file,
     name_problem,
     read_scenario,
@@ -26,7 +28,16 @@ from aibm_core.analysis.scenarios import (
 from aibm_core.batch.jobs import exit_code, stop_on_signals
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.core.errors import AibmInputError
-from aibm_core.core.params import ParameterError, Problem, defaults_yaml, validate, write_defaults_yaml
+from aibm_core.core.params import (
+    ModelParams,
+    ParameterError,
+    Problem,
+    defaults_yaml,
+    read_yaml,
+    stale_warnings,
+    validate,
+    write_defaults_yaml,
+)
 from aibm_core.core.yaml_loading import echo
 from aibm_core.models import get_model, model_names, registry
 from aibm_core.present import dashboard
@@ -482,12 +493,21 @@ def _validate(args: argparse.Namespace) -> int:
         problems.extend(new)
         seen.update(new)
 
+    warnings: dict[str, None] = {}  # in order, each once
     for path in files:
+        if path.name == ACTUALS_FILE:  # a scenario's actuals: rows of its models
+            add(_actuals_problems(path))
+            continue
         if path.suffix != ".yaml":
             problems.append(_misnamed(path))
             continue
         if is_scenario_file(path):  # a scenario's description and overlay chain, not a model file
             add(scenario_problems(path.parent.parent, path.parent.name))
+            continue
+        if is_case_file(path):  # a company case: its sources, fitted drivers and disclosed figures
+            from aibm_core.analysis.cases import case_problems  # only a case needs it
+
+            add(case_problems(path.parent.parent, path.parent.name))
             continue
         if path.stem not in model_names():
             problems.append(
@@ -495,13 +515,47 @@ def _validate(args: argparse.Namespace) -> int:
             )
             continue
         try:
-            validate(get_model(path.stem).params, read_scenario(path), source=str(path))
+            params = validate(get_model(path.stem).params, read_scenario(path), source=str(path))
         except ParameterError as error:
             add(error.problems)
+        else:
+            warnings.update(dict.fromkeys(_old_sources(path, params)))
     if problems:
         raise ParameterError(problems)
+    for line in warnings:
+        print(f"warning: {line}")
     print(f"{len(files)} parameter file(s) valid")
     return EXIT_OK
+
+
+def _old_sources(path: Path, params: ModelParams) -> list[str]:
+    """Warnings for the sources of ``params`` older than a year, each named once per model and date.
+
+    A default's stale source would otherwise be listed under every scenario that keeps it: the
+    line names the model instead of the file when the file does not set the value itself.
+    """
+    own = set(read_yaml(path)) if path.is_file() else set()
+    lines = []
+    for line, (name, _) in zip(stale_warnings(params), params.stale_sources(), strict=True):
+        where = str(path) if name in own else f"{path.stem} (default)"
+        lines.append(f"{where}: {line}")
+    return lines
+
+
+def _actuals_problems(path: Path) -> list[Problem]:
+    """Problems of a scenario's ``actuals.csv``: its rows, then each model's figures, months and units."""
+    from aibm_core.analysis.actuals import actuals_problems, read_actuals
+    from aibm_core.analysis.results import scenario_params
+
+    try:
+        rows = read_actuals(path)
+        problems = []
+        for model in dict.fromkeys(a.model for a in rows):
+            params = scenario_params(model, path.parent.name, path.parent.parent)
+            problems += actuals_problems(params, [a for a in rows if a.model == model], str(path))
+    except ParameterError as error:
+        return error.problems
+    return problems
 
 
 def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
@@ -518,7 +572,9 @@ def _files_to_validate(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]
     for path in paths:
         if path.is_dir():
             links = [p for p in sorted(path.iterdir()) if p.is_symlink() and p.is_dir()]
-            found = sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml"))
+            found = (
+                sorted(path.rglob("*.yaml")) + sorted(path.rglob("*.yml")) + sorted(path.rglob(ACTUALS_FILE))
+            )
             outside = [(p, outside_problem(path, p)) for p in [*links, *found]]
             problems.extend(problem for _, problem in outside if problem is not None)
             refused = {p for p, problem in outside if problem is not None}
@@ -554,8 +610,11 @@ def _assumptions(args: argparse.Namespace) -> int:
     else:
         for name, row in frame.iterrows():
             print(
-                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}]\n"
+                f"{name} = {row['formatted']} [{row['unit']}; {row['range']}; {row['role']}"
+                + ("; can follow a schedule" if row["schedule"] else "")
+                + "]\n"
                 f"    {row['meaning']}. Source: {row['source']}"
+                + (f" (dated {row['source_date']})" if row["source_date"] else "")
             )
     return EXIT_OK
 
@@ -655,15 +714,24 @@ def _add_calibrate(sub: argparse._SubParsersAction) -> None:
   aibm calibrate ai_infrastructure --targets targets.yaml --fit utilisation --fit annual_price_decline
   aibm calibrate api_access --scenario bear --targets actuals.csv --fit price_per_m_output_tokens \\
       --write bear_calibrated
+  aibm calibrate ai_infrastructure --targets targets.yaml --ranges --write calibrated_ranges
 
-targets file (YAML; or CSV with the columns figure,month,value,tolerance,source):
+targets file (YAML; or CSV with the columns figure,month,months,value,tolerance,source):
   targets:
     - {figure: revenue, month: 12, value: 33500000, tolerance: "1%", source: "FY report"}
+    - {figure: revenue, months: 1-12, value: 380000000, tolerance: "2%", source: "FY report"}
     - {figure: gross_margin, value: 0.26, tolerance: 0.005, source: "earnings call"}
   figure: a statement series or ratio (revenue, cost_of_revenue, gross_profit, operating_expenses,
   operating_profit, capex, volume, north_star, gross_margin, operating_margin, capital_intensity) in
-  a month (default: the snapshot month), or any KPI of the model (snapshot month); tolerance: a
-  number (absolute, in the figure's unit) or a percentage of the value (default 1%).
+  a month (default: the snapshot month) or over months a-b (a flow summed; a ratio of the summed
+  flows), or any KPI of the model (snapshot month); tolerance: a number (absolute, in the figure's
+  unit) or a percentage of the value (default 1%). A scenario's actuals.csv (columns
+  model,figure,month,quarter,value,unit,source) is read too (the rows of MODEL), and a company
+  case's case.yaml (its disclosed figures).
+
+--ranges: the scenario's ranges are the priors; its Monte Carlo draws are weighted by
+  exp(-1/2 (residual / tolerance)^2) per target, and the weighted P10/P50/P90 of each ranged driver
+  (those of --fit, or all) are printed with the effective sample size; --write writes them as ranges.
 
 exit codes:
   0    every target matched within its tolerance
@@ -682,9 +750,17 @@ exit codes:
     calibrate.add_argument(
         "--fit",
         action="append",
-        required=True,
+        default=[],
         metavar="DRIVER",
-        help="driver to fit (repeatable); every other assumption keeps its value",
+        help="driver to fit (repeatable; required without --ranges); every other assumption keeps its value",
+    )
+    calibrate.add_argument(
+        "--ranges",
+        action="store_true",
+        help="calibrate the scenario's ranges instead: weight its Monte Carlo draws by the targets",
+    )
+    calibrate.add_argument(
+        "--draws", type=int, metavar="N", help="with --ranges: Monte Carlo draws (default: the scenario's)"
     )
     calibrate.add_argument(
         "--write",
@@ -710,16 +786,20 @@ def _calibrate(args: argparse.Namespace) -> int:
     from aibm_core.analysis.results_cache import linked  # the calibrate command's only
 
     _check_model_and_scenario(args, "MODEL")
-    targets = calibration.read_targets(args.targets)
-    named = calibration.targets_model(args.targets)
-    if named is not None and named != args.model:
-        why = f"the targets are for {echo(named)}, not {args.model!r}"
-        raise ParameterError([Problem(str(args.targets), "model", why)])
+    if not args.fit and not args.ranges:
+        raise ParameterError([Problem("", "--fit", "no driver to fit; name one or more (or give --ranges)")])
+    if args.draws is not None and (not args.ranges or args.draws < 1):
+        raise ParameterError(
+            [Problem("", "--draws", f"{args.draws} is not allowed; a number >= 1 with --ranges")]
+        )
+    targets = _calibration_targets(args)
     if args.write is not None:  # before any work: a name refused now is refused later too
         calibration.check_overlay_name(args.parameters, args.write)
     spec = get_model(args.model)
     own = scenario_params(args.model, args.scenario, args.parameters)
     params, _ = linked(spec, own, args.scenario, args.parameters)  # the scenario as a batch sees it
+    if args.ranges:
+        return _calibrate_ranges(args, spec, params, targets)
     result = calibration.calibrate(spec, params, targets, args.fit, source=str(args.targets))
     console = Console(width=160)
     for table in calibration.summary_tables(result, args.scenario):
@@ -739,6 +819,54 @@ def _calibrate(args: argparse.Namespace) -> int:
         shown = (_plain(str(folder)), _plain(args.scenario), _plain(args.write))
         print(f"written: {shown[0]} (overlays {shown[1]}; run it: aibm run --scenario {shown[2]})")
     return EXIT_OK if result.matched else EXIT_FAILED
+
+
+def _calibration_targets(args: argparse.Namespace) -> list[Any]:
+    """The targets of ``aibm calibrate``: a targets file, a case's disclosed figures, or the rows of
+    MODEL in an actuals file."""
+    from aibm_core.analysis import actuals  # the calibrate command's only
+    from aibm_core.analysis import calibrate as calibration  # the calibrate command's only
+
+    if actuals.is_actuals_file(args.targets):
+        rows = actuals.read_actuals(args.targets)
+        return actuals.actuals_targets(rows, args.model, str(args.targets))
+    if is_case_file(args.targets) and args.targets.is_file():  # a company case: its disclosed figures
+        from aibm_core.analysis.cases import read_case
+
+        folder = args.targets.resolve().parent
+        case = read_case(folder.parent, folder.name)
+        named, targets = case.model, case.targets
+    else:
+        targets = calibration.read_targets(args.targets)
+        named = calibration.targets_model(args.targets)
+    if named is not None and named != args.model:
+        why = f"the targets are for {echo(named)}, not {args.model!r}"
+        raise ParameterError([Problem(str(args.targets), "model", why)])
+    return targets
+
+
+def _calibrate_ranges(args: argparse.Namespace, spec: Any, params: Any, targets: list[Any]) -> int:
+    """``aibm calibrate --ranges``: prior and calibrated ranges, the effective sample size, the overlay."""
+    from rich.console import Console  # only the run and calibrate commands print tables
+
+    from aibm_core.analysis import calibrate as calibration  # the calibrate command's only
+
+    result = calibration.calibrate_ranges(
+        spec, params, targets, args.fit, draws=args.draws, source=str(args.targets)
+    )
+    console = Console(width=160)
+    for table in calibration.range_tables(result, args.scenario):
+        console.print(table)
+    print(f"effective sample size: {result.effective_draws:,.1f} of {result.draws:,} draws")
+    for warning in result.warnings:
+        print(f"warning: {_plain(warning)}", file=sys.stderr)
+    if args.write is not None:
+        folder = calibration.write_ranges_overlay(
+            args.parameters, args.write, args.model, result, args.scenario, args.targets, spec.params
+        )
+        shown = (_plain(str(folder)), _plain(args.scenario), _plain(args.write))
+        print(f"written: {shown[0]} (overlays {shown[1]}; run it: aibm run --scenario {shown[2]})")
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from aibm_core.analysis import stack
-from aibm_core.analysis.scenarios import SCENARIO_FILE, scenario_chain, scenario_linked
+from aibm_core.analysis.scenarios import (
+    CASE_FILE,
+    SCENARIO_FILE,
+    scenario_chain,
+    scenario_linked,
+)
 from aibm_core.batch.jobs import PYRAMID, Job, Outcome
 from aibm_core.core.config import PACKAGE_DIR, PARAMETERS_DIR
 from aibm_core.core.files import write_atomic
@@ -89,9 +94,15 @@ def chain_folders(parameters_dir: Path, scenario: str) -> list[Path]:
 
 
 def scenario_inputs(folders: Sequence[Path], models: Sequence[str]) -> list[Path]:
-    """The existing ``scenario.yaml`` and model files in the folders of an overlay chain."""
-    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models)]
-    return [folder / name for folder in folders for name in names if (folder / name).is_file()]
+    """The existing ``scenario.yaml``, model files, ``case.yaml``, ``actuals.csv`` and schedule CSV
+    files of an overlay chain's folders.
+
+    A report shows its scenario's company case and actuals, and reads its schedules: a change to
+    any of them runs it again.
+    """
+    names = [SCENARIO_FILE, *(f"{model}.yaml" for model in models), CASE_FILE]
+    files = [folder / name for folder in folders for name in names if (folder / name).is_file()]
+    return files + sorted(path for folder in folders for path in folder.glob("*.csv") if path.is_file())
 
 
 def fingerprints(jobs: Sequence[Job], parameters_dir: Path) -> dict[str, str]:

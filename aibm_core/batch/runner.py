@@ -39,7 +39,13 @@ from typing import Any
 from aibm_core.analysis import stack
 from aibm_core.analysis.results_cache import CACHE_ENV
 from aibm_core.analysis.scenarios import available_scenarios as _available_scenarios
-from aibm_core.analysis.scenarios import name_problem, scenario_files, scenario_models, scenario_values
+from aibm_core.analysis.scenarios import (
+    case_model,
+    name_problem,
+    scenario_files,
+    scenario_models,
+    scenario_values,
+)
 from aibm_core.batch import dask_executor  # only when asked for: it imports Dask
 from aibm_core.batch.execution import _CURRENT, compute_results, execute, new_run_id
 from aibm_core.batch.jobs import (
@@ -120,7 +126,7 @@ def plan(
         except ParameterError as error:  # a broken scenario.yaml or overlay chain
             problems.extend(error.problems)
             continue
-        if compare and present:  # a comparison of no model would only fail
+        if compare and present and case_model(parameters_dir, scenario) is None:  # a case runs only its model
             values = {"parameters_dir": str(parameters_dir)}
             jobs.append(
                 Job(

@@ -1,4 +1,4 @@
-"""Drivers fed by another model's results: a monthly path per draw, read at any month.
+"""Drivers given as monthly paths: fed by another model's results, or scheduled by the scenario.
 
 A :class:`LinkedInput` carries what a selling model's result says a driver of the buying
 model is (for example the GPU cloud's realised price per sold GPU-hour, which is the API
@@ -6,12 +6,17 @@ layer's GPU-hour cost). The buying model reads it with :func:`path_at` over its 
 months beyond the seller's horizon continue at the seller's average monthly change over its
 last year (or flat when the seller has fewer than 13 months), so a lifetime value that looks
 past the horizon follows the seller's trend instead of freezing it.
+
+A schedule written in a scenario file (a price path, a capacity or hiring plan:
+:mod:`aibm_core.core.schedules`) is the same kind of path, whose seller is the scenario file
+(``kind="schedule"``); it holds its last value after its last month.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
@@ -40,6 +45,10 @@ class LinkedInput:
         per GPU is the vendor's net ASP plus the rest of the server, its own driver.
     scale
         A factor on the whole driver (one per row, or one for all; 1 as the seller gives it).
+    kind
+        ``"link"`` (a selling model's series, continued at its trend beyond its months) or
+        ``"schedule"`` (a path written in a scenario file, ``seller``, holding its last value
+        beyond its months).
     """
 
     seller: str
@@ -50,6 +59,18 @@ class LinkedInput:
     times: str | None = None
     plus: str | None = None
     scale: np.ndarray | float = 1.0
+    kind: Literal["link", "schedule"] = "link"
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether the path is a schedule written in a scenario file (not another model's series)."""
+        return self.kind == "schedule"
+
+    def describe(self) -> str:
+        """Where the path comes from, in words, for reports."""
+        if self.scheduled:
+            return f"a schedule ({self.label}) in {self.seller}"
+        return f"the {self.label}, from the {self.seller} model under this scenario"
 
     def scaled(self, factor: np.ndarray | float) -> LinkedInput:
         """The same input with the driver multiplied by ``factor`` (one per row, or one for all).
@@ -72,7 +93,8 @@ class LinkedInput:
 
     def digest(self) -> str:
         """SHA-256 of the point path and the draws (equal inputs, equal digest)."""
-        h = hashlib.sha256(f"{self.seller}/{self.output}/{self.times}/{self.plus}".encode())
+        tag = "/schedule" if self.scheduled else ""
+        h = hashlib.sha256(f"{self.seller}/{self.output}/{self.times}/{self.plus}{tag}".encode())
         for part in (self.values, self.draws, np.asarray(self.scale, dtype=float)):
             if part is not None:
                 h.update(str(np.shape(part)).encode())
@@ -80,24 +102,25 @@ class LinkedInput:
         return h.hexdigest()
 
 
-def path_at(values: np.ndarray, months: np.ndarray) -> np.ndarray:
+def path_at(values: np.ndarray, months: np.ndarray, trend: bool = True) -> np.ndarray:
     """A monthly path (``rows × T``, month 1 first) read at the given months (``rows × len(months)``).
 
     A path without a row axis (``T``, a point evaluation) gives one without (``len(months)``).
 
     Months ``1 .. T`` read the path; later months continue at the average monthly change of
     the last twelve months (flat for a path of twelve months or fewer, or one that changes
-    sign); months before 1 read month 1.
+    sign; always flat, the last value held, when ``trend`` is false); months before 1 read
+    month 1.
     """
     values = np.asarray(values, dtype=float)
     if values.ndim == 1:  # a point path gives a point path
-        return path_at(values[None, :], months)[0]
+        return path_at(values[None, :], months, trend)[0]
     months = np.asarray(months, dtype=float).reshape(-1)
     horizon = values.shape[-1]
     index = np.clip(months.astype(int), 1, horizon) - 1
     out = values[:, index]
     beyond = months > horizon
-    if beyond.any() and horizon > 12:
+    if trend and beyond.any() and horizon > 12:
         last, year_ago = values[:, -1:], values[:, -13:-12]
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where((last > 0) & (year_ago > 0), (last / year_ago) ** (1.0 / 12.0), 1.0)

@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args
 
@@ -39,6 +40,13 @@ from aibm_core.core.ranges import (
     fixed_value,
     is_fixed,
     parse_range,
+)
+from aibm_core.core.schedules import ScheduleError, inline, is_schedule, monthly_path
+from aibm_core.core.source_dates import (
+    current_run_date,
+    date_problem,
+    older_than_a_year,
+    split_as_of,
 )
 from aibm_core.core.yaml_loading import YamlProblems, echo, load_mapping, shorten
 
@@ -83,6 +91,7 @@ def assumption(
     base_range: Mapping[str, Any] | None = None,
     range_source: str | None = None,
     as_of: str | None = None,
+    schedule: bool = False,
 ) -> Any:
     """Declare one model assumption as a pydantic field.
 
@@ -106,12 +115,21 @@ def assumption(
     as_of
         Date of the source of the default (ISO ``YYYY-MM-DD`` or ``YYYY-MM``); every price-like
         assumption (list prices, rental prices, unit prices, energy prices) carries one.
+    schedule
+        Whether a scenario may give the driver as a schedule, a value per month or quarter
+        (:mod:`aibm_core.core.schedules`): only a driver that the model reads month by month
+        (:meth:`ModelParams.monthly`) where its formula is per month (a price, a capacity or
+        volume plan, a headcount or fixed-cost plan; never a compounding growth rate).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
     if base_range is not None and (role != "driver" or not range_source):
         raise ValueError("only a driver takes a base_range, and it needs a range_source")
+    if schedule and role != "driver":
+        raise ValueError("only a driver can follow a schedule")
     extra = {"unit": unit, "source": source, "role": role}
+    if schedule:
+        extra["schedule"] = True
     if base_range is not None:
         extra.update(base_range=dict(base_range), range_source=range_source)
     if as_of is not None:
@@ -139,6 +157,7 @@ class ModelParams(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     _uncertainty: Uncertainty | None = PrivateAttr(default=None)
     _linked: dict[str, LinkedInput] = PrivateAttr(default_factory=dict)
+    _as_of: dict[str, str] = PrivateAttr(default_factory=dict)
 
     #: Rank correlations the ``base`` scenario gives between ranged drivers:
     #: ``((driver, driver, rho, source), ...)``.
@@ -160,6 +179,42 @@ class ModelParams(BaseModel):
         """Drivers fed by another model's results, by name (none unless the stack links them)."""
         return dict(self._linked)
 
+    def with_dates(self, dates: Mapping[str, str]) -> ModelParams:
+        """A copy whose named assumptions carry the given source dates (a scenario's ``as_of``)."""
+        copy = self.model_copy()
+        copy._as_of = {**self._as_of, **dates}
+        return copy
+
+    def source_date(self, name: str) -> str | None:
+        """The date of the source of an assumption's value (``YYYY-MM-DD`` or ``YYYY-MM``), or ``None``.
+
+        The date a scenario gives with the value (``{value: 2.5, as_of: 2025-09-01}``), else the
+        schema's ``as_of`` while the value is still the default its source supports; a value
+        a scenario sets without a date has none.
+        """
+        if name in self._as_of:
+            return self._as_of[name]
+        field = type(self).model_fields[name]
+        own = (field.json_schema_extra or {}).get("as_of")
+        if own is None or name in self._linked:
+            return None
+        value = getattr(self, name)
+        return own if np.ndim(value) == 0 and value == field.default else None
+
+    def stale_sources(self, run_date: date | None = None) -> list[tuple[str, str]]:
+        """Assumptions whose source is dated more than a year before ``run_date``, as (name, date).
+
+        ``run_date`` defaults to :func:`current_run_date` (today, or ``AIBM_RUN_DATE``). A date
+        given by month (``YYYY-MM``) counts from the month's first day.
+        """
+        today = run_date or current_run_date()
+        out = []
+        for name in type(self).model_fields:
+            when = self.source_date(name)
+            if when is not None and older_than_a_year(when, today):
+                out.append((name, when))
+        return out
+
     def with_linked(self, linked: Mapping[str, LinkedInput]) -> ModelParams:
         """A copy whose named drivers read the given linked inputs instead of their own values."""
         unknown = set(linked) - set(type(self).model_fields)
@@ -180,12 +235,16 @@ class ModelParams(BaseModel):
         copy._linked = {k: v for k, v in self._linked.items() if k not in names}
         return copy
 
-    def linked_path(self, name: str, months: Any) -> Any:
-        """The linked driver's path at ``months`` (rows × months), or ``None`` when it is not linked."""
+    def linked_or_scheduled_path(self, name: str, months: Any) -> Any:
+        """The driver's path at ``months`` (rows × months) when a link or a schedule gives it, else ``None``.
+
+        A link (another model's series) continues at its trend beyond the seller's months; a
+        schedule (:mod:`aibm_core.core.schedules`) holds its last value after its last month.
+        """
         link = self._linked.get(name)
         if link is None:
             return None
-        path = path_at(link.values, months)
+        path = path_at(link.values, months, trend=not link.scheduled)
         if link.times is not None:
             path = path * np.asarray(getattr(self, link.times), dtype=float)[..., None]
         if link.plus is not None:
@@ -193,12 +252,67 @@ class ModelParams(BaseModel):
         scale = np.asarray(link.scale, dtype=float)
         return path if scale.ndim == 0 and scale == 1.0 else path * scale[..., None]
 
+    #: The name the path was first read by (linked drivers only); the same reading.
+    linked_path = linked_or_scheduled_path
+
+    def monthly(self, name: str, months: Any, own: Any = None) -> Any:
+        """A driver month by month: the path a link or a schedule gives, else the model's own.
+
+        Parameters
+        ----------
+        name
+            The driver.
+        months
+            Month numbers (1-based) to read.
+        own
+            The model's own monthly formula for the driver, used when no link or schedule gives
+            it (default: its value, with a trailing month axis: draws × 1).
+
+        Returns
+        -------
+        numpy.ndarray
+            Rows × months (a path), or whatever ``own`` is.
+        """
+        path = self.linked_or_scheduled_path(name, months)
+        if path is not None:
+            return path
+        return np.asarray(getattr(self, name), dtype=float)[..., None] if own is None else own
+
+    def compounded(self, name: str, months: Any, per_month: Any) -> Any:
+        """The level a growth-rate driver reaches in each of ``months``, relative to month 1.
+
+        ``per_month`` turns the driver's rate into a monthly one (for a quarterly rate ``g``:
+        ``(1 + g) ** (1 / 3) − 1``). A constant rate gives ``(1 + r) ** (t − 1)``; a scheduled
+        rate (a rate in force each month) gives the cumulative product
+        ``Π_{k = 2 .. t} (1 + r_k)``: the growth into month ``k`` is at the rate in force in month
+        ``k``. Rows × months.
+        """
+        months = np.asarray(months, dtype=float)
+        path = self.linked_or_scheduled_path(name, months)
+        if path is None:
+            rate = np.asarray(per_month(np.asarray(getattr(self, name), dtype=float)), dtype=float)
+            return (1.0 + rate[..., None]) ** (months - 1.0)
+        every = np.arange(1.0, float(months.max()) + 1.0)
+        growth = 1.0 + per_month(self.linked_or_scheduled_path(name, every))
+        growth[..., 0] = 1.0  # month 1 is the base
+        return np.cumprod(growth, axis=-1)[..., months.astype(int) - 1]
+
+    @property
+    def scheduled(self) -> dict[str, LinkedInput]:
+        """Drivers the scenario gives as schedules, by name (a subset of :attr:`linked`)."""
+        return {name: link for name, link in self._linked.items() if link.scheduled}
+
+    @classmethod
+    def schedulable(cls) -> list[str]:
+        """Drivers that may follow a schedule (declared ``schedule=True``), in declaration order."""
+        return [n for n, f in cls.model_fields.items() if (f.json_schema_extra or {}).get("schedule")]
+
     def value_of(self, name: str) -> Any:
-        """An assumption's value in force: its own, or a linked driver's in the snapshot month."""
+        """An assumption's value in force: its own, or its link's or schedule's in the snapshot month."""
         if name not in self._linked:
             return getattr(self, name)
         month = [float(getattr(self, "snapshot_month", 1))]
-        value = np.asarray(self.linked_path(name, month))[..., 0]
+        value = np.asarray(self.linked_or_scheduled_path(name, month))[..., 0]
         return float(value) if value.ndim == 0 else value
 
     def moved(self, **values: Any) -> ModelParams:
@@ -236,6 +350,8 @@ class ModelParams(BaseModel):
             "random_seed": u.random_seed,
             "linked": {name: link.digest() for name, link in sorted(self._linked.items())},
         }
+        if self._as_of:  # the source dates are in the payload's assumptions
+            content["as_of"] = dict(sorted(self._as_of.items()))
         text = json.dumps(content, sort_keys=True, allow_nan=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -273,7 +389,10 @@ class ModelParams(BaseModel):
 
     @classmethod
     def assumptions_table(cls, params: ModelParams | None = None) -> pd.DataFrame:
-        """One row per assumption: value, its formatted text, unit, valid range, meaning and source.
+        """One row per assumption: value, its formatted text, unit, valid range, meaning, source and date.
+
+        ``source_date`` is the date of the value's source (:meth:`source_date`; ``""`` when undated);
+        ``schedule`` says whether a scenario may give the driver as a schedule.
 
         ``value`` keeps each value as given (an int stays an int, a choice a string: the column
         is never coerced to floats, whose display would switch to scientific notation);
@@ -293,11 +412,56 @@ class ModelParams(BaseModel):
                     "range": allowed_range(cls, name),
                     "meaning": field.description or "",
                     "source": extra.get("source", ""),
+                    "source_date": (params.source_date(name) if params is not None else extra.get("as_of"))
+                    or "",
+                    "schedule": bool(extra.get("schedule", False)),
                 }
             )
         frame = pd.DataFrame(rows).set_index("assumption")
         frame["value"] = pd.Series([row["value"] for row in rows], index=frame.index, dtype=object)
         return frame
+
+
+#: Units of money per period (a month's fixed cost, a year's R&D): totals, not prices.
+PERIOD_TOTALS = ("USD per month", "USD per year")
+
+
+def is_price_like(schema: type[ModelParams], name: str) -> bool:
+    """Whether an assumption is a price (a list, rental, unit, energy or seat price, a cost per unit).
+
+    The rule: a driver or observed figure whose unit is money per unit of something bought or
+    sold (``USD per 1M tokens``, ``USD per GPU-hour``, ``USD per kWh``, ``USD per seat per
+    month``), not a total per period (:data:`PERIOD_TOTALS`). Every such assumption carries the
+    date of its source (``as_of``).
+    """
+    unit = assumption_unit(schema, name)
+    return (
+        schema.role_of(name) in ("driver", "observed")
+        and unit.startswith("USD per ")
+        and unit not in PERIOD_TOTALS
+    )
+
+
+def stale_warnings(params: ModelParams, source: str = "", run_date: date | None = None) -> list[str]:
+    """One warning line per assumption whose source is more than a year older than the run.
+
+    Parameters
+    ----------
+    params
+        The run's parameters (:meth:`ModelParams.stale_sources`).
+    source
+        The file the values come from, named at the start of each line (``""``: none).
+    run_date
+        The run's date (default :func:`current_run_date`); it is not written in the lines, so
+        that a report depends on it only through which sources it names.
+    """
+    where = f"{source}: " if source else ""
+    schema = type(params)
+    return [
+        f"{where}key '{name}': its source is dated {when}, more than a year before this run; "
+        f"check the {assumption_unit(schema, name)} figure is still current"
+        for name, when in params.stale_sources(run_date)
+    ]
 
 
 def horizon_assumption(default: int) -> Any:
@@ -570,6 +734,10 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
     problems = _reject_non_finite(overrides, source)
     if problems:
         raise ParameterError(problems)
+    overrides, dates, problems = _dates_of(schema, overrides, source)
+    schedules, placeholders, schedule_problems = _schedules_of(schema, overrides, source)
+    problems += schedule_problems
+    overrides = {k: v for k, v in overrides.items() if not is_schedule(v)} | placeholders
     ranges = {}
     fixed = {}
     for key, raw in overrides.items():
@@ -596,9 +764,91 @@ def validate(schema: type[ModelParams], values: Mapping[str, Any], source: str =
         problems += _problems_from(error, schema, source)
     else:
         problems += _draw_months_problems(settings["draws"], params, source)
+        params, schedule_problems = _with_schedules(params, schedules, source)
+        problems += schedule_problems
     if problems:
         raise ParameterError(problems)
+    params = params.with_dates(dates) if dates else params
     return params.with_uncertainty(Uncertainty(ranges, **settings)) if ranges else params
+
+
+def _dates_of(
+    schema: type[ModelParams], overrides: Mapping[str, Any], source: str
+) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """The values without their ``as_of`` (:func:`split_as_of`), the dates by key, and bad dates."""
+    values, dates, problems = {}, {}, []
+    today = current_run_date()
+    for key, raw in overrides.items():
+        values[key], when = split_as_of(raw)
+        if when is None or key not in schema.model_fields:
+            continue
+        why = date_problem(when, today)
+        if why:
+            problems.append(Problem(source, key, why))
+        else:
+            dates[key] = when
+    return values, dates, problems
+
+
+def _schedules_of(
+    schema: type[ModelParams], overrides: Mapping[str, Any], source: str
+) -> tuple[dict[str, Mapping[str, Any]], dict[str, float], list[Problem]]:
+    """The schedules among a file's values, checked but for the horizon, with a number for each.
+
+    Returns
+    -------
+    tuple
+        The schedules (CSV files read), by driver; a placeholder number for each (its first
+        value, so that the other values are validated with it); one problem per bad schedule.
+    """
+    schedules, placeholders, problems = {}, {}, []
+    folder = Path(source).parent if source.endswith(".yaml") else Path.cwd()
+    for key, raw in overrides.items():
+        if not is_schedule(raw) or key not in schema.model_fields:
+            continue
+        if key not in schema.schedulable():
+            can = ", ".join(schema.schedulable()) or "none"
+            why = f"{key} cannot follow a schedule; drivers that can: {can}"
+            problems.append(Problem(source, key, why))
+            continue
+        try:
+            raw = inline(raw, folder)
+            path = monthly_path(raw, *bounds(schema, key), None, _describe(schema, key))
+        except ScheduleError as error:
+            problems.append(Problem(source, key, str(error)))
+            continue
+        schedules[key] = raw
+        placeholders[key] = float(path[0])
+    return schedules, placeholders, problems
+
+
+def _with_schedules(
+    params: ModelParams, schedules: Mapping[str, Mapping[str, Any]], source: str
+) -> tuple[ModelParams, list[Problem]]:
+    """``params`` whose scheduled drivers read their schedules (each set to its snapshot-month value).
+
+    A schedule is a :class:`~aibm_core.core.linked.LinkedInput` whose seller is the file that
+    gives it (``kind="schedule"``); a problem for each schedule longer than the horizon.
+    """
+    if not schedules:
+        return params, []
+    schema = type(params)
+    horizon = getattr(params, "horizon_months", None)
+    inputs, problems = {}, []
+    for key, raw in schedules.items():
+        try:
+            path = monthly_path(raw, *bounds(schema, key), horizon, _describe(schema, key))
+        except ScheduleError as error:
+            problems.append(Problem(source, key, str(error)))
+            continue
+        label = f"by {raw.get('by', 'month')}, {len(raw['schedule'])} values"
+        inputs[key] = LinkedInput(
+            str(raw.get("file") or source or "the parameters"), key, label, path, kind="schedule"
+        )
+    scheduled = params.with_linked({**params.linked, **inputs})
+    snapshot = {key: float(scheduled.value_of(key)) for key in inputs}
+    moved = scheduled.vary(**snapshot)
+    return moved, problems
 
 
 def bounds(schema: type[BaseModel], name: str) -> tuple[float | None, float | None]:
@@ -680,8 +930,10 @@ def _draw_months_problems(draws: Any, params: BaseModel, source: str) -> list[Pr
     return [Problem(source, "draws", why)]
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path, dates: bool = False) -> dict[str, Any]:
     """Read a parameter file strictly and safely (:mod:`aibm_core.core.yaml_loading`).
+
+    With ``dates``, a plain date (``2025-03-03``) is read as its text instead of refused.
 
     Raises
     ------
@@ -694,7 +946,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     """
     source = str(path)
     try:
-        content = load_mapping(Path(path))
+        content = load_mapping(Path(path), dates=dates)
     except YamlProblems as error:
         raise ParameterError(
             [Problem(source, p.key, p.message, p.line, p.column) for p in error.problems]

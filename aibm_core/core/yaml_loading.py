@@ -223,6 +223,38 @@ def _key_problem(node: yaml.Node) -> str | None:
     return None
 
 
+def _is_source_date(name: str, node: yaml.Node) -> bool:
+    """Whether ``node`` is the date of a value's source, ``as_of: 2025-09-01``: read as a date on purpose."""
+    return name == "as_of" and isinstance(node, yaml.ScalarNode) and node.tag == _YAML + "timestamp"
+
+
+#: A plain date, read as text by :func:`load_mapping` with ``dates=True``.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _dates_as_text(root: yaml.Node) -> None:
+    """Tag every plain scalar that is a date (``2025-03-03``) as text and every number with an
+    exponent (``15.1e9``) as a number, so that each reads as it looks."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.style is None and node.tag == _YAML + "timestamp" and _DATE.fullmatch(node.value):
+                node.tag = _YAML + "str"
+            elif (
+                node.style is None
+                and node.tag == _YAML + "str"
+                and any(c.isdigit() for c in node.value)
+                and "e" in node.value.lower()
+                and _NUMBER_LIKE.fullmatch(node.value)
+            ):
+                node.tag = _YAML + "float"
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(value for _, value in node.value)
+
+
 def _check_tree(root: yaml.Node) -> list[YamlProblem]:
     """Problems of a composed document: YAML 1.1 surprises, huge integers, duplicate and bad keys."""
     problems: list[YamlProblem] = []
@@ -252,6 +284,8 @@ def _check_tree(root: yaml.Node) -> list[YamlProblem]:
                 )
                 problems.append(_at(key_node.start_mark, message, key))
             seen.setdefault(identity, key_node.start_mark.line + 1)
+            if _is_source_date(name, value_node):  # as_of: 2025-09-01 means the date
+                continue
             stack.extend([(value_node, key), (key_node, key)] if node is not root else [(value_node, key)])
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
@@ -327,13 +361,18 @@ def _single_value(node: yaml.Node) -> str:
     return f"a single value of {len(node.value)} characters, not lines of name: value"
 
 
-def load_mapping(path: Path) -> dict[str, Any]:
+def load_mapping(path: Path, dates: bool = False) -> dict[str, Any]:
     """Read a parameter file strictly: a non-empty mapping of identifier keys to plain values.
 
     Parameters
     ----------
     path
         The YAML file.
+    dates
+        Read a plain date (``2025-03-03``, which YAML 1.1 would make a date) as the text
+        ``"2025-03-03"``, and a number with an exponent but no dot or sign (``15.1e9``, which
+        YAML 1.1 would make text) as the number, instead of refusing them (a company case's
+        dated sources and disclosed figures).
 
     Returns
     -------
@@ -354,6 +393,8 @@ def load_mapping(path: Path) -> dict[str, Any]:
     if not isinstance(root, yaml.MappingNode):
         found = "a list" if isinstance(root, yaml.SequenceNode) else _single_value(root)
         raise YamlProblems([_at(root.start_mark, f"expected a mapping of name: value, found {found}")])
+    if dates:
+        _dates_as_text(root)
     problems = _check_tree(root)
     if problems:
         raise YamlProblems(problems)

@@ -292,15 +292,17 @@ def summary_rows(payloads: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def assumption_rows(params: Any) -> pd.DataFrame:
-    """The model's assumptions: name, value, unit, role, valid range, meaning and source.
+    """The model's assumptions: name, value, unit, role, valid range, meaning, source and its date.
 
     ``Valid range`` is the range the validation allows; the uncertainty of a driver is in
     :func:`range_rows`.
     """
     table = type(params).assumptions_table(params).reset_index()
-    table = table[["assumption", "value", "unit", "role", "range", "meaning", "source"]]
+    table = table[["assumption", "value", "unit", "role", "range", "meaning", "source", "source_date"]]
     # the range a value may take, not its uncertainty (that is the Ranges sheet's)
-    return table.rename(columns=str.capitalize).rename(columns={"Range": "Valid range"})
+    return table.rename(columns=str.capitalize).rename(
+        columns={"Range": "Valid range", "Source_date": "Source date"}
+    )
 
 
 def kpi_rows(payload: dict[str, Any]) -> pd.DataFrame:

@@ -482,3 +482,33 @@ def sync_parameters_cells(notebooks_dir: Path | None = None) -> list[Path]:
 if __name__ == "__main__":
     for path in sync_parameters_cells():
         print(f"parameters cell updated: {path}")
+
+
+def company_case(model: str, namespace: Mapping[str, Any]) -> Any:
+    """The company case and the actuals of the run's scenario, as an HTML block, or ``None``.
+
+    When the scenario is a company case of this model (a ``case.yaml`` in its folder,
+    :mod:`aibm_core.analysis.cases`): its disclosed figures against the model's, then the inputs
+    and the fitted drivers; when the folder has an ``actuals.csv`` with rows of this model: actual
+    against modelled with the variance. Nothing at all otherwise (``None`` displays nothing).
+
+    Parameters
+    ----------
+    model
+        Model name, e.g. ``"api_access"``.
+    namespace
+        The notebook's globals (its parameters, ``scenario`` and ``parameters_dir``).
+    """
+    from IPython.display import HTML  # IPython costs 0.1 s outside a kernel, which has it loaded
+
+    from aibm_core.present.cases import has_report_block, report_block  # only cases and actuals need it
+
+    folder = namespace.get("parameters_dir") or None
+    scenario = str(namespace.get("scenario", "custom"))
+    if folder is None or not has_report_block(Path(folder), scenario):
+        return None
+    spec = get_model(model)
+    params = notebook_parameters(spec.params, namespace)
+    params, _ = linked(spec, params, scenario, Path(folder))  # the scenario's links, as the report's figures
+    html = report_block(model, params, scenario, Path(folder))
+    return HTML(html) if html else None

@@ -26,7 +26,7 @@ from aibm_core.analysis.sensitivity import north_star, tornado
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.core.formatting import format_percentage, format_range, format_spread, format_value
 from aibm_core.core.numeric import round_significant
-from aibm_core.core.params import ModelParams
+from aibm_core.core.params import ModelParams, stale_warnings
 from aibm_core.models import Evaluation, Metric, get_model
 from aibm_core.present.html import render
 
@@ -169,7 +169,8 @@ def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | No
 
 
 def assumptions_html(params: ModelParams) -> str:
-    """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped).
+    """The HTML table of :func:`show_assumptions` (values formatted, text wrapped, escaped), after a
+    warning line for each source more than a year older than the run.
 
     Parameters
     ----------
@@ -190,20 +191,19 @@ def assumptions_html(params: ModelParams) -> str:
         interval = "" if spread is None else format_range(spread.low, spread.high, row["unit"])
         if spread is not None:
             interval += f" ({spread.family})"
-        columns = ("meaning", "formatted", "range", "unit", "role", "source")
+        columns = ("meaning", "formatted", "range", "unit", "role", "source", "source_date")
         cells = {c: row[c] for c in columns}
         link = params.linked.get(name)
         if link is not None:  # the seller's figure replaces the model's own value
             month = int(params.snapshot_month)
             value = float(params.value_of(name))
-            cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, linked"
-            cells["source"] = (
-                f"the {link.label}, from the {link.seller} model under this scenario "
-                f"(the model's own value {row['formatted']} is not used)"
-            )
+            how = "scheduled" if link.scheduled else "linked"
+            cells["formatted"] = f"{format_value(value, row['unit'])} in month {month}, {how}"
+            cells["source"] = f"{link.describe()} (the model's own value {row['formatted']} is not used)"
             interval = "the seller's draws" if link.draws is not None else ""
         rows.append({"name": name, "interval": interval, **cells})
-    return render("assumptions.html.j2", css=Markup(SUMMARY_CSS), rows=rows)
+    warnings = stale_warnings(params)  # sources more than a year older than the run
+    return render("assumptions.html.j2", css=Markup(SUMMARY_CSS), rows=rows, warnings=warnings)
 
 
 def headline_kpis(evaluation: Evaluation, count: int = KEY_FIGURES) -> list[str]:

@@ -101,7 +101,11 @@ def input_label(params: ModelParams, name: str) -> str:
     link = params.linked.get(name)
     notes = "; ".join(p for p in (unit, allowed_range(schema, name)) if p)
     if link is not None:
-        notes += "; linked: its seller sets it, a value here cuts the link"
+        notes += (
+            "; scheduled: a value here replaces the schedule"
+            if link.scheduled
+            else "; linked: its seller sets it, a value here cuts the link"
+        )
     return (
         f"<span title='{html.escape(name)}'>{html.escape(meaning)}</span>"
         f"<br><small style='color:#666'><code>{html.escape(name)}</code> {html.escape(notes)}</small>"

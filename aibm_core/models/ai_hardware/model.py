@@ -423,9 +423,9 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     revenue = hardware_revenue + software_revenue
     cogs = manufacturing_cogs + software_cogs + writedowns
     shape = revenue.shape
-    rnd = np.broadcast_to(m(a["rnd_usd_per_year"] / 12.0), shape)
+    rnd = np.broadcast_to(p.monthly("rnd_usd_per_year", months) / 12.0, shape)
     sales = np.broadcast_to(m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"]), shape)
-    other = np.broadcast_to(m(a["other_opex_usd_per_year"] / 12.0), shape)
+    other = np.broadcast_to(p.monthly("other_opex_usd_per_year", months) / 12.0, shape)
     return AiHardwareResult(
         params=p,
         months=months,

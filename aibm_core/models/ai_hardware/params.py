@@ -72,6 +72,7 @@ class AiHardwareParams(ProjectionParams):
             f"{SEED0}: H100 ~$30K ASP; 2024 reports put H100 at ~$25-30K (CNBC, 2024-03, beside "
             "Blackwell's $30-40K); upper tail: analyst judgement for shortage pricing"
         ),
+        as_of="2024-01",
     )
     mid_range_asp_usd: float = assumption(
         9000.0,
@@ -80,6 +81,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e7,
         meaning="List average selling price of a mid-range (inference / PCIe-class) unit in month 1",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     high_end_unit_cost_usd: float = assumption(
         7000.0,
@@ -93,6 +95,7 @@ class AiHardwareParams(ProjectionParams):
             f"{SEED0}: manufacturing ~$8-10K (estimated) as the upper end; the default's ~75% margin "
             f"({NVDA_FY25}) in the middle; analyst judgement for cheaper HBM and better yields below"
         ),
+        as_of="2025-01-26",
     )
     mid_range_unit_cost_usd: float = assumption(
         2500.0,
@@ -101,6 +104,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e7,
         meaning="Manufacturing cost of a mid-range unit in month 1",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- enterprise contracts
     volume_discount_share: float = assumption(
@@ -266,6 +270,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e6,
         meaning="Price of the enterprise software subscription attached to one unit",
         source="NVIDIA AI Enterprise list price, 2023: $4,500 per GPU per year",
+        as_of="2023-01",
     )
     software_attach_rate: float = assumption(
         0.10,
@@ -331,6 +336,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e10,
         meaning="Sales and field-engineering cost to win one enterprise customer",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     top_customers: int = assumption(
         3,
@@ -382,6 +388,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e12,
         meaning="Research and development spend (next-generation chips, software stack)",
         source=f"{NVDA_FY25}: R&D $12.9B",
+        schedule=True,
     )
     other_opex_usd_per_year: float = assumption(
         2.3e9,
@@ -390,6 +397,7 @@ class AiHardwareParams(ProjectionParams):
         le=1e12,
         meaning="General and administrative costs other than winning customers",
         source=f"{NVDA_FY25}: SG&A $3.5B, less the customer-acquisition part",
+        schedule=True,
     )
     capex_share_of_revenue: float = assumption(
         0.02,

@@ -347,6 +347,11 @@ def _monthly_growth(p: AiInfrastructureParams) -> np.ndarray:
     return (1.0 + np.asarray(p.quarterly_capacity_growth, dtype=float)) ** (1.0 / 3.0) - 1.0
 
 
+def _per_month(quarterly: ArrayLike) -> np.ndarray:
+    """Monthly growth compounding to a quarterly growth (fraction per month)."""
+    return (1.0 + np.asarray(quarterly, dtype=float)) ** (1.0 / 3.0) - 1.0
+
+
 def _monthly_loss(annual_keep: ArrayLike) -> np.ndarray:
     """Share lost each month when ``annual_keep`` survives a year (fraction per month)."""
     return 1.0 - np.asarray(annual_keep, dtype=float) ** (1.0 / 12.0)
@@ -363,7 +368,9 @@ def fleet(p: AiInfrastructureParams, months: np.ndarray) -> tuple[np.ndarray, np
     The fleet grows by ``quarterly_capacity_growth`` per quarter, compounded monthly:
     ``G_t = G_1 (1 + g_q)^((t - 1) / 3)``.
     """
-    gpus = finance.along_months(p.initial_gpus) * finance.growth_factor(_monthly_growth(p), months)
+    gpus = finance.along_months(p.initial_gpus) * p.compounded(
+        "quarterly_capacity_growth", months, _per_month
+    )
     return gpus, np.diff(gpus, axis=-1, prepend=gpus[..., :1])
 
 
@@ -823,7 +830,7 @@ def scaled_lifetime_economics(
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List prices of each contract type by month after the yearly decline (USD per GPU-hour)."""
     level = finance.annual_decline_factor(p.annual_price_decline, months)
-    return {k: finance.along_months(getattr(p, f"{k}_price_per_gpu_hour")) * level for k in TIERS}
+    return {k: p.monthly(f"{k}_price_per_gpu_hour", months) * level for k in TIERS}
 
 
 def _scaled_cash(p: AiInfrastructureParams, unit_cash: np.ndarray, cash_cost: np.ndarray) -> bool:
@@ -927,7 +934,7 @@ def _fleet_series(
         "power_cost": installed_hours * stack["power"],
         "dc_opex": installed_hours * stack["dc_opex"],
         "financing_cost": installed_hours * stack["financing"],
-        "rd": m(p.rd_per_month_usd),
+        "rd": p.monthly("rd_per_month_usd", finance.month_index(gpus.shape[-1])),
         "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
         "backlog_months": backlog_months(p, book),
     }

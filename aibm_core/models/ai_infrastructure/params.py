@@ -76,6 +76,7 @@ class AiInfrastructureParams(ProjectionParams):
             f"{SEED2}: capacity growth quarter over quarter (analyst judgement: bear 3%, bull 15%; "
             "power and financing cap the upper tail)"
         ),
+        schedule=True,
     )
     capex_per_gpu_usd: float = assumption(
         35000.0,
@@ -94,6 +95,7 @@ class AiInfrastructureParams(ProjectionParams):
             "H100 HGX servers, 2024-25: about $30-40K per GPU all-in, widened for network fabric "
             "and building costs (analyst judgement)"
         ),
+        as_of="2025-01",
     )
     non_accelerator_capex_per_gpu_usd: float = assumption(
         14100.0,
@@ -109,6 +111,7 @@ class AiInfrastructureParams(ProjectionParams):
             "derived: capex_per_gpu_usd's $35K per GPU all-in (H100 HGX servers, 2024-25) less the "
             "hardware vendor's base net ASP in month 12 (about $20.9K)"
         ),
+        as_of="2025-01",
     )
     useful_life_years: float = assumption(
         5.0,
@@ -155,6 +158,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=1,
         meaning="Price of electricity delivered to the site",
         source="US EIA, 2024: average industrial electricity price about $0.08 per kWh",
+        as_of="2024-01",
     )
     dc_opex_per_gpu_month_usd: float = assumption(
         200.0,
@@ -163,6 +167,7 @@ class AiInfrastructureParams(ProjectionParams):
         le=1e5,
         meaning="Other data-centre opex per GPU: space, network, staff, maintenance, insurance",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- corporate operating expenses (below gross profit)
     sga_share_of_revenue: float = assumption(
@@ -188,6 +193,7 @@ class AiInfrastructureParams(ProjectionParams):
             "separate R&D line (it sits in technology and infrastructure, with depreciation), so no listed "
             "GPU cloud reports it on its own"
         ),
+        schedule=True,
     )
     # --- demand and prices
     utilisation: float = assumption(
@@ -214,6 +220,8 @@ class AiInfrastructureParams(ProjectionParams):
         range_source=(
             "H100 on-demand list prices at GPU clouds, 2024-25: about $2-4 per GPU-hour (e.g. Lambda $2.99)"
         ),
+        schedule=True,
+        as_of="2025-01",
     )
     reserved_price_per_gpu_hour: float = assumption(
         2.20,
@@ -227,6 +235,8 @@ class AiInfrastructureParams(ProjectionParams):
             "2025 multi-year H100 reservations about $1.9-2.4 per GPU-hour, widened for contract "
             "length and buyer size (analyst judgement; bear 1.95, bull 2.40)"
         ),
+        schedule=True,
+        as_of="2025-01",
     )
     spot_price_per_gpu_hour: float = assumption(
         1.60,
@@ -235,6 +245,8 @@ class AiInfrastructureParams(ProjectionParams):
         le=100,
         meaning="Price of an interruptible (spot) GPU-hour",
         source=f"{ANALYST}; floor $0.10: below any 2025 rental price of a data-centre GPU",
+        schedule=True,
+        as_of="2026-11-22",
     )
     on_demand_share: float = assumption(
         0.25, unit="fraction", ge=0, le=1, meaning="Share of sold GPU-hours billed on demand", source=ANALYST
@@ -279,7 +291,8 @@ class AiInfrastructureParams(ProjectionParams):
             "H100 three-year reservations at GPU clouds, 2025: about $1.8-2.2 per GPU-hour, below "
             "one-year terms (analyst reading of public price lists)"
         ),
-        as_of="2025-06-30",
+        schedule=True,
+        as_of="2025-06",
     )
     multiyear_term_months: float = assumption(
         48.0,

@@ -89,7 +89,7 @@ def _revenue_nodes(r: AiPlatformResult) -> list[Node]:
             kind="input",
             parent="net_price_per_hour",
             unit="fraction of list",
-            definition="Σ share × (1 − discount): on demand at list, reserved at the "
+            definition="Σ share × (1 − discount): on demand at list, each reserved tier at its "
             "commitment discount, spot at "
             "the spot discount with interrupted spot hours unbilled",
             value=r.at("mix_factor"),

@@ -57,6 +57,7 @@ class AiPlatformResult(MonthlyResult):
     infra_cost_per_hour: np.ndarray
     on_demand_revenue: np.ndarray
     reserved_revenue: np.ndarray
+    long_reserved_revenue: np.ndarray
     spot_revenue: np.ndarray
     storage_revenue: np.ndarray
     inference_revenue: np.ndarray
@@ -232,20 +233,22 @@ def _prices(p: AiPlatformParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List and net prices by month (draws × months)."""
     m = finance.along_months
     level = finance.annual_decline_factor(p.annual_price_decline, months)
-    reserved, spot = m(p.reserved_share), m(p.spot_share)
+    reserved, long, spot = m(p.reserved_share), m(p.long_reserved_share), m(p.spot_share)
     # an interrupted spot hour is not billed: the spot hour earns (1 - discount)(1 - interruption)
     spot_discount = 1.0 - (1.0 - m(p.spot_discount)) * (1.0 - m(p.spot_interruption_rate))
     mix = finance.pricing_mix(
-        1.0, (1.0 - reserved - spot, reserved, spot), (0.0, m(p.reserved_discount), spot_discount)
+        1.0,
+        (1.0 - reserved - spot - long, reserved, long, spot),
+        (0.0, m(p.reserved_discount), m(p.long_reserved_discount), spot_discount),
     )
     bundle = 1.0 - m(p.bundle_share) * m(p.bundle_discount)
     return {
-        "list": m(p.on_demand_price_per_gpu_hour) * level,
+        "list": p.monthly("on_demand_price_per_gpu_hour", months) * level,
         "mix": mix,
         "bundle": bundle,
         "spot_discount": spot_discount,
-        "storage": m(p.storage_price_per_gb_month) * level * bundle,
-        "inference": m(p.inference_price_per_k_calls) * level * bundle,
+        "storage": p.monthly("storage_price_per_gb_month", months) * level * bundle,
+        "inference": p.monthly("inference_price_per_k_calls", months) * level * bundle,
     }
 
 
@@ -265,7 +268,7 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
     k_calls = m(p.inference_calls_per_customer) / 1e3 * usage
     pr = _prices(p, months)
     list_revenue = customers * hours * pr["list"] * pr["bundle"]  # every hour at list, after bundling
-    reserved, spot = m(p.reserved_share), m(p.spot_share)
+    reserved, long, spot = m(p.reserved_share), m(p.long_reserved_share), m(p.spot_share)
     cost_level = finance.annual_decline_factor(p.annual_cost_decline, months)
     infra_per_hour = infra_cost_per_hour(p, months)
     series = {
@@ -283,8 +286,11 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
         "net_storage_price": pr["storage"],
         "net_inference_price": pr["inference"],
         "infra_cost_per_hour": infra_per_hour,
-        "on_demand_revenue": list_revenue * (1.0 - reserved - spot),
-        "reserved_revenue": list_revenue * reserved * (1.0 - m(p.reserved_discount)),
+        "on_demand_revenue": list_revenue * (1.0 - reserved - spot - long),
+        # both reserved tiers, each at its commitment discount
+        "reserved_revenue": list_revenue
+        * (reserved * (1.0 - m(p.reserved_discount)) + long * (1.0 - m(p.long_reserved_discount))),
+        "long_reserved_revenue": list_revenue * (long * (1.0 - m(p.long_reserved_discount))),
         "spot_revenue": list_revenue * spot * (1.0 - pr["spot_discount"]),
         "storage_revenue": customers * gb * pr["storage"],
         "inference_revenue": customers * k_calls * pr["inference"],
@@ -293,7 +299,7 @@ def compute(p: AiPlatformParams) -> AiPlatformResult:
         "inference_cost": customers * k_calls * m(p.inference_cost_per_k_calls) * cost_level,
         "free_tier_cost": m(p.trial_signups_per_month) * m(p.free_tier_cost_per_signup) * cost_level,
         "acquisition_spend": m(new) * m(p.cac_usd),
-        "fixed_opex": m(p.fixed_opex_per_month),
+        "fixed_opex": p.monthly("fixed_opex_per_month", months),
         "net_revenue_retention": m(net_revenue_retention(p)),
         "top10pct_revenue_share": m(_top_share(np.asarray(p.customer_size_dispersion, dtype=float))),
     }
@@ -325,10 +331,21 @@ def unit_economics(r: AiPlatformResult) -> dict[str, np.ndarray | float]:
     }
 
 
+def committed_backlog(r: AiPlatformResult) -> np.ndarray | float:
+    """Revenue still under commitment in the snapshot month (USD).
+
+    Each reserved tier's monthly revenue times half its term (commitments signed evenly, so on
+    average half the term is left): ``R_1 T_1 / 2 + R_2 T_2 / 2``.
+    """
+    p = r.params
+    long = r.at("long_reserved_revenue")
+    short = r.at("reserved_revenue") - long
+    return short * float(p.reserved_term_months) / 2 + long * float(p.long_reserved_term_months) / 2
+
+
 def kpis(r: AiPlatformResult) -> dict[str, Metric]:
     """Key figures of the snapshot month."""
     ue = unit_economics(r)
-    term = float(r.params.reserved_term_months)
     revenue = r.at("revenue")
     return {
         "arr": Metric("Platform ARR", 12 * revenue, "USD per year"),
@@ -377,7 +394,10 @@ def kpis(r: AiPlatformResult) -> dict[str, Metric]:
             "Revenue share of the top 10% of customers", r.at("top10pct_revenue_share"), "fraction"
         ),
         "committed_backlog": Metric(
-            "Committed backlog (reserved revenue × half the term)", r.at("reserved_revenue") * term / 2, "USD"
+            "Committed backlog (each reserved tier's revenue × half its term)", committed_backlog(r), "USD"
+        ),
+        "long_reserved_revenue": Metric(
+            "Longer reserved tier: revenue", r.at("long_reserved_revenue"), "USD per month"
         ),
     }
 

@@ -72,6 +72,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e5,
         meaning="Infrastructure consumed by one new account's free tier and trial credits",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     monthly_churn: float = assumption(
         0.01,
@@ -106,6 +107,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e8,
         meaning="Sales and marketing cost per new enterprise customer",
         source=f"{SEED0}: CAC payback = sales & marketing cost / monthly platform spend (level: {ANALYST})",
+        as_of="2026-11-22",
     )
     customer_size_dispersion: float = assumption(
         1.5,
@@ -201,6 +203,8 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED0}: price varies by instance; analyst judgement: A100- to H100-class managed "
             "instances, after the 2024-25 GPU price cuts"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     reserved_share: float = assumption(
         0.40,
@@ -225,6 +229,42 @@ class AiPlatformParams(ProjectionParams):
         le=60,
         meaning="Length of a reserved commitment (sets the committed revenue backlog)",
         source=ANALYST,
+        role="setting",
+    )
+    long_reserved_share: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning=(
+            "Share of GPU-hours run under a second, longer reserved tier (e.g. three-year commitments), "
+            "on top of reserved_share (0: one reserved tier)"
+        ),
+        source=(
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms, the longer one "
+            "at the deeper discount; the single reserved tier stays the default"
+        ),
+        as_of="2019-11-06",
+    )
+    long_reserved_discount: float = assumption(
+        0.55,
+        unit="fraction",
+        ge=0,
+        lt=1,
+        meaning="Commitment discount off the on-demand price for the longer reserved tier's GPU-hours",
+        source=(
+            "AWS News Blog, 2019-11-06 (Savings Plans launch): up to 72% off on demand for three-year "
+            f"commitments ({ANALYST}: GPU instances well below the headline, about 55%)"
+        ),
+        as_of="2019-11-06",
+    )
+    long_reserved_term_months: int = assumption(
+        36,
+        unit="months",
+        ge=1,
+        le=84,
+        meaning="Length of a commitment in the longer reserved tier (sets its part of the committed backlog)",
+        source="AWS News Blog, 2019-11-06 (Savings Plans launch): one- or three-year terms",
         role="setting",
     )
     spot_share: float = assumption(
@@ -258,6 +298,8 @@ class AiPlatformParams(ProjectionParams):
         le=10,
         meaning="List price of storing 1 GB for a month",
         source="AWS S3 Standard list price (first 50 TB, US East), 2024-25: $0.023 per GB-month",
+        schedule=True,
+        as_of="2025-01",
     )
     inference_price_per_k_calls: float = assumption(
         1.0,
@@ -266,6 +308,8 @@ class AiPlatformParams(ProjectionParams):
         le=1000,
         meaning="List price of 1,000 managed inference / AI-service calls",
         source=f"{ANALYST}: near first-tier prices of managed vision and language APIs (about $1 per 1,000)",
+        schedule=True,
+        as_of="2026-11-22",
     )
     annual_price_decline: float = assumption(
         0.08,
@@ -305,6 +349,8 @@ class AiPlatformParams(ProjectionParams):
             f"{SEED2} context: bare H100 rental at about $2-3 per GPU-hour in 2024-25; analyst judgement: "
             "a hyperscaler's own mix of GPU generations costs it $1.15-2.00"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     storage_cost_per_gb_month: float = assumption(
         0.008,
@@ -313,6 +359,7 @@ class AiPlatformParams(ProjectionParams):
         le=10,
         meaning="Infrastructure cost of storing 1 GB for a month (replicated)",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     inference_cost_per_k_calls: float = assumption(
         0.50,
@@ -321,6 +368,7 @@ class AiPlatformParams(ProjectionParams):
         le=1000,
         meaning="Infrastructure cost of serving 1,000 managed inference calls",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     annual_cost_decline: float = assumption(
         0.08,
@@ -340,6 +388,7 @@ class AiPlatformParams(ProjectionParams):
         le=1e10,
         meaning="Platform R&D and G&A (operating expenses besides acquisition)",
         source=ANALYST,
+        schedule=True,
     )
     # --- observed
     active_projects_per_customer: float = assumption(
@@ -434,9 +483,11 @@ class AiPlatformParams(ProjectionParams):
 
     @model_validator(mode="after")
     def _contract_mix(self) -> AiPlatformParams:
-        if self.reserved_share + self.spot_share > 1:
+        total = self.reserved_share + self.long_reserved_share + self.spot_share
+        if total > 1:
             raise ValueError(
-                "reserved_share + spot_share must not exceed 1 (the rest is on demand): "
-                f"{self.reserved_share:g} + {self.spot_share:g} = {self.reserved_share + self.spot_share:g}"
+                "reserved_share + long_reserved_share + spot_share must not exceed 1 (the rest is on "
+                f"demand): {self.reserved_share:g} + {self.long_reserved_share:g} + {self.spot_share:g} "
+                f"= {total:g}"
             )
         return self

@@ -162,7 +162,7 @@ def tree(r: ApiAccessResult) -> MetricTree:
             kind="input",
             parent="unit_economics",
             unit="USD per customer",
-            value=p.cac_usd,
+            value=p.value_of("cac_usd"),
         ),
         cac_payback_guardrail(
             "unit_economics", "cac", "gp_per_customer", p.max_cac_payback_months, r.cac_payback_months
@@ -200,7 +200,7 @@ def tree(r: ApiAccessResult) -> MetricTree:
             kind="leading",
             parent="leading",
             unit="signups per month",
-            value=p.developer_signups_per_month,
+            value=p.value_of("developer_signups_per_month"),
         ),
         Node(
             id="docs_views",

@@ -85,7 +85,7 @@ class ApiAccessResult(MonthlyResult):
     @property
     def cac_payback_months(self) -> np.ndarray:
         """CAC over the month's gross profit per customer (months; ``inf`` when it is <= 0)."""
-        cac = finance.along_months(self.params.cac_usd)
+        cac = self.params.monthly("cac_usd", self.months)
         return finance.payback_months(cac, self.gross_profit_per_customer)
 
     @property
@@ -98,7 +98,7 @@ class ApiAccessResult(MonthlyResult):
         """
         months = self.months
         busy = self.tokens_m * busy_gpu_hours_per_m(self.params, months)
-        return busy / (finance.along_months(self.params.fleet_gpus) * HOURS_PER_MONTH)
+        return busy / (self.params.monthly("fleet_gpus", months) * HOURS_PER_MONTH)
 
     @property
     def cost_per_request(self) -> np.ndarray:
@@ -143,17 +143,20 @@ def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> 
 
     With ``cost_basis='gpu'`` the hour paid is the bare GPU rental plus the infrastructure
     overhead on top of it: ``gpu_hour_cost_usd × (1 + infra_overhead_share)``. The rental is the
-    API layer's own constant assumption, or, when the stack links it, the GPU cloud's realised
-    price per sold GPU-hour in each of ``months`` (then the result has a month axis). The
-    'fleet' basis has no cost per token of its own (it spreads :func:`fleet_cost` over the
-    traffic, in :func:`unit_paths`): it is refused here.
+    API layer's own constant assumption, or, when the stack links it or the scenario schedules
+    it, the GPU cloud's realised price per sold GPU-hour (or the scheduled rental) in each of
+    ``months`` (then the result has a month axis; :func:`cost_by_month` says when). The same
+    holds for a scheduled ``direct_cost_per_m_tokens``. The 'fleet' basis has no cost per token
+    of its own (it spreads :func:`fleet_cost` over the traffic, in :func:`unit_paths`): it is
+    refused here.
     """
     if p.cost_basis == "fleet":
         raise ValueError("cost_basis 'fleet' has no cost per token before traffic; see unit_paths")
     if p.cost_basis == "direct":
-        direct = np.asarray(p.direct_cost_per_m_tokens, dtype=float)
+        path = None if months is None else p.linked_or_scheduled_path("direct_cost_per_m_tokens", months)
+        direct = np.asarray(p.direct_cost_per_m_tokens, dtype=float) if path is None else path
         return direct, direct
-    linked = None if months is None else p.linked_path("gpu_hour_cost_usd", months)
+    linked = None if months is None else p.linked_or_scheduled_path("gpu_hour_cost_usd", months)
     if linked is not None:
         overhead = finance.along_months(p.infra_overhead_share)
         gpu_hour = linked * (1.0 + overhead)
@@ -173,14 +176,20 @@ def serving_cost_per_m(p: ApiAccessParams, months: np.ndarray | None = None) -> 
     )
 
 
+def cost_by_month(p: ApiAccessParams) -> bool:
+    """Whether :func:`serving_cost_per_m` has a month axis: its price is linked or scheduled."""
+    driver = "direct_cost_per_m_tokens" if p.cost_basis == "direct" else "gpu_hour_cost_usd"
+    return driver in p.linked
+
+
 def gpu_hour_all_in(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
     """Cost of one paid GPU-hour by month: rental × (1 + infra overhead) (USD per GPU-hour).
 
     The rental is ``gpu_hour_cost_usd``, or the GPU cloud's realised price per sold GPU-hour
-    in each month when the stack links it (draws × months, or draws × 1 when unlinked).
+    in each month when the stack links it, or the scenario's schedule (draws × months, or
+    draws × 1 when neither).
     """
-    linked = p.linked_path("gpu_hour_cost_usd", months)
-    rental = finance.along_months(p.gpu_hour_cost_usd) if linked is None else linked
+    rental = p.monthly("gpu_hour_cost_usd", months)
     return rental * (1.0 + finance.along_months(p.infra_overhead_share))
 
 
@@ -208,20 +217,45 @@ def fleet_cost(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
     """Monthly cost of the serving fleet with ``cost_basis='fleet'`` (USD per month).
 
     ``fleet_gpus × gpu_hour_all_in × hours per month``: every hour of the month is paid,
-    busy or idle, whatever the traffic.
+    busy or idle, whatever the traffic. A scheduled fleet (a capacity plan) is read month by month.
     """
-    return finance.along_months(p.fleet_gpus) * gpu_hour_all_in(p, months) * HOURS_PER_MONTH
+    return p.monthly("fleet_gpus", months) * gpu_hour_all_in(p, months) * HOURS_PER_MONTH
 
 
 def _customers(p: ApiAccessParams, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Paying customers at the end of each month and new customers per month (customers)."""
-    new_customers = finance.along_months(p.developer_signups_per_month) * finance.along_months(
-        p.signup_to_paid_conversion
-    )
-    customers = finance.customers_over_time(
-        p.initial_customers, new_customers[..., 0], p.monthly_churn, months
-    )
-    return customers, new_customers
+    """Paying customers at the end of each month and new customers per month (customers).
+
+    Constant signups use the closed form (:func:`aibm_core.core.finance.customers_over_time`);
+    scheduled signups (a plan by month) the recursion ``N_t = N_{t−1} (1 − churn) + new_t``.
+    """
+    signups = p.monthly("developer_signups_per_month", months)
+    new_customers = signups * finance.along_months(p.signup_to_paid_conversion)
+    if "developer_signups_per_month" not in p.linked:
+        customers = finance.customers_over_time(
+            p.initial_customers, new_customers[..., 0], p.monthly_churn, months
+        )
+        return customers, new_customers
+    return _customers_by_recursion(p, months), new_customers
+
+
+def _customers_by_recursion(p: ApiAccessParams, months: np.ndarray) -> np.ndarray:
+    """Customers at the end of each of ``months`` from month 1 on, with new customers by month.
+
+    ``N_t = N_{t−1} (1 − churn) + new_t`` from ``N_0 = initial_customers`` (draws × months),
+    a loop over months vectorised across draws.
+    """
+    last = int(np.max(months))
+    every = np.arange(1.0, last + 1.0)
+    new = p.monthly("developer_signups_per_month", every) * finance.along_months(p.signup_to_paid_conversion)
+    keep = 1.0 - finance.along_months(p.monthly_churn)
+    level = finance.along_months(p.initial_customers)
+    shape = np.broadcast_shapes(new.shape[:-1], keep.shape[:-1], level.shape[:-1])
+    out = np.empty((*shape, last))
+    new = np.broadcast_to(new, (*shape, last))
+    for t in range(last):
+        level = level * keep + new[..., t : t + 1]
+        out[..., t : t + 1] = level
+    return out[..., np.asarray(months, dtype=int) - 1]
 
 
 def _enterprise_cutoff_z(enterprise_share: np.ndarray, sigma: np.ndarray) -> np.ndarray:
@@ -317,8 +351,10 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
     a = monthly_inputs(p)
     price_level = finance.annual_decline_factor(a["annual_price_decline"][..., 0], months)
     cost_level = finance.annual_decline_factor(a["annual_cost_decline"][..., 0], months)
-    share_in, hit, p_in = a["input_token_share"], a["cache_hit_rate"], a["price_per_m_input_tokens"]
-    list_price = share_in * p_in + (1 - share_in) * a["price_per_m_output_tokens"]
+    share_in, hit = a["input_token_share"], a["cache_hit_rate"]
+    p_in = p.monthly("price_per_m_input_tokens", months, a["price_per_m_input_tokens"])
+    p_out = p.monthly("price_per_m_output_tokens", months, a["price_per_m_output_tokens"])
+    list_price = share_in * p_in + (1 - share_in) * p_out
     cache_discount = share_in * hit * (1 - a["cached_input_price_factor"]) * p_in
     cache_write = share_in * a["cache_write_share"] * (a["cached_write_price_factor"] - 1) * p_in
     after_cache = list_price - cache_discount + cache_write
@@ -337,7 +373,7 @@ def unit_paths(p: ApiAccessParams, months: np.ndarray) -> Arrays:
             cost = fleet / (_customers(p, months)[0] * tokens)
     else:
         cost_in, cost_out = serving_cost_per_m(p, months)
-        if "gpu_hour_cost_usd" not in p.linked or p.cost_basis == "direct":
+        if not cost_by_month(p):
             cost_in, cost_out = finance.along_months(cost_in), finance.along_months(cost_out)
         cached_cost = 1 - hit + hit * a["cached_input_cost_factor"]
         cost = (share_in * cost_in * cached_cost + (1 - share_in) * cost_out) * cost_level
@@ -415,7 +451,7 @@ def compute(p: ApiAccessParams) -> ApiAccessResult:
         "gross_profit": revenue - cogs,
         "training_amortisation": finance.straight_line(a["training_cost_usd"], a["model_life_months"]),
         "training_spend": _training_spend(p, months),
-        "acquisition_spend": new_customers * a["cac_usd"],
+        "acquisition_spend": new_customers * p.monthly("cac_usd", months),
         "top10_revenue_share": _top10_revenue_share(p, customers, u),
     }
     return monthly_result(ApiAccessResult, p, months, series)
@@ -447,7 +483,7 @@ def unit_economics(r: ApiAccessResult) -> dict[str, np.ndarray | float]:
         "gross_profit_per_customer": r.at("gross_profit_per_customer"),
         "cac_payback_months": r.at("cac_payback_months"),
         "ltv": ltv,
-        "ltv_to_cac": plain(ratio(ltv, r.params.cac_usd, at_zero="unbounded")),
+        "ltv_to_cac": plain(ratio(ltv, r.params.value_of("cac_usd"), at_zero="unbounded")),
         "cost_per_request": r.at("cost_per_request"),
     }
 

@@ -32,6 +32,8 @@ class ApiAccessParams(ProjectionParams):
         le=1000,
         meaning="List price of input (prompt) tokens",
         source="Anthropic Claude Sonnet list price, 2025: $3 per 1M input tokens",
+        schedule=True,
+        as_of="2025-01",
     )
     price_per_m_output_tokens: float = assumption(
         15.0,
@@ -45,6 +47,8 @@ class ApiAccessParams(ProjectionParams):
             "frontier-model list prices per 1M output tokens, 2024-25: GPT-4.1 $8, GPT-4o $10, "
             "Claude Sonnet $15; the default sits at the top of that band (seed 001: $2-15 per 1M by tier)"
         ),
+        schedule=True,
+        as_of="2025-01",
     )
     input_token_share: float = assumption(
         0.75, unit="fraction", ge=0, le=1, meaning="Share of all tokens that are input tokens", source=ANALYST
@@ -194,6 +198,8 @@ class ApiAccessParams(ProjectionParams):
             f"{ANALYST}: close to what the 'gpu' basis derives from the base GPU assumptions "
             "($1.69 per 1M in month 1, $1.30 in month 12); the seed scenario sets seed 000's $30 per 1M"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     gpu_hour_cost_usd: float = assumption(
         2.50,
@@ -215,6 +221,8 @@ class ApiAccessParams(ProjectionParams):
             "H100 rental, 2024-25: on-demand list prices about $2-4 per GPU-hour; "
             "multi-year reservations at scale nearer $2 (analyst judgement for the low tail)"
         ),
+        schedule=True,
+        as_of="2025-01",
     )
     fleet_gpus: float = assumption(
         6700.0,
@@ -226,6 +234,7 @@ class ApiAccessParams(ProjectionParams):
             f"{ANALYST}: the fleet that carries the base scenario's month-12 traffic at the base 60% "
             "utilisation (the 'gpu' basis pays for about 6,740 GPUs then, 2,710 in month 1)"
         ),
+        schedule=True,
     )
     input_tokens_per_second_per_gpu: float = assumption(
         2500.0,
@@ -307,6 +316,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e8,
         meaning="New developer accounts each month",
         source=f"{SEED0}: leading indicators",
+        schedule=True,
     )
     signup_to_paid_conversion: float = assumption(
         0.04,
@@ -365,6 +375,8 @@ class ApiAccessParams(ProjectionParams):
         le=1e8,
         meaning="Sales and marketing cost to win one paying customer",
         source=ANALYST,
+        schedule=True,
+        as_of="2026-11-22",
     )
     annual_discount_rate: float = assumption(
         0.12,
@@ -391,6 +403,7 @@ class ApiAccessParams(ProjectionParams):
         le=1e12,
         meaning="Cost to train the model generation being sold",
         source=f"{SEED1}: $100M+ per frontier model",
+        as_of="2024-01",
     )
     model_life_months: float = assumption(
         24.0,

@@ -8,6 +8,7 @@ import pandas as pd
 from aibm_core.core import finance
 from aibm_core.core.numeric import ratio
 from aibm_core.models.application_layer.model import STREAMS, ApplicationLayerResult, seat_gross_profit_path
+from aibm_core.models.application_layer.streams import lognormal_share_above, lognormal_top_mean
 from aibm_core.models.base import Column, Metric, Statement, declare_columns
 
 
@@ -52,9 +53,49 @@ def unit_economics(r: ApplicationLayerResult) -> dict[str, np.ndarray | float]:
     return {k: float(v) if np.ndim(v) == 0 else v for k, v in plain.items()}
 
 
+#: The heaviest users' share of seats read by :func:`seat_usage_tail` (the top decile).
+HEAVY_SEAT_SHARE = 0.1
+
+
+def seat_usage_tail(r: ApplicationLayerResult) -> dict[str, np.ndarray | float]:
+    """The spread of usage across seats in the snapshot month (``seat_usage_dispersion``).
+
+    Usage per seat is lognormal around ``tasks_per_seat`` with log-sd ``seat_usage_dispersion``
+    (every seat at the mean when 0), while every seat pays the same price. A seat costs more
+    than it pays when its tasks exceed the power-user break-even; the heaviest decile's usage
+    is the mean of the top 10% of a lognormal. Totals are unchanged: the mean is the same.
+
+    Returns
+    -------
+    dict
+        ``seats_under_water_share`` (fraction of seats whose gross profit is below zero),
+        ``heavy_seat_tasks`` (tasks per seat per month of the heaviest decile) and
+        ``heavy_seat_margin`` (that decile's gross margin per seat, fraction of the price).
+    """
+    p = r.params
+    price = np.asarray(_at(r, r.price_per_seat), dtype=float)
+    headroom = price - np.asarray(_at(r, r.seat_fixed_cost), dtype=float)
+    task_cost = np.asarray(_at(r, r.seat_task_cost), dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # usage at which a seat's gross profit is zero (−inf: loses money at any usage)
+        break_even = np.where(
+            task_cost > 0,
+            headroom / np.where(task_cost > 0, task_cost, 1.0),
+            np.where(headroom < 0, -np.inf, np.inf),
+        )
+    sigma = np.asarray(p.seat_usage_dispersion, dtype=float)
+    heavy = lognormal_top_mean(p.tasks_per_seat, sigma, HEAVY_SEAT_SHARE)
+    out = {
+        "seats_under_water_share": lognormal_share_above(p.tasks_per_seat, sigma, break_even),
+        "heavy_seat_tasks": heavy,
+        "heavy_seat_margin": (headroom - heavy * task_cost) / price,
+    }
+    return {k: float(v) if np.ndim(v) == 0 else v for k, v in out.items()}
+
+
 def kpis(r: ApplicationLayerResult) -> dict[str, Metric]:
     """Key figures of the snapshot month, each stream's revenue and margin included."""
-    ue = unit_economics(r)
+    ue, tail = unit_economics(r), seat_usage_tail(r)
     revenue, statement = _at(r, r.revenue), statement_of(r)
     margins = stream_margins(r)
     out = {
@@ -108,7 +149,23 @@ def kpis(r: ApplicationLayerResult) -> dict[str, Metric]:
                 "Automation customers", _at(r, r.automation_customers), "customers"
             ),
             "price_per_task": Metric("Price per automated task", _at(r, r.price_per_task), "USD per task"),
+            "seats_under_water_share": Metric(
+                "Seats that cost more than they pay (usage spread)",
+                tail["seats_under_water_share"],
+                "fraction",
+            ),
+            "heavy_seat_tasks": Metric(
+                "Usage of the heaviest 10% of seats", tail["heavy_seat_tasks"], "tasks per seat per month"
+            ),
+            "heavy_seat_margin": Metric(
+                "Gross margin of the heaviest 10% of seats", tail["heavy_seat_margin"], "fraction"
+            ),
             "marketplace_gmv": Metric("Marketplace GMV", _at(r, r.gmv), "USD per month"),
+            "marketplace_effective_take_rate": Metric(
+                "Marketplace take rate (average over the fee tiers)",
+                _at(r, r.marketplace_take_rate),
+                "fraction of GMV",
+            ),
             "active_contracts": Metric("Contracts billing", _at(r, r.contracts_active), "contracts"),
             "flywheel_strength": Metric("Data flywheel strength", _at(r, r.flywheel_strength), "fraction"),
         }

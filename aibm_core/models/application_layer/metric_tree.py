@@ -216,8 +216,8 @@ def _streams(r: ApplicationLayerResult) -> list[Node]:
             kind="input",
             parent="marketplace_revenue",
             unit="fraction",
-            definition="Seed 003: 10-15%",
-            value=p.marketplace_take_rate,
+            definition="Seed 003: 10-15%; with tiered fees, the schedule's average over the month's GMV",
+            value=r.at("marketplace_take_rate"),
         ),
         Node(id="contracts", label=STREAMS["contract"][0], kind="group", parent="mrr"),
         Node(

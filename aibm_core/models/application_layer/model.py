@@ -15,7 +15,12 @@ import numpy as np
 from aibm_core.core import finance
 from aibm_core.core.numeric import ratio
 from aibm_core.models.application_layer.params import ApplicationLayerParams
-from aibm_core.models.application_layer.streams import active_contracts, contract_backlog, project_accounts
+from aibm_core.models.application_layer.streams import (
+    active_contracts,
+    contract_backlog,
+    lognormal_share_below,
+    project_accounts,
+)
 from aibm_core.models.base import MonthlyResult, monthly_inputs, monthly_result
 
 Arrays = dict[str, np.ndarray]
@@ -60,6 +65,7 @@ class ApplicationLayerResult(MonthlyResult):
     new_automation_customers: np.ndarray
     content_pieces: np.ndarray
     gmv: np.ndarray
+    marketplace_take_rate: np.ndarray
     contracts_active: np.ndarray
     contracts_signed: np.ndarray
     contract_backlog: np.ndarray
@@ -139,7 +145,7 @@ class ApplicationLayerResult(MonthlyResult):
     @property
     def operating_expenses(self) -> np.ndarray:
         """Acquisition spend plus fixed operating costs (USD per month)."""
-        return self.acquisition_spend + finance.along_months(self.params.fixed_opex_usd)
+        return self.acquisition_spend + self.params.monthly("fixed_opex_usd", self.months)
 
 
 def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
@@ -157,13 +163,16 @@ def _api_price(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
     )
 
 
-def seat_task_cost(a: Arrays, api: np.ndarray) -> np.ndarray:
+def seat_task_cost(a: Arrays, api: np.ndarray, user_side_per_m: np.ndarray | None = None) -> np.ndarray:
     """Inference cost of one subscription task at an API price (USD per task).
 
-    ``tokens per task / 1e6 × ((1 − edge) × API price + edge × edge cost)``.
+    ``tokens per task / 1e6 × ((1 − edge) × API price + edge × edge cost)``; the bracket (USD
+    per 1M user-side tokens) may be passed when already computed.
     """
-    edge = a["edge_inference_share"]
-    return a["tokens_per_seat_task"] / 1e6 * ((1.0 - edge) * api + edge * a["edge_cost_per_m_tokens"])
+    if user_side_per_m is None:
+        edge = a["edge_inference_share"]
+        user_side_per_m = (1.0 - edge) * api + edge * a["edge_cost_per_m_tokens"]
+    return a["tokens_per_seat_task"] / 1e6 * user_side_per_m
 
 
 def seat_gross_profit_path(p: ApplicationLayerParams, months: np.ndarray) -> np.ndarray:
@@ -195,89 +204,141 @@ def _volumes(p: ApplicationLayerParams, a: Arrays, months: np.ndarray) -> dict:
         months=len(months),
     )
     gmv_growth = finance.growth_factor(a["marketplace_gmv_growth_monthly"][..., 0], months)
+    gmv = on["marketplace"] * a["marketplace_gmv_usd"] * gmv_growth
     signed = on["contract"] * a["contracts_signed_per_month"][..., 0]
     return {
         "acc": acc,
         "pieces": pieces,
-        "automation_tasks": acc.automation_customers * a["tasks_per_automation_customer"],
-        "gmv": on["marketplace"] * a["marketplace_gmv_usd"] * gmv_growth,
+        "gmv": gmv,
+        "take_rate": marketplace_take_rate(a, gmv),
         "signed": finance.along_months(signed),
         "contracts": active_contracts(signed, months, p.contract_sales_cycle_months, p.contract_term_months),
         "backlog": contract_backlog(signed, months, p.contract_sales_cycle_months),
     }
 
 
-def _revenues(a: Arrays, v: dict) -> dict[str, np.ndarray]:
-    """Revenue of each stream (USD per month)."""
-    acc = v["acc"]
+def _affine(slope: np.ndarray, x: np.ndarray, intercept: np.ndarray | float = 0.0) -> np.ndarray:
+    """``slope × x + intercept`` with one new array (the sum is taken in place when it fits)."""
+    out = np.multiply(slope, x)
+    if np.shape(out) == np.broadcast_shapes(np.shape(out), np.shape(intercept)):
+        return np.add(out, intercept, out=out)
+    return out + intercept
+
+
+def _per_account(a: Arrays) -> dict[str, np.ndarray]:
+    """Per-draw revenue and cost of one seat, automation customer and content piece (draws × 1).
+
+    Everything of the streams that does not depend on the month's API price: prices, tokens,
+    hosting, review and support, computed once per draw so that each monthly series is one
+    product of a stock and a per-draw coefficient.
+    """
+    seat_price = a["generic_seat_price_usd"] * (1.0 + a["domain_premium"])
     price_per_task = a["value_capture_share"] * a["value_per_task_usd"]
+    customer_revenue = a["platform_fee_usd"] + a["tasks_per_automation_customer"] * price_per_task
+    customer_review = (
+        a["tasks_per_automation_customer"] * a["human_review_share"] * a["human_review_cost_per_task"]
+    )
     return {
-        # seats × generic price × (1 + domain premium)
-        "subscription": acc.seats * a["generic_seat_price_usd"] * (1.0 + a["domain_premium"]),
-        # platform fee + tasks × captured share of the value per task
-        "automation": acc.automation_customers * a["platform_fee_usd"]
-        + v["automation_tasks"] * price_per_task,
-        # pieces × views × revenue per view × share taken
-        "content": v["pieces"]
-        * a["views_per_piece"]
+        "seat_price": seat_price,
+        "price_per_task": price_per_task,
+        "customer_revenue": customer_revenue,
+        # revenue per piece: views × revenue per view × share taken
+        "piece_revenue": a["views_per_piece"]
         * a["revenue_per_thousand_views_usd"]
         / 1e3
         * a["content_revenue_share"],
-        "marketplace": v["gmv"] * a["marketplace_take_rate"],
+        "seat_tokens_m": a["tasks_per_seat"] * a["tokens_per_seat_task"] / 1e6,
+        "customer_tokens_m": a["tasks_per_automation_customer"] * a["tokens_per_automation_task"] / 1e6,
+        "piece_tokens_m": a["tokens_per_piece"] / 1e6,
+        "seat_fixed": a["hosting_cost_per_seat"] + a["support_cost_share"] * seat_price,
+        "customer_review": customer_review,
+        "customer_fixed": a["hosting_cost_per_automation_customer"]
+        + customer_review
+        + a["support_cost_share"] * customer_revenue,
+    }
+
+
+def marketplace_take_rate(a: Arrays, gmv: np.ndarray) -> np.ndarray:
+    """Average take rate on the month's GMV (fraction of GMV): flat, or the tiered schedule's.
+
+    With a tier threshold ``T`` (USD of GMV per developer per year), each developer's first ``T``
+    pays the first-tier rate and the rest the take rate. Developers' annual GMV (the month's
+    GMV × 12 over ``marketplace_developers``, a run-rate) is lognormal with
+    ``marketplace_developer_gmv_dispersion``, so the share of GMV in the first tier is
+    ``E[min(X, T)] / E[X]`` and the average rate is ``rate − (rate − first) × that share``.
+    A zero threshold (the default) is the flat take rate.
+    """
+    flat = a["marketplace_take_rate"]
+    threshold = a["marketplace_tier_threshold_usd"]
+    if not np.any(threshold > 0):
+        return flat
+    developers = np.maximum(a["marketplace_developers"], 1.0)
+    first_share = lognormal_share_below(
+        12.0 * gmv / developers, a["marketplace_developer_gmv_dispersion"], threshold
+    )
+    return flat - (flat - a["marketplace_first_tier_take_rate"]) * first_share
+
+
+def _revenues(a: Arrays, v: dict, unit: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Revenue of each stream (USD per month)."""
+    acc = v["acc"]
+    return {
+        # seats × generic price × (1 + domain premium)
+        "subscription": acc.seats * unit["seat_price"],
+        # customers × (platform fee + tasks × captured share of the value per task)
+        "automation": acc.automation_customers * unit["customer_revenue"],
+        # pieces × views × revenue per view × share taken
+        "content": v["pieces"] * unit["piece_revenue"],
+        "marketplace": v["gmv"] * v["take_rate"],
         "contract": v["contracts"] * a["contract_annual_value_usd"] / 12.0,
     }
 
 
-def _costs(a: Arrays, v: dict, revenue: dict[str, np.ndarray], api: np.ndarray) -> dict[str, dict]:
+def _costs(
+    a: Arrays, v: dict, revenue: dict[str, np.ndarray], api: np.ndarray, unit: dict[str, np.ndarray]
+) -> dict[str, dict]:
     """Cost of revenue by part (:data:`COSTS`) and by stream, and the tokens behind it.
 
     Subscription and content tokens run on the device for ``edge_inference_share`` of them
     (at ``edge_cost_per_m_tokens``) and through the API for the rest; automation runs on the
-    API only. Support is a share of subscription and automation revenue.
+    API only. Support is a share of subscription and automation revenue. Each stream's cost is
+    its stock times a per-draw cost per account at the month's API price.
     """
     acc, edge = v["acc"], a["edge_inference_share"]
+    pieces, seats, customers = v["pieces"], acc.seats, acc.automation_customers
+    # USD per 1M user-side tokens: API for the cloud share, device for the edge share
+    user_side_per_m = _affine(1.0 - edge, api, edge * a["edge_cost_per_m_tokens"])
     tokens = {
-        "subscription": acc.seats * a["tasks_per_seat"] * a["tokens_per_seat_task"] / 1e6,
-        "automation": v["automation_tasks"] * a["tokens_per_automation_task"] / 1e6,
-        "content": v["pieces"] * a["tokens_per_piece"] / 1e6,
+        "subscription": seats * unit["seat_tokens_m"],
+        "automation": customers * unit["customer_tokens_m"],
+        "content": pieces * unit["piece_tokens_m"],
     }
-    user_side_per_m = (1.0 - edge) * api + edge * a["edge_cost_per_m_tokens"]
     user_tokens = tokens["subscription"] + tokens["content"]
-    support = {k: a["support_cost_share"] * revenue[k] for k in ("subscription", "automation")}
-    hosting = {
-        "subscription": acc.seats * a["hosting_cost_per_seat"],
-        "automation": acc.automation_customers * a["hosting_cost_per_automation_customer"],
-    }
-    review = {
-        "automation": v["automation_tasks"] * a["human_review_share"] * a["human_review_cost_per_task"],
-        "content": v["pieces"] * a["review_cost_per_piece"],
-    }
+    cloud_tokens = _affine(1.0 - edge, user_tokens, tokens["automation"])
+    edge_tokens = edge * user_tokens
     parts = {
-        "inference_cloud": ((1.0 - edge) * user_tokens + tokens["automation"]) * api,
-        "inference_edge": edge * user_tokens * a["edge_cost_per_m_tokens"],
-        "hosting": hosting["subscription"] + hosting["automation"],
-        "human_review": review["automation"] + review["content"],
-        "support": support["subscription"] + support["automation"],
+        "inference_cloud": cloud_tokens * api,
+        "inference_edge": edge_tokens * a["edge_cost_per_m_tokens"],
+        "hosting": _affine(
+            seats, a["hosting_cost_per_seat"], customers * a["hosting_cost_per_automation_customer"]
+        ),
+        "human_review": _affine(customers, unit["customer_review"], pieces * a["review_cost_per_piece"]),
+        "support": a["support_cost_share"] * (revenue["subscription"] + revenue["automation"]),
         "payment": v["gmv"] * a["payment_cost_share"],
         "contract_delivery": revenue["contract"] * a["contract_delivery_cost_share"],
     }
     by_stream = {
-        "subscription": tokens["subscription"] * user_side_per_m
-        + hosting["subscription"]
-        + support["subscription"],
-        "automation": tokens["automation"] * api
-        + hosting["automation"]
-        + review["automation"]
-        + support["automation"],
-        "content": tokens["content"] * user_side_per_m + review["content"],
+        # tokens × user-side price + seats × (hosting + support)
+        "subscription": _affine(tokens["subscription"], user_side_per_m, seats * unit["seat_fixed"]),
+        # tokens × API price + customers × (hosting + review + support)
+        "automation": _affine(tokens["automation"], api, customers * unit["customer_fixed"]),
+        # tokens × user-side price + pieces × review
+        "content": _affine(tokens["content"], user_side_per_m, pieces * a["review_cost_per_piece"]),
         "marketplace": parts["payment"],
         "contract": parts["contract_delivery"],
     }
-    flows = {
-        "seat_task_cost": seat_task_cost(a, api),
-        "cloud_tokens_m": (1.0 - edge) * user_tokens + tokens["automation"],
-        "edge_tokens_m": edge * user_tokens,
-    }
+    task_cost = seat_task_cost(a, api, user_side_per_m)
+    flows = {"seat_task_cost": task_cost, "cloud_tokens_m": cloud_tokens, "edge_tokens_m": edge_tokens}
     return {"parts": parts, "by_stream": by_stream, "flows": flows}
 
 
@@ -288,23 +349,27 @@ def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
     api = _api_price(p, months)
     v = _volumes(p, a, months)
     acc = v["acc"]
-    revenue = _revenues(a, v)
-    costs = _costs(a, v, revenue, api)
-    acquisition = (
-        acc.seats_signed * a["seat_cac_usd"]
-        + acc.new_automation_customers * a["automation_cac_usd"]
-        + v["signed"] * a["contract_bid_cost_usd"]
+    unit = _per_account(a)
+    revenue = _revenues(a, v, unit)
+    costs = _costs(a, v, revenue, api, unit)
+    acquisition = _affine(
+        acc.seats_signed,
+        a["seat_cac_usd"],
+        _affine(
+            acc.new_automation_customers, a["automation_cac_usd"], v["signed"] * a["contract_bid_cost_usd"]
+        ),
     )
     series = {
         "api_price": api,
-        "price_per_seat": a["generic_seat_price_usd"] * (1.0 + a["domain_premium"]),
-        "price_per_task": a["value_capture_share"] * a["value_per_task_usd"],
+        "price_per_seat": unit["seat_price"],
+        "price_per_task": unit["price_per_task"],
         "seats": acc.seats,
         "seats_signed": acc.seats_signed,
         "automation_customers": acc.automation_customers,
         "new_automation_customers": acc.new_automation_customers,
         "content_pieces": v["pieces"],
         "gmv": v["gmv"],
+        "marketplace_take_rate": v["take_rate"],
         "contracts_active": v["contracts"],
         "contracts_signed": v["signed"],
         "contract_backlog": v["backlog"],
@@ -312,7 +377,11 @@ def compute(p: ApplicationLayerParams) -> ApplicationLayerResult:
         "cumulative_m_tasks": acc.cumulative_m_tasks,
         "seat_churn": acc.seat_churn,
         "automation_churn": acc.automation_churn,
-        "tasks": acc.seats * a["tasks_per_seat"] + v["automation_tasks"] + v["pieces"],
+        "tasks": _affine(
+            acc.seats,
+            a["tasks_per_seat"],
+            _affine(acc.automation_customers, a["tasks_per_automation_customer"], v["pieces"]),
+        ),
         "acquisition_spend": acquisition,
         **costs["flows"],
     }

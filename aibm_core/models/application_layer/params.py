@@ -63,6 +63,8 @@ class ApplicationLayerParams(ProjectionParams):
             "seed 001: $2-15 per 1M tokens by model and tier; a cheaper model tier toward $1.5, "
             "a frontier tier toward $10 (analyst judgement for the tails)"
         ),
+        schedule=True,
+        as_of="2026-11-22",
     )
     api_price_annual_decline: float = assumption(
         0.30,
@@ -90,6 +92,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=200,
         meaning="Cost of on-device inference (model compression, device testing, distribution) per 1M tokens",
         source=f"{ANALYST}: a sixth of the API price; the device's own compute is the user's",
+        as_of="2026-11-22",
     )
     # --- 1. vertical subscriptions
     initial_seats: float = assumption(
@@ -124,6 +127,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=10000,
         meaning="Price of a generic AI assistant seat, the reference the vertical premium applies to",
         source="ChatGPT Team list price, 2024: $30 per user per month billed monthly ($25 billed yearly)",
+        as_of="2024-01",
     )
     domain_premium: float = assumption(
         2.0,
@@ -168,6 +172,21 @@ class ApplicationLayerParams(ProjectionParams):
         meaning="Tokens (input + output) of one subscription task, long documents in context",
         source=f"{ANALYST}: contracts, records and filings put tens of thousands of tokens in context",
     )
+    seat_usage_dispersion: float = assumption(
+        0.0,
+        unit="log-sd",
+        ge=0,
+        le=3,
+        meaning=(
+            "Spread of usage across seats around tasks_per_seat (lognormal log-sd; 0: every seat uses "
+            "the average): gives the share of seats that cost more than they pay"
+        ),
+        source=(
+            f"{ANALYST}: usage of flat-priced AI seats is heavy-tailed (GitHub Copilot was reported in "
+            "2023-10 to lose over $20 a user a month on average, some users costing up to $80)"
+        ),
+        as_of="2023-10-09",
+    )
     hosting_cost_per_seat: float = assumption(
         3.0,
         unit="USD per seat per month",
@@ -175,6 +194,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=10000,
         meaning="Application hosting, storage and retrieval index per seat",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     seat_cac_usd: float = assumption(
         600.0,
@@ -183,6 +203,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e6,
         meaning="Sales and marketing cost to sign one seat",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- 2. enterprise process automation
     initial_automation_customers: float = assumption(
@@ -216,6 +237,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e8,
         meaning="Modular SaaS platform fee of an automation customer",
         source=f"{SEED3}: SaaS deployment with modular pricing ({ANALYST})",
+        as_of="2026-11-22",
     )
     tasks_per_automation_customer: float = assumption(
         20000.0,
@@ -232,6 +254,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e6,
         meaning="Value of one automated task to the customer (the labour cost it saves)",
         source=f"{ANALYST}: a few minutes of a support agent's or paralegal's time",
+        as_of="2026-11-22",
     )
     value_capture_share: float = assumption(
         0.25,
@@ -266,6 +289,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e5,
         meaning="Labour cost of one human review",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     hosting_cost_per_automation_customer: float = assumption(
         1000.0,
@@ -274,6 +298,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e8,
         meaning="Dedicated hosting, integrations and private-data fine-tuning runs per customer",
         source=f"{SEED3}: fine-tuning with private enterprise data ({ANALYST})",
+        as_of="2026-11-22",
     )
     automation_cac_usd: float = assumption(
         100000.0,
@@ -282,6 +307,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e9,
         meaning="Sales cost to win one automation customer",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     support_cost_share: float = assumption(
         0.05,
@@ -318,6 +344,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1000,
         meaning="Revenue a piece earns its owner per 1,000 views",
         source=f"{SEED3}: revenue tied to viewership ({ANALYST})",
+        as_of="2026-11-22",
     )
     content_revenue_share: float = assumption(
         0.10,
@@ -342,6 +369,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e5,
         meaning="Human editing and brand-safety review of one piece",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- 4. developer-ecosystem marketplace
     marketplace_gmv_usd: float = assumption(
@@ -364,6 +392,48 @@ class ApplicationLayerParams(ProjectionParams):
         source=f"{SEED3}: Hugging Face's 10-15% commission (midpoint)",
         base_range={"low": 0.10, "high": 0.15},
         range_source=f"{SEED3}: 10-15% commission on the model marketplace",
+    )
+    marketplace_tier_threshold_usd: float = assumption(
+        0.0,
+        unit="USD of GMV per developer per year",
+        ge=0,
+        le=1e12,
+        meaning=(
+            "Tiered fees: each developer's first this much GMV a year pays the first-tier take rate, "
+            "the rest the take rate (0: one flat take rate)"
+        ),
+        source=(
+            "Google Play service fee, 2021-07-01: 15% on a developer's first $1M of earnings each year, "
+            "30% above; the flat take rate stays the default (seed 003)"
+        ),
+        as_of="2021-07-01",
+    )
+    marketplace_first_tier_take_rate: float = assumption(
+        0.0,
+        unit="fraction of GMV",
+        ge=0,
+        le=0.5,
+        meaning=(
+            "Take rate on each developer's GMV below the tier threshold (used when the threshold is above 0)"
+        ),
+        source=(
+            "Shopify App Store revenue share, 2021-08-01: 0% on a developer's first $1M of revenue, 15% above"
+        ),
+        as_of="2021-08-01",
+    )
+    marketplace_developer_gmv_dispersion: float = assumption(
+        1.5,
+        unit="log-sd",
+        ge=0,
+        le=5,
+        meaning=(
+            "Spread of the annual GMV across developers (lognormal log-sd; 0: every developer sells the "
+            "average); sets how much GMV falls below the tier threshold"
+        ),
+        source=(
+            f"{ANALYST}: app-store sales are concentrated (a log-sd of 1.5 puts about half the GMV with "
+            "the top 10% of developers)"
+        ),
     )
     payment_cost_share: float = assumption(
         0.029,
@@ -418,6 +488,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e9,
         meaning="Bidding and sales cost of each contract won",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- 5. data flywheel
     flywheel_scale_m_tasks: float = assumption(
@@ -452,6 +523,7 @@ class ApplicationLayerParams(ProjectionParams):
         le=1e11,
         meaning="Research, engineering and general costs that do not scale with sales",
         source=ANALYST,
+        schedule=True,
     )
     annual_discount_rate: float = assumption(
         0.12,

@@ -72,6 +72,7 @@ class OpenSourceFreemiumResult(MonthlyResult):
     services_cost: np.ndarray
     sales_spend: np.ndarray
     fixed_opex: np.ndarray
+    training_compute: np.ndarray
 
     @property
     def paid_seats(self) -> np.ndarray:
@@ -179,8 +180,20 @@ class OpenSourceFreemiumResult(MonthlyResult):
 
     @property
     def operating_profit(self) -> np.ndarray:
-        """Revenue less cost of revenue, fixed operating costs and enterprise sales spend (USD per month)."""
-        return self.revenue - self.cost_of_revenue - self.fixed_opex - self.sales_spend
+        """Revenue less cost of revenue and operating expenses (USD per month)."""
+        return (
+            self.revenue - self.cost_of_revenue - self.fixed_opex - self.training_compute - self.sales_spend
+        )
+
+    @property
+    def operating_expenses(self) -> np.ndarray:
+        """Fixed operating costs, training and research compute, enterprise sales spend (USD per month)."""
+        return self.fixed_opex + self.training_compute + self.sales_spend
+
+    @property
+    def cash_burn(self) -> np.ndarray:
+        """Operating loss by month, 0 in a profitable month (USD per month; capex is zero here)."""
+        return np.maximum(-self.operating_profit, 0.0)
 
     @property
     def operating_break_even_conversion(self) -> np.ndarray:
@@ -295,7 +308,9 @@ def compute(p: OpenSourceFreemiumParams) -> OpenSourceFreemiumResult:
         "api_serving_cost": tokens * cost,
         "services_cost": services_revenue * (1.0 - a["services_margin"]),
         "sales_spend": ent["wins_entering"] * a["enterprise_cac_usd"],
-        "fixed_opex": a["fixed_opex_usd"],
+        "fixed_opex": p.monthly("fixed_opex_usd", months),
+        "training_compute": a["training_compute_usd"]
+        * finance.annual_decline_factor(-a["training_compute_growth_annual"][..., 0], months),
     }
     return monthly_result(OpenSourceFreemiumResult, p, months, series)
 
@@ -347,6 +362,8 @@ def kpis(r: OpenSourceFreemiumResult) -> dict[str, Metric]:
         "services_revenue": Metric("Support and consulting revenue", at("services_revenue"), "USD per month"),
         "revenue": Metric("Revenue", at("revenue"), "USD per month"),
         "operating_profit": Metric("Operating profit", at("operating_profit"), "USD per month"),
+        "training_compute": Metric("Training and research compute", at("training_compute"), "USD per month"),
+        "cash_burn": Metric("Cash burn (operating loss)", at("cash_burn"), "USD per month"),
         "gross_margin": Metric("Gross margin (after the free tier)", at("gross_margin"), "fraction"),
         "free_cost_share": Metric("Free-tier cost / revenue", at("free_cost_share"), "fraction"),
         "free_tier_deficit": Metric(
@@ -400,13 +417,14 @@ def statement(r: OpenSourceFreemiumResult) -> Statement:
 
     Cost of revenue includes hosting the free tier (so the margin is after it), serving paid
     seats and API tokens, enterprise delivery and support delivery; operating expenses are
-    R&D, community and G&A plus enterprise sales spend; capex is zero (training of the open
-    models is expensed in R&D). Volume: monthly active users; north star: ARR (= tree root).
+    R&D, community and G&A, training and research compute, and enterprise sales spend; capex is
+    zero (training of the open models is expensed in R&D). Volume: monthly active users; north
+    star: ARR (= tree root).
     """
     return Statement(
         revenue=r.revenue,
         cost_of_revenue=r.cost_of_revenue,
-        operating_expenses=r.fixed_opex + r.sales_spend,
+        operating_expenses=r.operating_expenses,
         capex=np.zeros_like(r.revenue),
         volume=r.active_users,
         volume_label="Monthly active users",
@@ -464,7 +482,7 @@ def projection(r: OpenSourceFreemiumResult) -> pd.DataFrame:
             "gross_profit": r.revenue - r.cost_of_revenue,
             "gross_margin": r.gross_margin,
             "free_cost_share": r.free_cost_share,
-            "operating_expenses": r.fixed_opex + r.sales_spend,
+            "operating_expenses": r.operating_expenses,
         },
         index=pd.Index(r.months.astype(int), name="month"),
     )

@@ -117,6 +117,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1000,
         meaning="Price of the individual paid plan",
         source=f"{SEED}: $9-20/month (individual); Hugging Face PRO at $9 a month",
+        as_of="2024-01",
     )
     org_seat_price_usd: float = assumption(
         30.0,
@@ -125,6 +126,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=5000,
         meaning="Average price of an organisation-plan seat",
         source=f"{SEED}: $20-100+/month (organisations) ({ANALYST}: most seats near the low end)",
+        as_of="2024-01",
     )
     individual_churn: float = assumption(
         0.04,
@@ -154,6 +156,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
             f"{SEED}: free tier cost is the first guardrail (analyst judgement: x0.5 to x2 as usage "
             "mixes shift between storage, downloads and free inference)"
         ),
+        as_of="2026-11-22",
     )
     paid_cost_per_seat_usd: float = assumption(
         1.50,
@@ -162,6 +165,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1000,
         meaning="Hosting and compute of one paid seat (private repos, more storage and compute)",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     # --- enterprise contracts and support
     enterprise_leads_per_month: float = assumption(
@@ -199,6 +203,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         source=f"{SEED}: enterprise custom pricing ({ANALYST})",
         base_range={"low": 80_000.0, "high": 300_000.0},
         range_source=f"{SEED}: custom pricing (analyst judgement: team deployments to company-wide)",
+        as_of="2026-11-22",
     )
     initial_enterprise_contracts: float = assumption(
         50.0,
@@ -231,6 +236,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1e8,
         meaning="Sales cost per won contract, spent while the deal is in the pipeline",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     services_per_contract_usd: float = assumption(
         2000.0,
@@ -239,6 +245,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1e7,
         meaning="Support and consulting revenue per enterprise contract beyond its contract value",
         source=f"{SEED}: support/consulting revenue ({ANALYST})",
+        as_of="2026-11-22",
     )
     services_margin: float = assumption(
         0.35,
@@ -284,6 +291,8 @@ class OpenSourceFreemiumParams(ProjectionParams):
             "this value is used when a scenario is unlinked or sets it)"
         ),
         source=f"{SEED1}: $2-15 per 1M tokens (open-weights providers at the low end: {ANALYST})",
+        schedule=True,
+        as_of="2024-01",
     )
     price_to_closed_api_ratio: float = assumption(
         0.43,
@@ -306,6 +315,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1000,
         meaning="Cost to serve 1M API tokens in month 1 (GPU inference and serving)",
         source=ANALYST,
+        as_of="2026-11-22",
     )
     annual_api_price_decline: float = assumption(
         0.30,
@@ -341,6 +351,33 @@ class OpenSourceFreemiumParams(ProjectionParams):
         le=1e10,
         meaning="R&D (incl. training the open models, expensed), community and G&A",
         source=ANALYST,
+        schedule=True,
+    )
+    training_compute_usd: float = assumption(
+        0.0,
+        unit="USD per month",
+        ge=0,
+        le=1e10,
+        meaning=(
+            "Compute for training runs and research in month 1, expensed as R&D on top of fixed_opex_usd "
+            "(0: included in fixed_opex_usd); lets a published burn be compared"
+        ),
+        source=(
+            "Stability AI, 2023: press reports (Forbes, 2023-06) of about $8M a month of spending, mostly "
+            "compute, against a few million dollars of revenue; the base keeps training inside fixed_opex_usd"
+        ),
+        as_of="2023-06",
+    )
+    training_compute_growth_annual: float = assumption(
+        0.0,
+        unit="fraction per year",
+        ge=-0.9,
+        le=10,
+        meaning="Yearly growth of the training and research compute spend (larger runs each generation)",
+        source=(
+            "Epoch AI, 2024-05: compute of frontier training runs has grown about 4-5x a year since 2010 "
+            f"({ANALYST}: an open-model lab's spend grows far less; 0 keeps it flat)"
+        ),
     )
     # --- observed community figures
     github_stars: float = assumption(
@@ -369,6 +406,7 @@ class OpenSourceFreemiumParams(ProjectionParams):
         meaning="Price at which third-party hosts serve comparable open weights (month 1)",
         source=f"{SEED}: competitive pressure from other open-source models ({ANALYST})",
         role="observed",
+        as_of="2026-11-22",
     )
     rival_annual_price_decline: float = assumption(
         0.30,
