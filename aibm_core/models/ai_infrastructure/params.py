@@ -291,7 +291,6 @@ class AiInfrastructureParams(ProjectionParams):
             "H100 three-year reservations at GPU clouds, 2025: about $1.8-2.2 per GPU-hour, below "
             "one-year terms (analyst reading of public price lists)"
         ),
-        schedule=True,
         as_of="2025-06",
     )
     multiyear_term_months: float = assumption(
