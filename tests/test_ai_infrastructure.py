@@ -363,7 +363,7 @@ def test_registered_as_infrastructure_layer():
 def test_contract_mix_must_sum_to_one():
     with pytest.raises(ParameterError, match="contract mix must sum to 1") as info:
         validate(AiInfrastructureParams, {"on_demand_share": 0.5}, "bad.yaml")
-    assert "0.5 + 0.65 + 0.1 = 1.25" in str(info.value)
+    assert "0.5 + 0.65 + 0.1 + 0 = 1.25" in str(info.value)
     assert str(info.value).startswith("bad.yaml: ")
 
 

@@ -56,6 +56,8 @@ def reference_lifetime_economics(
     rate = finance.monthly_rate(p.annual_financing_rate)
     payback = np.empty((*cash_per_gpu.shape[:-1], horizon))
     npv = np.empty_like(payback)
+    short = max(horizon + MAX_LIFE_MONTHS - 1 - cash_per_gpu.shape[-1], 0)  # months past every life
+    cash_per_gpu = np.concatenate([cash_per_gpu, np.zeros((*cash_per_gpu.shape[:-1], short))], axis=-1)
     for s in range(horizon):
         window = cash_per_gpu[..., s : s + MAX_LIFE_MONTHS]
         payback[..., s] = _payback_on_path(capex, window, weights)
@@ -223,8 +225,21 @@ def test_exact_ties_and_partial_last_month():
 
 
 def test_too_short_a_cash_path_is_refused():
-    with pytest.raises(ValueError, match="months"):
-        lifetime_economics(AiInfrastructureParams(), np.ones(60 + MAX_LIFE_MONTHS - 2), 60)
+    with pytest.raises(ValueError, match="months"):  # a 5-year life reads months 1 .. 60 + 60 of the path
+        lifetime_economics(AiInfrastructureParams(), np.ones(60 + 60 - 1), 60)
+    assert lifetime_economics(AiInfrastructureParams(), np.ones(60 + 60), 60)[0].shape == (60,)
+    with pytest.raises(ValueError, match="months"):  # a 10-year life reads the whole window
+        lifetime_economics(_params(35000.0, 10.0, 0.1), np.ones(60 + MAX_LIFE_MONTHS - 2), 60)
+
+
+def test_a_path_cut_after_the_longest_life_gives_the_same_economics():
+    rng = np.random.default_rng(11)
+    cash = rng.normal(900.0, 700.0, (4, 36 + MAX_LIFE_MONTHS))
+    p = _params(35000.0, np.array([1.0, 3.3, 4.95, 5.0]), 0.1)  # longest: 60 months (+ a partial one)
+    whole = lifetime_economics(p, cash, 36)
+    cut = lifetime_economics(p, cash[:, : 36 + 60], 36)
+    np.testing.assert_array_equal(whole[0], cut[0])
+    np.testing.assert_array_equal(whole[1], cut[1])
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # zero sold hours: per-hour figures are nan

@@ -35,6 +35,29 @@ taken as new) is replaced at the end of its useful life, so every installed GPU 
 a depreciation charge and capex is expansion plus replacement. The capex payback and NPV
 of a GPU follow its cash contribution on the projected price and utilisation path over
 its useful life (beyond the horizon on the same rates), not the snapshot month held flat.
+
+Contract book (defaults: none of it, so a scenario that sets nothing here has one reserved
+tier and only live contracts):
+
+* **tiers**: on demand, reserved (``contract_term_months``), spot and a second reserved tier,
+  multi-year (``multiyear_share``, ``multiyear_price_per_gpu_hour``, ``multiyear_term_months``),
+  e.g. 1-year and 3-year contracts at different prices; the four shares sum to 1;
+* **signed capacity not yet live**: ``signed_undelivered_gpus`` at the start of month 1, plus
+  ``signed_gpus_per_month`` signed and ``signed_delivery_gpus_per_month`` going live each month,
+  valued at ``signed_price_per_gpu_hour`` over ``signed_term_months`` (deliveries are part of
+  the fleet growth that ``quarterly_capacity_growth`` sets: they are not added to it);
+* **remaining performance obligations** (contracted revenue not yet recognised) = each tier's
+  live revenue × the average remaining term of its contracts (``contracted_backlog``) +
+  undelivered GPUs × hours per month × contract price × term (``undelivered_backlog``);
+* **customer concentration**: revenue shares of the largest and of the ten largest of
+  ``customer_count`` customers whose revenues are lognormal with sigma
+  ``customer_size_dispersion`` (:func:`aibm_core.core.finance.top_share`).
+
+Every month loop is a closed form over the month axis (contracted fill, remaining contract
+term, replacements by multiples of the life, loan balances by window sums, payback and NPV by
+prefix sums); a series is computed at the draws it depends on, and draws that move only the
+target utilisation get their payback and NPV from two cash paths
+(:func:`~aibm_core.models.ai_infrastructure.model.scaled_lifetime_economics`).
 """
 
 from __future__ import annotations
@@ -54,6 +77,7 @@ from aibm_core.models.ai_infrastructure.model import (
     lifetime_economics,
     power_runway_months,
     projection,
+    scaled_lifetime_economics,
     statement,
     utilisation_economics,
     utilisation_table,
@@ -81,6 +105,7 @@ __all__ = [
     "lifetime_economics",
     "power_runway_months",
     "projection",
+    "scaled_lifetime_economics",
     "statement",
     "tree",
     "utilisation_economics",

@@ -40,20 +40,17 @@ class AiInfrastructureResult(MonthlyResult):
     on_demand_price: np.ndarray
     reserved_price: np.ndarray
     spot_price: np.ndarray
+    multiyear_price: np.ndarray
     revenue_per_sold_hour: np.ndarray
     depreciation_per_hour: np.ndarray
     power_per_hour: np.ndarray
     dc_opex_per_hour: np.ndarray
     financing_per_hour: np.ndarray
-    on_demand_revenue: np.ndarray
-    reserved_revenue: np.ndarray
-    spot_revenue: np.ndarray
     revenue: np.ndarray
     depreciation: np.ndarray
     power_cost: np.ndarray
     dc_opex: np.ndarray
     financing_cost: np.ndarray
-    sga: np.ndarray
     rd: np.ndarray
     expansion_capex: np.ndarray
     replacement_capex: np.ndarray
@@ -61,11 +58,121 @@ class AiInfrastructureResult(MonthlyResult):
     npv_per_gpu: np.ndarray
     debt_outstanding: np.ndarray
     fleet_power_mw: np.ndarray
-    contracted_backlog: np.ndarray
     backlog_months: np.ndarray
-    gpus_to_place: np.ndarray
-    implied_price_per_m_tokens: np.ndarray
-    fleet_cost_per_m_tokens: np.ndarray
+
+    def _revenue_of(self, contract: str) -> np.ndarray:
+        """Revenue of one contract type: sold hours × its share × its price (USD per month)."""
+        share = finance.along_months(getattr(self.params, f"{contract}_share"))
+        return self.sold_gpu_hours * (share * getattr(self, f"{contract}_price"))
+
+    @property
+    def on_demand_revenue(self) -> np.ndarray:
+        """Revenue of hours billed on demand (USD per month)."""
+        return self._revenue_of("on_demand")
+
+    @property
+    def reserved_revenue(self) -> np.ndarray:
+        """Revenue of hours billed under reserved contracts (USD per month)."""
+        return self._revenue_of("reserved")
+
+    @property
+    def spot_revenue(self) -> np.ndarray:
+        """Revenue of hours billed at spot prices (USD per month)."""
+        return self._revenue_of("spot")
+
+    @property
+    def multiyear_revenue(self) -> np.ndarray:
+        """Revenue of hours billed under multi-year contracts, the second reserved tier (USD per month)."""
+        return self._revenue_of("multiyear")
+
+    @property
+    def multiyear_backlog_months(self) -> np.ndarray:
+        """Average remaining term of the live multi-year contracts (months; :func:`backlog_months`)."""
+        return backlog_months(self.params, self.sold_gpu_hours, self.params.multiyear_term_months)
+
+    @property
+    def undelivered_gpus(self) -> np.ndarray:
+        """GPUs under signed contracts not yet live at the end of each month (GPUs).
+
+        ``U_t = max(U_0 + (signed − delivered) t, 0)``: the book at the start of month 1, the
+        new signings and the deliveries of each month (the recurrence
+        ``U_t = max(U_{t-1} + signed − delivered, 0)`` with constant rates).
+        """
+        p = self.params
+        m = finance.along_months
+        net = m(p.signed_gpus_per_month) - m(p.signed_delivery_gpus_per_month)
+        book = np.maximum(m(p.signed_undelivered_gpus) + net * self.months, 0.0)
+        return np.broadcast_to(book, self.revenue.shape)
+
+    @property
+    def undelivered_backlog(self) -> np.ndarray:
+        """Contract value of the signed, not yet live capacity (USD).
+
+        Undelivered GPUs × hours per month × contract price × contract term: every hour of a
+        dedicated contract is billed once the capacity goes live.
+        """
+        p = self.params
+        m = finance.along_months
+        value = m(p.signed_price_per_gpu_hour) * HOURS_PER_MONTH * m(p.signed_term_months)
+        return self.undelivered_gpus * value
+
+    @property
+    def remaining_performance_obligations(self) -> np.ndarray:
+        """Contracted revenue not yet recognised (USD): the live contracts' remaining terms plus
+        the signed capacity not yet live (:attr:`contracted_backlog` + :attr:`undelivered_backlog`)."""
+        return self.contracted_backlog + self.undelivered_backlog
+
+    def _top_share(self, top: float) -> np.ndarray:
+        """Share of revenue bought by the ``top`` largest customers (fraction, lognormal sizes)."""
+        p = self.params
+        share = finance.top_share(p.customer_count, top, p.customer_size_dispersion)
+        return np.broadcast_to(finance.along_months(share), self.revenue.shape)
+
+    @property
+    def largest_customer_share(self) -> np.ndarray:
+        """Share of revenue from the largest customer (fraction; :func:`finance.top_share`)."""
+        return self._top_share(1.0)
+
+    @property
+    def top10_customer_share(self) -> np.ndarray:
+        """Share of revenue from the ten largest customers (fraction; :func:`finance.top_share`)."""
+        return self._top_share(10.0)
+
+    @property
+    def sga(self) -> np.ndarray:
+        """SG&A: a share of revenue (USD per month)."""
+        return self.revenue * finance.along_months(self.params.sga_share_of_revenue)
+
+    @property
+    def contracted_backlog(self) -> np.ndarray:
+        """Revenue still to bill on the live reserved and multi-year contracts (USD).
+
+        Each tier's revenue × the average remaining term of its live contracts.
+        """
+        backlog = self.reserved_revenue * self.backlog_months
+        if np.any(np.asarray(self.params.multiyear_share) > 0):
+            backlog = backlog + self.multiyear_revenue * self.multiyear_backlog_months
+        return backlog
+
+    @property
+    def gpus_to_place(self) -> np.ndarray:
+        """GPUs to place with customers: churned demand plus new capacity sold at target (GPUs per month)."""
+        p = self.params
+        m = finance.along_months
+        churned = self.installed_gpus * self.utilisation * m(_monthly_loss(p.annual_retention))
+        return churned + np.maximum(self.added_gpus, 0.0) * m(p.utilisation)
+
+    @property
+    def implied_price_per_m_tokens(self) -> np.ndarray:
+        """Price per 1M tokens implied by the blended GPU-hour price at full use (USD per 1M tokens)."""
+        tps = finance.along_months(self.params.tokens_per_second_per_gpu)
+        return np.asarray(cost_per_m_tokens(self.revenue_per_sold_hour, tps, 1.0))
+
+    @property
+    def fleet_cost_per_m_tokens(self) -> np.ndarray:
+        """Full cost per installed GPU-hour spread over the tokens of the sold share (USD per 1M tokens)."""
+        tps = finance.along_months(self.params.tokens_per_second_per_gpu)
+        return np.asarray(cost_per_m_tokens(self.cost_per_hour, tps, self.utilisation))
 
     @property
     def revenue_per_installed_hour(self) -> np.ndarray:
@@ -191,13 +298,28 @@ class AiInfrastructureResult(MonthlyResult):
         return self.expansion_capex + self.replacement_capex
 
 
+#: Contract tiers of a sold GPU-hour: each has a ``<tier>_share`` and a ``<tier>_price_per_gpu_hour``.
+TIERS = ("on_demand", "reserved", "spot", "multiyear")
+
+
 def blended_price(
-    on_demand: np.ndarray, reserved: np.ndarray, spot: np.ndarray, p: AiInfrastructureParams
+    on_demand: np.ndarray,
+    reserved: np.ndarray,
+    spot: np.ndarray,
+    p: AiInfrastructureParams,
+    multiyear: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour; finance.blended_price)."""
+    """Price of a sold GPU-hour weighted by the contract mix (USD per GPU-hour; finance.blended_price).
+
+    A tier without hours (share 0, as the multi-year tier by default) adds nothing.
+    """
     m = finance.along_months
-    shares = (m(p.on_demand_share), m(p.reserved_share), m(p.spot_share))
-    return finance.blended_price((on_demand, reserved, spot), shares)
+    prices = [on_demand, reserved, spot]
+    shares = [m(p.on_demand_share), m(p.reserved_share), m(p.spot_share)]
+    if np.any(np.asarray(p.multiyear_share) > 0):
+        prices.append(multiyear)
+        shares.append(m(p.multiyear_share))
+    return finance.blended_price(prices, shares)
 
 
 def cost_stack_per_hour(p: AiInfrastructureParams) -> dict[str, np.ndarray]:
@@ -273,49 +395,84 @@ def contracted_fill(p: AiInfrastructureParams, months: int) -> np.ndarray:
     churn ``c = 1 - retention^(1/12)`` and the sales team re-sells up to
     ``ρ = 1 - (1 - annual_resale_capacity)^(1/12)`` of the book a month. Churn the sales
     team cannot replace leaves GPUs idle. In shares ``f = D / (u G)``:
-    ``f_t = min(1, (f_{t-1} k + max(g, 0)) / (1 + g))`` with ``k = 1 - max(c - ρ, 0)``, so
-    ``f`` stays exactly 1 whenever ``c <= ρ``. Shape: draws × months.
+    ``f_t = min(1, (f_{t-1} k + max(g, 0)) / (1 + g))`` with ``k = 1 - max(c - ρ, 0)``.
+
+    Closed form (the rates are constant over the months): from ``f_1 = 1`` the book stays
+    full when ``(k + max(g, 0)) / (1 + g) >= 1`` (in particular whenever ``c <= ρ``);
+    otherwise the cap never binds again and the affine recurrence
+    ``f_t = a f_{t-1} + b`` (``a = k / (1 + g) < 1``, ``b = max(g, 0) / (1 + g)``) gives
+    ``f_t = f* + (1 - f*) a^(t-1)`` with the fixed point ``f* = b / (1 - a)``. Shape: the
+    draws of growth, retention and resale capacity × months.
     """
-    growth = _monthly_growth(p)
+    growth = finance.along_months(_monthly_growth(p))
     net_loss = _monthly_loss(p.annual_retention) - _monthly_loss(1.0 - np.asarray(p.annual_resale_capacity))
-    keep = 1.0 - np.maximum(net_loss, 0.0)
+    keep = finance.along_months(1.0 - np.maximum(net_loss, 0.0))
     inflow = np.maximum(growth, 0.0)
-    draws = _draw_shape(p)
-    fill = np.empty((*draws, months))
-    level = np.ones(draws)
-    fill[..., 0] = level
-    for t in range(1, months):
-        level = np.minimum(1.0, (level * keep + inflow) / (1.0 + growth))
-        fill[..., t] = level
-    return fill
+    full = (keep + inflow) / (1.0 + growth) >= 1.0
+    a = np.where(full, 0.0, keep / (1.0 + growth))
+    fixed = np.where(full, 1.0, inflow / (1.0 + growth) / (1.0 - a))
+    age = np.arange(int(months), dtype=float)
+    return np.where(full, 1.0, fixed + (1.0 - fixed) * a**age)
 
 
 def gpu_purchases(p: AiInfrastructureParams, added: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """GPUs bought each month for expansion and to replace GPUs at the end of their life.
 
-    Every GPU, the month-1 fleet included (taken as new), wears out ``ceil(12 × life)``
+    Every GPU, the month-1 fleet included (taken as new), wears out ``L = ceil(12 × life)``
     months after it was installed and is replaced then, unless the fleet is shrinking:
-    a shrinking fleet first lets worn-out GPUs go. Loops over months, vectorised over
-    draws.
+    a shrinking fleet first lets worn-out GPUs go. With ``I_t`` the GPUs installed in month
+    ``t`` (``I_1`` = the month-1 fleet) and ``a_t`` the change of the fleet:
+    ``R_t = max(I_{t-L} + min(a_t, 0), 0)`` (0 while ``t <= L``) and
+    ``I_t = max(a_t, 0) + R_t``. Month ``t`` only reads month ``t - L``, so the whole
+    month axis is evaluated at once, once per multiple of ``L`` in the horizon (every pass
+    makes ``L`` more months exact; at most ``horizon / 12`` passes, vectorised over draws
+    and months).
 
     Returns
     -------
     (expansion, replacement)
-        GPUs bought per month (GPUs per month), shape draws × months.
+        GPUs bought per month (GPUs per month), shape: the draws of ``added``, the life and
+        the month-1 fleet × months.
     """
-    shape = (*_draw_shape(p), added.shape[-1])
-    added = np.broadcast_to(added, shape)
-    life = np.broadcast_to(np.ceil(12.0 * np.asarray(p.useful_life_years, dtype=float)), shape[:-1])
-    installed = np.zeros(shape)
-    installed[..., 0] = np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), shape[:-1])
+    added = np.asarray(added, dtype=float)
+    horizon = added.shape[-1]
+    life = finance.along_months(np.ceil(12.0 * np.asarray(p.useful_life_years, dtype=float)))
+    initial = np.asarray(p.initial_gpus, dtype=float)
+    shape = np.broadcast_shapes(added.shape, life.shape, (*np.shape(initial), 1))
+    grow = np.broadcast_to(np.maximum(added, 0.0), shape)
+    shrink = np.broadcast_to(np.minimum(added, 0.0), shape)
+    source = (np.arange(horizon) - life).astype(np.intp)
+    worn_out = source >= 0
+    source = np.maximum(source, 0)
+    if not worn_out.any():  # no GPU reaches the end of its life within the horizon
+        return np.maximum(added, 0.0), np.zeros(shape)
+    installed = grow.copy()
+    installed[..., 0] = np.broadcast_to(initial, shape[:-1])
     replaced = np.zeros(shape)
-    for t in range(1, shape[-1]):
-        source = (t - life).astype(int)
-        worn = np.take_along_axis(installed, np.maximum(source, 0)[..., None], axis=-1)[..., 0]
-        worn = np.where(source >= 0, worn, 0.0)
-        replaced[..., t] = np.maximum(worn + np.minimum(added[..., t], 0.0), 0.0)
-        installed[..., t] = np.maximum(added[..., t], 0.0) + replaced[..., t]
+    for _ in range(-(-(horizon - 1) // max(int(np.min(life)), 1))):
+        worn = np.where(worn_out, _take_months(installed, source), 0.0)
+        replaced = np.maximum(worn + shrink, 0.0)
+        replaced[..., 0] = 0.0
+        installed = grow + replaced
+        installed[..., 0] = np.broadcast_to(initial, shape[:-1])
     return np.maximum(added, 0.0), replaced
+
+
+def _take_months(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[..., index[..., t]]`` for every row (``np.take_along_axis`` on the last axis, by
+    flat positions: one gather, without the per-axis index arrays)."""
+    values = np.ascontiguousarray(values)
+    rows = values.size // values.shape[-1]
+    index = np.broadcast_to(index, (*values.shape[:-1], index.shape[-1]))
+    offset = (np.arange(rows) * values.shape[-1]).reshape((*values.shape[:-1], 1))
+    return np.take(values.reshape(-1), index + offset)
+
+
+def _window_sum(prefix: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``prefix_{t+1} - prefix_{first_t}`` for months ``t = 0 .. T-1``: sums of vintages ``first_t .. t``."""
+    months = prefix.shape[-1] - 1
+    first = np.broadcast_to(first, (*prefix.shape[:-1], months))
+    return prefix[..., 1:] - _take_months(prefix, first)
 
 
 def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> np.ndarray:
@@ -327,24 +484,49 @@ def debt_outstanding(p: AiInfrastructureParams, purchased_gpus: np.ndarray) -> n
     (``n = 12 × useful_life_years`` instalments), the loan behind the cost stack's financing
     cost. The first instalment is paid at the end of the month of purchase, so at the end of
     month ``t`` the vintage of month ``s`` has paid ``k = t − s + 1`` and owes
-    ``P ((1 + i)^n − (1 + i)^k) / ((1 + i)^n − 1)`` (:func:`aibm_core.core.finance.loan_balance`).
-    A loan runs its schedule even if the fleet shrinks. Loops over the lag ``k`` (months),
-    vectorised over draws and vintages.
+    ``P_s (A − g^k) / (A − 1)`` with ``g = 1 + i``, ``A = g^n``
+    (:func:`aibm_core.core.finance.loan_balance`), and nothing once ``k >= n``. A loan runs its
+    schedule even if the fleet shrinks.
+
+    Closed form over the month axis: the live vintages of month ``t`` are
+    ``s = t + 1 − K .. t`` with ``K = ceil(n) − 1``, so with the window sums
+    ``S_t = Σ P_s`` and ``Q_t = Σ P_s g^-s`` (prefix sums),
+    ``debt_t = (A S_t − g^(t+1) Q_t) / (A − 1)``; at a zero rate (``P_s (1 − k / n)``)
+    ``debt_t = S_t (1 − (t + 1) / n) + Σ P_s s / n``. The difference loses about
+    ``2 ε / (n i)`` of relative precision (below 1e-11 for rates above 1e-4 a year).
     """
     purchased = np.asarray(purchased_gpus, dtype=float)
-    capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
-    rate = finance.monthly_rate(p.annual_financing_rate)
-    life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
-    principal = purchased * finance.along_months(capex)
+    principal = purchased * finance.along_months(p.capex_per_gpu_usd)
+    rate = finance.along_months(finance.monthly_rate(p.annual_financing_rate))
+    life = finance.along_months(12.0 * np.asarray(p.useful_life_years, dtype=float))
     horizon = principal.shape[-1]
-    debt = np.zeros(principal.shape)
-    for k in range(1, horizon + 1):
-        share = finance.along_months(finance.loan_balance(1.0, rate, life, float(k)))
-        debt[..., k - 1 :] += principal[..., : horizon - k + 1] * share
-    return debt
+    shape = np.broadcast_shapes(principal.shape, rate.shape, life.shape)
+    principal = np.broadcast_to(principal, shape)
+    vintage = np.arange(horizon, dtype=float)
+    first = np.maximum(vintage + 1.0 - (np.ceil(life) - 1.0), 0.0).astype(np.intp)
+    zero = rate == 0
+    grown = 1.0 + np.where(zero, 1.0, rate)
+
+    def window(weighted: np.ndarray) -> np.ndarray:
+        prefix = np.zeros((*shape[:-1], horizon + 1))
+        np.cumsum(weighted, axis=-1, out=prefix[..., 1:])
+        return _window_sum(prefix, first)
+
+    live = window(principal)
+    total = grown**life
+    with np.errstate(over="ignore", invalid="ignore"):
+        levelled = (total * live - grown ** (vintage + 1.0) * window(principal * grown**-vintage)) / (
+            total - 1.0
+        )
+    if not zero.any():
+        return levelled
+    straight = live * (1.0 - (vintage + 1.0) / life) + window(principal * vintage) / life
+    return np.where(zero, straight, levelled)
 
 
-def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndarray:
+def backlog_months(
+    p: AiInfrastructureParams, sold_hours: np.ndarray, term_months: ArrayLike | None = None
+) -> np.ndarray:
     """Average remaining term of the live reserved contracts, weighted by volume (months).
 
     Contracts run ``T = contract_term_months``. The month-1 book is taken as evenly aged, so
@@ -357,20 +539,21 @@ def backlog_months(p: AiInfrastructureParams, sold_hours: np.ndarray) -> np.ndar
 
     ``M_1 = T / 2``;  ``M_t = (M_{t-1} min(H_t, H_{t-1}) + T max(H_t - H_{t-1}, 0)) / H_t``.
 
-    ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. Loops over months, vectorised
-    over draws. Shape: draws × months.
+    Closed form: the shortfall ``T - M`` is scaled by ``H_{t-1} / H_t`` in a month of
+    growth and kept in a month of decline, so
+    ``M_t = T - (T / 2) Π_{j<=t} H_{j-1} / max(H_j, H_{j-1})``. A month with no volume
+    (zero demand) leaves the average as it was, and volume after it is signed for a full
+    term. ``M`` lies between ``T / 2`` and ``T``; ``T = 0`` gives 0. ``term_months`` is the
+    tier's term (default: ``contract_term_months``, the reserved tier). Shape: draws × months.
     """
-    term = np.asarray(p.contract_term_months, dtype=float)
-    shape = np.broadcast_shapes(sold_hours.shape, (*np.shape(term), 1))
-    hours = np.broadcast_to(sold_hours, shape)
-    term = np.broadcast_to(term, shape[:-1])
-    months = np.empty(shape)
-    months[..., 0] = term / 2.0
-    for t in range(1, shape[-1]):
-        before, now = hours[..., t - 1], hours[..., t]
-        kept = months[..., t - 1] * np.minimum(now, before) + term * np.maximum(now - before, 0.0)
-        months[..., t] = kept / now
-    return months
+    term = finance.along_months(p.contract_term_months if term_months is None else term_months)
+    hours = np.asarray(sold_hours, dtype=float)
+    shortfall = np.ones(hours.shape)
+    factor = shortfall[..., 1:]
+    np.divide(hours[..., :-1], hours[..., 1:], out=factor, where=hours[..., 1:] > 0)  # H_{t-1} / H_t
+    np.minimum(factor, 1.0, out=factor)  # 1 when the volume falls or a month sells nothing
+    np.cumprod(factor, axis=-1, out=factor)
+    return term - term / 2.0 * shortfall
 
 
 #: Draws evaluated together by :func:`lifetime_economics` (their arrays stay in the L2 cache).
@@ -492,13 +675,21 @@ def _cohort_economics(
     return payback, npv
 
 
+def lifetime_months(p: AiInfrastructureParams) -> int:
+    """Months of cash a GPU's life can read: the longest whole life ``F`` of any draw, plus its last
+    partial month (``MAX_LIFE_MONTHS`` at most: a GPU living the whole window has no partial month)."""
+    longest = np.floor(12.0 * np.max(np.asarray(p.useful_life_years, dtype=float)))
+    return int(min(longest + 1.0, MAX_LIFE_MONTHS))
+
+
 def lifetime_economics(
     p: AiInfrastructureParams, cash_per_gpu: np.ndarray, horizon: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Payback (months) and NPV (USD per GPU) of a GPU installed in each month 1..horizon.
 
     ``cash_per_gpu`` is the EBITDA per GPU-month on the projected price and utilisation
-    path, extended ``MAX_LIFE_MONTHS`` beyond the horizon on the same rates. A GPU
+    path, extended beyond the horizon on the same rates by at least :func:`lifetime_months`
+    less one (``MAX_LIFE_MONTHS - 1`` always suffices; later months are not read). A GPU
     installed in month ``s`` earns ``cash_per_gpu`` of months ``s .. s + life - 1``; its
     capex is paid at the start of month ``s`` and discounted at the financing rate.
 
@@ -518,7 +709,7 @@ def lifetime_economics(
     capex = np.asarray(p.capex_per_gpu_usd, dtype=float)
     life = 12.0 * np.asarray(p.useful_life_years, dtype=float)
     rate = np.asarray(finance.monthly_rate(p.annual_financing_rate), dtype=float)
-    width = horizon + MAX_LIFE_MONTHS - 1  # months the last cohort's window reaches
+    width = horizon + lifetime_months(p) - 1  # months the last cohort's window reaches
     if cash.shape[-1] < width:
         raise ValueError(f"cash_per_gpu needs {width} months for {horizon} cohorts, got {cash.shape[-1]}")
     draws = np.broadcast_shapes(cash.shape[:-1], capex.shape, life.shape, rate.shape)
@@ -544,12 +735,114 @@ def lifetime_economics(
     return payback.reshape(*draws, horizon), npv.reshape(*draws, horizon)
 
 
+def _months_above(floor: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each row of ``floor`` (non-increasing along its last axis) and each value ``v``:
+    how many entries of the row are above ``v`` (rows × values, integers).
+
+    The values are sorted once and each entry's position among them found by one binary
+    search for all entries. A row's entries above the ``j``-th smallest value are then a
+    prefix of the row whose length steps down at those positions, so each row of counts is
+    built as runs (``F, F - 1, ..., 0``, between consecutive positions) and put back in the
+    order of the values.
+    """
+    rows, length = floor.shape
+    order = np.argsort(values, kind="stable")
+    position = np.searchsorted(values[order], floor[:, ::-1].ravel(), side="left").reshape(rows, length)
+    edges = np.zeros((rows, length + 2), dtype=np.intp)
+    edges[:, 1:-1] = position  # ascending along each row: the floor is non-increasing
+    edges[:, -1] = values.size
+    runs = np.repeat(np.tile(np.arange(length, -1, -1), rows), np.diff(edges, axis=-1).ravel())
+    rank = np.empty(values.size, dtype=np.intp)
+    rank[order] = np.arange(values.size)
+    return np.take(runs.reshape(rows, values.size), rank, axis=1)
+
+
+def scaled_lifetime_economics(
+    p: AiInfrastructureParams, scale: ArrayLike, unit_cash: np.ndarray, fixed_cash: np.ndarray, horizon: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lifetime_economics` of the cash paths ``scale_i × unit_cash − fixed_cash``, one per draw ``i``.
+
+    For draws that move only a factor of the cash (the target utilisation scales the hours
+    sold) with one capex, life and rate for all: the per-draw work is a lookup instead of a
+    path. ``unit_cash`` (> 0) and ``fixed_cash`` are single paths (USD per GPU-month).
+
+    * NPV is linear in the cash: ``scale_i × NPV(unit) − NPV(fixed) − capex``, the two NPVs
+      (capex 0) of :func:`lifetime_economics`.
+    * Payback: cohort ``s`` has recovered the capex after ``k`` whole months when
+      ``scale_i ΔU_sk − ΔF_sk >= capex`` (``ΔU``, ``ΔF``: the cumulative unit and fixed cash),
+      i.e. ``scale_i >= θ_sk = (capex + ΔF_sk) / ΔU_sk``. The first such ``k`` is one plus the
+      number of months whose running minimum of ``θ`` (non-increasing in ``k``) is still above
+      ``scale_i``: a binary search per cohort over the draws. The payback is then interpolated
+      in that month as in :func:`lifetime_economics`, and the last partial month (``φ`` of month
+      ``F + 1``) is checked the same way.
+
+    Returns
+    -------
+    (payback, npv)
+        Shape: the draws of ``scale`` × ``horizon`` (months; USD per GPU).
+    """
+    scale = np.asarray(scale, dtype=float)
+    u = scale.reshape(-1, 1)
+    capex = np.asarray(p.capex_per_gpu_usd, dtype=float).item()
+    life = 12.0 * np.asarray(p.useful_life_years, dtype=float).item()
+    whole, phi = (x.item() for x in _life_split(np.array([life])))
+    whole = int(whole)
+    months = horizon + whole
+    paths = np.zeros((2, months + 1))  # unit and fixed cash, a zero month after the last one read
+    paths[0, : min(months, np.shape(unit_cash)[-1])] = np.asarray(unit_cash, dtype=float)[..., :months]
+    paths[1, : min(months, np.shape(fixed_cash)[-1])] = np.asarray(fixed_cash, dtype=float)[..., :months]
+    _, parts = lifetime_economics(
+        p.vary(capex_per_gpu_usd=0.0), paths[:, : max(months, horizon + 1)], horizon
+    )
+    npv = u * parts[0]
+    npv -= parts[1] + capex
+
+    prefix = np.zeros((2, months + 2))
+    np.cumsum(paths, axis=-1, out=prefix[:, 1:])
+    start = np.arange(horizon)[:, None]
+    reached = prefix[:, start + np.arange(whole + 1)] - prefix[:, start]  # 2 × cohorts × (0 .. F months)
+    gained, spent = reached
+    with np.errstate(divide="ignore", invalid="ignore"):
+        threshold = np.where(gained > 0, (capex + spent) / gained, np.where(-spent >= capex, -np.inf, np.inf))
+    floor = np.minimum.accumulate(threshold[:, 1:], axis=-1)  # cohorts × months 1 .. F, non-increasing
+    before = _months_above(floor, u[:, 0])  # cohorts × draws: whole months short of the capex
+    cohorts = np.arange(horizon)[:, None]
+    at = before + cohorts * (whole + 1)  # cell (cohort, months before) of the cumulative tables
+    owed = np.take(gained, at)
+    owed *= u[:, 0]
+    owed -= np.take(spent, at)
+    np.subtract(capex, owed, out=owed)  # capex still owed after the whole months before
+    month = np.add(before, cohorts, out=at)  # the month of the cohort the capex is reached in
+    pace = np.take(paths[0], month)
+    pace *= u[:, 0]
+    pace -= np.take(paths[1], month)  # cash of that month
+    within = before < whole
+    within |= owed <= phi * pace  # or in the partial month F + 1
+    pace[pace <= 0.0] = 1.0
+    owed /= pace
+    owed += before
+    owed[~within] = np.inf
+    payback = owed.T
+    shape = (*scale.shape, horizon)
+    return payback.reshape(shape), npv.reshape(shape)
+
+
 def _prices(p: AiInfrastructureParams, months: np.ndarray) -> dict[str, np.ndarray]:
     """List prices of each contract type by month after the yearly decline (USD per GPU-hour)."""
     level = finance.annual_decline_factor(p.annual_price_decline, months)
-    return {
-        k: p.monthly(f"{k}_price_per_gpu_hour", months) * level for k in ("on_demand", "reserved", "spot")
-    }
+    return {k: p.monthly(f"{k}_price_per_gpu_hour", months) * level for k in TIERS}
+
+
+def _scaled_cash(p: AiInfrastructureParams, unit_cash: np.ndarray, cash_cost: np.ndarray) -> bool:
+    """Whether the draws move only the target utilisation's factor of the cash path, with one
+    capex, life and financing rate (:func:`scaled_lifetime_economics` applies)."""
+    one = (p.capex_per_gpu_usd, p.useful_life_years, p.annual_financing_rate)
+    return (
+        np.ndim(p.utilisation) > 0
+        and all(np.size(x) == 1 for x in (*one, cash_cost))
+        and unit_cash.size == unit_cash.shape[-1]
+        and bool(np.all(unit_cash > 0))
+    )
 
 
 def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
@@ -561,11 +854,8 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
     m = finance.along_months
     p = with_linked_capex(p)
     horizon = int(p.horizon_months)
-    extended = finance.month_index(horizon + MAX_LIFE_MONTHS)
-    shape = (*_draw_shape(p), extended.size)
-
-    def full(x: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(x, shape)
+    extended = finance.month_index(horizon + lifetime_months(p) - 1)
+    draws = _draw_shape(p)
 
     def within(x: np.ndarray) -> np.ndarray:
         """The months of the horizon (the months after it only serve the lifetime economics).
@@ -576,26 +866,32 @@ def compute(p: AiInfrastructureParams) -> AiInfrastructureResult:
         return np.asarray(x)[..., :horizon]
 
     gpus, added = fleet(p, extended)
-    utilisation = m(p.utilisation) * contracted_fill(p, extended.size)
+    fill = contracted_fill(p, extended.size)
     prices = _prices(p, extended)
-    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p)
+    price = blended_price(prices["on_demand"], prices["reserved"], prices["spot"], p, prices["multiyear"])
     stack = {k: m(v) for k, v in cost_stack_per_hour(p).items()}
-    cash_per_gpu = full((price * utilisation - stack["power"] - stack["dc_opex"]) * HOURS_PER_MONTH)
-    payback, npv = lifetime_economics(p, cash_per_gpu, horizon)
+    cash_cost = (stack["power"] + stack["dc_opex"]) * HOURS_PER_MONTH
+    unit_cash = price * fill * HOURS_PER_MONTH
+    if _scaled_cash(p, unit_cash, cash_cost):
+        fixed = np.broadcast_to(cash_cost, unit_cash.shape)
+        payback, npv = scaled_lifetime_economics(p, p.utilisation, unit_cash, fixed, horizon)
+    else:
+        payback, npv = lifetime_economics(p, unit_cash * m(p.utilisation) - cash_cost, horizon)
     expansion, replacement = gpu_purchases(p, within(added))
     purchased = expansion + replacement
-    purchased[..., 0] += np.broadcast_to(np.asarray(p.initial_gpus, dtype=float), purchased.shape[:-1])
+    purchased = purchased + np.where(np.arange(horizon) == 0, m(p.initial_gpus), 0.0)
     prices = {k: within(v) for k, v in prices.items()}
-    series = _fleet_series(p, within(gpus), within(added), within(utilisation), prices, within(price), stack)
+    series = _fleet_series(p, within(gpus), within(added), within(fill), prices, within(price), stack)
+    capex = m(p.capex_per_gpu_usd)
     return AiInfrastructureResult(
         params=p,
         months=extended[:horizon],
-        **{k: np.broadcast_to(v, (*shape[:-1], horizon)) for k, v in series.items()},
-        expansion_capex=expansion * m(p.capex_per_gpu_usd),
-        replacement_capex=replacement * m(p.capex_per_gpu_usd),
-        capex_payback_months=payback,
-        npv_per_gpu=npv,
-        debt_outstanding=debt_outstanding(p, purchased),
+        **{k: np.broadcast_to(v, (*draws, horizon)) for k, v in series.items()},
+        expansion_capex=np.broadcast_to(expansion * capex, (*draws, horizon)),
+        replacement_capex=np.broadcast_to(replacement * capex, (*draws, horizon)),
+        capex_payback_months=np.broadcast_to(payback, (*draws, horizon)),
+        npv_per_gpu=np.broadcast_to(npv, (*draws, horizon)),
+        debt_outstanding=np.broadcast_to(debt_outstanding(p, purchased), (*draws, horizon)),
     )
 
 
@@ -603,18 +899,24 @@ def _fleet_series(
     p: AiInfrastructureParams,
     gpus: np.ndarray,
     added: np.ndarray,
-    utilisation: np.ndarray,
+    fill: np.ndarray,
     prices: dict[str, np.ndarray],
     price: np.ndarray,
     stack: dict[str, np.ndarray],
 ) -> dict[str, np.ndarray]:
-    """The fleet's monthly volumes, prices, revenues and costs (draws × months)."""
+    """The fleet's monthly volumes, prices, revenues and costs (draws × months).
+
+    ``fill`` is the contracted fill (:func:`contracted_fill`); realised utilisation is the
+    target utilisation × fill.
+    """
     m = finance.along_months
     installed_hours = gpus * HOURS_PER_MONTH
+    utilisation = m(p.utilisation) * fill
     sold_hours = installed_hours * utilisation
-    revenue_by_type = {k: sold_hours * m(getattr(p, f"{k}_share")) * prices[k] for k in prices}
-    tps = m(p.tokens_per_second_per_gpu)
-    remaining = backlog_months(p, sold_hours)
+    # the book's path without the target utilisation (a factor of each draw that cancels in
+    # month-on-month ratios) when that has fewer draws than the sold hours
+    unscaled = np.broadcast_shapes(installed_hours.shape, np.shape(fill))
+    book = installed_hours * fill if np.prod(unscaled) < sold_hours.size else sold_hours
     return {
         "installed_gpus": gpus,
         "added_gpus": added,
@@ -624,25 +926,17 @@ def _fleet_series(
         "on_demand_price": prices["on_demand"],
         "reserved_price": prices["reserved"],
         "spot_price": prices["spot"],
+        "multiyear_price": prices["multiyear"],
         "revenue_per_sold_hour": price,
         **{f"{k}_per_hour": v for k, v in stack.items()},
-        **{f"{k}_revenue": v for k, v in revenue_by_type.items()},
         "revenue": sold_hours * price,
         "depreciation": installed_hours * stack["depreciation"],
         "power_cost": installed_hours * stack["power"],
         "dc_opex": installed_hours * stack["dc_opex"],
         "financing_cost": installed_hours * stack["financing"],
-        "sga": sold_hours * price * m(p.sga_share_of_revenue),
-        "rd": np.broadcast_to(
-            p.monthly("rd_per_month_usd", finance.month_index(gpus.shape[-1])), sold_hours.shape
-        ),
+        "rd": p.monthly("rd_per_month_usd", finance.month_index(gpus.shape[-1])),
         "fleet_power_mw": gpus * m(p.power_kw_per_gpu) * m(p.pue) / 1000.0,
-        "contracted_backlog": revenue_by_type["reserved"] * remaining,
-        "backlog_months": remaining,
-        "gpus_to_place": gpus * utilisation * m(_monthly_loss(p.annual_retention))
-        + np.maximum(added, 0.0) * m(p.utilisation),
-        "implied_price_per_m_tokens": cost_per_m_tokens(price, tps, 1.0),
-        "fleet_cost_per_m_tokens": cost_per_m_tokens(sum(stack.values()), tps, utilisation),
+        "backlog_months": backlog_months(p, book),
     }
 
 
@@ -762,10 +1056,27 @@ def kpis(r: AiInfrastructureResult) -> dict[str, Metric]:
             "GPUs to place with customers (churn + new capacity)", r.at("gpus_to_place"), "GPUs per month"
         ),
         "contracted_backlog": Metric(
-            "Contracted backlog (reserved revenue still to bill)", r.at("contracted_backlog"), "USD"
+            "Contracted backlog (live contracts' revenue still to bill)", r.at("contracted_backlog"), "USD"
         ),
         "backlog_months": Metric(
             "Average remaining term of reserved contracts", r.at("backlog_months"), "months"
+        ),
+        "undelivered_gpus": Metric(
+            "GPUs under signed contracts, not yet live", r.at("undelivered_gpus"), "GPUs"
+        ),
+        "undelivered_backlog": Metric(
+            "Contract value of signed capacity not yet live", r.at("undelivered_backlog"), "USD"
+        ),
+        "remaining_performance_obligations": Metric(
+            "Remaining performance obligations (contracted revenue not yet recognised)",
+            r.at("remaining_performance_obligations"),
+            "USD",
+        ),
+        "largest_customer_share": Metric(
+            "Revenue share of the largest customer", r.at("largest_customer_share"), "fraction"
+        ),
+        "top10_customer_share": Metric(
+            "Revenue share of the ten largest customers", r.at("top10_customer_share"), "fraction"
         ),
         "fleet_power_mw": Metric("Facility power drawn", r.at("fleet_power_mw"), "MW"),
         "power_runway_months": Metric(
@@ -785,6 +1096,7 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "on_demand_revenue": Column("On demand revenue", "USD per month"),
     "reserved_revenue": Column("Reserved revenue", "USD per month"),
     "spot_revenue": Column("Spot revenue", "USD per month"),
+    "multiyear_revenue": Column("Multi-year contract revenue", "USD per month"),
     "revenue": Column("Revenue", "USD per month"),
     "power_cost": Column("Power cost", "USD per month"),
     "dc_opex": Column("Other data-centre opex", "USD per month"),
@@ -810,7 +1122,8 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "corporate_ebitda_margin": Column("EBITDA margin after SG&A and R&D", "fraction"),
     "net_margin_before_tax": Column("Net margin before tax", "fraction"),
     "fleet_power_mw": Column("Facility power", "MW"),
-    "contracted_backlog": Column("Contracted backlog (reserved)", "USD"),
+    "contracted_backlog": Column("Contracted backlog (live reserved and multi-year contracts)", "USD"),
+    "remaining_performance_obligations": Column("Remaining performance obligations", "USD"),
     "arr": Column("Revenue run-rate (ARR)", "USD per year"),
 }
 
@@ -828,6 +1141,7 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "on_demand_revenue": r.on_demand_revenue,
             "reserved_revenue": r.reserved_revenue,
             "spot_revenue": r.spot_revenue,
+            "multiyear_revenue": r.multiyear_revenue,
             "revenue": r.revenue,
             "power_cost": r.power_cost,
             "dc_opex": r.dc_opex,
@@ -854,6 +1168,7 @@ def projection(r: AiInfrastructureResult) -> pd.DataFrame:
             "net_margin_before_tax": r.net_margin_before_tax,
             "fleet_power_mw": r.fleet_power_mw,
             "contracted_backlog": r.contracted_backlog,
+            "remaining_performance_obligations": r.remaining_performance_obligations,
             "arr": 12 * r.revenue,
         },
         index=pd.Index(r.months.astype(int), name="month"),

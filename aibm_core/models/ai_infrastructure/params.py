@@ -15,6 +15,7 @@ from aibm_core.core.params import (
 
 SEED2 = "seed 002 (AI infrastructure)"
 SEED3 = "seed 003 (revenue pyramid: compute leasing)"
+COREWEAVE_S1 = "CoreWeave, Inc., Form S-1 registration statement (filed 2025-03-03)"
 COREWEAVE_10Q = "CoreWeave, Inc., Form 10-Q for the quarter ended 30 September 2025 (filed November 2025)"
 #: Hours in an average month (24 × 365.25 / 12 = 730.5).
 HOURS_PER_MONTH = 24.0 * DAYS_PER_MONTH
@@ -266,6 +267,106 @@ class AiInfrastructureParams(ProjectionParams):
         meaning="Share of sold GPU-hours billed at spot prices",
         source=ANALYST,
     )
+    multiyear_share: float = assumption(
+        0.0,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning=(
+            "Share of sold GPU-hours billed under multi-year take-or-pay contracts: a second reserved "
+            "tier with its own price and term (0: the single reserved tier)"
+        ),
+        source=(
+            f"{COREWEAVE_S1}: committed contracts of two to five years made up 96% of 2024 revenue; "
+            f"base keeps one reserved tier ({ANALYST})"
+        ),
+    )
+    multiyear_price_per_gpu_hour: float = assumption(
+        2.00,
+        unit=USD_H,
+        ge=0.1,
+        le=100,
+        meaning="Price of a GPU-hour under a multi-year contract (falls yearly like every tier)",
+        source=(
+            "H100 three-year reservations at GPU clouds, 2025: about $1.8-2.2 per GPU-hour, below "
+            "one-year terms (analyst reading of public price lists)"
+        ),
+        as_of="2025-06",
+    )
+    multiyear_term_months: float = assumption(
+        48.0,
+        unit="months",
+        ge=0,
+        le=120,
+        meaning="Length of a multi-year contract (drives its share of the backlog)",
+        source=f"{COREWEAVE_S1}: committed contracts typically run two to five years",
+    )
+    signed_undelivered_gpus: float = assumption(
+        0.0,
+        unit="GPUs",
+        ge=0,
+        le=1e8,
+        meaning="GPUs under signed contracts not yet live at the start of month 1 (delivered later)",
+        source=f"{ANALYST}; a cloud that only sells capacity it has installed signs none ahead",
+    )
+    signed_gpus_per_month: float = assumption(
+        0.0,
+        unit="GPUs per month",
+        ge=0,
+        le=1e7,
+        meaning="GPUs newly contracted each month for later delivery (added to the undelivered book)",
+        source=ANALYST,
+    )
+    signed_delivery_gpus_per_month: float = assumption(
+        0.0,
+        unit="GPUs per month",
+        ge=0,
+        le=1e7,
+        meaning=(
+            "Signed GPUs going live each month until the undelivered book is empty (they are part of "
+            "the fleet's growth, which quarterly_capacity_growth sets)"
+        ),
+        source=ANALYST,
+    )
+    signed_price_per_gpu_hour: float = assumption(
+        2.50,
+        unit=USD_H,
+        ge=0.1,
+        le=100,
+        meaning="Contract price of a GPU-hour of the signed, not yet live capacity (billed on every hour)",
+        source=(
+            "multi-year contracts for new NVIDIA Hopper / Blackwell clusters, 2024-25: about $2-3.5 "
+            "per GPU-hour (analyst reading of public reservation prices)"
+        ),
+        as_of="2025-03-03",
+    )
+    signed_term_months: float = assumption(
+        48.0,
+        unit="months",
+        ge=0,
+        le=120,
+        meaning="Length of the contracts of the signed, not yet delivered capacity",
+        source=f"{COREWEAVE_S1}: committed contracts typically run two to five years",
+    )
+    customer_count: float = assumption(
+        200.0,
+        unit="customers",
+        ge=1,
+        le=1e7,
+        meaning="Paying customers of the cloud (for customer concentration)",
+        source=ANALYST,
+    )
+    customer_size_dispersion: float = assumption(
+        1.5,
+        unit="sigma of log revenue per customer",
+        ge=0,
+        le=5,
+        meaning=(
+            "Spread of revenue per customer (lognormal sigma): 0 = equal customers; about 2.5 "
+            "lets one of 100 customers buy 60% of the revenue"
+        ),
+        source=f"{ANALYST}; enterprise software revenue per customer has sigma about 1.5",
+    )
     annual_price_decline: float = assumption(
         0.10,
         unit="fraction per year",
@@ -363,10 +464,11 @@ class AiInfrastructureParams(ProjectionParams):
 
     @model_validator(mode="after")
     def _consistent(self) -> AiInfrastructureParams:
-        total = self.on_demand_share + self.reserved_share + self.spot_share
+        total = self.on_demand_share + self.reserved_share + self.spot_share + self.multiyear_share
         if abs(total - 1.0) > MIX_TOLERANCE:
             raise ValueError(
-                "contract mix must sum to 1: on_demand_share + reserved_share + spot_share = "
-                f"{self.on_demand_share:g} + {self.reserved_share:g} + {self.spot_share:g} = {total:g}"
+                "contract mix must sum to 1: on_demand_share + reserved_share + spot_share + "
+                f"multiyear_share = {self.on_demand_share:g} + {self.reserved_share:g} + "
+                f"{self.spot_share:g} + {self.multiyear_share:g} = {total:g}"
             )
         return self
