@@ -18,6 +18,9 @@ class AiHardwareResult(MonthlyResult):
     """Monthly arrays (shape: draws × months; by generation: draws × generations × months).
 
     Money is USD per month, prices and costs USD per unit, units are units per month;
+    ``revenue`` and ``cogs`` are the company's: the data-centre business (hardware and software,
+    ``data_centre_revenue``) plus the other segments (``other_segments_revenue`` at their own
+    gross margin);
     ``inventory_units`` and ``inventory`` are month-end stocks (units, USD at cost) and
     ``opening_inventory_units`` is the stock before month 1 (one value per draw).
     Generation 1 is the newest generation on sale in month 1; 2, 3, … follow it and 0, −1, …
@@ -40,6 +43,9 @@ class AiHardwareResult(MonthlyResult):
     hardware_revenue: np.ndarray
     software_subscriptions: np.ndarray
     software_revenue: np.ndarray
+    data_centre_revenue: np.ndarray
+    other_segments_revenue: np.ndarray
+    other_segments_cogs: np.ndarray
     revenue: np.ndarray
     manufacturing_cogs: np.ndarray
     software_cogs: np.ndarray
@@ -183,6 +189,15 @@ def lifecycle_weight(
     return weight
 
 
+#: Parts of a unit's all-in cost besides the chip (USD per unit in month 1), added to the tier cost.
+COST_PARTS = ("memory_cost_per_unit_usd", "system_cost_per_unit_usd", "networking_cost_per_unit_usd")
+
+
+def _parts_cost(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Memory, board and system, and networking per unit shipped in month 1 (USD per unit)."""
+    return sum((a[name] for name in COST_PARTS), start=np.zeros(()))
+
+
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     """``base ** exponent`` for a positive base, as ``exp(exponent × log base)``.
 
@@ -234,6 +249,7 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
     high = a["high_end_unit_share"]
     tier_asp = high * a["high_end_asp_usd"] + (1.0 - high) * a["mid_range_asp_usd"]
     tier_cost = high * a["high_end_unit_cost_usd"] + (1.0 - high) * a["mid_range_unit_cost_usd"]
+    tier_cost = tier_cost + _parts_cost(a)
     price_factor = (1.0 - a["volume_discount_share"] * a["volume_discount"]) * (
         1.0 - a["long_term_contract_share"] * a["contract_discount"]
     )
@@ -471,8 +487,13 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     software_revenue = subscriptions * m(a["software_usd_per_unit_year"] / 12.0)
     software_cogs = software_revenue * m(a["software_cost_share"])
 
-    revenue = hardware_revenue + software_revenue
-    cogs = manufacturing_cogs + software_cogs + writedowns
+    data_centre_revenue = hardware_revenue + software_revenue
+    other_revenue = m(a["other_segments_revenue_usd_per_year"] / 12.0) * _power(
+        1.0 + m(a["other_segments_revenue_growth"]), (months - 1.0) / 12.0
+    )
+    other_cogs = other_revenue * m(1.0 - a["other_segments_gross_margin"])
+    revenue = data_centre_revenue + other_revenue
+    cogs = manufacturing_cogs + software_cogs + writedowns + other_cogs
     rnd = m(a["rnd_usd_per_year"] / 12.0)
     sales = m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"])
     other = m(a["other_opex_usd_per_year"] / 12.0)
@@ -502,6 +523,9 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         hardware_revenue=full(hardware_revenue),
         software_subscriptions=full(subscriptions),
         software_revenue=full(software_revenue),
+        data_centre_revenue=full(data_centre_revenue),
+        other_segments_revenue=full(other_revenue),
+        other_segments_cogs=full(other_cogs),
         revenue=full(revenue),
         manufacturing_cogs=full(manufacturing_cogs),
         software_cogs=full(software_cogs),
@@ -592,9 +616,39 @@ def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     }
 
 
+def trailing_year(r: AiHardwareResult, name: str) -> np.ndarray | float:
+    """Sum of a monthly flow over the twelve months to the snapshot month (fewer if it is earlier).
+
+    With the snapshot at month 12 and month 1 the first month of a fiscal year, the fiscal
+    year's figure, comparable with a filing's annual income statement (USD per year).
+    """
+    s = int(r.params.snapshot_month)
+    value = np.asarray(getattr(r, name))[..., max(s - 12, 0) : s].sum(axis=-1)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def cost_split(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
+    """All-in manufacturing cost per unit in the snapshot month split into its parts (USD per unit).
+
+    The chip (die and package of the tier mix) and each part of
+    :data:`COST_PARTS` keep their month-1 proportions: every part follows the same generation
+    uplift and yearly decline, so each is the month's cost per unit × its share of month 1's.
+    """
+    p = r.params
+    high = np.asarray(p.high_end_unit_share, dtype=float)
+    chip = high * np.asarray(p.high_end_unit_cost_usd) + (1.0 - high) * np.asarray(p.mid_range_unit_cost_usd)
+    parts = {name: np.asarray(getattr(p, name), dtype=float) for name in COST_PARTS}
+    scale = r.at("manufacturing_cost_per_unit") / (chip + sum(parts.values()))
+    return {"chip": chip * scale, **{name: value * scale for name, value in parts.items()}}
+
+
 def kpis(r: AiHardwareResult) -> dict[str, Metric]:
-    """Key figures of the snapshot month."""
+    """Key figures of the snapshot month (``*_year``: the twelve months to it, see :func:`trailing_year`)."""
     ue = unit_economics(r)
+    split = cost_split(r)
+    year = {name: trailing_year(r, name) for name in ("revenue", "data_centre_revenue", "gross_profit")}
+    other_year = trailing_year(r, "other_segments_revenue")
+    data_centre_cogs = r.at("cogs") - r.at("other_segments_cogs")
     hardware, revenue = r.at("hardware_revenue"), r.at("revenue")
     per_unit = "USD per unit"
     return {
@@ -602,13 +656,53 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         "hardware_revenue_quarter": Metric(
             "Hardware revenue, quarterly run-rate", 3 * hardware, "USD per quarter"
         ),
-        "revenue": Metric("Total revenue (hardware + software)", revenue, "USD per month"),
+        "revenue": Metric("Total revenue (data centre + other segments)", revenue, "USD per month"),
+        "data_centre_revenue": Metric(
+            "Data-centre revenue (hardware + software)", r.at("data_centre_revenue"), "USD per month"
+        ),
+        "other_segments_revenue": Metric(
+            "Other segments' revenue (gaming, visualisation, automotive)",
+            r.at("other_segments_revenue"),
+            "USD per month",
+        ),
+        "data_centre_gross_margin": Metric(
+            "Data-centre gross margin",
+            1.0 - data_centre_cogs / r.at("data_centre_revenue"),
+            "fraction",
+        ),
+        "revenue_year": Metric("Revenue, twelve months to the snapshot", year["revenue"], "USD per year"),
+        "data_centre_revenue_year": Metric(
+            "Data-centre revenue, twelve months to the snapshot", year["data_centre_revenue"], "USD per year"
+        ),
+        "other_segments_revenue_year": Metric(
+            "Other segments' revenue, twelve months to the snapshot", other_year, "USD per year"
+        ),
+        "gross_margin_year": Metric(
+            "Gross margin, twelve months to the snapshot", year["gross_profit"] / year["revenue"], "fraction"
+        ),
+        "operating_income_year": Metric(
+            "Operating income, twelve months to the snapshot",
+            trailing_year(r, "operating_profit"),
+            "USD per year",
+        ),
         "annual_run_rate": Metric("Total revenue run-rate", 12 * revenue, "USD per year"),
         "units": Metric("Units shipped", r.at("units"), "units per month"),
         "list_asp": Metric("List ASP (mix of tiers and generations)", r.at("list_asp"), per_unit),
         "net_asp": Metric("Net ASP (after contract discounts)", r.at("net_asp"), per_unit),
         "manufacturing_cost_per_unit": Metric(
-            "Manufacturing cost per unit", r.at("manufacturing_cost_per_unit"), per_unit
+            "Manufacturing cost per unit (all-in: chip, memory, system, networking)",
+            r.at("manufacturing_cost_per_unit"),
+            per_unit,
+        ),
+        "chip_cost_per_unit": Metric("Chip cost per unit (die and package)", split["chip"], per_unit),
+        "memory_cost_per_unit": Metric(
+            "Memory (HBM) cost per unit beyond the chip", split["memory_cost_per_unit_usd"], per_unit
+        ),
+        "system_cost_per_unit": Metric(
+            "Board and system cost per unit beyond the chip", split["system_cost_per_unit_usd"], per_unit
+        ),
+        "networking_cost_per_unit": Metric(
+            "Networking cost per unit beyond the chip", split["networking_cost_per_unit_usd"], per_unit
         ),
         "rnd_per_unit": Metric(
             "R&D per unit shipped (the month's R&D / units)", ue["rnd_per_unit"], per_unit
@@ -700,6 +794,8 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "full_cost_per_unit": Column("Cost per unit incl. R&D", "USD per unit"),
     "hardware_revenue": Column("Hardware revenue", "USD per month"),
     "software_revenue": Column("Software revenue", "USD per month"),
+    "data_centre_revenue": Column("Data-centre revenue", "USD per month"),
+    "other_segments_revenue": Column("Other segments' revenue", "USD per month"),
     "revenue": Column("Revenue", "USD per month"),
     "cogs": Column("Cost of revenue", "USD per month"),
     "gross_profit": Column("Gross profit", "USD per month"),
@@ -732,6 +828,8 @@ def projection(r: AiHardwareResult) -> pd.DataFrame:
             "full_cost_per_unit": r.manufacturing_cost_per_unit + r.rnd / r.units,
             "hardware_revenue": r.hardware_revenue,
             "software_revenue": r.software_revenue,
+            "data_centre_revenue": r.data_centre_revenue,
+            "other_segments_revenue": r.other_segments_revenue,
             "revenue": r.revenue,
             "cogs": r.cogs,
             "gross_profit": r.gross_profit,
