@@ -91,6 +91,7 @@ def reference_model(p: AiHardwareParams) -> dict[str, np.ndarray]:
     stock = reference_order_up_to(opening, actual[:, :horizon], actual_cover[:, 1:], loss, committed)
     costs = np.array([span[t][3] for t in range(horizon)]).T
     asps = np.array([span[t][2] for t in range(horizon)]).T
+    shares = np.array([span[t][1] for t in range(horizon)]).T
     units_by_generation = actual[:, :horizon]
     units = units_by_generation.sum(axis=0)
     later = [month(t + p.order_lead_months) for t in range(1, horizon + 1)]
@@ -101,8 +102,8 @@ def reference_model(p: AiHardwareParams) -> dict[str, np.ndarray]:
     return {
         "units": units,
         "units_by_generation": units_by_generation,
-        "list_asp": (units_by_generation * asps).sum(axis=0) / units,
-        "manufacturing_cost_per_unit": (units_by_generation * costs).sum(axis=0) / units,
+        "list_asp": (shares * asps).sum(axis=0),
+        "manufacturing_cost_per_unit": (shares * costs).sum(axis=0),
         "hardware_revenue_by_generation": units_by_generation * asps * price,
         "production": stock.production.sum(axis=0),
         "writedown_units": stock.writedowns.sum(axis=0),
@@ -144,7 +145,9 @@ DRIVERS: dict[str, tuple[float, float]] = {
 
 @st.composite
 def drivers(draw) -> dict[str, float]:
-    values = {name: draw(st.floats(low, high)) for name, (low, high) in DRIVERS.items()}
+    values = {
+        name: draw(st.floats(low, high, allow_subnormal=False)) for name, (low, high) in DRIVERS.items()
+    }
     values["current_generation_age_months"] = draw(st.floats(0.0, values["generation_cadence_months"] - 0.5))
     if draw(st.booleans()):
         values["units_per_month"] = 0.0  # no demand at all: every flow and stock is zero

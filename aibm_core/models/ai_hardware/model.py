@@ -616,14 +616,15 @@ def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     }
 
 
-def trailing_year(r: AiHardwareResult, name: str) -> np.ndarray | float:
-    """Sum of a monthly flow over the twelve months to the snapshot month (fewer if it is earlier).
+def trailing_year(r: AiHardwareResult, name: str, months: int = 12) -> np.ndarray | float:
+    """Sum of a monthly flow over the ``months`` months to the snapshot month (fewer if it is earlier).
 
     With the snapshot at month 12 and month 1 the first month of a fiscal year, the fiscal
-    year's figure, comparable with a filing's annual income statement (USD per year).
+    year's figure (``months=3``: its last quarter's), comparable with a filing (USD per year,
+    or per quarter).
     """
     s = int(r.params.snapshot_month)
-    value = np.asarray(getattr(r, name))[..., max(s - 12, 0) : s].sum(axis=-1)
+    value = np.asarray(getattr(r, name))[..., max(s - months, 0) : s].sum(axis=-1)
     return float(value) if np.ndim(value) == 0 else value
 
 
@@ -674,11 +675,21 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         "data_centre_revenue_year": Metric(
             "Data-centre revenue, twelve months to the snapshot", year["data_centre_revenue"], "USD per year"
         ),
+        "data_centre_revenue_last_quarter": Metric(
+            "Data-centre revenue, three months to the snapshot",
+            trailing_year(r, "data_centre_revenue", 3),
+            "USD per quarter",
+        ),
         "other_segments_revenue_year": Metric(
             "Other segments' revenue, twelve months to the snapshot", other_year, "USD per year"
         ),
         "gross_margin_year": Metric(
             "Gross margin, twelve months to the snapshot", year["gross_profit"] / year["revenue"], "fraction"
+        ),
+        "operating_expenses_year": Metric(
+            "Operating expenses, twelve months to the snapshot",
+            12 * (r.at("rnd") + r.at("sales_spend") + r.at("other_opex")),
+            "USD per year",
         ),
         "operating_income_year": Metric(
             "Operating income, twelve months to the snapshot",
