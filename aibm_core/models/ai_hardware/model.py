@@ -353,10 +353,13 @@ def _stock(
         written = np.multiply(loss[t], level, out=writedowns[t, ...])
         kept = np.subtract(level, written, out=spare)
         kept -= shipped[t, ...]
-        made = np.subtract(cover[t], kept, out=production[t, ...])
+        if committed is None:  # free: up to cover, or what is left when that already exceeds it
+            level = np.maximum(kept, cover[t, ...], out=closing[t, ...])
+            np.subtract(level, kept, out=production[t, ...])
+            continue
+        made = np.subtract(cover[t, ...], kept, out=production[t, ...])
         np.maximum(made, 0.0, out=made)
-        if committed is not None:
-            np.copyto(made, committed[t], where=~np.isnan(committed[t]))
+        np.copyto(made, committed[t], where=~np.isnan(committed[t]))
         level = np.add(kept, made, out=closing[t, ...])
     return _Stock(production, writedowns, closing)
 
