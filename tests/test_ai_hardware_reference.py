@@ -174,7 +174,7 @@ def test_model_matches_the_month_by_month_reference(
     assert_matches(compute(params), reference_model(params))
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(drivers(), min_size=3, max_size=3),
     ranged=st.sets(st.sampled_from(sorted(DRIVERS)), min_size=1, max_size=6),

@@ -345,7 +345,8 @@ def _stock(
     (``np.maximum.accumulate`` of the closed form runs element by element, about five times
     slower than these contiguous steps), so the months are stepped and the draws vectorised.
     """
-    shape = np.broadcast_shapes(shipped.shape, cover.shape, loss.shape, (1, *np.shape(opening)))
+    shapes = [x.shape for x in (shipped, cover, loss, committed) if x is not None]
+    shape = np.broadcast_shapes(*shapes, (1, *np.shape(opening)))
     production, writedowns, closing = (np.empty(shape) for _ in range(3))
     level = np.broadcast_to(opening, shape[1:])
     spare = np.empty(shape[1:])
