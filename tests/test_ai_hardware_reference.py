@@ -215,3 +215,33 @@ def test_draws_match_one_call_per_draw(rows: list[dict[str, float]], ranged: set
 def test_default_drivers_match_the_reference(shortfall: float) -> None:
     params = AiHardwareParams().vary(demand_shortfall=shortfall)
     assert_matches(compute(params), reference_model(params))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    months=st.integers(1, 30),
+    gens=st.integers(1, 4),
+    draws=st.integers(1, 4),
+    cover=st.one_of(st.just(0.0), st.floats(0.0, 8.0, allow_subnormal=False)),
+    data=st.data(),
+)
+def test_cover_as_one_product_matches_the_sum_term_by_term(
+    months: int, gens: int, draws: int, cover: float, data: st.DataObject
+) -> None:
+    reach = max(int(np.ceil(cover)), 1)
+    amounts = st.one_of(st.just(0.0), st.floats(0.0, 1e5, allow_subnormal=False))
+    units = np.array(
+        data.draw(st.lists(amounts, min_size=(months + reach) * draws, max_size=(months + reach) * draws))
+    )
+    share = np.array(
+        data.draw(
+            st.lists(st.floats(0.0, 1.0), min_size=(months + reach) * gens, max_size=(months + reach) * gens)
+        )
+    )
+    units, share = units.reshape(months + reach, draws), share.reshape(months + reach, gens, 1)
+    k = np.array([cover])
+    expected = hardware._forward_cover(units[:, None, :] * share, k, months)
+    got = hardware._planned_cover(units, share, k, months)
+    np.testing.assert_allclose(
+        got, expected, rtol=RTOL, atol=RTOL * max(1.0, float(np.max(expected, initial=0.0)))
+    )

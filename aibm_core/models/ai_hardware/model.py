@@ -304,6 +304,26 @@ def _forward_cover(demand: np.ndarray, cover_months: np.ndarray, horizon: int) -
     return cover
 
 
+def _planned_cover(
+    units: np.ndarray, share: np.ndarray, cover_months: np.ndarray, horizon: int
+) -> np.ndarray:
+    """:func:`_forward_cover` of demand ``units × share`` (months first: units months × draws,
+    share months × generations × draws or × 1).
+
+    When no draw changes the shares or the months of cover, each month's cover is a small matrix
+    product, (weight × share of the next months) @ (units of the next months), over every draw
+    at once (one pass, where the sum term by term takes two a term); otherwise the demand is
+    built and summed term by term.
+    """
+    if share.shape[-1] != 1 or np.size(cover_months) != 1:
+        return _forward_cover(units[:, None, :] * share, cover_months, horizon)
+    reach = units.shape[0] - horizon
+    weights = np.clip(float(np.ravel(cover_months)[0]) - np.arange(reach), 0.0, 1.0)
+    window = np.lib.stride_tricks.sliding_window_view
+    shares = window(share[..., 0], reach, axis=0) * weights  # months × generations × reach
+    return np.einsum("tgj,tnj->tgn", shares, window(units, reach, axis=0))  # numpy's batched matmul is slower
+
+
 def _order_up_to(
     opening: np.ndarray,
     shipped: np.ndarray,
@@ -422,10 +442,9 @@ def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: 
     """
     span = plan.units.shape[-1]
     k = _draws_first(a["target_inventory_months"], 0)
-    demand = _months_first(_draws_first(plan.units, 1))[:, None, :] * _months_first(
-        _draws_first(plan.share, 2)
-    )
-    plan_cover = _forward_cover(demand, k, horizon)
+    units, share = _months_first(_draws_first(plan.units, 1)), _months_first(_draws_first(plan.share, 2))
+    demand = units[:, None, :] * share
+    plan_cover = _planned_cover(units, share, k, horizon)
     rate = _draws_first(a["outgoing_writedown_rate"], 0)
     loss = rate * _months_first(_draws_first(plan.outgoing[..., :horizon], 2))
     opening = plan_cover[0]
@@ -434,10 +453,11 @@ def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: 
     planned = _stock(opening, demand[:horizon], plan_cover[1:], loss)
     if np.all(factor == 1.0):
         return _totals(planned, opening, costs)
-    actual = demand * _months_first(_draws_first(factor, 1))[:, None, :]
+    actual_units = units * _months_first(_draws_first(factor, 1))
+    actual = actual_units[:, None, :] * share
     blind = finance.month_index(horizon) - finance.along_months(a["order_lead_months"]) < start
     committed = np.where(_months_first(blind.reshape(-1, horizon))[:, None, :], planned.production, np.nan)
-    actual_cover = _forward_cover(actual, k, horizon)
+    actual_cover = _planned_cover(actual_units, share, k, horizon)
     return _totals(_stock(opening, actual[:horizon], actual_cover[1:], loss, committed), opening, costs)
 
 
