@@ -245,3 +245,32 @@ def test_cover_as_one_product_matches_the_sum_term_by_term(
     np.testing.assert_allclose(
         got, expected, rtol=RTOL, atol=RTOL * max(1.0, float(np.max(expected, initial=0.0)))
     )
+
+
+@pytest.mark.parametrize(
+    "ranged",
+    [
+        {"annual_unit_demand_growth": [0.0, 0.2, 0.5, -0.1, 0.9]},
+        {"outgoing_writedown_rate": [0.0, 0.05, 0.5, 1.0, 0.2]},  # only the write-downs carry draws
+        {"demand_shortfall": [0.0, 0.3, 0.6, 0.1, 0.9], "order_lead_months": [0.0, 3.0, 6.0, 9.0, 1.5]},
+        {"high_end_unit_cost_usd": [5e3, 6e3, 7e3, 8e3, 9e3]},  # only the costs carry draws
+    ],
+)
+def test_draws_in_blocks_match_draws_at_once(
+    ranged: dict[str, list[float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Blocks of 2 draws (2 + 2 + 1) give what one block of 5 gives, the opening stock included."""
+    params = AiHardwareParams().vary(demand_shortfall_month=8, **{k: np.array(v) for k, v in ranged.items()})
+    whole = compute(params)
+    monkeypatch.setattr(hardware, "BLOCK_DRAWS", 2)
+    blocked = compute(params)
+    for name in (
+        "production",
+        "writedown_units",
+        "inventory_units",
+        "inventory",
+        "inventory_writedowns",
+        "opening_inventory_units",
+    ):
+        np.testing.assert_allclose(getattr(blocked, name), getattr(whole, name), rtol=1e-12, err_msg=name)
+        assert np.shape(getattr(blocked, name))[0] == 5, name

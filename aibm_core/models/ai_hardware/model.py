@@ -399,32 +399,64 @@ def _undrawn(value: np.ndarray) -> np.ndarray:
     return value[0] if value.shape[0] == 1 else value
 
 
+#: Draws whose inventory is computed together: a block's months × generations × draws arrays
+#: (2 MB each) stay in the processor's cache while the months are stepped, and the memory a
+#: run of 100,000 draws holds stays small.
+BLOCK_DRAWS = 1024
+
+
+class _Demand(NamedTuple):
+    """Inputs of the inventory, months first and draws last (a draw axis of 1: no draw changes it)."""
+
+    units: np.ndarray  # planned units, months 1 .. horizon + reach × draws
+    share: np.ndarray  # generations' shares of them, months × generations × draws
+    cover_months: np.ndarray  # draws
+    rate: np.ndarray  # write-down rate of an outgoing generation, draws
+    outgoing: np.ndarray  # months × generations × draws (1 or 0)
+    costs: np.ndarray  # per-generation cost factor, generations × draws
+    factor: np.ndarray  # actual demand as a share of plan, months × draws
+    blind: np.ndarray  # production committed before the shortfall is known, months × draws
+
+
 def _totals(stock: _Stock, opening: np.ndarray, cost_by_generation: np.ndarray) -> _Inventory:
     """Sums over generations of :func:`_stock`'s flows (months × generations × draws).
 
-    Each total comes back as draws × months (no draw axis when no draw changes it).
-    ``cost_by_generation`` (generations × draws) weighs the write-downs and month-end stocks
-    at cost, before the tier cost and the per-month cost factor (applied by the caller); the
-    weighting is done in place, so ``stock``'s write-downs and stocks are spent by this call.
+    Each total comes back as months × draws. ``cost_by_generation`` (generations × draws)
+    weighs the write-downs and month-end stocks at cost, before the tier cost and the
+    per-month cost factor (applied by the caller); the weighting is done in place, so
+    ``stock``'s write-downs and stocks are spent by this call.
     """
-
-    def total(flow: np.ndarray) -> np.ndarray:
-        return _undrawn(flow.sum(axis=1).T)  # a transposed view: copying it costs more than it saves
 
     def at_cost(flow: np.ndarray) -> np.ndarray:
         shape = np.broadcast_shapes(flow.shape, cost_by_generation.shape)
         out = flow if shape == flow.shape else None  # in place unless the costs add draws
-        return total(np.multiply(flow, cost_by_generation, out=out))
+        return np.multiply(flow, cost_by_generation, out=out).sum(axis=1)
 
-    units = [total(flow) for flow in stock]
+    units = [flow.sum(axis=1) for flow in stock]
     return _Inventory(
         production=units[0],
         writedown_units=units[1],
         closing_units=units[2],
         writedowns_at_cost=at_cost(stock.writedowns),
         closing_at_cost=at_cost(stock.closing),
-        opening_units=_undrawn(opening.sum(axis=0)),
+        opening_units=np.broadcast_to(opening.sum(axis=0), stock.closing.shape[-1:]),
     )
+
+
+def _block(d: _Demand, horizon: int, shortfall: bool) -> _Inventory:
+    """:func:`_inventory` for one block of draws (totals months × draws)."""
+    demand = d.units[:, None, :] * d.share
+    plan_cover = _planned_cover(d.units, d.share, d.cover_months, horizon)
+    loss = d.rate * d.outgoing
+    opening = plan_cover[0]
+    planned = _stock(opening, demand[:horizon], plan_cover[1:], loss)
+    if not shortfall:
+        return _totals(planned, opening, d.costs)
+    actual_units = d.units * d.factor
+    actual = actual_units[:, None, :] * d.share
+    committed = np.where(d.blind[:, None, :], planned.production, np.nan)
+    actual_cover = _planned_cover(actual_units, d.share, d.cover_months, horizon)
+    return _totals(_stock(opening, actual[:horizon], actual_cover[1:], loss, committed), opening, d.costs)
 
 
 def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: int) -> _Inventory:
@@ -438,27 +470,35 @@ def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: 
     generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
     planned shipments in months 1 .. horizon + :func:`_cover_reach`. Without a shortfall in
     any draw the actual run is the planned one and is not computed twice. Laid out months ×
-    generations × draws, so each month is contiguous and the sums over generations add rows.
+    generations × draws, so each month is contiguous and the sums over generations add rows,
+    and computed :data:`BLOCK_DRAWS` draws at a time. Totals come back draws × months (no
+    draw axis when no draw changes them).
     """
-    span = plan.units.shape[-1]
-    k = _draws_first(a["target_inventory_months"], 0)
-    units, share = _months_first(_draws_first(plan.units, 1)), _months_first(_draws_first(plan.share, 2))
-    demand = units[:, None, :] * share
-    plan_cover = _planned_cover(units, share, k, horizon)
-    rate = _draws_first(a["outgoing_writedown_rate"], 0)
-    loss = rate * _months_first(_draws_first(plan.outgoing[..., :horizon], 2))
-    opening = plan_cover[0]
-    costs = _draws_first(plan.cost_by_generation, 2)[..., 0].T
-    factor = _demand_factor(a, finance.month_index(span), finance.month_index(span), start)
-    planned = _stock(opening, demand[:horizon], plan_cover[1:], loss)
-    if np.all(factor == 1.0):
-        return _totals(planned, opening, costs)
-    actual_units = units * _months_first(_draws_first(factor, 1))
-    actual = actual_units[:, None, :] * share
+    span = finance.month_index(plan.units.shape[-1])
+    factor = _demand_factor(a, span, span, start)
     blind = finance.month_index(horizon) - finance.along_months(a["order_lead_months"]) < start
-    committed = np.where(_months_first(blind.reshape(-1, horizon))[:, None, :], planned.production, np.nan)
-    actual_cover = _planned_cover(actual_units, share, k, horizon)
-    return _totals(_stock(opening, actual[:horizon], actual_cover[1:], loss, committed), opening, costs)
+    d = _Demand(
+        units=_months_first(_draws_first(plan.units, 1)),
+        share=_months_first(_draws_first(plan.share, 2)),
+        cover_months=_draws_first(a["target_inventory_months"], 0),
+        rate=_draws_first(a["outgoing_writedown_rate"], 0),
+        outgoing=_months_first(_draws_first(plan.outgoing[..., :horizon], 2)),
+        costs=_draws_first(plan.cost_by_generation, 2)[..., 0].T,
+        factor=_months_first(_draws_first(factor, 1)),
+        blind=_months_first(blind.reshape(-1, horizon)),
+    )
+    shortfall = not np.all(factor == 1.0)
+    draws = max(x.shape[-1] for name, x in zip(d._fields, d, strict=True) if name != "costs")
+    if draws <= BLOCK_DRAWS:  # costs alone may carry draws: then their totals do, stock once
+        return _Inventory(*(_undrawn(np.swapaxes(x, 0, -1)) for x in _block(d, horizon, shortfall)))
+    blocks = [
+        _block(
+            _Demand(*(x[..., s : s + BLOCK_DRAWS] if x.shape[-1] > 1 else x for x in d)), horizon, shortfall
+        )
+        for s in range(0, draws, BLOCK_DRAWS)
+    ]
+    joined = (np.concatenate(parts, axis=-1) for parts in zip(*blocks, strict=True))
+    return _Inventory(*(_undrawn(np.swapaxes(x, 0, -1)) for x in joined))
 
 
 def _months_first(value: np.ndarray) -> np.ndarray:
