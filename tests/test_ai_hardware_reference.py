@@ -152,6 +152,8 @@ def drivers(draw) -> dict[str, float]:
         name: draw(st.floats(low, high, allow_subnormal=False)) for name, (low, high) in DRIVERS.items()
     }
     values["current_generation_age_months"] = draw(st.floats(0.0, values["generation_cadence_months"] - 0.5))
+    if draw(st.booleans()):  # whole months of lead: bookings read the plan that many months on
+        values["order_lead_months"] = float(round(values["order_lead_months"]))
     if draw(st.booleans()):
         values["units_per_month"] = 0.0  # no demand at all: every flow and stock is zero
     return values

@@ -459,7 +459,9 @@ def _block(d: _Demand, horizon: int, shortfall: bool) -> _Inventory:
     return _totals(_stock(opening, actual[:horizon], actual_cover[1:], loss, committed), opening, d.costs)
 
 
-def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: int) -> _Inventory:
+def _inventory(
+    a: dict[str, np.ndarray], plan: _Shipments, horizon: int, reach: int, start: int
+) -> _Inventory:
     """Inventory flows summed over generations (units per month; units at month ends).
 
     The vendor plans to end every month holding ``target_inventory_months`` of the shipments it
@@ -468,18 +470,18 @@ def _inventory(a: dict[str, np.ndarray], plan: _Shipments, horizon: int, start: 
     what the plan said and the unsold units pile up; afterwards it produces to the actual
     demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
     generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
-    planned shipments in months 1 .. horizon + :func:`_cover_reach`. Without a shortfall in
-    any draw the actual run is the planned one and is not computed twice. Laid out months ×
+    planned shipments in months 1 .. horizon + ``reach`` (:func:`_cover_reach`) at least.
+    Without a shortfall in any draw the actual run is the planned one and is not computed twice. Laid out months ×
     generations × draws, so each month is contiguous and the sums over generations add rows,
     and computed :data:`BLOCK_DRAWS` draws at a time. Totals come back draws × months (no
     draw axis when no draw changes them).
     """
-    span = finance.month_index(plan.units.shape[-1])
+    span = finance.month_index(horizon + reach)
     factor = _demand_factor(a, span, span, start)
     blind = finance.month_index(horizon) - finance.along_months(a["order_lead_months"]) < start
     d = _Demand(
-        units=_months_first(_draws_first(plan.units, 1)),
-        share=_months_first(_draws_first(plan.share, 2)),
+        units=_months_first(_draws_first(plan.units[..., : horizon + reach], 1)),
+        share=_months_first(_draws_first(plan.share[..., : horizon + reach], 2)),
         cover_months=_draws_first(a["target_inventory_months"], 0),
         rate=_draws_first(a["outgoing_writedown_rate"], 0),
         outgoing=_months_first(_draws_first(plan.outgoing[..., :horizon], 2)),
@@ -525,11 +527,15 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
         a["decline_months"],
         horizon + float(np.max(a["order_lead_months"])) + reach,
     )
-    plan = _shipments(a, finance.month_index(horizon + reach), gens)
+    # A lead of whole months, the same in every draw: bookings read the plan `lead` months on.
+    whole = np.size(lead) == 1 and float(np.ravel(lead)[0]).is_integer()
+    shift = int(np.ravel(lead)[0]) if whole else 0
+    plan = _shipments(a, finance.month_index(horizon + max(reach, shift)), gens)
     units = plan.units[..., :horizon] * _demand_factor(a, months, months, start)
     later = months + lead
-    ahead = _shipments(a, later, gens)
-    stock = _inventory(a, plan, horizon, start)
+    ahead = plan if whole else _shipments(a, later, gens)
+    ahead_units, ahead_asp = (x[..., shift : shift + horizon] for x in (ahead.units, ahead.list_asp))
+    stock = _inventory(a, plan, horizon, reach, start)
 
     list_asp = plan.list_asp[..., :horizon]
     cost_per_unit = plan.manufacturing_cost_per_unit[..., :horizon]
@@ -562,7 +568,7 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     sales = m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"])
     other = m(a["other_opex_usd_per_year"] / 12.0)
     gross_profit = revenue - cogs
-    bookings = ahead.units * _demand_factor(a, later, months, start) * ahead.list_asp * m(ahead.price_factor)
+    bookings = ahead_units * _demand_factor(a, later, months, start) * ahead_asp * m(ahead.price_factor)
     shape = (*draws, horizon)
 
     def full(series: np.ndarray) -> np.ndarray:
