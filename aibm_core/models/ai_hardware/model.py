@@ -471,10 +471,10 @@ def _inventory(
     demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
     generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
     planned shipments in months 1 .. horizon + ``reach`` (:func:`_cover_reach`) at least.
-    Without a shortfall in any draw the actual run is the planned one and is not computed twice. Laid out months ×
-    generations × draws, so each month is contiguous and the sums over generations add rows,
-    and computed :data:`BLOCK_DRAWS` draws at a time. Totals come back draws × months (no
-    draw axis when no draw changes them).
+    Without a shortfall in any draw the actual run is the planned one and is not computed twice.
+    Laid out months × generations × draws, so each month is contiguous and the sums over
+    generations add rows, and computed :data:`BLOCK_DRAWS` draws at a time. Totals come back
+    draws × months (no draw axis when no draw changes them).
     """
     span = finance.month_index(horizon + reach)
     factor = _demand_factor(a, span, span, start)
