@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aibm_core.models.ai_hardware import AiHardwareParams, compute, kpis
+from aibm_core.models.ai_hardware import AiHardwareParams, compute, kpis, tree
 from aibm_core.models.base import snapshot_gross_margin as gross_margin
 from tests.test_ai_hardware import plain
 
@@ -104,3 +104,14 @@ def test_segments_over_draws_match_scalar_calls() -> None:
         )
         np.testing.assert_allclose(together.revenue[i], alone.revenue, rtol=1e-12)
         np.testing.assert_allclose(together.cogs[i], alone.cogs, rtol=1e-12)
+
+
+def test_tree_carries_the_other_segments() -> None:
+    """The tree's revenue and cost of revenue add the other segments, so its margins are the company's."""
+    r = compute(plain(other_segments_revenue_usd_per_year=24e9, other_segments_gross_margin=0.6))
+    t = tree(r)
+    assert t.value("other_segments_revenue") == pytest.approx(2e9)
+    assert t.value("revenue") == pytest.approx(r.at("revenue"))
+    assert t.value("cogs") == pytest.approx(r.at("cogs"))
+    assert t.value("gross_margin") == pytest.approx(gross_margin(r))
+    assert t.value("operating_margin") == pytest.approx(r.at("operating_margin"))
