@@ -180,12 +180,15 @@ def lifecycle_weight(
     (cadence + decline − age) / decline), 0, 1)`` for ``age ≥ 0``.
     """
     age = np.asarray(age, dtype=float)
-    weight = np.divide(age + 1.0, ramp)
+    weight = np.empty(np.broadcast_shapes(age.shape, *(np.shape(x) for x in (ramp, cadence, decline))))
+    np.add(age, 1.0, out=weight)
+    weight /= ramp
     fall = np.subtract(np.add(cadence, decline), age)
     fall /= decline
-    weight = np.minimum(weight, fall)
-    np.clip(weight, 0.0, 1.0, out=weight)
-    weight *= age >= 0
+    np.minimum(weight, fall, out=weight)
+    np.minimum(weight, 1.0, out=weight)  # two bounds: np.clip is several times slower
+    np.maximum(weight, 0.0, out=weight)
+    np.copyto(weight, 0.0, where=age < 0)
     return weight
 
 
@@ -390,7 +393,7 @@ def _draws_first(value: np.ndarray, tail: int) -> np.ndarray:
 
     ``tail`` trailing axes (months, generations) are kept: ``(…, *tail) → (n, *tail)``.
     """
-    value = np.asarray(value, dtype=float)
+    value = np.asarray(value)  # a boolean stays boolean (smaller; numbers take it as 0 or 1)
     return value.reshape(-1, *value.shape[value.ndim - tail :])
 
 
