@@ -192,6 +192,7 @@ def test_draws_match_one_call_per_draw(rows: list[dict[str, float]], ranged: set
     together = compute(base.vary(**{k: np.array([row[k] for row in rows]) for k in ranged}))
     for i, row in enumerate(rows):
         alone = compute(base.vary(**{k: row[k] for k in ranged}))
+        floor = 1e-12 * float(np.max(np.abs(alone.revenue)))  # residue of stocks that should be ~0
         for name in (
             "units",
             "net_asp",
@@ -205,7 +206,7 @@ def test_draws_match_one_call_per_draw(rows: list[dict[str, float]], ranged: set
             new, old = np.asarray(getattr(together, name)), np.asarray(getattr(alone, name))
             assert new.shape == (3, 24), name
             np.testing.assert_allclose(
-                new[i], old, rtol=RTOL, atol=RTOL * max(1.0, np.max(np.abs(old))), err_msg=name
+                new[i], old, rtol=RTOL, atol=RTOL * max(1.0, np.max(np.abs(old))) + floor, err_msg=name
             )
         by_generation = np.asarray(together.hardware_revenue_by_generation)[i]
         np.testing.assert_allclose(

@@ -207,7 +207,26 @@ def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
     The logarithm is taken once per draw and the exponential runs vectorised over months,
     several times faster than ``np.power`` over draws × months (equal to rounding).
     """
-    return np.exp(exponent * np.log(base))
+    power = exponent * np.log(base)
+    return np.exp(power, out=power)
+
+
+def _in_place(ufunc: np.ufunc, value: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """``ufunc`` of ``value`` with each of ``others`` in turn, written into ``value`` where the
+    shapes allow (a fresh array is made only where another operand adds axes): a chain of
+    products or sums over draws × months without a temporary for each step. ``value`` must be
+    an array the caller owns."""
+    for other in others:
+        fits = np.broadcast_shapes(value.shape, np.shape(other)) == value.shape
+        value = ufunc(value, other, out=value if fits else None)
+    return value
+
+
+def _level(
+    share: np.ndarray, tier: np.ndarray, by_generation: np.ndarray, by_month: np.ndarray
+) -> np.ndarray:
+    """Price (or cost) per unit over the generation mix: ``tier × Σ_g share × by_generation × by_month``."""
+    return _in_place(np.multiply, _mix(share, by_generation), finance.along_months(tier), by_month)
 
 
 def _mix(share: np.ndarray, by_generation: np.ndarray) -> np.ndarray:
@@ -260,8 +279,8 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
         customers=customers,
         units=units,
         share=share,
-        list_asp=m(tier_asp) * _mix(share, asp_by_generation) * asp_by_month,
-        manufacturing_cost_per_unit=m(tier_cost) * _mix(share, cost_by_generation) * cost_by_month,
+        list_asp=_level(share, tier_asp, asp_by_generation, asp_by_month),
+        manufacturing_cost_per_unit=_level(share, tier_cost, cost_by_generation, cost_by_month),
         price_factor=price_factor,
         tier_asp=tier_asp,
         asp_by_generation=asp_by_generation,
@@ -545,7 +564,7 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     cost_by_month = plan.cost_by_month[..., :horizon]
     volume_discount = list_asp * m(a["volume_discount_share"] * a["volume_discount"])
     contract_rate = a["long_term_contract_share"] * a["contract_discount"]
-    contract_discount = (list_asp - volume_discount) * m(contract_rate)
+    contract_discount = _in_place(np.multiply, list_asp - volume_discount, m(contract_rate))
     net_asp = list_asp * m(plan.price_factor)
     hardware_revenue = units * net_asp
     manufacturing_cogs = units * cost_per_unit
@@ -566,12 +585,14 @@ def compute(p: AiHardwareParams) -> AiHardwareResult:
     )
     other_cogs = other_revenue * m(1.0 - a["other_segments_gross_margin"])
     revenue = data_centre_revenue + other_revenue
-    cogs = manufacturing_cogs + software_cogs + writedowns + other_cogs
+    cogs = _in_place(np.add, manufacturing_cogs + software_cogs, writedowns, other_cogs)
     rnd = m(a["rnd_usd_per_year"] / 12.0)
     sales = m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"])
     other = m(a["other_opex_usd_per_year"] / 12.0)
     gross_profit = revenue - cogs
-    bookings = ahead_units * _demand_factor(a, later, months, start) * ahead_asp * m(ahead.price_factor)
+    bookings = _in_place(
+        np.multiply, ahead_units * _demand_factor(a, later, months, start), ahead_asp, m(ahead.price_factor)
+    )
     shape = (*draws, horizon)
 
     def full(series: np.ndarray) -> np.ndarray:
