@@ -84,8 +84,11 @@ def test_trailing_year_sums_the_twelve_months_to_the_snapshot() -> None:
     assert k["other_segments_revenue_year"].value == pytest.approx(12e9)
     assert k["data_centre_revenue_year"].value == pytest.approx(12 * 1000 * 20000.0)
     assert k["operating_income_year"].value == pytest.approx(float(r.operating_profit[:12].sum()))
+    opex = (r.rnd + r.sales_spend + r.other_opex)[:12].sum()
+    assert k["operating_expenses_year"].value == pytest.approx(float(opex))
     gross = (12 * 1000 * 20000.0 * 0.75 + 12e9 * 0.6) / k["revenue_year"].value
     assert k["gross_margin_year"].value == pytest.approx(gross)
+    assert k["operating_income_year"].value == pytest.approx(k["revenue_year"].value * gross - float(opex))
 
 
 def test_trailing_year_before_month_twelve_covers_the_months_so_far() -> None:

@@ -782,7 +782,7 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         ),
         "operating_expenses_year": Metric(
             "Operating expenses, twelve months to the snapshot",
-            12 * (r.at("rnd") + r.at("sales_spend") + r.at("other_opex")),
+            sum(trailing_year(r, name) for name in ("rnd", "sales_spend", "other_opex")),
             "USD per year",
         ),
         "operating_income_year": Metric(
