@@ -234,7 +234,16 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
             kind="input",
             parent="economics",
             unit=usd_m,
-            formula=Formula("sum", ("hardware_revenue", "software_revenue")),
+            formula=Formula("sum", ("hardware_revenue", "software_revenue", "other_segments_revenue")),
+        ),
+        Node(
+            id="other_segments_revenue",
+            label="Other segments' revenue",
+            kind="input",
+            parent="revenue",
+            unit=usd_m,
+            definition="Segments outside the data centre (gaming, visualisation, automotive), this month",
+            value=r.at("other_segments_revenue"),
         ),
         Node(
             id="software_revenue",
@@ -273,11 +282,11 @@ def _health_and_economics_nodes(r: AiHardwareResult) -> list[Node]:
         ),
         Node(
             id="other_cogs",
-            label="Software cost, write-downs",
+            label="Software cost, write-downs, other segments",
             kind="input",
             parent="cogs",
             unit=usd_m,
-            value=r.at("software_cogs") + r.at("inventory_writedowns"),
+            value=r.at("software_cogs") + r.at("inventory_writedowns") + r.at("other_segments_cogs"),
         ),
         Node(
             id="operating_margin",

@@ -18,6 +18,9 @@ class AiHardwareResult(MonthlyResult):
     """Monthly arrays (shape: draws × months; by generation: draws × generations × months).
 
     Money is USD per month, prices and costs USD per unit, units are units per month;
+    ``revenue`` and ``cogs`` are the company's: the data-centre business (hardware and software,
+    ``data_centre_revenue``) plus the other segments (``other_segments_revenue`` at their own
+    gross margin);
     ``inventory_units`` and ``inventory`` are month-end stocks (units, USD at cost) and
     ``opening_inventory_units`` is the stock before month 1 (one value per draw).
     Generation 1 is the newest generation on sale in month 1; 2, 3, … follow it and 0, −1, …
@@ -29,16 +32,20 @@ class AiHardwareResult(MonthlyResult):
     generations: np.ndarray
     customers: np.ndarray
     units: np.ndarray
-    units_by_generation: np.ndarray
+    generation_share: np.ndarray
+    hardware_price_by_generation: np.ndarray
+    hardware_price_by_month: np.ndarray
     list_asp: np.ndarray
     volume_discount_per_unit: np.ndarray
     contract_discount_per_unit: np.ndarray
     net_asp: np.ndarray
     manufacturing_cost_per_unit: np.ndarray
     hardware_revenue: np.ndarray
-    hardware_revenue_by_generation: np.ndarray
     software_subscriptions: np.ndarray
     software_revenue: np.ndarray
+    data_centre_revenue: np.ndarray
+    other_segments_revenue: np.ndarray
+    other_segments_cogs: np.ndarray
     revenue: np.ndarray
     manufacturing_cogs: np.ndarray
     software_cogs: np.ndarray
@@ -57,6 +64,23 @@ class AiHardwareResult(MonthlyResult):
     capex: np.ndarray
     bookings: np.ndarray
     top_customer_share: np.ndarray
+
+    @property
+    def units_by_generation(self) -> np.ndarray:
+        """Units shipped by generation (units per month; draws × generations × months)."""
+        by_generation = self.units[..., None, :] * self.generation_share
+        return np.broadcast_to(by_generation, (*self.units.shape[:-1], *by_generation.shape[-2:]))
+
+    @property
+    def hardware_revenue_by_generation(self) -> np.ndarray:
+        """Hardware revenue by generation (USD per month; draws × generations × months).
+
+        Units by generation × net price, the price being ``hardware_price_by_generation``
+        (net tier price × the generation's launch level, draws × generations × 1) ×
+        ``hardware_price_by_month`` (erosion since month 1, draws × months); built on demand.
+        """
+        price = self.hardware_price_by_generation * self.hardware_price_by_month[..., None, :]
+        return self.units_by_generation * price
 
     @property
     def gross_margin(self) -> np.ndarray:
@@ -79,16 +103,26 @@ class AiHardwareResult(MonthlyResult):
 
 
 class _Shipments(NamedTuple):
-    """Shipments, prices and costs at some months (internal to :func:`compute`)."""
+    """Shipments, prices and costs at some months (internal to :func:`compute`).
+
+    Arrays keep the smallest shape their drivers need (a driver without draws adds no draw
+    axis), so work that no draw changes is done once. A generation's price (and cost) in a
+    month is ``tier × by_generation × by_month``: the level factors into a per-generation and
+    a per-month power, so the mix over generations is one matrix product.
+    """
 
     customers: np.ndarray
     units: np.ndarray
-    units_by_generation: np.ndarray
+    share: np.ndarray
     list_asp: np.ndarray
     manufacturing_cost_per_unit: np.ndarray
     price_factor: np.ndarray
-    revenue_by_generation: np.ndarray
-    unit_cost_by_generation: np.ndarray
+    tier_asp: np.ndarray
+    asp_by_generation: np.ndarray
+    asp_by_month: np.ndarray
+    tier_cost: np.ndarray
+    cost_by_generation: np.ndarray
+    cost_by_month: np.ndarray
     outgoing: np.ndarray
 
 
@@ -98,6 +132,17 @@ class _Stock(NamedTuple):
     production: np.ndarray
     writedowns: np.ndarray
     closing: np.ndarray
+
+
+class _Inventory(NamedTuple):
+    """Inventory totals over generations (units, or units × per-generation cost factor)."""
+
+    production: np.ndarray
+    writedown_units: np.ndarray
+    closing_units: np.ndarray
+    writedowns_at_cost: np.ndarray
+    closing_at_cost: np.ndarray
+    opening_units: np.ndarray
 
 
 def _per_generation(value: np.ndarray) -> np.ndarray:
@@ -131,11 +176,65 @@ def lifecycle_weight(
 
     It rises linearly to 1 over ``ramp`` months from launch (age 0), holds while it is the
     newest generation and falls linearly to 0 over ``decline`` months once the next
-    generation launches at age ``cadence``.
+    generation launches at age ``cadence``: ``clip(min((age + 1) / ramp,
+    (cadence + decline − age) / decline), 0, 1)`` for ``age ≥ 0``.
     """
-    rise = (age + 1.0) / ramp
-    fall = (cadence + decline - age) / decline
-    return np.where(age >= 0, np.clip(np.minimum(rise, fall), 0.0, 1.0), 0.0)
+    age = np.asarray(age, dtype=float)
+    weight = np.empty(np.broadcast_shapes(age.shape, *(np.shape(x) for x in (ramp, cadence, decline))))
+    np.add(age, 1.0, out=weight)
+    weight /= ramp
+    fall = np.subtract(np.add(cadence, decline), age)
+    fall /= decline
+    np.minimum(weight, fall, out=weight)
+    np.minimum(weight, 1.0, out=weight)  # two bounds: np.clip is several times slower
+    np.maximum(weight, 0.0, out=weight)
+    np.copyto(weight, 0.0, where=age < 0)
+    return weight
+
+
+#: Parts of a unit's all-in cost besides the chip (USD per unit in month 1), added to the tier cost.
+COST_PARTS = ("memory_cost_per_unit_usd", "system_cost_per_unit_usd", "networking_cost_per_unit_usd")
+
+
+def _parts_cost(a: dict[str, np.ndarray]) -> np.ndarray:
+    """Memory, board and system, and networking per unit shipped in month 1 (USD per unit)."""
+    return sum((a[name] for name in COST_PARTS), start=np.zeros(()))
+
+
+def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """``base ** exponent`` for a positive base, as ``exp(exponent × log base)``.
+
+    The logarithm is taken once per draw and the exponential runs vectorised over months,
+    several times faster than ``np.power`` over draws × months (equal to rounding).
+    """
+    power = exponent * np.log(base)
+    return np.exp(power, out=power)
+
+
+def _in_place(ufunc: np.ufunc, value: np.ndarray, *others: np.ndarray) -> np.ndarray:
+    """``ufunc`` of ``value`` with each of ``others`` in turn, written into ``value`` where the
+    shapes allow (a fresh array is made only where another operand adds axes): a chain of
+    products or sums over draws × months without a temporary for each step. ``value`` must be
+    an array the caller owns."""
+    for other in others:
+        fits = np.broadcast_shapes(value.shape, np.shape(other)) == value.shape
+        value = ufunc(value, other, out=value if fits else None)
+    return value
+
+
+def _level(
+    share: np.ndarray, tier: np.ndarray, by_generation: np.ndarray, by_month: np.ndarray
+) -> np.ndarray:
+    """Price (or cost) per unit over the generation mix: ``tier × Σ_g share × by_generation × by_month``."""
+    return _in_place(np.multiply, _mix(share, by_generation), finance.along_months(tier), by_month)
+
+
+def _mix(share: np.ndarray, by_generation: np.ndarray) -> np.ndarray:
+    """``Σ_g share[g, t] × by_generation[g]`` (draws × months) by one matrix product.
+
+    ``share`` is (draws ×) generations × months, ``by_generation`` (draws ×) generations × 1.
+    """
+    return np.matmul(np.swapaxes(by_generation, -1, -2), share)[..., 0, :]
 
 
 def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Shipments:
@@ -148,41 +247,47 @@ def _shipments(a: dict[str, np.ndarray], t: np.ndarray, gens: np.ndarray) -> _Sh
     customers = finance.customers_over_time(
         a["initial_customers"], a["new_customers_per_month"], monthly_churn(a["annual_retention"]), t
     )
+    months_on = (t - 1.0) / 12.0
     per_customer = m(a["units_per_month"] / a["initial_customers"])
-    units = per_customer * customers * (1.0 + m(a["annual_unit_demand_growth"])) ** ((t - 1.0) / 12.0)
+    units = per_customer * customers * _power(1.0 + m(a["annual_unit_demand_growth"]), months_on)
 
     cadence = g(a["generation_cadence_months"])
-    age = t[..., None, :] - 1.0 + g(a["current_generation_age_months"]) - (gens[:, None] - 1.0) * cadence
+    born = (gens[:, None] - 1.0) * cadence
+    age = t[..., None, :] - 1.0 + g(a["current_generation_age_months"]) - born
     weight = lifecycle_weight(age, g(a["ramp_months"]), cadence, g(a["decline_months"]))
     share = weight / weight.sum(axis=-2, keepdims=True)
     # A generation's level: uplift^(g − 1) × (1 − erosion)^years, years = (t − 1 − (g − 1) × cadence) / 12
     # since month 1's generation launch, split into a per-generation and a per-month power.
-    after = (gens[:, None] - 1.0) * cadence / 12.0
-    months_on = (t[..., None, :] - 1.0) / 12.0
-    asp_kept, cost_kept = 1.0 - g(a["annual_asp_erosion"]), 1.0 - g(a["annual_cost_decline"])
-    asp_level = ((1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * asp_kept**-after) * (
-        asp_kept**months_on
-    )
-    cost_level = ((1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * cost_kept**-after) * (
-        cost_kept**months_on
-    )
+    after = born / 12.0
+    asp_kept, cost_kept = 1.0 - m(a["annual_asp_erosion"]), 1.0 - m(a["annual_cost_decline"])
+    asp_by_generation = (1.0 + g(a["generation_asp_uplift"])) ** (gens[:, None] - 1.0) * asp_kept[
+        ..., None
+    ] ** -after
+    cost_by_generation = (1.0 + g(a["generation_cost_uplift"])) ** (gens[:, None] - 1.0) * cost_kept[
+        ..., None
+    ] ** -after
+    asp_by_month, cost_by_month = _power(asp_kept, months_on), _power(cost_kept, months_on)
 
     high = a["high_end_unit_share"]
     tier_asp = high * a["high_end_asp_usd"] + (1.0 - high) * a["mid_range_asp_usd"]
     tier_cost = high * a["high_end_unit_cost_usd"] + (1.0 - high) * a["mid_range_unit_cost_usd"]
+    tier_cost = tier_cost + _parts_cost(a)
     price_factor = (1.0 - a["volume_discount_share"] * a["volume_discount"]) * (
         1.0 - a["long_term_contract_share"] * a["contract_discount"]
     )
-    units_by_gen = units[..., None, :] * share
     return _Shipments(
         customers=customers,
         units=units,
-        units_by_generation=units_by_gen,
-        list_asp=m(tier_asp) * (share * asp_level).sum(axis=-2),
-        manufacturing_cost_per_unit=m(tier_cost) * (share * cost_level).sum(axis=-2),
+        share=share,
+        list_asp=_level(share, tier_asp, asp_by_generation, asp_by_month),
+        manufacturing_cost_per_unit=_level(share, tier_cost, cost_by_generation, cost_by_month),
         price_factor=price_factor,
-        revenue_by_generation=units_by_gen * g(tier_asp * price_factor) * asp_level,
-        unit_cost_by_generation=g(tier_cost) * cost_level,
+        tier_asp=tier_asp,
+        asp_by_generation=asp_by_generation,
+        asp_by_month=asp_by_month,
+        tier_cost=tier_cost,
+        cost_by_generation=cost_by_generation,
+        cost_by_month=cost_by_month,
         outgoing=age >= cadence,
     )
 
@@ -199,23 +304,6 @@ def _demand_factor(
     return 1.0 - finance.along_months(a["demand_shortfall"]) * hit
 
 
-def _scaled(s: _Shipments, factor: np.ndarray) -> _Shipments:
-    """Shipments with every volume (and so revenue) multiplied by ``factor`` (draws × months)."""
-    by_generation = factor[..., None, :]
-    return s._replace(
-        units=s.units * factor,
-        units_by_generation=s.units_by_generation * by_generation,
-        revenue_by_generation=s.revenue_by_generation * by_generation,
-    )
-
-
-def _first_months(s: _Shipments, months: int) -> _Shipments:
-    """Shipments in the first ``months`` months only (every monthly field cut to that length)."""
-    return s._replace(
-        **{name: value[..., :months] for name, value in s._asdict().items() if name != "price_factor"}
-    )
-
-
 def _cover_reach(cover_months: np.ndarray) -> int:
     """Months of demand beyond a month end that any draw's cover needs (at least 1; sets shapes)."""
     return max(int(np.ceil(np.max(cover_months))), 1)
@@ -225,21 +313,37 @@ def _forward_cover(demand: np.ndarray, cover_months: np.ndarray, horizon: int) -
     """Units needed at the end of months 0 .. ``horizon`` to ship the next ``cover_months`` months.
 
     ``Σ_j clip(k − (j − 1), 0, 1) × demand[t + j]``: whole months in full, the fraction of the
-    last one pro rata. ``demand`` (draws × generations × months 1 .. horizon + reach) is the
-    demand the vendor expects; ``cover_months`` (``k``) is one value per draw.
+    last one pro rata. ``demand`` (months 1 .. horizon + reach first, then any axes, e.g.
+    generations × draws) is the demand the vendor expects; ``cover_months`` (``k``) broadcasts
+    against one month of it (one value per draw). The sum runs over the few months of reach,
+    each term over every month at once.
     """
-    k = _per_generation(cover_months)
-    reach = demand.shape[-1] - horizon
-    cover = np.zeros((*np.broadcast_shapes(demand.shape[:-1], k.shape[:-1]), horizon + 1))
+    reach = demand.shape[0] - horizon
+    shape = (horizon + 1, *np.broadcast_shapes(demand.shape[1:], np.shape(cover_months)))
+    cover, term = np.zeros(shape), np.empty(shape)
     for j in range(1, reach + 1):
-        cover = cover + np.clip(k - (j - 1), 0.0, 1.0) * demand[..., j - 1 : j + horizon]
+        cover += np.multiply(np.clip(cover_months - (j - 1), 0.0, 1.0), demand[j - 1 : j + horizon], out=term)
     return cover
 
 
-#: Smallest cumulative share of stock kept (product of ``1 − loss`` since month 1) that the closed
-#: form of :func:`_order_up_to` divides by: a draw and generation whose share falls below it (a
-#: write-down rate of 1, or one near 1 over a long horizon) takes :func:`_levels_by_scan` instead.
-_SMALLEST_KEPT = 1e-200
+def _planned_cover(
+    units: np.ndarray, share: np.ndarray, cover_months: np.ndarray, horizon: int
+) -> np.ndarray:
+    """:func:`_forward_cover` of demand ``units × share`` (months first: units months × draws,
+    share months × generations × draws or × 1).
+
+    When no draw changes the shares or the months of cover, each month's cover is a small matrix
+    product, (weight × share of the next months) @ (units of the next months), over every draw
+    at once (one pass, where the sum term by term takes two a term); otherwise the demand is
+    built and summed term by term.
+    """
+    if share.shape[-1] != 1 or np.size(cover_months) != 1:
+        return _forward_cover(units[:, None, :] * share, cover_months, horizon)
+    reach = units.shape[0] - horizon
+    weights = np.clip(float(np.ravel(cover_months)[0]) - np.arange(reach), 0.0, 1.0)
+    window = np.lib.stride_tricks.sliding_window_view
+    shares = window(share[..., 0], reach, axis=0) * weights  # months × generations × reach
+    return np.einsum("tgj,tnj->tgn", shares, window(units, reach, axis=0))  # numpy's batched matmul is slower
 
 
 def _order_up_to(
@@ -256,112 +360,131 @@ def _order_up_to(
     where ``committed`` holds a number (not NaN): production fixed earlier, made regardless.
     So ``opening + production − shipped − written down = closing`` in every month. Shipments
     must not exceed what the stock and production can serve (true when actual demand is at or
-    below the plan that fixed committed production).
+    below the plan that fixed committed production). Months last; see :func:`_stock` (months
+    first), which this lays out for.
+    """
+    first = [
+        None if x is None else np.moveaxis(np.asarray(x, dtype=float), -1, 0)
+        for x in (shipped, cover, loss, committed)
+    ]
+    stock = _stock(np.asarray(opening, dtype=float), *first)
+    return _Stock(*(np.moveaxis(x, 0, -1) for x in stock))
+
+
+def _stock(
+    opening: np.ndarray,
+    shipped: np.ndarray,
+    cover: np.ndarray,
+    loss: np.ndarray,
+    committed: np.ndarray | None = None,
+) -> _Stock:
+    """:func:`_order_up_to` with months first (months × draws × generations).
 
     Month-end stock follows ``L_t = max(c_t, k_t L_{t−1} − s_t)`` in a free month and
     ``L_t = k_t L_{t−1} + C_t − s_t`` in a committed one (``k = 1 − loss``, ``c`` cover,
-    ``s`` shipments, ``C`` committed production), computed for all months at once by
-    :func:`_levels`; production and write-downs then follow from each month's opening stock.
+    ``s`` shipments, ``C`` committed production). Each month is one step over every draw and
+    generation at once: a first-order recurrence with a floor, which numpy has no scan for
+    (``np.maximum.accumulate`` of the closed form runs element by element, about five times
+    slower than these contiguous steps), so the months are stepped and the draws vectorised.
     """
-    level = np.asarray(opening, dtype=float)
-    shape = np.broadcast_shapes(shipped.shape, cover.shape, loss.shape, (*level.shape, 1))
-    shipped, cover, loss = (np.broadcast_to(np.asarray(x, float), shape) for x in (shipped, cover, loss))
-    level = np.broadcast_to(level, shape[:-1])
-    if committed is not None:
-        committed = np.broadcast_to(np.asarray(committed, float), shape)
-    fixed = None if committed is None else ~np.isnan(committed)
-    closing = _levels(level, shipped, cover, 1.0 - loss, fixed, committed)
-    before = np.concatenate((level[..., None], closing[..., :-1]), axis=-1)
-    written = loss * before
-    made = shipped + written
-    made += cover
-    made -= before
-    np.maximum(made, 0.0, out=made)
-    if fixed is not None:
-        np.copyto(made, committed, where=fixed)
-    return _Stock(made, written, closing)
+    shapes = [x.shape for x in (shipped, cover, loss, committed) if x is not None]
+    shape = np.broadcast_shapes(*shapes, (1, *np.shape(opening)))
+    production, writedowns, closing = (np.empty(shape) for _ in range(3))
+    level = np.broadcast_to(opening, shape[1:])
+    spare = np.empty(shape[1:])
+    for t in range(shape[0]):
+        written = np.multiply(loss[t], level, out=writedowns[t, ...])
+        kept = np.subtract(level, written, out=spare)
+        kept -= shipped[t, ...]
+        if committed is None:  # free: up to cover, or what is left when that already exceeds it
+            level = np.maximum(kept, cover[t, ...], out=closing[t, ...])
+            np.subtract(level, kept, out=production[t, ...])
+            continue
+        made = np.subtract(cover[t, ...], kept, out=production[t, ...])
+        np.maximum(made, 0.0, out=made)
+        np.copyto(made, committed[t], where=~np.isnan(committed[t]))
+        level = np.add(kept, made, out=closing[t, ...])
+    return _Stock(production, writedowns, closing)
 
 
-def _levels(
-    opening: np.ndarray,
-    shipped: np.ndarray,
-    cover: np.ndarray,
-    kept: np.ndarray,
-    fixed: np.ndarray | None,
-    committed: np.ndarray | None,
-) -> np.ndarray:
-    """Month-end stock of :func:`_order_up_to` in closed form (units; draws × generations × months).
+def _draws_first(value: np.ndarray, tail: int) -> np.ndarray:
+    """``value`` with one leading draw axis, of size 1 when no draw changes it.
 
-    With ``P_t = k_1 … k_t`` (the share of month-0 stock still held after month ``t``'s
-    write-downs), ``y_t = L_t / P_t`` and ``D_t = Σ_{i≤t} (s_i − C_i) / P_i`` (``C_i = 0`` in a
-    free month), ``z_t = y_t + D_t`` obeys ``z_t = max(c_t / P_t + D_t, z_{t−1})`` in a free month
-    and ``z_t = z_{t−1}`` in a committed one, so ``z`` is a running maximum:
-    ``z_t = max(L_0, max_{free i ≤ t} (c_i / P_i + D_i))`` and ``L_t = P_t (z_t − D_t)``.
-    Dividing by ``P`` needs ``P > 0``: rows whose ``P`` falls below :data:`_SMALLEST_KEPT`
-    are computed by :func:`_levels_by_scan`. ``fixed`` marks the committed months (``None``:
-    none), whose production ``committed`` holds.
+    ``tail`` trailing axes (months, generations) are kept: ``(…, *tail) → (n, *tail)``.
     """
-    kept_so_far = np.cumprod(kept, axis=-1)
-    weak = kept_so_far[..., -1] < _SMALLEST_KEPT  # kept ≤ 1, so the last month holds the least
-    if weak.any():
-        kept_so_far[weak] = 1.0
-    drained = shipped - committed if fixed is not None else np.array(shipped)
-    if fixed is not None:
-        np.copyto(drained, shipped, where=~fixed)
-    drained /= kept_so_far
-    np.cumsum(drained, axis=-1, out=drained)
-    floor = cover / kept_so_far
-    floor += drained
-    if fixed is not None:
-        np.copyto(floor, -np.inf, where=fixed)
-    peak = np.maximum.accumulate(floor, axis=-1, out=floor)
-    np.maximum(peak, opening[..., None], out=peak)
-    peak -= drained
-    peak *= kept_so_far
-    if weak.any():
-        fixed_there = None if fixed is None else fixed[weak]
-        committed_there = None if committed is None else committed[weak]
-        peak[weak] = _levels_by_scan(
-            opening[weak], shipped[weak], cover[weak], kept[weak], fixed_there, committed_there
-        )
-    return peak
+    value = np.asarray(value)  # a boolean stays boolean (smaller; numbers take it as 0 or 1)
+    return value.reshape(-1, *value.shape[value.ndim - tail :])
 
 
-def _levels_by_scan(
-    opening: np.ndarray,
-    shipped: np.ndarray,
-    cover: np.ndarray,
-    kept: np.ndarray,
-    fixed: np.ndarray | None,
-    committed: np.ndarray | None,
-) -> np.ndarray:
-    """Month-end stock of :func:`_order_up_to` by a parallel prefix over months (no division).
+def _undrawn(value: np.ndarray) -> np.ndarray:
+    """Drop a leading draw axis of size 1 so the value broadcasts against any draws."""
+    return value[0] if value.shape[0] == 1 else value
 
-    Month ``t`` maps the opening stock ``x`` to ``max(a_t, k_t x + b_t)`` (``a_t = c_t`` in a free
-    month, −∞ in a committed one; ``b_t = C_t − s_t``). Since ``k_t ≥ 0`` two such maps compose
-    into one of the same form, ``max(a₂, k₂ a₁ + b₂)``, ``k₂ k₁``, ``k₂ b₁ + b₂``, so doubling
-    the span of each month's composed map (1, 2, 4, … months) gives every month's map from
-    month 0 in ⌈log₂ months⌉ steps.
+
+#: Draws whose inventory is computed together: a block's months × generations × draws arrays
+#: (2 MB each) stay in the processor's cache while the months are stepped, and the memory a
+#: run of 100,000 draws holds stays small.
+BLOCK_DRAWS = 1024
+
+
+class _Demand(NamedTuple):
+    """Inputs of the inventory, months first and draws last (a draw axis of 1: no draw changes it)."""
+
+    units: np.ndarray  # planned units, months 1 .. horizon + reach × draws
+    share: np.ndarray  # generations' shares of them, months × generations × draws
+    cover_months: np.ndarray  # draws
+    rate: np.ndarray  # write-down rate of an outgoing generation, draws
+    outgoing: np.ndarray  # months × generations × draws (1 or 0)
+    costs: np.ndarray  # per-generation cost factor, generations × draws
+    factor: np.ndarray  # actual demand as a share of plan, months × draws
+    blind: np.ndarray  # production committed before the shortfall is known, months × draws
+
+
+def _totals(stock: _Stock, opening: np.ndarray, cost_by_generation: np.ndarray) -> _Inventory:
+    """Sums over generations of :func:`_stock`'s flows (months × generations × draws).
+
+    Each total comes back as months × draws. ``cost_by_generation`` (generations × draws)
+    weighs the write-downs and month-end stocks at cost, before the tier cost and the
+    per-month cost factor (applied by the caller); the weighting is done in place, so
+    ``stock``'s write-downs and stocks are spent by this call.
     """
-    floor = np.array(cover) if fixed is None else np.where(fixed, -np.inf, cover)
-    slope = np.array(kept)
-    offset = -shipped if fixed is None else np.where(fixed, committed - shipped, -shipped)
-    span = 1
-    while span < floor.shape[-1]:
-        late = slice(span, None)
-        with np.errstate(invalid="ignore"):  # 0 × −∞ where nothing is kept: fmax drops the NaN
-            new_floor = np.fmax(floor[..., late], slope[..., late] * floor[..., :-span] + offset[..., late])
-        new_offset = slope[..., late] * offset[..., :-span] + offset[..., late]
-        slope[..., late] = slope[..., late] * slope[..., :-span]
-        floor[..., late], offset[..., late] = new_floor, new_offset
-        span *= 2
-    return np.maximum(floor, slope * opening[..., None] + offset)
+
+    def at_cost(flow: np.ndarray) -> np.ndarray:
+        shape = np.broadcast_shapes(flow.shape, cost_by_generation.shape)
+        out = flow if shape == flow.shape else None  # in place unless the costs add draws
+        return np.multiply(flow, cost_by_generation, out=out).sum(axis=1)
+
+    units = [flow.sum(axis=1) for flow in stock]
+    return _Inventory(
+        production=units[0],
+        writedown_units=units[1],
+        closing_units=units[2],
+        writedowns_at_cost=at_cost(stock.writedowns),
+        closing_at_cost=at_cost(stock.closing),
+        opening_units=np.broadcast_to(opening.sum(axis=0), stock.closing.shape[-1:]),
+    )
+
+
+def _block(d: _Demand, horizon: int, shortfall: bool) -> _Inventory:
+    """:func:`_inventory` for one block of draws (totals months × draws)."""
+    demand = d.units[:, None, :] * d.share
+    plan_cover = _planned_cover(d.units, d.share, d.cover_months, horizon)
+    loss = d.rate * d.outgoing
+    opening = plan_cover[0]
+    planned = _stock(opening, demand[:horizon], plan_cover[1:], loss)
+    if not shortfall:
+        return _totals(planned, opening, d.costs)
+    actual_units = d.units * d.factor
+    actual = actual_units[:, None, :] * d.share
+    committed = np.where(d.blind[:, None, :], planned.production, np.nan)
+    actual_cover = _planned_cover(actual_units, d.share, d.cover_months, horizon)
+    return _totals(_stock(opening, actual[:horizon], actual_cover[1:], loss, committed), opening, d.costs)
 
 
 def _inventory(
-    a: dict[str, np.ndarray], now: _Shipments, plan: np.ndarray, horizon: int, start: int
-) -> tuple[_Stock, np.ndarray]:
-    """Inventory flows by generation, and the opening stock (units; draws × generations).
+    a: dict[str, np.ndarray], plan: _Shipments, horizon: int, reach: int, start: int
+) -> _Inventory:
+    """Inventory flows summed over generations (units per month; units at month ends).
 
     The vendor plans to end every month holding ``target_inventory_months`` of the shipments it
     expects next. Production for a month is committed ``order_lead_months`` ahead, so while a
@@ -369,98 +492,155 @@ def _inventory(
     what the plan said and the unsold units pile up; afterwards it produces to the actual
     demand, cutting output (to zero if need be) until the excess has shipped. Outgoing
     generations lose ``outgoing_writedown_rate`` of their stock each month. ``plan`` holds the
-    planned units by generation in months 1 .. horizon + :func:`_cover_reach`.
+    planned shipments in months 1 .. horizon + ``reach`` (:func:`_cover_reach`) at least.
+    Without a shortfall in any draw the actual run is the planned one and is not computed twice.
+    Laid out months × generations × draws, so each month is contiguous and the sums over
+    generations add rows, and computed :data:`BLOCK_DRAWS` draws at a time. Totals come back
+    draws × months (no draw axis when no draw changes them).
     """
-    k = a["target_inventory_months"]
-    span = finance.month_index(plan.shape[-1])
-    actual = plan * _demand_factor(a, span, span, start)[..., None, :]
-    plan_cover, actual_cover = (_forward_cover(d, k, horizon) for d in (plan, actual))
-    loss = _per_generation(a["outgoing_writedown_rate"]) * now.outgoing
-    opening = plan_cover[..., 0]
-    planned = _order_up_to(opening, plan[..., :horizon], plan_cover[..., 1:], loss)
-    months = finance.month_index(horizon)
-    blind = months - finance.along_months(a["order_lead_months"]) < start
-    committed = np.where(blind[..., None, :], planned.production, np.nan)
-    return _order_up_to(opening, now.units_by_generation, actual_cover[..., 1:], loss, committed), opening
+    span = finance.month_index(horizon + reach)
+    factor = _demand_factor(a, span, span, start)
+    blind = finance.month_index(horizon) - finance.along_months(a["order_lead_months"]) < start
+    d = _Demand(
+        units=_months_first(_draws_first(plan.units[..., : horizon + reach], 1)),
+        share=_months_first(_draws_first(plan.share[..., : horizon + reach], 2)),
+        cover_months=_draws_first(a["target_inventory_months"], 0),
+        rate=_draws_first(a["outgoing_writedown_rate"], 0),
+        outgoing=_months_first(_draws_first(plan.outgoing[..., :horizon], 2)),
+        costs=_draws_first(plan.cost_by_generation, 2)[..., 0].T,
+        factor=_months_first(_draws_first(factor, 1)),
+        blind=_months_first(blind.reshape(-1, horizon)),
+    )
+    shortfall = not np.all(factor == 1.0)
+    draws = max(x.shape[-1] for name, x in zip(d._fields, d, strict=True) if name != "costs")
+    if draws <= BLOCK_DRAWS:  # costs alone may carry draws: then their totals do, stock once
+        return _Inventory(*(_undrawn(np.swapaxes(x, 0, -1)) for x in _block(d, horizon, shortfall)))
+    blocks = [
+        _block(
+            _Demand(*(x[..., s : s + BLOCK_DRAWS] if x.shape[-1] > 1 else x for x in d)), horizon, shortfall
+        )
+        for s in range(0, draws, BLOCK_DRAWS)
+    ]
+    joined = (np.concatenate(parts, axis=-1) for parts in zip(*blocks, strict=True))
+    return _Inventory(*(_undrawn(np.swapaxes(x, 0, -1)) for x in joined))
+
+
+def _months_first(value: np.ndarray) -> np.ndarray:
+    """Axes reversed, contiguous: months × generations × draws from draws × generations × months
+    (months × draws from draws × months), so each month's slice is one block of memory."""
+    return np.ascontiguousarray(value.T)
 
 
 def compute(p: AiHardwareParams) -> AiHardwareResult:
-    """Project the hardware business month by month; any driver may be an array of draws."""
+    """Project the hardware business month by month; any driver may be an array of draws.
+
+    Each intermediate keeps the shape its own drivers give it (work no draw changes is done
+    once); every output series is then laid over draws × months.
+    """
     a = {name: np.asarray(getattr(p, name), dtype=float) for name in type(p).model_fields}
     draws = np.broadcast_shapes(*(value.shape for value in a.values()))
-    a = {name: np.broadcast_to(value, draws) for name, value in a.items()}  # every output: draws × months
     m, horizon, start = finance.along_months, p.horizon_months, p.demand_shortfall_month
     months = finance.month_index(horizon)
     lead = m(a["order_lead_months"])
+    reach = _cover_reach(a["target_inventory_months"])
     gens = generation_numbers(
         a["generation_cadence_months"],
         a["current_generation_age_months"],
         a["decline_months"],
-        horizon + float(np.max(a["order_lead_months"])) + _cover_reach(a["target_inventory_months"]),
+        horizon + float(np.max(a["order_lead_months"])) + reach,
     )
-    plan = _shipments(a, finance.month_index(horizon + _cover_reach(a["target_inventory_months"])), gens)
-    now = _scaled(_first_months(plan, horizon), _demand_factor(a, months, months, start))
-    ahead = _scaled(_shipments(a, months + lead, gens), _demand_factor(a, months + lead, months, start))
-    stock, opening = _inventory(a, now, plan.units_by_generation, horizon, start)
+    # A lead of whole months, the same in every draw: bookings read the plan `lead` months on.
+    whole = np.size(lead) == 1 and float(np.ravel(lead)[0]).is_integer()
+    shift = int(np.ravel(lead)[0]) if whole else 0
+    plan = _shipments(a, finance.month_index(horizon + max(reach, shift)), gens)
+    units = plan.units[..., :horizon] * _demand_factor(a, months, months, start)
+    later = months + lead
+    ahead = plan if whole else _shipments(a, later, gens)
+    ahead_units, ahead_asp = (x[..., shift : shift + horizon] for x in (ahead.units, ahead.list_asp))
+    stock = _inventory(a, plan, horizon, reach, start)
 
-    list_asp = now.list_asp
+    list_asp = plan.list_asp[..., :horizon]
+    cost_per_unit = plan.manufacturing_cost_per_unit[..., :horizon]
+    cost_by_month = plan.cost_by_month[..., :horizon]
     volume_discount = list_asp * m(a["volume_discount_share"] * a["volume_discount"])
     contract_rate = a["long_term_contract_share"] * a["contract_discount"]
-    contract_discount = (list_asp - volume_discount) * m(contract_rate)
-    net_asp = list_asp * m(now.price_factor)
-    hardware_revenue = now.units * net_asp
-    manufacturing_cogs = now.units * now.manufacturing_cost_per_unit
-    writedowns = (stock.writedowns * now.unit_cost_by_generation).sum(axis=-2)
+    contract_discount = _in_place(np.multiply, list_asp - volume_discount, m(contract_rate))
+    net_asp = list_asp * m(plan.price_factor)
+    hardware_revenue = units * net_asp
+    manufacturing_cogs = units * cost_per_unit
+    cost_level = m(plan.tier_cost) * cost_by_month
+    writedowns = cost_level * stock.writedowns_at_cost
 
     subscriptions = finance.installed_base(
         a["initial_software_subscriptions"],
-        m(a["software_attach_rate"]) * now.units,
+        m(a["software_attach_rate"]) * units,
         1.0 / (12.0 * a["software_subscription_life_years"]),
     )
     software_revenue = subscriptions * m(a["software_usd_per_unit_year"] / 12.0)
     software_cogs = software_revenue * m(a["software_cost_share"])
 
-    revenue = hardware_revenue + software_revenue
-    cogs = manufacturing_cogs + software_cogs + writedowns
-    shape = revenue.shape
-    rnd = np.broadcast_to(p.monthly("rnd_usd_per_year", months) / 12.0, shape)
-    sales = np.broadcast_to(m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"]), shape)
-    other = np.broadcast_to(p.monthly("other_opex_usd_per_year", months) / 12.0, shape)
+    data_centre_revenue = hardware_revenue + software_revenue
+    other_revenue = m(a["other_segments_revenue_usd_per_year"] / 12.0) * _power(
+        1.0 + m(a["other_segments_revenue_growth"]), (months - 1.0) / 12.0
+    )
+    other_cogs = other_revenue * m(1.0 - a["other_segments_gross_margin"])
+    revenue = data_centre_revenue + other_revenue
+    cogs = _in_place(np.add, manufacturing_cogs + software_cogs, writedowns, other_cogs)
+    rnd = p.monthly("rnd_usd_per_year", months) / 12.0
+    sales = m(a["new_customers_per_month"] * a["sales_cost_per_customer_usd"])
+    other = p.monthly("other_opex_usd_per_year", months) / 12.0
+    gross_profit = revenue - cogs
+    bookings = _in_place(
+        np.multiply, ahead_units * _demand_factor(a, later, months, start), ahead_asp, m(ahead.price_factor)
+    )
+    shape = (*draws, horizon)
+
+    def full(series: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(series, shape)
+
     return AiHardwareResult(
         params=p,
         months=months,
         generations=gens,
-        customers=now.customers,
-        units=now.units,
-        units_by_generation=now.units_by_generation,
-        list_asp=list_asp,
-        volume_discount_per_unit=volume_discount,
-        contract_discount_per_unit=contract_discount,
-        net_asp=net_asp,
-        manufacturing_cost_per_unit=now.manufacturing_cost_per_unit,
-        hardware_revenue=hardware_revenue,
-        hardware_revenue_by_generation=now.revenue_by_generation,
-        software_subscriptions=subscriptions,
-        software_revenue=software_revenue,
-        revenue=revenue,
-        manufacturing_cogs=manufacturing_cogs,
-        software_cogs=software_cogs,
-        production=stock.production.sum(axis=-2),
-        writedown_units=stock.writedowns.sum(axis=-2),
-        opening_inventory_units=opening.sum(axis=-1),
-        inventory_units=stock.closing.sum(axis=-2),
-        inventory=(stock.closing * now.unit_cost_by_generation).sum(axis=-2),
-        inventory_writedowns=writedowns,
-        cogs=cogs,
-        gross_profit=revenue - cogs,
-        rnd=rnd,
-        sales_spend=sales,
-        other_opex=other,
-        operating_profit=revenue - cogs - rnd - sales - other,
-        capex=revenue * m(a["capex_share_of_revenue"]),
-        bookings=ahead.units * ahead.list_asp * m(ahead.price_factor),
-        top_customer_share=finance.top_share(
-            now.customers, m(a["top_customers"]), m(a["customer_size_dispersion"])
+        customers=full(plan.customers[..., :horizon]),
+        units=full(units),
+        generation_share=plan.share[..., :horizon],
+        hardware_price_by_generation=(
+            m(plan.tier_asp * plan.price_factor)[..., None] * plan.asp_by_generation
+        ),
+        hardware_price_by_month=plan.asp_by_month[..., :horizon],
+        list_asp=full(list_asp),
+        volume_discount_per_unit=full(volume_discount),
+        contract_discount_per_unit=full(contract_discount),
+        net_asp=full(net_asp),
+        manufacturing_cost_per_unit=full(cost_per_unit),
+        hardware_revenue=full(hardware_revenue),
+        software_subscriptions=full(subscriptions),
+        software_revenue=full(software_revenue),
+        data_centre_revenue=full(data_centre_revenue),
+        other_segments_revenue=full(other_revenue),
+        other_segments_cogs=full(other_cogs),
+        revenue=full(revenue),
+        manufacturing_cogs=full(manufacturing_cogs),
+        software_cogs=full(software_cogs),
+        production=full(stock.production),
+        writedown_units=full(stock.writedown_units),
+        opening_inventory_units=np.broadcast_to(stock.opening_units, draws),
+        inventory_units=full(stock.closing_units),
+        inventory=full(cost_level * stock.closing_at_cost),
+        inventory_writedowns=full(writedowns),
+        cogs=full(cogs),
+        gross_profit=full(gross_profit),
+        rnd=full(rnd),
+        sales_spend=full(sales),
+        other_opex=full(other),
+        operating_profit=full(gross_profit - (rnd + sales + other)),
+        capex=full(revenue * m(a["capex_share_of_revenue"])),
+        bookings=full(bookings),
+        top_customer_share=full(
+            finance.top_share(
+                plan.customers[..., :horizon], m(a["top_customers"]), m(a["customer_size_dispersion"])
+            )
         ),
     )
 
@@ -530,9 +710,40 @@ def unit_economics(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
     }
 
 
+def trailing_year(r: AiHardwareResult, name: str, months: int = 12) -> np.ndarray | float:
+    """Sum of a monthly flow over the ``months`` months to the snapshot month (fewer if it is earlier).
+
+    With the snapshot at month 12 and month 1 the first month of a fiscal year, the fiscal
+    year's figure (``months=3``: its last quarter's), comparable with a filing (USD per year,
+    or per quarter).
+    """
+    s = int(r.params.snapshot_month)
+    value = np.asarray(getattr(r, name))[..., max(s - months, 0) : s].sum(axis=-1)
+    return float(value) if np.ndim(value) == 0 else value
+
+
+def cost_split(r: AiHardwareResult) -> dict[str, np.ndarray | float]:
+    """All-in manufacturing cost per unit in the snapshot month split into its parts (USD per unit).
+
+    The chip (die and package of the tier mix) and each part of
+    :data:`COST_PARTS` keep their month-1 proportions: every part follows the same generation
+    uplift and yearly decline, so each is the month's cost per unit × its share of month 1's.
+    """
+    p = r.params
+    high = np.asarray(p.high_end_unit_share, dtype=float)
+    chip = high * np.asarray(p.high_end_unit_cost_usd) + (1.0 - high) * np.asarray(p.mid_range_unit_cost_usd)
+    parts = {name: np.asarray(getattr(p, name), dtype=float) for name in COST_PARTS}
+    scale = r.at("manufacturing_cost_per_unit") / (chip + sum(parts.values()))
+    return {"chip": chip * scale, **{name: value * scale for name, value in parts.items()}}
+
+
 def kpis(r: AiHardwareResult) -> dict[str, Metric]:
-    """Key figures of the snapshot month."""
+    """Key figures of the snapshot month (``*_year``: the twelve months to it, see :func:`trailing_year`)."""
     ue = unit_economics(r)
+    split = cost_split(r)
+    year = {name: trailing_year(r, name) for name in ("revenue", "data_centre_revenue", "gross_profit")}
+    other_year = trailing_year(r, "other_segments_revenue")
+    data_centre_cogs = r.at("cogs") - r.at("other_segments_cogs")
     hardware, revenue = r.at("hardware_revenue"), r.at("revenue")
     per_unit = "USD per unit"
     return {
@@ -540,13 +751,63 @@ def kpis(r: AiHardwareResult) -> dict[str, Metric]:
         "hardware_revenue_quarter": Metric(
             "Hardware revenue, quarterly run-rate", 3 * hardware, "USD per quarter"
         ),
-        "revenue": Metric("Total revenue (hardware + software)", revenue, "USD per month"),
+        "revenue": Metric("Total revenue (data centre + other segments)", revenue, "USD per month"),
+        "data_centre_revenue": Metric(
+            "Data-centre revenue (hardware + software)", r.at("data_centre_revenue"), "USD per month"
+        ),
+        "other_segments_revenue": Metric(
+            "Other segments' revenue (gaming, visualisation, automotive)",
+            r.at("other_segments_revenue"),
+            "USD per month",
+        ),
+        "data_centre_gross_margin": Metric(
+            "Data-centre gross margin",
+            1.0 - data_centre_cogs / r.at("data_centre_revenue"),
+            "fraction",
+        ),
+        "revenue_year": Metric("Revenue, twelve months to the snapshot", year["revenue"], "USD per year"),
+        "data_centre_revenue_year": Metric(
+            "Data-centre revenue, twelve months to the snapshot", year["data_centre_revenue"], "USD per year"
+        ),
+        "data_centre_revenue_last_quarter": Metric(
+            "Data-centre revenue, three months to the snapshot",
+            trailing_year(r, "data_centre_revenue", 3),
+            "USD per quarter",
+        ),
+        "other_segments_revenue_year": Metric(
+            "Other segments' revenue, twelve months to the snapshot", other_year, "USD per year"
+        ),
+        "gross_margin_year": Metric(
+            "Gross margin, twelve months to the snapshot", year["gross_profit"] / year["revenue"], "fraction"
+        ),
+        "operating_expenses_year": Metric(
+            "Operating expenses, twelve months to the snapshot",
+            sum(trailing_year(r, name) for name in ("rnd", "sales_spend", "other_opex")),
+            "USD per year",
+        ),
+        "operating_income_year": Metric(
+            "Operating income, twelve months to the snapshot",
+            trailing_year(r, "operating_profit"),
+            "USD per year",
+        ),
         "annual_run_rate": Metric("Total revenue run-rate", 12 * revenue, "USD per year"),
         "units": Metric("Units shipped", r.at("units"), "units per month"),
         "list_asp": Metric("List ASP (mix of tiers and generations)", r.at("list_asp"), per_unit),
         "net_asp": Metric("Net ASP (after contract discounts)", r.at("net_asp"), per_unit),
         "manufacturing_cost_per_unit": Metric(
-            "Manufacturing cost per unit", r.at("manufacturing_cost_per_unit"), per_unit
+            "Manufacturing cost per unit (all-in: chip, memory, system, networking)",
+            r.at("manufacturing_cost_per_unit"),
+            per_unit,
+        ),
+        "chip_cost_per_unit": Metric("Chip cost per unit (die and package)", split["chip"], per_unit),
+        "memory_cost_per_unit": Metric(
+            "Memory (HBM) cost per unit beyond the chip", split["memory_cost_per_unit_usd"], per_unit
+        ),
+        "system_cost_per_unit": Metric(
+            "Board and system cost per unit beyond the chip", split["system_cost_per_unit_usd"], per_unit
+        ),
+        "networking_cost_per_unit": Metric(
+            "Networking cost per unit beyond the chip", split["networking_cost_per_unit_usd"], per_unit
         ),
         "rnd_per_unit": Metric(
             "R&D per unit shipped (the month's R&D / units)", ue["rnd_per_unit"], per_unit
@@ -638,6 +899,8 @@ PROJECTION_COLUMNS: dict[str, Column] = {
     "full_cost_per_unit": Column("Cost per unit incl. R&D", "USD per unit"),
     "hardware_revenue": Column("Hardware revenue", "USD per month"),
     "software_revenue": Column("Software revenue", "USD per month"),
+    "data_centre_revenue": Column("Data-centre revenue", "USD per month"),
+    "other_segments_revenue": Column("Other segments' revenue", "USD per month"),
     "revenue": Column("Revenue", "USD per month"),
     "cogs": Column("Cost of revenue", "USD per month"),
     "gross_profit": Column("Gross profit", "USD per month"),
@@ -670,6 +933,8 @@ def projection(r: AiHardwareResult) -> pd.DataFrame:
             "full_cost_per_unit": r.manufacturing_cost_per_unit + r.rnd / r.units,
             "hardware_revenue": r.hardware_revenue,
             "software_revenue": r.software_revenue,
+            "data_centre_revenue": r.data_centre_revenue,
+            "other_segments_revenue": r.other_segments_revenue,
             "revenue": r.revenue,
             "cogs": r.cogs,
             "gross_profit": r.gross_profit,

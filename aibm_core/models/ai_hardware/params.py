@@ -106,6 +106,90 @@ class AiHardwareParams(ProjectionParams):
         source=ANALYST,
         as_of="2026-11-22",
     )
+    # --- all-in cost of a unit shipped: parts the chip cost above may leave out (default 0: it carries them)
+    memory_cost_per_unit_usd: float = assumption(
+        0.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e6,
+        meaning=(
+            "HBM memory per unit shipped (average over tiers) in month 1, on top of the chip cost; "
+            "0 when the chip cost already carries it. Follows the generation cost uplift and decline"
+        ),
+        source=(
+            f"{ANALYST}: 0, the chip cost above includes HBM. Public estimates put the HBM of an H100 "
+            "at roughly $1.5-2K (analyst teardown estimates reported 2023-24, approximate)"
+        ),
+        as_of="2024-03-01",
+    )
+    system_cost_per_unit_usd: float = assumption(
+        0.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e6,
+        meaning=(
+            "Board and system per unit shipped (baseboard, NVLink, power, chassis of HGX/DGX-class systems; "
+            "average over tiers) in month 1, on top of the chip cost; 0 for a vendor selling bare chips"
+        ),
+        source=(
+            f"{ANALYST}: 0, the base case sells accelerators; a systems vendor's cost of revenue carries "
+            f"boards and systems, which is why a bare chip cost overstates its gross margin ({NVDA_FY25})"
+        ),
+        as_of="2025-02-26",
+    )
+    networking_cost_per_unit_usd: float = assumption(
+        0.0,
+        unit="USD per unit",
+        ge=0,
+        le=1e6,
+        meaning=(
+            "Networking sold with each unit (InfiniBand / Ethernet switches, NICs, cables) per unit shipped "
+            "in month 1, on top of the chip cost; its revenue sits in the ASP"
+        ),
+        source=(
+            f"{ANALYST}: 0 in the base case. {NVDA_FY25}: networking revenue $12.9B of data-centre "
+            "$115.2B (11%)"
+        ),
+        as_of="2025-02-26",
+    )
+    # --- segments outside the data centre (gaming, professional visualisation, automotive, OEM)
+    other_segments_revenue_usd_per_year: float = assumption(
+        0.0,
+        unit="USD per year",
+        ge=0,
+        le=1e12,
+        meaning=(
+            "Revenue of the segments outside the data centre (gaming, professional visualisation, "
+            "automotive, OEM) at the start, at an annual rate; 0 models a data-centre-only vendor"
+        ),
+        source=(
+            f"{ANALYST}: 0, the base case is the data-centre business. {NVDA_FY25}: $15.3B "
+            "(revenue $130.5B less data centre $115.2B; gaming $11.4B)"
+        ),
+        as_of="2025-02-26",
+    )
+    other_segments_revenue_growth: float = assumption(
+        0.0,
+        unit="fraction per year",
+        ge=-0.9,
+        le=5,
+        meaning="Yearly growth of the revenue of the segments outside the data centre",
+        source=(
+            f"{ANALYST}: flat. {NVDA_FY25}: gaming +9%, professional visualisation +21%, automotive "
+            "+55% on fiscal 2024 (approximate)"
+        ),
+    )
+    other_segments_gross_margin: float = assumption(
+        0.6,
+        unit="fraction",
+        ge=0,
+        le=1,
+        meaning="Gross margin of the segments outside the data centre (cost of revenue = revenue × (1 − it))",
+        source=(
+            f"{ANALYST}: gaming and professional GPUs below the data centre's margin. Segment gross margin "
+            f"is not disclosed; {NVDA_FY25} reports Graphics operating income of about $5.1B on $14.3B"
+        ),
+    )
     # --- enterprise contracts
     volume_discount_share: float = assumption(
         0.50,
