@@ -156,3 +156,25 @@ def test_a_move_redraws_the_panel_within_300_ms():
     print(f"what-if move with the tree drawn: {statistics.median(cpu):.0f} ms of processor time, "
           f"{statistics.median(wall):.0f} ms on the clock (medians)")  # fmt: skip
     assert statistics.median(cpu) < 300, cpu
+
+
+def test_the_panel_opens_with_the_summary_cards_and_badges_at_the_values_set():
+    """The cards and badges follow a move: the gross-margin card reads the moved evaluation's margin,
+    and a guardrail the move breaks turns its badge to a breach."""
+    from aibm_core.core.formatting import format_value
+
+    panel = WhatIfPanel(evaluate_scenario("api_access", "base"), "base")
+    assert panel.children[0] is panel.summary
+    shown = panel.summary.value
+    assert "Scenario base</b>" in shown and "aibm-card" in shown and "aibm-badge" in shown
+    assert f">{format_value(panel.start.gross_margin, 'fraction')}<" in shown
+    assert "Gross margin: ok" in shown
+    panel.inputs["infra_overhead_share"].value = 1.0  # the whole GPU price as overhead: margin falls
+    moved = panel.summary.value
+    assert moved != shown and "1 assumption moved" in moved
+    margin = panel.evaluation().gross_margin
+    assert margin < panel.start.gross_margin
+    assert f">{format_value(margin, 'fraction')}<" in moved
+    panel.inputs["min_gross_margin"].value = 0.9  # the floor raised above every month's margin
+    assert "Gross margin: breach from month 1<" in panel.summary.value
+    assert "2 assumptions moved" in panel.summary.value

@@ -117,6 +117,34 @@ def summary_html(
     )
 
 
+def live_summary_html(evaluation: Evaluation, scenario: str, moved: int = 0) -> str:
+    """The executive summary's cards and guardrail badges for the live what-if panel.
+
+    The same cards (:func:`key_figures`, without ranges: a move is one point) and badges as the
+    report's summary, at the values the panel's controls set.
+
+    Parameters
+    ----------
+    evaluation
+        The evaluation at the panel's values.
+    scenario
+        Name of the scenario the panel started from.
+    moved
+        Number of assumptions moved away from the scenario's values.
+    """
+    params = evaluation.params
+    return render(
+        "live_summary.html.j2",
+        css=Markup(SUMMARY_CSS),
+        scenario=scenario,
+        moved=moved,
+        month=int(params.snapshot_month),
+        horizon=int(params.horizon_months),
+        cards=key_figures(evaluation),
+        badges=_badges(evaluation),
+    )
+
+
 def pyramid_summary_html(outcomes: Any, scenario: str, parameters_dir: Path | None = None) -> str:
     """The HTML of :func:`pyramid_summary`.
 

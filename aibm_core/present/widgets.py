@@ -32,6 +32,7 @@ from aibm_core.core.params import ModelParams, ParameterError, allowed_range, cl
 from aibm_core.core.tree import MetricTree
 from aibm_core.models.base import Evaluation, evaluate
 from aibm_core.present import charts
+from aibm_core.present.summary import live_summary_html
 
 #: Line colours of the chart: the scenario the panel opened on, and the what-if.
 CASE_COLOURS = {"scenario": "#9e9e9e", "what-if": "#1f4e79"}
@@ -337,6 +338,7 @@ class WhatIfPanel(widgets.VBox):
         self.inputs = {
             name: driver_input(self._own, name) for name in schema.model_fields if name not in self.sliders
         }
+        self.summary = widgets.HTML().add_class("aibm-what-if-summary")
         self.headline = widgets.HTML().add_class("aibm-what-if-margin")
         self.figures = widgets.HTML().add_class("aibm-what-if-figures")
         self.picture = widgets.HTML().add_class("aibm-what-if-chart")
@@ -365,15 +367,16 @@ class WhatIfPanel(widgets.VBox):
                 self.saved,
             ]
         )
+        # the summary on top; each chart beside the controls that move it; the tree (wide) below
+        controls = widgets.VBox([*rows, self._accordion(schema), self.problems])
+        charts = widgets.VBox([self.picture, self.figures])
+        controls.layout, charts.layout = widgets.Layout(flex="1 1 560px"), widgets.Layout(flex="1 1 420px")
         super().__init__(
             [
+                self.summary,
                 self.headline,
-                *rows,
-                self._accordion(schema),
-                self.problems,
-                self.figures,
+                widgets.HBox([controls, charts], layout=widgets.Layout(flex_flow="row wrap")),
                 self.tree,
-                self.picture,
                 save_row,
             ]
         )
@@ -447,6 +450,7 @@ class WhatIfPanel(widgets.VBox):
             self.problems.value = _problems_html(error)
             return
         self.problems.value = ""
+        self.summary.value = live_summary_html(ev, self.scenario, len(self.changes()))
         self.headline.value = margin_headline(ev, self.start)
         self.figures.value = ev.kpi_frame()[["value"]].to_html(header=False, index_names=False)
         self.tree.value = f"<div style='overflow-x:auto'>{self._tree.svg(ev.tree)}</div>"
