@@ -17,6 +17,33 @@ from aibm_core.analysis.scenarios import load_file
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import evaluate, get_model
 
+#: The xdist group of the tests that drive Chromium or read the shared seed batch (``seed_run``):
+#: one worker runs them one after another, so that two browsers and their servers never compete
+#: for the two cores under a timeout, and the seed batch is run once.
+BROWSER_AND_BATCH = "browser-and-seed-batch"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for ``pytest -n N --dist loadgroup`` (``make test``): what must share a worker.
+
+    Every test gets a group: :data:`BROWSER_AND_BATCH`, or its file (module-scoped fixtures are
+    then built once, and a notebook's cells, which nbval runs in one kernel, stay together and in
+    order). Under xdist the longest work comes first (that group, then the notebooks), so that no
+    worker is left with a long file at the end.
+    """
+    if not config.pluginmanager.has_plugin("xdist") or config.getoption("dist", "no") == "no":
+        return
+    first, notebooks, rest = [], [], []
+    for item in items:
+        if item.get_closest_marker("browser") or "seed_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(BROWSER_AND_BATCH))
+            first.append(item)
+            continue
+        item.add_marker(pytest.mark.xdist_group(item.path.name))
+        (notebooks if item.path.suffix == ".ipynb" else rest).append(item)
+    items[:] = first + notebooks + rest
+
 
 @pytest.fixture
 def with_minimal_model():
