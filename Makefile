@@ -1,6 +1,8 @@
 # Two commands matter: `make report` and `make test`. Both create .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+#: pytest workers for make test (pytest-xdist): one a core
+TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -18,10 +20,13 @@ report: $(STAMP)  ## run every shipped scenario of every model and build outputs
 
 test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end, browser
 	$(BIN)/ruff check aibm_core tests benchmarks notebooks
-	$(BIN)/python -m pytest
+	@# Whole test files (and the browser and seed-batch tests together) per worker, longest first:
+	@# tests/conftest.py
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 	@# The stored notebook outputs must not depend on the CPU: check them again with numpy
 	@# restricted to its baseline kernels (the SIMD paths above it switched off).
-	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" $(BIN)/python -m pytest notebooks -q
+	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" \
+		$(BIN)/python -m pytest notebooks -q -n $(TEST_WORKERS) --dist loadfile
 
 lab: $(STAMP)  ## JupyterLab on the notebooks: trusted, charts live, no outside requests (root too)
 	$(BIN)/python -m aibm_core.present.dashboard lab notebooks

@@ -17,32 +17,51 @@ from aibm_core.analysis.scenarios import load_file
 from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import evaluate, get_model
 
-#: The xdist group of the tests that drive Chromium or read the shared seed batch (``seed_run``):
-#: one worker runs them one after another, so that two browsers and their servers never compete
-#: for the two cores under a timeout, and the seed batch is run once.
-BROWSER_AND_BATCH = "browser-and-seed-batch"
+#: Test files that run on one worker, one after another (``make test`` runs ``pytest -n``): those
+#: that drive Chromium and its servers (two at once would compete for two cores under a timeout)
+#: and those that read the seed batch (``seed_run``, then run once).
+SERIAL_FILES = frozenset({"test_browser.py", "test_live.py", "test_cli.py", "test_exports.py"})
+#: The scope of :data:`SERIAL_FILES` in the xdist schedule.
+SERIAL_GROUP = "browser-and-seed-batch"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for ``pytest -n N --dist loadgroup`` (``make test``): what must share a worker.
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to under xdist: its file, or :data:`SERIAL_GROUP`.
 
-    Every test gets a group: :data:`BROWSER_AND_BATCH`, or its file (module-scoped fixtures are
-    then built once, and a notebook's cells, which nbval runs in one kernel, stay together and in
-    order). Under xdist the longest work comes first (that group, then the notebooks), so that no
-    worker is left with a long file at the end.
+    A whole file goes to one worker, so that its module-scoped fixtures are built once and a
+    notebook's cells (which nbval runs in order, in one kernel) stay together.
     """
-    if not config.pluginmanager.has_plugin("xdist") or config.getoption("dist", "no") == "no":
+    path = nodeid.split("::", 1)[0]
+    return SERIAL_GROUP if Path(path).name in SERIAL_FILES else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup``: whole units of work (:func:`work_unit`), in collection order.
+
+    The grouping is by node id, not by ``xdist_group`` marks (pytest-xdist 3.8 renames a marked
+    test's node id in a way pytest 9 no longer reads).
+    """
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByGroup(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the longest work first: :data:`SERIAL_GROUP`, then the notebooks, then the rest.
+
+    The schedule hands out units of work in collection order (``--no-loadscope-reorder``): long
+    ones last would leave one worker busy while the other has finished.
+    """
+    if not getattr(config.option, "loadgroup", False):  # set on xdist's workers for --dist loadgroup
         return
-    first, notebooks, rest = [], [], []
-    for item in items:
-        if item.get_closest_marker("browser") or "seed_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(BROWSER_AND_BATCH))
-            first.append(item)
-            continue
-        item.add_marker(pytest.mark.xdist_group(item.path.name))
-        (notebooks if item.path.suffix == ".ipynb" else rest).append(item)
-    items[:] = first + notebooks + rest
+    rank = {SERIAL_GROUP: 0}
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), 1 if item.path.suffix == ".ipynb" else 2))
 
 
 @pytest.fixture
