@@ -43,7 +43,7 @@ notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes t
 	$(BIN)/python -m aibm_core.present.notebook  # parameters cells = the base scenario of each schema
 	for nb in notebooks/*.ipynb; do \
 		$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
-	$(BIN)/python -c "import sys, nbformat; [nbformat.write((nb := nbformat.read(p, 4), nb.metadata.pop('widgets', None))[0], p) for p in sys.argv[1:]]" notebooks/*.ipynb
+	$(BIN)/python -m aibm_core.present.stored_outputs notebooks/*.ipynb  # no widget state, no SVG copies
 
 clean:
 	rm -rf outputs/*/ outputs/index.html .pytest_cache .hypothesis

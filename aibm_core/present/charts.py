@@ -39,8 +39,11 @@ from aibm_core.models.base import column_info
 if TYPE_CHECKING:
     from aibm_core.analysis.sensitivity import WhatIfGrid
 
-#: Mimetype that carries the Vega-Lite spec in notebook outputs.
-VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+#: Mimetype that carries the Vega-Lite spec in notebook outputs: the newest one JupyterLab 4 draws
+#: itself (its Vega renderer takes Vega-Lite 3 to 5; Altair's v6 mimetype would show as text). The
+#: spec keeps Altair's v6 ``$schema``: JupyterLab's Vega-Lite 5.6 draws these charts (a warning in
+#: the console names the version), so a committed notebook needs no SVG copy beside its spec.
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 
 #: Environment variable that switches :func:`show` to live JupyterLab charts (``1`` = on).
 #: Pixels of a saved PNG per chart pixel (sharp on slides and high-density screens).
