@@ -38,6 +38,7 @@ bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, f
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dask,bench]'
 	$(BIN)/python benchmarks/bench.py --batch
 	$(BIN)/python benchmarks/monte_carlo.py
+	$(BIN)/python benchmarks/targets.py  # every target: value, target, met or missed
 
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
 	$(BIN)/python -m aibm_core.present.notebook  # parameters cells = the base scenario of each schema
