@@ -85,15 +85,15 @@ def stack() -> None:
 
     line(
         "linked stack, 100k joint draws, six models",
-        seconds(lambda: stack_monte_carlo("base", DRAWS), 1),
+        seconds(lambda: stack_monte_carlo("base", draws=DRAWS), 1),
         "s",
     )
 
 
 def sizes() -> None:
     outputs = ROOT / "outputs"
-    files = [p for p in outputs.rglob("*") if p.is_file()] if outputs.is_dir() else []
-    if len(files) > 1:
+    files = [p for p in outputs.rglob("*") if p.is_file()]
+    if (outputs / "index.html").is_file():  # a batch ran (not only screenshots of the browser tests)
         line("outputs/ after make report (MB)", sum(p.stat().st_size for p in files) / 1e6, "MB")
     else:
         print(f"{'outputs/ after make report (MB)':44} not measured: run `make report` first")
