@@ -20,11 +20,11 @@ report: $(STAMP)  ## run every shipped scenario of every model and build outputs
 
 test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end, browser
 	$(BIN)/ruff check aibm_core tests benchmarks notebooks
-	@# Whole test files (and the browser and seed-batch tests together) per worker, longest first:
-	@# tests/conftest.py
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
-	@# The stored notebook outputs must not depend on the CPU: check them again with numpy
-	@# restricted to its baseline kernels (the SIMD paths above it switched off).
+	@# Whole test files per worker (the browser and seed-batch tests on one), longest first:
+	@# tests/conftest.py. Then the notebooks (nbval), once: the stored outputs come from numpy's
+	@# native SIMD paths (make notebooks), and are compared here with numpy restricted to its
+	@# baseline kernels, so that they cannot depend on the CPU.
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" \
 		$(BIN)/python -m pytest notebooks -q -n $(TEST_WORKERS) --dist loadfile
 
