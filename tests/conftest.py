@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -18,11 +19,10 @@ from aibm_core.core.config import PARAMETERS_DIR
 from aibm_core.models import evaluate, get_model
 
 #: Test files that run on one worker, one after another (``make test`` runs ``pytest -n``): those
-#: that drive Chromium and its servers (two at once would compete for two cores under a timeout)
-#: and those that read the seed batch (``seed_run``, then run once).
-SERIAL_FILES = frozenset({"test_browser.py", "test_live.py", "test_cli.py", "test_exports.py"})
+#: that drive Chromium and its servers (two at once would compete for two cores under a timeout).
+SERIAL_FILES = frozenset({"test_browser.py", "test_live.py"})
 #: The scope of :data:`SERIAL_FILES` in the xdist schedule.
-SERIAL_GROUP = "browser-and-seed-batch"
+SERIAL_GROUP = "browser"
 
 
 def work_unit(nodeid: str) -> str:
@@ -95,12 +95,29 @@ def aibm(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=900)
 
 
-@pytest.fixture(scope="session")
-def seed_run(tmp_path_factory) -> Path:
-    """`aibm run --scenario seed` (every model) into a fresh folder."""
-    out = tmp_path_factory.mktemp("outputs")
+def _seed_batch(out: Path) -> Path:
     done = aibm("run", "--scenario", "seed", "--output", str(out), "--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_run(tmp_path_factory) -> Path:
+    """`aibm run --scenario seed` (every model) into a fresh folder, read only by the tests.
+
+    Under pytest-xdist the batch runs once for all workers: the first to need it runs it in the
+    run's shared temporary folder while holding a lock; the others wait and read the same folder.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _seed_batch(tmp_path_factory.mktemp("outputs"))
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    out, finished = shared / "seed-batch", shared / "seed-batch.finished"
+    with (shared / "seed-batch.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not finished.exists():
+            shutil.rmtree(out, ignore_errors=True)  # a batch that failed part-way
+            _seed_batch(out)
+            finished.touch()
     return out
 
 
