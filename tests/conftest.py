@@ -23,16 +23,21 @@ from aibm_core.models import evaluate, get_model
 SERIAL_FILES = frozenset({"test_browser.py", "test_live.py"})
 #: The scope of :data:`SERIAL_FILES` in the xdist schedule.
 SERIAL_GROUP = "browser"
+#: Test files of long, independent tests (whole batches each, no module-scoped fixture): each test
+#: is a unit of work of its own, so that the two workers share them.
+SPLIT_FILES = frozenset({"test_cli.py", "test_incremental.py"})
 
 
 def work_unit(nodeid: str) -> str:
-    """The unit of work a test belongs to under xdist: its file, or :data:`SERIAL_GROUP`.
+    """The unit of work a test belongs to under xdist: its file, :data:`SERIAL_GROUP`, or itself.
 
     A whole file goes to one worker, so that its module-scoped fixtures are built once and a
-    notebook's cells (which nbval runs in order, in one kernel) stay together.
+    notebook's cells (which nbval runs in order, in one kernel) stay together; a test of
+    :data:`SPLIT_FILES` is a unit on its own.
     """
     path = nodeid.split("::", 1)[0]
-    return SERIAL_GROUP if Path(path).name in SERIAL_FILES else path
+    name = Path(path).name
+    return SERIAL_GROUP if name in SERIAL_FILES else nodeid if name in SPLIT_FILES else path
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
@@ -53,15 +58,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under xdist, the longest work first: :data:`SERIAL_GROUP`, then the notebooks, then the rest.
+    """Under xdist, the longest work first: :data:`SERIAL_GROUP`, the batch tests of
+    :data:`SPLIT_FILES`, the notebooks, then the rest.
 
     The schedule hands out units of work in collection order (``--no-loadscope-reorder``): long
     ones last would leave one worker busy while the other has finished.
     """
     if not getattr(config.option, "loadgroup", False):  # set on xdist's workers for --dist loadgroup
         return
-    rank = {SERIAL_GROUP: 0}
-    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), 1 if item.path.suffix == ".ipynb" else 2))
+
+    def rank(item: pytest.Item) -> int:
+        if item.path.name in SERIAL_FILES:
+            return 0
+        if item.path.name in SPLIT_FILES:
+            return 1
+        return 2 if item.path.suffix == ".ipynb" else 3
+
+    items.sort(key=rank)
 
 
 @pytest.fixture
