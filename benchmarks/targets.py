@@ -101,7 +101,7 @@ def sizes() -> None:
     nb = nbformat.read(largest, as_version=4)
     stripped = strip_chart_copies(nb)
     after = len(nbformat.writes(nb).encode()) / 1e3
-    note = f" {largest.name}; {after:,.0f} KB without its {stripped} SVG copies (make notebooks)"
+    note = f" {largest.name}; {after:,.0f} KB without its {stripped} image copies (make notebooks)"
     line("largest committed notebook (KB)", largest.stat().st_size / 1e3, "KB", note)
 
 

@@ -12,17 +12,20 @@ def _notebook() -> nbformat.NotebookNode:
     chart = nbformat.v4.new_output(
         "display_data", data={SVG_MIME: "<svg/>", charts.VEGALITE_MIME: {"mark": "bar"}, "text/plain": "c"}
     )
+    drawn = nbformat.v4.new_output(  # as JupyterLab's Vega renderer leaves it (a PNG of what it drew)
+        "display_data", data={charts.VEGALITE_MIME: {"mark": "line"}, "image/png": "iVBOR", "text/plain": "d"}
+    )
     image = nbformat.v4.new_output("display_data", data={SVG_MIME: "<svg/>", "text/plain": "a drawing"})
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[chart, image])])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[chart, image, drawn])])
     nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
     return nb
 
 
-def test_a_chart_keeps_its_spec_and_loses_its_svg_copy_and_other_svgs_stay():
+def test_a_chart_keeps_its_spec_and_loses_its_image_copies_and_other_svgs_stay():
     nb = _notebook()
-    assert strip_chart_copies(nb) == 1
-    chart, image = nb.cells[0].outputs
-    assert set(chart.data) == {charts.VEGALITE_MIME, "text/plain"}
+    assert strip_chart_copies(nb) == 2
+    chart, image, drawn = nb.cells[0].outputs
+    assert set(chart.data) == set(drawn.data) == {charts.VEGALITE_MIME, "text/plain"}
     assert SVG_MIME in image.data  # an SVG without a spec beside it is the only rendering
     assert "widgets" not in nb.metadata
 

@@ -1,9 +1,10 @@
-"""Executed notebooks made fit to commit: no widget state, no SVG copy of a chart.
+"""Executed notebooks made fit to commit: no widget state, no image copy of a chart.
 
 A chart's output holds its Vega-Lite spec (:data:`~aibm_core.present.charts.VEGALITE_MIME`, which
 JupyterLab draws and the notebook tests compare) and an SVG rendering of it for viewers without
-Vega (reports made by ``aibm run`` keep it). In a committed notebook the SVG only doubles the
-size, so ``make notebooks`` drops it::
+Vega (reports made by ``aibm run`` keep it); JupyterLab adds a PNG of each chart it draws, kept
+if the notebook is saved there. In a committed notebook these copies only add to the size
+(the SVG alone doubles it), so ``make notebooks`` drops them::
 
     python -m aibm_core.present.stored_outputs notebooks/*.ipynb
 """
@@ -17,26 +18,27 @@ import nbformat
 
 #: Mimetype prefix of a Vega-Lite spec in an output (any version).
 VEGALITE_PREFIX = "application/vnd.vegalite."
-#: The rendering of a chart that a spec beside it makes redundant.
+#: The renderings of a chart that a spec beside it makes redundant.
 SVG_MIME = "image/svg+xml"
+PNG_MIME = "image/png"
 
 
 def strip_chart_copies(nb: nbformat.NotebookNode) -> int:
-    """Drop the widget state and the SVG of every output that carries a Vega-Lite spec.
+    """Drop the widget state and the SVG and PNG of every output that carries a Vega-Lite spec.
 
     Returns
     -------
     int
-        The number of SVG copies dropped.
+        The number of image copies dropped.
     """
     nb.metadata.pop("widgets", None)
     dropped = 0
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if SVG_MIME in data and any(key.startswith(VEGALITE_PREFIX) for key in data):
-                del data[SVG_MIME]
-                dropped += 1
+            if any(key.startswith(VEGALITE_PREFIX) for key in data):
+                for mime in (SVG_MIME, PNG_MIME):
+                    dropped += data.pop(mime, None) is not None
     return dropped
 
 
