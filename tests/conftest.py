@@ -40,6 +40,7 @@ def work_unit(nodeid: str) -> str:
     return SERIAL_GROUP if name in SERIAL_FILES else nodeid if name in SPLIT_FILES else path
 
 
+@pytest.hookimpl(optionalhook=True)  # without pytest-xdist the tests still run, one at a time
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """``--dist loadgroup``: whole units of work (:func:`work_unit`), in collection order.
 
