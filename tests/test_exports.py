@@ -21,7 +21,7 @@ from aibm_core.core.files import write_atomic
 from aibm_core.core.params import Problem
 from aibm_core.models import model_names
 from aibm_core.models.base import column_info
-from aibm_core.present.charts import VEGALITE_MIME
+from aibm_core.present.charts import EXPORT_PNG_SCALE, VEGALITE_MIME
 from aibm_core.present.exports import (
     cell_value,
     number_format,
@@ -93,10 +93,10 @@ def test_every_chart_is_exported_as_png_and_svg(exported, model):
         if isinstance(title, str) and title:
             assert escape(title, quote=False) in text  # the title is drawn in the chart
             assert png.stem[3:] == slug(title)
-        # PNG at twice the chart's size: IHDR width against the SVG's width attribute
+        # PNG at the chart's own size: IHDR width against the SVG's width attribute
         png_width = struct.unpack(">I", data[16:20])[0]
         svg_width = float(re.search(r'<svg[^>]*\bwidth="([\d.]+)"', text)[1])
-        assert png_width == pytest.approx(2 * svg_width, abs=2)
+        assert png_width == pytest.approx(EXPORT_PNG_SCALE * svg_width, abs=2)
 
 
 def test_chart_file_names_say_what_the_chart_is():

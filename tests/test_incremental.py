@@ -369,7 +369,8 @@ def test_exports_missing_or_skipped_are_written_by_a_later_changed_run(workbook,
     for scenario in ("base", "seed"):  # ...but the exports never made are written
         assert (out / scenario / f"{scenario}.xlsx").is_file(), scenario
         assert (out / scenario / "api_access_projection.csv").is_file(), scenario
-    assert run(*two, "--changed")[1] == [] and written[-1] == []  # and then they are current
+    calls = len(written)
+    assert run(*two, "--changed")[1] == [] and written[calls:] in ([], [[]])  # and then they are current
     (out / "seed" / "seed.xlsx").unlink()  # removed since
     (out / "base" / "api_access_projection.csv").unlink()
     assert run(*two, "--changed")[1] == []

@@ -22,6 +22,7 @@ import pytest
 
 from aibm_core.core.config import NOTEBOOKS_DIR, OUTPUTS_DIR, PARAMETERS_DIR
 from aibm_core.present import dashboard
+from aibm_core.present.stored_outputs import strip_files
 from tests.conftest import NEEDS_CHROMIUM, aibm, chromium
 
 SCREENSHOTS = OUTPUTS_DIR / "screenshots"
@@ -144,6 +145,7 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
     notebook = Path(shutil.copy(NOTEBOOKS_DIR / "api_access.ipynb", folder))
+    strip_files([notebook])  # as committed by make notebooks: each chart's spec, no SVG copy
     env = dashboard.live_environment()
     for name in ("CONFIG", "DATA", "RUNTIME"):  # no user settings read, trust database kept here
         env[f"JUPYTER_{name}_DIR"] = str(tmp_path / name.lower())
@@ -153,9 +155,10 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
     with server(command, port, env, tmp_path / "lab.log") as base:
         page = open_page(browser, base)
         page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=RUN_TIMEOUT * 1000)
-        stored = ".jp-OutputArea-output:is(.jp-RenderedSVG, .jp-RenderedImage)"
+        stored = ".jp-OutputArea-output.jp-RenderedVegaCommon5"  # JupyterLab's own Vega renderer
         # JupyterLab renders cells out of view lazily: wait for the outputs to exist, then look
         page.wait_for_selector(stored, state="attached", timeout=RUN_TIMEOUT * 1000)
+        page.wait_for_selector(f"{stored} :is(svg, canvas)", state="attached", timeout=RUN_TIMEOUT * 1000)
         page.wait_for_timeout(500)
         assert "Not Trusted" not in page.inner_text("body")
         assert page.locator(stored).count() >= 6
@@ -167,7 +170,7 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
 
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-        live = ".jp-OutputArea-output .vega-embed"  # a JupyterChart (the stored charts are SVG images)
+        live = ".jp-OutputArea-output:not(.jp-RenderedVegaCommon5) .vega-embed"  # a JupyterChart
         page.wait_for_selector(live, state="attached", timeout=RUN_TIMEOUT * 1000)
         page.locator(live).first.scroll_into_view_if_needed()
         chart = page.locator(f"{live} :is(canvas, svg)").first

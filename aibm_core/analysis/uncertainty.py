@@ -4,7 +4,9 @@ Draws come from a Gaussian copula: correlated standard normals (rank correlation
 into the copula's Pearson correlations) pushed through each driver's quantile function, so
 every driver keeps its own distribution and the pairs keep their rank correlation (PERT and
 beta quantiles come from a checked table within 1e-9 of the exact inverse,
-:meth:`~aibm_core.core.ranges.Range.quantiles`). Draws
+:meth:`~aibm_core.core.ranges.Range.quantiles`; the families that are transforms of a normal
+take the normal score itself, :meth:`~aibm_core.core.ranges.Range.from_normal`). Without
+correlations the copula is the identity and is skipped. Draws
 leave the assumption's valid range only in far tails; they are clipped to it. The model
 then runs once on arrays of draws (shape ``draws × months``), never in a loop over draws.
 """
@@ -17,7 +19,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
 from aibm_core.core import tracing
 from aibm_core.core.json_numbers import number
@@ -45,13 +46,14 @@ def sample(params: ModelParams, draws: int | None = None, seed: int | None = Non
     if u.correlations:
         weights, vectors = np.linalg.eigh(copula_correlation(u.rank_correlation_matrix()))
         normals = normals @ (vectors * np.sqrt(np.clip(weights, 0.0, None))).T
-    quantiles = np.clip(ndtr(normals), 1e-12, 1 - 1e-12)
     schema = type(params)
     out = {}
     for j, name in enumerate(names):
         low, high = bounds(schema, name)
-        values = u.ranges[name].quantiles(quantiles[:, j])
-        out[name] = np.clip(values, -np.inf if low is None else low, np.inf if high is None else high)
+        values = u.ranges[name].from_normal(normals[:, j])
+        if (low is not None and values.min() < low) or (high is not None and values.max() > high):
+            values = np.clip(values, -np.inf if low is None else low, np.inf if high is None else high)
+        out[name] = values
     return out
 
 

@@ -345,7 +345,8 @@ def _run_batch(args: argparse.Namespace) -> int:
             return EXIT_FAILED
         if args.exports:  # the scenarios run, and those whose exports are missing or incomplete
             scenarios = {o.job.scenario for o in outcomes} | set(incremental.stale_exports(args.output, jobs))
-            _export(args.output, scenarios, args.parameters, args.workers, progress=not args.no_progress)
+            if scenarios:  # nothing to export (--changed, all current): not even the exporters' imports
+                _export(args.output, scenarios, args.parameters, args.workers, progress=not args.no_progress)
     if outcomes:
         _summary(outcomes)
     if len(todo) < len(jobs):

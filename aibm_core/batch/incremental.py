@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
@@ -142,9 +143,28 @@ def _environment_digest() -> str:
     for path in sorted(_package_files(package)):
         digest.update(f"{path.relative_to(package).as_posix()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    versions = sorted({f"{dist.name}=={dist.version}" for dist in metadata.distributions()})
+    versions = sorted({v for v in map(_name_and_version, metadata.distributions()) if v})
     digest.update("\n".join([sys.version, *versions]).encode())
     return digest.hexdigest()
+
+
+#: The ``Name`` and ``Version`` fields of a distribution's metadata (the header's first lines).
+_FIELD = re.compile(r"^(Name|Version): *(.*?) *$", re.MULTILINE)
+
+
+def _name_and_version(dist: metadata.Distribution) -> str | None:
+    """``name==version`` of an installed distribution, as ``dist.name`` and ``dist.version`` give it.
+
+    Read from the metadata file's header with one search instead of ``dist.metadata`` (which
+    parses the whole file as an e-mail message, twice for a name and a version: 0.4 s for 160
+    distributions, most of ``aibm run --changed`` when nothing changed).
+    """
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    header = text.split("\n\n", 1)[0]
+    fields = dict(_FIELD.findall(header))
+    if "Name" not in fields:
+        return None
+    return f"{fields['Name']}=={fields.get('Version')}"
 
 
 def _package_files(package: Path) -> Iterator[Path]:

@@ -51,9 +51,48 @@ class _Half:
     def __call__(self, s: np.ndarray) -> np.ndarray:
         u = s * (self.n / self.end)
         i = np.minimum(u.astype(np.intp), self.n - 1)
+        return _horner(self.coefficients.T, i, u - i)
+
+
+def _horner(columns: np.ndarray, i: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The quintic of interval ``i`` at ``f`` (0..1 across it); ``columns`` is 6 × intervals.
+
+    Each coefficient is gathered on its own (``take`` of one contiguous row) rather than as a
+    ``draws × 6`` block: about three times faster on 100,000 values.
+    """
+    out = columns[5].take(i)
+    for k in (4, 3, 2, 1, 0):
+        out *= f
+        out += columns[k].take(i)
+    return out
+
+
+class _Table:
+    """Both halves of a table as one: interval ``i < n_lower`` on the lower half, the rest upper.
+
+    The coordinate of ``q`` is ``u = q^(1/a) · n_lower / end_lower`` on the lower half and
+    ``u = (1 − q)^(1/b) · n_upper / end_upper`` on the upper one (interval ``n_lower + floor(u)``),
+    so that every value is found by one power, one gather per coefficient and one polynomial.
+    """
+
+    def __init__(self, lower: _Half, upper: _Half, a: float, b: float):
+        self.halves = (lower, upper)
+        self.columns = np.ascontiguousarray(np.concatenate([lower.coefficients, upper.coefficients]).T)
+        self.n_lower = lower.n
+        self.lasts = (lower.n - 1, upper.n - 1)
+        self.exponents = (1.0 / a, 1.0 / b)
+        self.scales = (lower.n / lower.end, upper.n / upper.end)
+
+    def __call__(self, q: np.ndarray) -> np.ndarray:
+        low = q <= 0.5
+        tail = np.where(low, q, 1.0 - q)
+        u = np.power(tail, np.where(low, self.exponents[0], self.exponents[1]))
+        u *= np.where(low, self.scales[0], self.scales[1])
+        i = np.minimum(u.astype(np.intp), np.where(low, self.lasts[0], self.lasts[1]))
         f = u - i
-        c = self.coefficients[i]
-        return c[:, 0] + f * (c[:, 1] + f * (c[:, 2] + f * (c[:, 3] + f * (c[:, 4] + f * c[:, 5]))))
+        i += np.where(low, 0, self.n_lower)
+        y = _horner(self.columns, i, f)
+        return np.where(low, y, 1.0 - y)
 
 
 def _half(a: float, b: float, n: int, lower: bool) -> tuple[_Half, float]:
@@ -106,8 +145,8 @@ def _relative_error(approx: np.ndarray, exact: np.ndarray, lower: bool) -> float
 
 
 @lru_cache(maxsize=256)
-def _table(a: float, b: float) -> tuple[_Half, _Half] | None:
-    """Both halves of the checked table of beta(a, b), or ``None`` when none is accurate enough."""
+def _table(a: float, b: float) -> _Table | None:
+    """The checked table of beta(a, b) (both halves), or ``None`` when none is accurate enough."""
     halves = []
     for lower in (True, False):
         n = NODES
@@ -120,7 +159,7 @@ def _table(a: float, b: float) -> tuple[_Half, _Half] | None:
         if worst > CHECK:
             return None
         halves.append(half)
-    return halves[0], halves[1]
+    return _Table(halves[0], halves[1], a, b)
 
 
 def table_error(a: float, b: float) -> float | None:
@@ -129,7 +168,7 @@ def table_error(a: float, b: float) -> float | None:
     if table is None:
         return None
     worst = 0.0
-    for half, lower in zip(table, (True, False), strict=True):
+    for half, lower in zip(table.halves, (True, False), strict=True):
         p, r = (a, b) if lower else (b, a)
         middles = (np.arange(half.n) + 0.5) * (half.end / half.n)
         worst = max(worst, _relative_error(half(middles), special.betaincinv(p, r, middles**p), lower))
@@ -147,11 +186,7 @@ def beta_ppf(q: np.ndarray, a: float, b: float) -> np.ndarray:
     table = _table(float(a), float(b)) if q.size >= MIN_SIZE else None
     if table is None:
         return special.betaincinv(a, b, q)
-    lower, upper = table
-    out = np.full(q.shape, np.nan)
-    low = q <= 0.5
-    high = (q > 0.5) & (q <= 1.0)
-    inside = low & (q >= 0.0)
-    out[inside] = lower(q[inside] ** (1.0 / a))
-    out[high] = 1.0 - upper((1.0 - q[high]) ** (1.0 / b))
-    return out
+    if q.size and 0.0 <= q.min() and q.max() <= 1.0:  # (nan fails both)
+        return table(q)
+    inside = (q >= 0.0) & (q <= 1.0)
+    return np.where(inside, table(np.where(inside, q, 0.5)), np.nan)

@@ -39,12 +39,19 @@ from aibm_core.models.base import column_info
 if TYPE_CHECKING:
     from aibm_core.analysis.sensitivity import WhatIfGrid
 
-#: Mimetype that carries the Vega-Lite spec in notebook outputs.
-VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+#: Mimetype that carries the Vega-Lite spec in notebook outputs: the newest one JupyterLab 4 draws
+#: itself (its Vega renderer takes Vega-Lite 3 to 5; Altair's v6 mimetype would show as text). The
+#: spec keeps Altair's v6 ``$schema``: JupyterLab's Vega-Lite 5.6 draws these charts (a warning in
+#: the console names the version), so a committed notebook needs no SVG copy beside its spec.
+VEGALITE_MIME = "application/vnd.vegalite.v5+json"
 
 #: Environment variable that switches :func:`show` to live JupyterLab charts (``1`` = on).
 #: Pixels of a saved PNG per chart pixel (sharp on slides and high-density screens).
 PNG_SCALE = 2
+#: Pixels per chart pixel of the PNG files a batch exports beside each chart's SVG: the chart's
+#: own size. A batch writes one for every chart of every run (hundreds); at twice the density
+#: they were nine tenths of ``outputs/``, and the SVG beside each is the sharp copy.
+EXPORT_PNG_SCALE = 1
 
 KIND_COLOURS = {
     "north_star": "#1f4e79",
@@ -325,12 +332,18 @@ def save(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], path: str | Path)
     return path
 
 
-def image_bytes(chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], suffix: str) -> bytes:
-    """A chart rendered offline: PNG for ``suffix`` ``.png`` (twice the pixel density), else SVG."""
+def image_bytes(
+    chart_or_spec: alt.TopLevelMixin | Mapping[str, Any], suffix: str, scale: float = PNG_SCALE
+) -> bytes:
+    """A chart rendered offline: PNG for ``suffix`` ``.png`` (``scale`` pixels a chart pixel), else SVG.
+
+    The SVG is :func:`compact_svg` (geometry to 0.01 px, no per-mark labels): a fifth smaller,
+    its text as rendered.
+    """
     spec = json.dumps(_spec(chart_or_spec))
     if suffix.lower() == ".png":
-        return vlc.vegalite_to_png(spec, scale=PNG_SCALE)
-    return vlc.vegalite_to_svg(spec).encode("utf-8")
+        return vlc.vegalite_to_png(spec, scale=scale)
+    return compact_svg(vlc.vegalite_to_svg(spec)).encode("utf-8")
 
 
 # --- charts

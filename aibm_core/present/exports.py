@@ -4,8 +4,8 @@ After a batch (``aibm run``), :func:`write_exports` adds to each scenario folder
 output directory:
 
 - ``charts/<model>/<NN>-<title>.png`` and ``.svg``: every chart of every executed notebook,
-  rendered offline by vl-convert from the Vega-Lite spec the notebook stored (PNG at twice
-  the chart's size, for slides);
+  rendered offline by vl-convert from the Vega-Lite spec the notebook stored (PNG at the
+  chart's own size, ``charts.EXPORT_PNG_SCALE``; the SVG is the sharp copy for slides);
 - ``<model>_projection.csv``: the monthly projection, one row per month, each column headed
   with its label and unit, numbers at display precision (12 significant digits, whole numbers
   without decimals);
@@ -197,15 +197,16 @@ def write_charts(notebook: Path, folder: Path) -> list[Path]:
     list of Path
         The files written, PNG then SVG for each chart.
     """
-    from aibm_core.present.charts import (
-        image_bytes,  # charts imports altair (seconds): only when charts are exported
+    from aibm_core.present.charts import (  # charts imports altair (seconds): only when charts are exported
+        EXPORT_PNG_SCALE,
+        image_bytes,
     )
 
     written = []
     for number, spec in enumerate(chart_specs(notebook), start=1):
         stem = folder / f"{number:02d}-{slug(chart_title(spec))}"
         for suffix in (".png", ".svg"):
-            write_atomic(stem.with_suffix(suffix), image_bytes(spec, suffix))
+            write_atomic(stem.with_suffix(suffix), image_bytes(spec, suffix, scale=EXPORT_PNG_SCALE))
             written.append(stem.with_suffix(suffix))
     _remove_chart_files(folder, keep=written)
     return written
