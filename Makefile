@@ -4,6 +4,9 @@ VENV := .venv
 #: pytest workers for make test (pytest-xdist): one a core
 TEST_WORKERS ?= auto
 BIN := $(VENV)/bin
+#: The date the committed notebooks judge the age of their sources on (their "older than a year"
+#: warnings): make notebooks stores outputs as of this date and nbval compares them as of it.
+NOTEBOOK_RUN_DATE := 2026-12-07
 STAMP := $(VENV)/.installed
 
 .PHONY: report test lab dashboard lint bench notebooks clean
@@ -25,7 +28,7 @@ test: $(STAMP)  ## lint, unit/property tests, notebooks (nbval), CLI end to end,
 	@# native SIMD paths (make notebooks), and are compared here with numpy restricted to its
 	@# baseline kernels, so that they cannot depend on the CPU.
 	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
-	NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" \
+	AIBM_RUN_DATE=$(NOTEBOOK_RUN_DATE) NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python tests/numpy_dispatch.py)" \
 		$(BIN)/python -m pytest notebooks -q -n $(TEST_WORKERS) --dist loadfile
 
 lab: $(STAMP)  ## JupyterLab on the notebooks: trusted, charts live, no outside requests (root too)
@@ -43,7 +46,7 @@ bench: $(STAMP)  ## print speed figures (installs the bench extra: squigglepy, f
 notebooks: $(STAMP)  ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
 	$(BIN)/python -m aibm_core.present.notebook  # parameters cells = the base scenario of each schema
 	for nb in notebooks/*.ipynb; do \
-		$(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
+		AIBM_RUN_DATE=$(NOTEBOOK_RUN_DATE) $(BIN)/jupyter nbconvert --to notebook --execute --inplace $$nb || exit 1; done
 	$(BIN)/python -m aibm_core.present.stored_outputs notebooks/*.ipynb  # no widget state, no SVG copies
 
 clean:
