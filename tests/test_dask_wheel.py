@@ -184,8 +184,11 @@ def test_a_worker_with_only_the_installed_wheel_gives_the_local_results(tmp_path
         seen = worker_sees(address)
         assert Path(seen["package"]).is_relative_to(venv), seen
         assert Path(seen["parameters"]) == Path(seen["package"]).parent / "shipped_parameters", seen
+        # the dependencies' environment may sit inside the checkout (.venv): only its own files count
+        deps = Path(sys.prefix).resolve()
         assert not Path(seen["cwd"]).is_relative_to(ROOT) and not any(
-            p and Path(p).resolve().is_relative_to(ROOT) for p in seen["path"]
+            p and Path(p).resolve().is_relative_to(ROOT) and not Path(p).resolve().is_relative_to(deps)
+            for p in seen["path"]
         ), seen
         remote = tmp_path / "remote"
         models = [a for m in MODELS for a in ("--model", m)]

@@ -141,7 +141,8 @@ def test_model_sheet_holds_assumptions_kpis_and_projection(exported):
     sheet = openpyxl.load_workbook(out / "seed" / "seed.xlsx")["api_access"]
     evaluation = evaluate_scenario("api_access", "seed")
     assumptions = _table(sheet, "api_access_assumptions")
-    assert assumptions[0] == ["Assumption", "Value", "Unit", "Role", "Valid range", "Meaning", "Source"]
+    header = ["Assumption", "Value", "Unit", "Role", "Valid range", "Meaning", "Source", "Source date"]
+    assert assumptions[0] == header
     by_name = {row[0]: row for row in assumptions[1:]}
     assert by_name["direct_cost_per_m_tokens"][1:4] == [30, "USD per 1M tokens", "driver"]
     assert by_name["cost_basis"][1] == "direct"
