@@ -76,7 +76,7 @@ def browser():
 def open_page(browser, base: str):
     """A page that may reach only ``base``; requests elsewhere are aborted and kept in ``page.blocked``."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.blocked, page.errors = [], []
+    page.blocked, page.errors, page.slow_widgets = [], [], []
     page.route(
         "**/*",
         lambda route: (
@@ -85,8 +85,26 @@ def open_page(browser, base: str):
             else (page.blocked.append(route.request.url), route.abort())
         ),
     )
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("pageerror", lambda error: kept_error(page, str(error)))
     return page
+
+
+#: anywidget rejects a widget that has not started within 2 s (a fixed timeout in its runtime), and
+#: says so, although the widget goes on to start: on a loaded machine a live chart's bundled Vega can
+#: take longer. Such a message is kept apart, and the page must then still draw its live charts.
+SLOW_WIDGET = "[anywidget] Failed to initialize model."
+
+
+def kept_error(page, error: str) -> None:
+    """Keep a page error: anywidget's start-up timeout apart (:data:`SLOW_WIDGET`), others as errors."""
+    (page.slow_widgets if error == SLOW_WIDGET else page.errors).append(error)
+
+
+def assert_no_errors(page) -> None:
+    """No page error; after an anywidget start-up timeout, the live charts are drawn all the same."""
+    assert page.errors == [], page.errors
+    if page.slow_widgets:
+        page.wait_for_selector(".vega-embed canvas, .vega-embed svg", state="attached", timeout=60_000)
 
 
 def screenshot(page, name: str) -> None:
@@ -135,7 +153,7 @@ def test_voila_dashboard_slider_updates_margin_and_chart(browser, tmp_path):
             timeout=30_000,
         )
         assert page.blocked == [], page.blocked
-        assert page.errors == [], page.errors
+        assert_no_errors(page)
         page.query_selector(".aibm-what-if").scroll_into_view_if_needed()
         screenshot(page, "voila_api_access.png")
         page.close()
@@ -178,7 +196,7 @@ def test_jupyterlab_opens_trusted_and_charts_go_live(browser, tmp_path):
         box = chart.bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100
         assert page.blocked == [], page.blocked
-        assert page.errors == [], page.errors
+        assert_no_errors(page)
         screenshot(page, "jupyterlab_api_access_live.png")
         page.close()
 
@@ -216,7 +234,7 @@ def test_voila_dashboard_on_a_scenario_edits_any_assumption_and_saves_a_scenario
         page.locator(".aibm-what-if-save").click()
         page.wait_for_selector(".aibm-what-if-saved :text('Saved')", timeout=30_000)
         assert page.blocked == [], page.blocked
-        assert page.errors == [], page.errors
+        assert_no_errors(page)
         page.query_selector(".aibm-what-if-saved").scroll_into_view_if_needed()
         screenshot(page, "voila_api_access_scenario_saved.png")
         page.close()
