@@ -167,8 +167,9 @@ def cold_kernel_floor(count: int, folder: Path) -> float:
 
 def batch() -> None:
     """Print the batch figures for every notebook under every shipped scenario."""
+    from aibm_core.analysis.scenarios import available_scenarios
     from aibm_core.batch import runner
-    from aibm_core.core.config import PARAMETERS_DIR, SHIPPED_SCENARIOS
+    from aibm_core.core.config import PARAMETERS_DIR
 
     aibm = [sys.executable, "-m", "aibm_core.batch.cli"]
 
@@ -177,9 +178,10 @@ def batch() -> None:
 
     with tempfile.TemporaryDirectory(prefix="aibm-bench-") as tmp:
         folder = Path(tmp)
-        jobs = runner.plan(PARAMETERS_DIR, folder / "out", SHIPPED_SCENARIOS)
+        scenarios = available_scenarios(PARAMETERS_DIR)  # what aibm run runs: company cases too
+        jobs = runner.plan(PARAMETERS_DIR, folder / "out", scenarios)
         n = len(jobs)
-        print(f"\nbatch: {n} notebook runs ({len(SHIPPED_SCENARIOS)} scenarios), each figure as measured")
+        print(f"\nbatch: {n} notebook runs ({len(scenarios)} scenarios), each figure as measured")
         out = ["--output", str(folder / "out"), "--no-progress"]
         bare = _seconds([*aibm, "run", "--no-exports", *out])
         show("aibm run --no-exports", f"{bare:8.1f}s  ({bare / n:.2f}s a run)")

@@ -316,3 +316,33 @@ def test_aibm_run_on_a_case_runs_one_notebook_whose_report_opens_with_the_case(s
     assert sorted(p.name for p in (out / CASE).glob("*.ipynb")) == [f"{MODEL}.ipynb"]
     html = (out / CASE / f"{MODEL}.html").read_text(encoding="utf-8")
     assert html.index("Disclosed against modelled") < html.index("Metric tree")
+
+
+def test_an_error_of_rounding_noise_reads_zero_and_a_real_one_is_shown():
+    """An input that is the disclosed figure itself comes back a few millionths of a dollar off
+    through the model's float sums: the table shows 0, not "+$0.00000381 (+0.000000000000023%)";
+    an error of a dollar on the same figure is shown."""
+    import pandas as pd
+
+    from aibm_core.present.cases import disclosed_rows
+
+    def row(modelled: float) -> dict:
+        return {
+            "figure": "Operating expenses, months 1-12",
+            "disclosed": 16_405_000_000.0,
+            "modelled": modelled,
+            "unit": "USD",
+            "error": modelled - 16_405_000_000.0,
+            "relative_error": (modelled - 16_405_000_000.0) / 16_405_000_000.0,
+            "tolerance": 164_050_000.0,
+            "tolerance_text": "1%",
+            "reason": "inputs",
+            "within": True,
+            "source": "a filing",
+            "as_of": "2025-02-26",
+        }
+
+    noise, dollar = disclosed_rows(pd.DataFrame([row(16_405_000_000.0 + 3.81e-6), row(16_405_000_001.0)]))
+    assert noise["cells"][3].startswith("$0 (")
+    assert "0.00000" not in noise["cells"][3]
+    assert dollar["cells"][3].startswith("+$1")

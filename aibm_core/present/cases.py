@@ -52,15 +52,28 @@ def _relative(value: float) -> str:
     return "n/a" if not np.isfinite(value) else ("+" if value > 0 else "") + format_percentage(value)
 
 
+#: An error below this share of the disclosed figure is the rounding of the model's float sums
+#: (an input that is the figure itself comes back a few millionths of a dollar off): shown as 0.
+ROUNDING_NOISE = 1e-12
+
+
+def _shown_error(error: float, relative: float, disclosed: float) -> tuple[float, float]:
+    """The error and relative error as shown: 0 where they are rounding noise (:data:`ROUNDING_NOISE`)."""
+    if np.isfinite(error) and abs(error) <= ROUNDING_NOISE * abs(disclosed):
+        return 0.0, 0.0
+    return error, relative
+
+
 def disclosed_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows of the disclosed-vs-modelled table (:func:`~aibm_core.analysis.cases.disclosed_table`)."""
     rows = []
     for r in table.itertuples(index=False):
+        error, relative = _shown_error(r.error, r.relative_error, r.disclosed)
         cells = [
             r.figure,
             format_value(r.disclosed, r.unit),
             format_value(r.modelled, r.unit),
-            f"{_difference(r.error, r.unit)} ({_relative(r.relative_error)})",
+            f"{_difference(error, r.unit)} ({_relative(relative)})",
             f"± {_difference(r.tolerance, r.unit, signed=False)} ({r.tolerance_text}): {r.reason}",
             "yes" if r.within else "NO",
             f"{r.source}{f' ({r.as_of})' if r.as_of else ''}",
