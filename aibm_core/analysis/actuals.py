@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aibm_core.analysis.calibrate import Target, csv_rows, modelled, target_from, target_problems
+from aibm_core.analysis.calibrate import Target, csv_rows, modelled, parsed_rows, target_from, target_problems
 from aibm_core.analysis.scenarios import ACTUALS_FILE
 from aibm_core.core.params import ModelParams, ParameterError, Problem
 from aibm_core.core.yaml_loading import echo
@@ -97,17 +97,7 @@ def read_actuals(path: Path) -> list[Actual]:
     path = Path(path)
     source = str(path)
     rows = csv_rows(path, COLUMNS, REQUIRED)
-    actuals, problems = [], []
-    for key, row in rows:
-        actual, found = _actual(row, key, source)
-        problems += found
-        if actual is not None:
-            actuals.append(actual)
-    if not rows:
-        problems.append(Problem(source, "", "no rows; add a row under the header"))
-    if problems:
-        raise ParameterError(problems)
-    return actuals
+    return parsed_rows(rows, _actual, source, "no rows; add a row under the header")
 
 
 def _actual(row: dict[str, str], key: str, source: str) -> tuple[Actual | None, list[Problem]]:

@@ -39,7 +39,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -323,18 +323,33 @@ def read_targets(path: Path) -> list[Target]:
         if problems:
             raise ParameterError(problems)
         rows = [(f"targets[{i}]", item) for i, item in enumerate(raw, start=1)]
-    targets: list[Target] = []
-    problems = []
+    return parsed_rows(rows, target_from, source, "no targets; add a row under the header")
+
+
+def parsed_rows(
+    rows: Sequence[tuple[str, Any]],
+    parse: Callable[[Any, str, str], tuple[Any, list[Problem]]],
+    source: str,
+    empty: str,
+) -> list[Any]:
+    """Every row read by ``parse(row, key, source)``, or one error listing every row's problems.
+
+    Raises
+    ------
+    ParameterError
+        With each row's problems, or ``empty`` when there is no row.
+    """
+    items, problems = [], []
     for key, row in rows:
-        target, found = target_from(row, key, source)
+        item, found = parse(row, key, source)
         problems += found
-        if target is not None:
-            targets.append(target)
+        if item is not None:
+            items.append(item)
     if not rows:
-        problems.append(Problem(source, "", "no targets; add a row under the header"))
+        problems.append(Problem(source, "", empty))
     if problems:
         raise ParameterError(problems)
-    return targets
+    return items
 
 
 def targets_model(path: Path) -> str | None:
